@@ -1,0 +1,216 @@
+"""The DuckDB store: where the file lives, versioned migrations, transactions, the write lock.
+
+One connection per process (the dashboard caches it); readers take a ``cursor()`` per
+query, writers go through ``transaction()``, which holds the process-wide write lock so
+that one import or undo runs at a time and each is all-or-nothing.
+
+Every canonical table carries a hidden ``_batch_id`` (the import batch that last wrote
+the row) and has a shadow table ``_prev_<table>`` holding the versions a batch
+overwrote, so that ``undo`` can restore them.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+
+from analytics import schema
+from analytics.errors import StoreError
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DB = PROJECT_ROOT / "data" / "dual_mentor.duckdb"
+ENV_VAR = "DUAL_MENTOR_DB"
+
+BATCH_COLUMN = "_batch_id"
+REPLACED_BY = "_replaced_by"
+
+_write_lock = threading.RLock()
+
+
+def quote_ident(name: str) -> str:
+    """Quote a table or column name for SQL. Names come from ``schema`` only."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def prev_table(name: str) -> str:
+    """Name of the shadow table that keeps rows ``name`` had before a batch overwrote them."""
+    return f"_prev_{name}"
+
+
+def resolve_path(path: str | os.PathLike[str] | None = None) -> Path:
+    """The database file: ``path`` if given, else ``$DUAL_MENTOR_DB``, else the default."""
+    if path:
+        return Path(path).expanduser()
+    env = os.environ.get(ENV_VAR)
+    if env:
+        return Path(env).expanduser()
+    return DEFAULT_DB
+
+
+def _table_ddl(table: schema.Table, name: str, extra: list[str], with_key: bool) -> str:
+    cols = [f"{quote_ident(c.name)} {c.sql_type}" for c in table.columns] + extra
+    if with_key:
+        cols.append("PRIMARY KEY (" + ", ".join(quote_ident(k) for k in table.key) + ")")
+    return f"CREATE TABLE IF NOT EXISTS {quote_ident(name)} (\n  " + ",\n  ".join(cols) + "\n)"
+
+
+def _migration_1(con: duckdb.DuckDBPyConnection) -> None:
+    """Initial schema: the canonical tables of SPEC §2, their shadows, and import bookkeeping."""
+    for table in schema.TABLES:
+        con.execute(_table_ddl(table, table.name, [f"{BATCH_COLUMN} BIGINT"], with_key=True))
+        con.execute(
+            _table_ddl(
+                table,
+                prev_table(table.name),
+                [f"{BATCH_COLUMN} BIGINT", f"{REPLACED_BY} BIGINT NOT NULL"],
+                with_key=False,
+            )
+        )
+    con.execute(
+        """
+        CREATE TABLE import_batches (
+          batch_id BIGINT PRIMARY KEY,
+          imported_at TIMESTAMP NOT NULL,
+          file_name VARCHAR NOT NULL,
+          sha256 VARCHAR NOT NULL,
+          sheet VARCHAR,
+          target_table VARCHAR NOT NULL,
+          rows_read INTEGER NOT NULL,
+          rows_inserted INTEGER NOT NULL,
+          rows_updated INTEGER NOT NULL,
+          rows_unchanged INTEGER NOT NULL,
+          rows_rejected INTEGER NOT NULL,
+          warnings INTEGER NOT NULL,
+          mapping VARCHAR NOT NULL,
+          constants VARCHAR NOT NULL,
+          status VARCHAR NOT NULL DEFAULT 'loaded',
+          undone_at TIMESTAMP
+        )
+        """
+    )
+    con.execute(
+        """
+        CREATE TABLE import_rejects (
+          batch_id BIGINT NOT NULL,
+          row_number INTEGER,
+          column_name VARCHAR,
+          original_value VARCHAR,
+          code VARCHAR NOT NULL,
+          message_zh VARCHAR NOT NULL,
+          message_en VARCHAR NOT NULL,
+          original_row VARCHAR
+        )
+        """
+    )
+    con.execute(
+        """
+        CREATE TABLE saved_mappings (
+          signature VARCHAR PRIMARY KEY,
+          target_table VARCHAR NOT NULL,
+          mapping VARCHAR NOT NULL,
+          constants VARCHAR NOT NULL,
+          saved_at TIMESTAMP NOT NULL
+        )
+        """
+    )
+
+
+# Append-only: a released migration is never edited, a change is a new entry.
+MIGRATIONS = (_migration_1,)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def migrate(con: duckdb.DuckDBPyConnection) -> int:
+    """Run the migrations this database has not seen, each in its own transaction.
+
+    Returns the schema version. A database newer than this code is refused rather
+    than risked.
+    """
+    with _write_lock:
+        con.execute(
+            "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, "
+            "applied_at TIMESTAMP NOT NULL)"
+        )
+        current = con.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()[0]
+        if current > SCHEMA_VERSION:
+            raise StoreError("db-too-new", version=current, supported=SCHEMA_VERSION)
+        for version in range(current + 1, SCHEMA_VERSION + 1):
+            con.execute("BEGIN TRANSACTION")
+            try:
+                MIGRATIONS[version - 1](con)
+                con.execute(
+                    "INSERT INTO schema_version VALUES (?, current_timestamp)", [version]
+                )
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+        return SCHEMA_VERSION
+
+
+def connect(
+    path: str | os.PathLike[str] | None = None, *, read_only: bool = False
+) -> duckdb.DuckDBPyConnection:
+    """Open (creating if needed) and migrate the database; ``":memory:"`` for tests.
+
+    A file held by another process gives ``StoreError("db-in-use")``.
+    """
+    target = ":memory:" if str(path) == ":memory:" else str(resolve_path(path))
+    if target != ":memory:":
+        Path(target).parent.mkdir(parents=True, exist_ok=True)
+    try:
+        con = duckdb.connect(target, read_only=read_only)
+    except duckdb.IOException as e:
+        if "lock" in str(e).lower():
+            raise StoreError("db-in-use", path=target) from e
+        raise StoreError("db-open-failed", path=target, detail=str(e)) from e
+    except duckdb.Error as e:
+        raise StoreError("db-open-failed", path=target, detail=str(e)) from e
+    if not read_only:
+        migrate(con)
+    return con
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """One all-or-nothing write under the process-wide write lock.
+
+    Yields a cursor; commits when the block ends, rolls back on any error.
+    """
+    with _write_lock:
+        cur = con.cursor()
+        cur.execute("BEGIN TRANSACTION")
+        try:
+            yield cur
+        except BaseException:
+            cur.execute("ROLLBACK")
+            raise
+        else:
+            try:
+                cur.execute("COMMIT")
+            except duckdb.Error as e:
+                raise StoreError("db-write-failed", detail=str(e)) from e
+        finally:
+            cur.close()
+
+
+def data_version(con: duckdb.DuckDBPyConnection) -> str:
+    """A token that changes with every import and undo (cache key for the dashboard)."""
+    row = con.cursor().execute(
+        "SELECT coalesce(max(batch_id), 0), count(*), count(undone_at) FROM import_batches"
+    ).fetchone()
+    return f"{row[0]}-{row[1]}-{row[2]}"
+
+
+def table_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Rows in each canonical table, in schema order."""
+    cur = con.cursor()
+    return {
+        t.name: cur.execute(f"SELECT count(*) FROM {quote_ident(t.name)}").fetchone()[0]
+        for t in schema.TABLES
+    }

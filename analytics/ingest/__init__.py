@@ -1,0 +1,1 @@
+"""Spreadsheet import: read → map → normalise → validate → load (see ``pipeline``)."""
