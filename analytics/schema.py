@@ -50,6 +50,8 @@ class Column:
     personal: bool = False
     # Filled by the importer, never read from a spreadsheet (the ``seq`` of repeated keys).
     generated: bool = False
+    # Accepts 5-point Likert words (非常满意 … 非常不满意) as 5 … 1.
+    likert: bool = False
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -350,7 +352,7 @@ TABLES: tuple[Table, ...] = (
             Column("seq", "int", "序号", "Seq", generated=True),
             Column("score", "number", "评分", "Score",
                    ("评分", "得分", "分数", "满意度", "评价", "score", "rating"),
-                   required=True, min=0, max=100),
+                   required=True, min=0, max=100, likert=True),
             Column("scale_max", "number", "满分", "Scale maximum",
                    ("满分", "量表满分", "分制", "scale max", "scale maximum", "max score"),
                    default=5, min=2, max=100),
