@@ -1,0 +1,240 @@
+"""Settings: thresholds, weights and targets of SPEC §1/§3, kept in one TOML file.
+
+The file is ``settings.toml`` beside the database (or a path given explicitly). When it
+is missing it is written with the defaults and a comment on every value, so a school can
+open it and change a number. Loading validates everything: an unknown key, a wrong type,
+a value out of range or weights that do not sum to 1 raise ``ConfigError`` with a
+message in Chinese and English naming the key and the file.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from analytics import db, schema
+from analytics.errors import ConfigError
+
+SETTINGS_FILE = "settings.toml"
+_DIRECT = "Settings()"  # where an error comes from when settings are built in code
+
+
+@dataclass(frozen=True)
+class Targets:
+    """Targets of the headline metrics (SPEC §1), as fractions."""
+
+    pass_rate_improvement: float = 0.18  # relative change, dual-mentor vs other students
+    initial_employment: float = 0.90
+    satisfaction_improvement: float = 0.12  # relative change of the mean, first -> latest wave
+    compliance: float = 1.0  # communication compliance of school and enterprise mentors
+
+
+def _default_evaluator_weights() -> dict[str, float]:
+    return {e: 1.0 for e in schema.EVALUATOR_TYPES}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every configurable number of the dashboard, validated on construction."""
+
+    small_n: int = 10
+    weights: tuple[float, float, float] = (0.3, 0.5, 0.2)  # theory, skill, professionalism
+    further_study_is_placed: bool = True
+    enlisted_is_placed: bool = True
+    satisfied_threshold: float = 80.0  # on the 0-100 scale
+    visits_per_month: int = 2  # school mentors, enterprise_visit
+    teaching_per_semester: int = 4  # enterprise mentors, school_teaching
+    school_mentor_min_years: float = 3
+    enterprise_mentor_min_years: float = 5
+    evaluator_weights: dict[str, float] = field(default_factory=_default_evaluator_weights, hash=False)
+    targets: Targets = field(default_factory=Targets)
+
+    def __post_init__(self) -> None:
+        _check_range("small_n", self.small_n, 1, 10_000)
+        if len(self.weights) != 3:
+            raise ConfigError("settings-type", key="weights", expected="3 numbers", path=_DIRECT)
+        for name, w in zip(("theory", "skill", "professionalism"), self.weights, strict=True):
+            _check_range(f"weights.{name}", w, 0, 1)
+        if not math.isclose(sum(self.weights), 1.0, abs_tol=1e-9):
+            raise ConfigError("settings-weights-sum", total=round(sum(self.weights), 6), path=_DIRECT)
+        _check_range("satisfied_threshold", self.satisfied_threshold, 0, 100)
+        _check_range("compliance.visits_per_month", self.visits_per_month, 1, 100)
+        _check_range("compliance.teaching_per_semester", self.teaching_per_semester, 1, 500)
+        _check_range("mentor_rules.school_mentor_min_years", self.school_mentor_min_years, 0, 60)
+        _check_range("mentor_rules.enterprise_mentor_min_years", self.enterprise_mentor_min_years, 0, 60)
+        for key, w in self.evaluator_weights.items():
+            if key not in schema.EVALUATOR_TYPES:
+                raise ConfigError("settings-unknown-key", key=f"evaluator_weights.{key}", path=_DIRECT)
+            _check_range(f"evaluator_weights.{key}", w, 0, 100)
+        if not any(self.evaluator_weights.values()):
+            raise ConfigError("settings-evaluator-weights", path=_DIRECT)
+        _check_range("targets.pass_rate_improvement", self.targets.pass_rate_improvement, -1, 100)
+        _check_range("targets.initial_employment", self.targets.initial_employment, 0, 1)
+        _check_range("targets.satisfaction_improvement", self.targets.satisfaction_improvement, -1, 100)
+        _check_range("targets.compliance", self.targets.compliance, 0, 1)
+
+    def placed_statuses(self) -> tuple[str, ...]:
+        """Employment statuses counted as placed (employed and self-employed always)."""
+        out = ["employed", "self_employed"]
+        if self.further_study_is_placed:
+            out.append("further_study")
+        if self.enlisted_is_placed:
+            out.append("enlisted")
+        return tuple(out)
+
+
+def _check_range(key: str, value: float, low: float, high: float) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value):
+        raise ConfigError("settings-type", key=key, expected="number", path=_DIRECT)
+    if not low <= value <= high:
+        raise ConfigError("settings-range", key=key, value=value, low=low, high=high, path=_DIRECT)
+
+
+# TOML layout: (section, key) -> (Settings attribute or target/weight path, expected type).
+_SCALARS: dict[tuple[str | None, str], tuple[str, type]] = {
+    (None, "small_n"): ("small_n", int),
+    (None, "satisfied_threshold"): ("satisfied_threshold", float),
+    ("employment", "further_study_is_placed"): ("further_study_is_placed", bool),
+    ("employment", "enlisted_is_placed"): ("enlisted_is_placed", bool),
+    ("compliance", "visits_per_month"): ("visits_per_month", int),
+    ("compliance", "teaching_per_semester"): ("teaching_per_semester", int),
+    ("mentor_rules", "school_mentor_min_years"): ("school_mentor_min_years", float),
+    ("mentor_rules", "enterprise_mentor_min_years"): ("enterprise_mentor_min_years", float),
+}
+_WEIGHT_KEYS = ("theory", "skill", "professionalism")
+_TARGET_KEYS = ("pass_rate_improvement", "initial_employment", "satisfaction_improvement", "compliance")
+
+DEFAULT_TOML = """\
+# Settings of the dual-mentor dashboard. Edit a value and reload the page.
+# Rates below this many cases are flagged as unreliable (and suppressed in exports).
+small_n = 10
+# A satisfaction score counts as "satisfied" at or above this value on the 0-100 scale
+# (80 = 4 of 5).
+satisfied_threshold = 80.0
+
+[weights]
+# Composite student score; the three weights must sum to 1.
+theory = 0.3
+skill = 0.5
+professionalism = 0.2
+
+[employment]
+# Whether further study and enlistment count as placed in the initial employment rate.
+further_study_is_placed = true
+enlisted_is_placed = true
+
+[compliance]
+# School mentors: enterprise visits per month; enterprise mentors: teaching sessions
+# at the school per semester.
+visits_per_month = 2
+teaching_per_semester = 4
+
+[mentor_rules]
+# Minimum years of experience: school mentors (teaching), enterprise mentors (frontline).
+school_mentor_min_years = 3
+enterprise_mentor_min_years = 5
+
+[evaluator_weights]
+# Weights of each evaluator type in a mentor's overall evaluation score.
+school = 1.0
+enterprise = 1.0
+student = 1.0
+third_party = 1.0
+
+[targets]
+# Targets as fractions: relative improvements, rates.
+pass_rate_improvement = 0.18
+initial_employment = 0.90
+satisfaction_improvement = 0.12
+compliance = 1.0
+"""
+
+
+def settings_path(path: str | os.PathLike[str] | None = None, db_path: str | os.PathLike[str] | None = None) -> Path | None:
+    """Where the settings live: ``path``, else beside the database; ``None`` for an in-memory database."""
+    if path is not None:
+        return Path(path).expanduser()
+    if db_path is not None and str(db_path) == ":memory:":
+        return None
+    return db.resolve_path(db_path).parent / SETTINGS_FILE
+
+
+def _typed(value: Any, expected: type, key: str, path: Path) -> Any:
+    if expected is bool:
+        ok = isinstance(value, bool)
+    elif expected is int:
+        ok = isinstance(value, int) and not isinstance(value, bool)
+    else:
+        ok = isinstance(value, int | float) and not isinstance(value, bool)
+    if not ok:
+        raise ConfigError("settings-type", key=key, expected=expected.__name__, path=str(path))
+    return float(value) if expected is float else value
+
+
+def parse_settings(data: dict[str, Any], path: Path) -> Settings:
+    """Settings from a parsed TOML document; unknown keys and wrong types are errors."""
+    values: dict[str, Any] = {}
+    sections = {None} | {s for s, _ in _SCALARS} | {"weights", "evaluator_weights", "targets"}
+    for key, value in data.items():
+        if isinstance(value, dict):
+            if key not in sections:
+                raise ConfigError("settings-unknown-key", key=key, path=str(path))
+            items = [(key, k, v) for k, v in value.items()]
+        else:
+            items = [(None, key, value)]
+        for section, name, v in items:
+            dotted = f"{section}.{name}" if section else name
+            if (section, name) in _SCALARS:
+                attr, expected = _SCALARS[(section, name)]
+                values[attr] = _typed(v, expected, dotted, path)
+            elif section == "weights" and name in _WEIGHT_KEYS:
+                values.setdefault("weights", {})[name] = _typed(v, float, dotted, path)
+            elif section == "evaluator_weights" and name in schema.EVALUATOR_TYPES:
+                values.setdefault("evaluator_weights", {})[name] = _typed(v, float, dotted, path)
+            elif section == "targets" and name in _TARGET_KEYS:
+                values.setdefault("targets", {})[name] = _typed(v, float, dotted, path)
+            else:
+                raise ConfigError("settings-unknown-key", key=dotted, path=str(path))
+    defaults = Settings()
+    if "weights" in values:
+        given = dict(zip(_WEIGHT_KEYS, defaults.weights, strict=True)) | values["weights"]
+        values["weights"] = tuple(given[k] for k in _WEIGHT_KEYS)
+    if "evaluator_weights" in values:
+        values["evaluator_weights"] = defaults.evaluator_weights | values["evaluator_weights"]
+    if "targets" in values:
+        values["targets"] = Targets(**values["targets"])
+    try:
+        return Settings(**values)
+    except ConfigError as e:
+        raise ConfigError(e.code, **{**e.params, "path": str(path)}) from e
+
+
+def load_settings(
+    path: str | os.PathLike[str] | None = None, db_path: str | os.PathLike[str] | None = None
+) -> Settings:
+    """Read and validate the settings file, writing the commented defaults when it is missing.
+
+    ``path`` overrides the location; otherwise ``settings.toml`` beside the database
+    ``db_path`` (resolved as ``db.connect`` does). An in-memory database has defaults only.
+    """
+    target = settings_path(path, db_path)
+    if target is None:
+        return Settings()
+    if not target.exists():
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(DEFAULT_TOML, encoding="utf-8")
+        except OSError as e:
+            raise ConfigError("settings-unwritable", path=str(target), detail=str(e)) from e
+    try:
+        with target.open("rb") as fh:
+            data = tomllib.load(fh)
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError("settings-parse", path=str(target), detail=str(e)) from e
+    except OSError as e:
+        raise ConfigError("settings-unreadable", path=str(target), detail=str(e)) from e
+    return parse_settings(data, target)

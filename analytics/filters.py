@@ -1,0 +1,270 @@
+"""The global filter of SPEC §4: one frozen value that every metric, page and export takes.
+
+``Filters.where(table, alias)`` turns it into a SQL boolean expression plus positional
+parameters for one canonical table, so that the same filter means the same thing on
+every table:
+
+* **Years** apply to the table's own year: ``certificate_exams`` year of ``exam_date``,
+  ``employment`` ``graduation_year``, ``satisfaction_surveys`` year of ``survey_date``,
+  ``mentor_activities`` year of ``activity_date``, ``funding`` ``year``. A *student* is
+  in the years when their time at school overlaps them (``cohort_year <= to`` and
+  ``graduation_year >= from``; an unknown year does not exclude). Tables without a
+  date (``mentors``, ``student_assessments`` terms, ``mentor_evaluations`` periods) ignore years.
+* **Student filters** (school, major, cohort, model, dual, enterprise) apply to
+  ``students`` directly and reach tables keyed by ``student_id`` through the roster
+  (``student_id IN (SELECT student_id FROM students WHERE ...)``); a student absent from
+  the roster therefore drops out once any of them is set. ``enterprise`` is the
+  student's partner enterprise (``students.enterprise_id``). ``dual`` = "in"/"out"
+  selects ``dual_mentor`` true/false; students whose flag is unknown are in neither.
+* **Mentor tables**: ``mentors`` match school, major and enterprise on their own
+  columns; activities and evaluations reach them through ``mentor_id``.
+* ``satisfaction_surveys`` and ``enterprises`` match ``enterprise``; ``schools`` match
+  ``school``; ``funding`` only years. A filter that cannot apply to a table is ignored
+  for it (``ignored(table)`` lists them so a page can say so).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+
+from analytics import schema
+from analytics.db import quote_ident as q
+from analytics.i18n import t
+
+DUAL_VALUES = ("all", "in", "out")
+
+# Year expression of each table, over the table's alias (``{a}``).
+_YEAR_COLUMN = {
+    "certificate_exams": ("exam_date", True),
+    "employment": ("graduation_year", False),
+    "satisfaction_surveys": ("survey_date", True),
+    "mentor_activities": ("activity_date", True),
+    "funding": ("year", False),
+}
+_STUDENT_KEYED = ("certificate_exams", "employment", "student_assessments")
+_MENTOR_KEYED = ("mentor_activities", "mentor_evaluations")
+_STUDENT_FIELDS = ("school", "major", "cohort", "model", "dual", "enterprise")
+_MENTOR_FIELDS = ("school", "major", "enterprise")
+_ALIAS = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_QUERY_KEYS = {
+    "year_from": "from",
+    "year_to": "to",
+    "school": "school",
+    "major": "major",
+    "cohort": "cohort",
+    "model": "model",
+    "dual": "dual",
+    "enterprise": "enterprise",
+}
+
+
+def _col(alias: str, name: str) -> str:
+    return f"{alias}.{q(name)}"
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Years range, school, major, cohort year, training model, dual-mentor, enterprise."""
+
+    year_from: int | None = None
+    year_to: int | None = None
+    school: str | None = None
+    major: str | None = None
+    cohort: int | None = None
+    model: str | None = None
+    dual: str = "all"
+    enterprise: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.dual not in DUAL_VALUES:
+            raise ValueError(f"dual must be one of {DUAL_VALUES}, not {self.dual!r}")
+
+    # -- SQL ---------------------------------------------------------------------------
+
+    def _student_conditions(self, alias: str) -> tuple[list[str], list]:
+        conds: list[str] = []
+        params: list = []
+        for value, column in (
+            (self.school, "school_id"),
+            (self.major, "major"),
+            (self.cohort, "cohort_year"),
+            (self.model, "training_model"),
+            (self.enterprise, "enterprise_id"),
+        ):
+            if value is not None:
+                conds.append(f"{_col(alias, column)} = ?")
+                params.append(value)
+        if self.dual != "all":
+            conds.append(f"{_col(alias, 'dual_mentor')} IS {'TRUE' if self.dual == 'in' else 'FALSE'}")
+        return conds, params
+
+    def _mentor_conditions(self, alias: str) -> tuple[list[str], list]:
+        conds: list[str] = []
+        params: list = []
+        for value, column in (
+            (self.school, "school_id"),
+            (self.major, "major"),
+            (self.enterprise, "enterprise_id"),
+        ):
+            if value is not None:
+                conds.append(f"{_col(alias, column)} = ?")
+                params.append(value)
+        return conds, params
+
+    def _year_conditions(self, table: str, alias: str) -> tuple[list[str], list]:
+        conds: list[str] = []
+        params: list = []
+        if table == "students":
+            if self.year_to is not None:
+                conds.append(f"coalesce({_col(alias, 'cohort_year')} <= ?, TRUE)")
+                params.append(self.year_to)
+            if self.year_from is not None:
+                conds.append(f"coalesce({_col(alias, 'graduation_year')} >= ?, TRUE)")
+                params.append(self.year_from)
+            return conds, params
+        if table not in _YEAR_COLUMN:
+            return conds, params
+        column, is_date = _YEAR_COLUMN[table]
+        expr = f"year({_col(alias, column)})" if is_date else _col(alias, column)
+        if self.year_from is not None:
+            conds.append(f"{expr} >= ?")
+            params.append(self.year_from)
+        if self.year_to is not None:
+            conds.append(f"{expr} <= ?")
+            params.append(self.year_to)
+        return conds, params
+
+    def where(self, table: str, alias: str) -> tuple[str, list]:
+        """SQL boolean expression (``"TRUE"`` when nothing applies) and ``?`` parameters
+        selecting the rows of canonical ``table`` (aliased ``alias``) in this filter."""
+        schema.table(table)  # unknown table names fail loudly
+        if not _ALIAS.match(alias):
+            raise ValueError(f"bad SQL alias {alias!r}")
+        conds, params = self._year_conditions(table, alias)
+        if table == "students":
+            c, p = self._student_conditions(alias)
+            conds += c
+            params += p
+        elif table in _STUDENT_KEYED:
+            c, p = self._student_conditions("_fs")
+            if c:
+                conds.append(
+                    f"{_col(alias, 'student_id')} IN (SELECT _fs.{q('student_id')} FROM {q('students')} _fs "
+                    f"WHERE {' AND '.join(c)})"
+                )
+                params += p
+        elif table == "mentors":
+            c, p = self._mentor_conditions(alias)
+            conds += c
+            params += p
+        elif table in _MENTOR_KEYED:
+            c, p = self._mentor_conditions("_fm")
+            if c:
+                conds.append(
+                    f"{_col(alias, 'mentor_id')} IN (SELECT _fm.{q('mentor_id')} FROM {q('mentors')} _fm "
+                    f"WHERE {' AND '.join(c)})"
+                )
+                params += p
+        elif table in ("satisfaction_surveys", "enterprises") and self.enterprise is not None:
+            conds.append(f"{_col(alias, 'enterprise_id')} = ?")
+            params.append(self.enterprise)
+        elif table == "schools" and self.school is not None:
+            conds.append(f"{_col(alias, 'school_id')} = ?")
+            params.append(self.school)
+        return (" AND ".join(conds) if conds else "TRUE"), params
+
+    def ignored(self, table: str) -> tuple[str, ...]:
+        """Names of the fields set in this filter that do not apply to ``table``."""
+        applicable: set[str] = set()
+        if table in _YEAR_COLUMN or table == "students":
+            applicable |= {"year_from", "year_to"}
+        if table == "students" or table in _STUDENT_KEYED:
+            applicable |= set(_STUDENT_FIELDS)
+        elif table == "mentors" or table in _MENTOR_KEYED:
+            applicable |= set(_MENTOR_FIELDS)
+        elif table in ("satisfaction_surveys", "enterprises"):
+            applicable.add("enterprise")
+        elif table == "schools":
+            applicable.add("school")
+        return tuple(
+            f.name for f in fields(self) if f.name not in applicable and getattr(self, f.name) != f.default
+        )
+
+    # -- Human caption -----------------------------------------------------------------
+
+    def caption(self, lang: str, names: Mapping[str, str] | None = None) -> str:
+        """One line for chart titles and reports, e.g. "2023–2025 · 数控技术应用 · 双导师学生".
+
+        ``names`` optionally maps school and enterprise IDs to their names.
+        """
+        names = names or {}
+        parts: list[str] = []
+        if self.year_from is not None and self.year_to is not None:
+            if self.year_from == self.year_to:
+                parts.append(str(self.year_from))
+            else:
+                parts.append(f"{self.year_from}–{self.year_to}")
+        elif self.year_from is not None:
+            parts.append(t("filters.from_year", lang, year=self.year_from))
+        elif self.year_to is not None:
+            parts.append(t("filters.to_year", lang, year=self.year_to))
+        if self.school is not None:
+            parts.append(names.get(self.school, self.school))
+        if self.major is not None:
+            parts.append(self.major)
+        if self.cohort is not None:
+            parts.append(t("filters.cohort", lang, year=self.cohort))
+        if self.model is not None:
+            parts.append(t(f"filters.model.{self.model}", lang))
+        if self.dual != "all":
+            parts.append(t(f"filters.dual.{self.dual}", lang))
+        if self.enterprise is not None:
+            parts.append(names.get(self.enterprise, self.enterprise))
+        return " · ".join(parts) if parts else t("filters.all_data", lang)
+
+    # -- URL query string ----------------------------------------------------------------
+
+    def to_query(self) -> dict[str, str]:
+        """The non-default fields as URL query parameters (from, to, school, ...)."""
+        return {
+            _QUERY_KEYS[f.name]: str(getattr(self, f.name))
+            for f in fields(self)
+            if getattr(self, f.name) != f.default
+        }
+
+    @classmethod
+    def from_query(cls, params: Mapping[str, str | list[str]]) -> Filters:
+        """Filters from URL query parameters; a missing or malformed value is ignored."""
+
+        def get(key: str) -> str | None:
+            value = params.get(key)
+            if isinstance(value, list):
+                value = value[-1] if value else None
+            if value is None:
+                return None
+            value = str(value).strip()
+            return value or None
+
+        def year(key: str) -> int | None:
+            value = get(key)
+            if value is None or not re.fullmatch(r"\d{4}", value):
+                return None
+            return int(value)
+
+        year_from, year_to = year("from"), year("to")
+        if year_from is not None and year_to is not None and year_from > year_to:
+            year_from, year_to = year_to, year_from
+        model = get("model")
+        dual = get("dual")
+        return cls(
+            year_from=year_from,
+            year_to=year_to,
+            school=get("school"),
+            major=get("major"),
+            cohort=year("cohort"),
+            model=model if model in schema.TRAINING_MODELS else None,
+            dual=dual if dual in DUAL_VALUES else "all",
+            enterprise=get("enterprise"),
+        )
