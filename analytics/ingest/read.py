@@ -1,0 +1,619 @@
+"""Read any school export (CSV/TSV/TXT, XLSX/XLSM, XLS, ODS) into sheets of text.
+
+Why: schools send what their systems export — GBK or CP949 CSVs, workbooks with title
+rows, two-row merged headers, footer lines such as 合计 or 制表人. This module turns every
+sheet into a table of strings (``None`` for blank) with its header found and the
+spreadsheet row number of every data row, and refuses unsafe or unreadable files with a
+:class:`FileRejectedError` before parsing. Typing, mapping and validation come later.
+
+Empty sheets and header-only sheets of a workbook that has other data are skipped; a
+warning (``empty-sheet`` / ``header-only-sheet``) is put on the first returned sheet.
+A ``.xls`` that is really an HTML page is refused (``file-html-disguised``); a ``.xls``
+that is really delimited text is read as text.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import io
+import os
+import re
+import tempfile
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import charset_normalizer
+import duckdb
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import python_calamine
+
+from analytics.errors import FileRejectedError
+from analytics.ingest.issues import Issue
+
+TEXT_EXTENSIONS = (".csv", ".tsv", ".txt")
+BOOK_EXTENSIONS = (".xlsx", ".xlsm", ".xls", ".ods")
+SUPPORTED_EXTENSIONS = TEXT_EXTENSIONS + BOOK_EXTENSIONS
+DELIMITERS = (",", ";", "\t", "|")
+
+_ZIP_MAGIC = b"PK\x03\x04"
+_OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_BINARY_MAGICS = (b"\x89PNG", b"%PDF", b"GIF8", b"\xff\xd8\xff", b"\x1f\x8b", b"7z\xbc\xaf", b"Rar!")
+_HEADER_SCAN_ROWS = 30
+_RATIO_MIN_ENTRY = 1024 * 1024  # entries smaller than this cannot be a bomb, whatever their ratio
+_CJK_ENCODINGS = {"gb2312", "gbk", "gb18030", "hz", "big5", "big5hkscs", "cp950", "cp949", "euc_kr", "johab", "iso2022_kr"}
+_TOTAL_RE = re.compile(r"^\s*(合\s*计|总\s*计|小\s*计|共\s*计|总数|grand total|sub-?total|total)\s*[:：]?\s*$", re.I)
+_NOTE_RE = re.compile(r"^\s*(制表人|制表|审核人|审核|填表人|填表说明|填报说明|负责人|备注|说明|注|附注|prepared by|checked by|note)\s*[:：]", re.I)
+_NUMBER_RE = re.compile(r"^[\s+-]*[\d.,%]+\s*$")
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Size limits checked before and while parsing (all inclusive maxima)."""
+
+    max_bytes: int = 50 * 1024**2
+    max_rows: int = 2_000_000
+    max_columns: int = 500
+    max_uncompressed: int = 500 * 1024**2
+    max_ratio: int = 200
+
+
+@dataclass
+class RawSheet:
+    """One sheet as text: headers, data rows (str or missing) and where they came from."""
+
+    name: str
+    headers: list[str]
+    frame: pd.DataFrame
+    row_numbers: list[int]
+    header_row: int
+    title_lines: list[str]
+    hidden: bool = False
+    issues: list[Issue] = field(default_factory=list)
+
+
+def read_file(
+    source: str | os.PathLike | bytes, *, file_name: str | None = None, limits: Limits | None = None
+) -> list[RawSheet]:
+    """Read every non-empty sheet of ``source`` (a path, or the bytes of an upload named ``file_name``)."""
+    limits = limits or Limits()
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        data = bytes(source)
+        name = file_name or "upload"
+    else:
+        path = Path(source)
+        name = file_name or path.name
+        _check_size(path.stat().st_size, name, limits)
+        data = path.read_bytes()
+    ext = Path(name).suffix.lower()
+    if ext not in SUPPORTED_EXTENSIONS:
+        raise FileRejectedError(
+            "file-type-unsupported", file=name, extension=ext or "-", supported=" ".join(SUPPORTED_EXTENSIONS)
+        )
+    _check_size(len(data), name, limits)
+    if not data:
+        raise FileRejectedError("file-empty", file=name)
+    if data.startswith(_ZIP_MAGIC):
+        _check_zip(data, name, limits)
+        sheets = _read_book(data, name, limits)
+    elif data.startswith(_OLE2_MAGIC):
+        if "EncryptionInfo".encode("utf-16-le") in data:
+            raise FileRejectedError("file-encrypted", file=name)
+        sheets = _read_book(data, name, limits)
+    else:
+        if data.startswith(_BINARY_MAGICS):
+            raise FileRejectedError("file-not-spreadsheet", file=name)
+        text = _decode(data, name)
+        if ext in BOOK_EXTENSIONS and text.lstrip()[:1] == "<":
+            raise FileRejectedError("file-html-disguised", file=name)
+        sheets = _read_text(text, data, Path(name).stem, name, limits)
+    return _finish(sheets, name)
+
+
+# --- safety -------------------------------------------------------------------------------
+
+
+def _check_size(size: int, name: str, limits: Limits) -> None:
+    if size > limits.max_bytes:
+        raise FileRejectedError("file-too-large", file=name, size_mb=_mb(size), limit_mb=_mb(limits.max_bytes))
+
+
+def _mb(size: int) -> str:
+    return f"{size / 1024**2:.1f}"
+
+
+def _check_zip(data: bytes, name: str, limits: Limits) -> None:
+    """Refuse corrupt ZIPs, ZIP bombs and XML with a DTD (entity expansion) before calamine sees them."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            infos = zf.infolist()
+            total = sum(info.file_size for info in infos)
+            if total > limits.max_uncompressed:
+                raise FileRejectedError(
+                    "zip-bomb", file=name, size_mb=_mb(total), limit_mb=_mb(limits.max_uncompressed)
+                )
+            for info in infos:
+                if info.file_size > _RATIO_MIN_ENTRY and info.file_size > limits.max_ratio * max(info.compress_size, 1):
+                    raise FileRejectedError(
+                        "zip-bomb", file=name, size_mb=_mb(info.file_size), limit_mb=_mb(limits.max_uncompressed)
+                    )
+            for info in infos:
+                if info.filename.endswith((".xml", ".rels")):
+                    with zf.open(info) as fh:
+                        head = fh.read(4096)
+                    if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
+                        raise FileRejectedError("file-unsafe", file=name)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, NotImplementedError) as e:
+        raise FileRejectedError("file-corrupt", file=name) from e
+
+
+# --- text files -----------------------------------------------------------------------------
+
+
+def _decode(data: bytes, name: str) -> str:
+    """Decode text: BOM, then strict UTF-8, then charset-normalizer; never return garbled text."""
+    for bom, codec in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")):
+        if data.startswith(bom):
+            try:
+                return data.decode(codec)
+            except UnicodeDecodeError as e:
+                raise FileRejectedError("encoding-unknown", file=name) from e
+    if b"\x00" in data:
+        raise FileRejectedError("file-not-spreadsheet", file=name)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        text = _decode_legacy(data, name)
+    if _looks_binary(text):
+        raise FileRejectedError("file-not-spreadsheet", file=name)
+    return text
+
+
+def _decode_legacy(data: bytes, name: str) -> str:
+    if _mixed_utf8(data):
+        raise FileRejectedError("encoding-unknown", file=name)
+    best = charset_normalizer.from_bytes(data).best()
+    if best is None:
+        raise FileRejectedError("encoding-unknown", file=name)
+    encoding = codecs.lookup(best.encoding).name.replace("-", "_")
+    if encoding in _CJK_ENCODINGS:
+        return _decode_cjk(data, name)
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as e:
+        raise FileRejectedError("encoding-unknown", file=name) from e
+
+
+def _decode_cjk(data: bytes, name: str) -> str:
+    """Choose between CP949 (Korean) and GB18030 (Chinese) decisively.
+
+    Chinese GBK bytes also decode as CP949, but then half the characters land in the
+    Hanja block; real Korean text is nearly all Hangul. Korean CP949 bytes also decode
+    as GB18030, so Korean must be tested first.
+    """
+    try:
+        korean = data.decode("cp949")
+    except UnicodeDecodeError:
+        korean = None
+    if korean is not None:
+        hangul = sum(1 for ch in korean if "\uac00" <= ch <= "\ud7a3")
+        hanja = sum(1 for ch in korean if "\u4e00" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff")
+        if hangul and hanja <= 0.05 * hangul:
+            return korean
+    try:
+        return data.decode("gb18030")
+    except UnicodeDecodeError as e:
+        raise FileRejectedError("encoding-unknown", file=name) from e
+
+
+def _mixed_utf8(data: bytes) -> bool:
+    """True when some lines are valid multibyte UTF-8 and others are not (two encodings in one file)."""
+    utf8_lines = other_lines = 0
+    for line in data.split(b"\n"):
+        if line.isascii():
+            continue
+        try:
+            decoded = line.decode("utf-8")
+        except UnicodeDecodeError:
+            other_lines += 1
+            continue
+        if sum(1 for ch in decoded if ord(ch) > 0x7F) >= 2:
+            utf8_lines += 1
+    return other_lines > 0 and utf8_lines > max(0, 0.05 * (utf8_lines + other_lines))
+
+
+def _looks_binary(text: str) -> bool:
+    sample = text[:65536]
+    controls = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\t\r\n\f\v")
+    return bool(sample) and controls > 0.01 * len(sample)
+
+
+def _sniff_delimiter(text: str) -> str:
+    """The delimiter whose count outside quotes is most consistent (and non-zero) over the first lines."""
+    lines = _logical_lines(text, 50)
+    best, best_score = ",", -1.0
+    for delim in DELIMITERS:
+        counts = [_count_outside_quotes(line, delim) for line in lines]
+        counts = [c for c in counts if c]
+        if not counts:
+            continue
+        mode = max(set(counts), key=counts.count)
+        score = counts.count(mode) * (1 + min(mode, 50) / 100)
+        if score > best_score:
+            best, best_score = delim, score
+    return best
+
+
+def _logical_lines(text: str, limit: int) -> list[str]:
+    """The first ``limit`` non-blank records, joining lines whose quotes are still open."""
+    out: list[str] = []
+    pending = ""
+    for line in text[: 1 << 20].splitlines():
+        pending = f"{pending}\n{line}" if pending else line
+        if pending.count('"') % 2 == 0:
+            if pending.strip():
+                out.append(pending)
+            pending = ""
+            if len(out) >= limit:
+                break
+    return out
+
+
+def _count_outside_quotes(line: str, delim: str) -> int:
+    return sum(part.count(delim) for part in line.split('"')[::2])
+
+
+def _read_text(text: str, data: bytes, stem: str, name: str, limits: Limits) -> list[RawSheet]:
+    delim = "\t" if name.lower().endswith(".tsv") else _sniff_delimiter(text)
+    table = _parse_csv(text, data, delim)
+    if table.num_columns > limits.max_columns:
+        raise FileRejectedError("too-many-columns", file=name, count=table.num_columns, limit=limits.max_columns)
+    if table.num_rows > limits.max_rows:
+        raise FileRejectedError("too-many-rows", file=name, count=table.num_rows, limit=limits.max_rows)
+    sheet = _build_sheet(stem, _blank_to_null(table), merges=[], hidden=False)
+    return [sheet] if sheet is not None else []
+
+
+def _parse_csv(text: str, data: bytes, delim: str) -> pa.Table:
+    """Parse with DuckDB when safe and fast; the csv module otherwise.
+
+    DuckDB skips blank lines (which would shift row numbers), so files with a blank line
+    inside go to the csv module. A row wider than the sampled width makes DuckDB (in
+    strict mode) raise, and we fall back too: nothing is ever dropped silently.
+    """
+    width = max((len(r) for r in csv.reader(io.StringIO("\n".join(_logical_lines(text, 200))), delimiter=delim)), default=1)
+    body = text.rstrip("\r\n")
+    if not re.search(r"\n\r?\n", body):
+        try:
+            return _duckdb_csv(text, data, delim, width)
+        except duckdb.Error:
+            pass
+    return _python_csv(body, delim)
+
+
+def _duckdb_csv(text: str, data: bytes, delim: str, width: int) -> pa.Table:
+    columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(width)) + "}"
+    query = (
+        "SELECT * FROM read_csv($path, header = false, auto_detect = false, delim = $delim, quote = '\"', "
+        "escape = '\"', null_padding = true, strict_mode = true, skip = 0, parallel = false, "
+        f"max_line_size = 100000000, columns = {columns})"
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "data.csv"
+        path.write_text(text, encoding="utf-8")
+        con = duckdb.connect()
+        try:
+            return con.sql(query, params={"path": str(path), "delim": delim}).to_arrow_table()
+        finally:
+            con.close()
+
+
+def _python_csv(text: str, delim: str) -> pa.Table:
+    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delim))
+    return _rows_to_table(rows)
+
+
+def _rows_to_table(rows: list[list[Any]]) -> pa.Table:
+    width = max((len(r) for r in rows), default=0)
+    columns = [[r[i] if i < len(r) else None for r in rows] for i in range(width)]
+    return pa.table({f"c{i}": pa.array(col, type=pa.string()) for i, col in enumerate(columns)})
+
+
+def _blank_to_null(table: pa.Table) -> pa.Table:
+    """Empty and whitespace-only cells (including full-width spaces) become null."""
+    cols = []
+    for col in table.columns:
+        blank = pc.equal(pc.utf8_trim_whitespace(col), "")
+        cols.append(pc.if_else(blank, pa.scalar(None, pa.string()), col))
+    return pa.table(cols, names=table.column_names)
+
+
+# --- workbooks ------------------------------------------------------------------------------
+
+
+def _read_book(data: bytes, name: str, limits: Limits) -> list[RawSheet]:
+    try:
+        book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
+    except python_calamine.PasswordError as e:
+        raise FileRejectedError("file-encrypted", file=name) from e
+    except (python_calamine.CalamineError, ValueError, OSError) as e:
+        raise FileRejectedError("file-corrupt", file=name) from e
+    sheets: list[RawSheet] = []
+    with book:
+        for meta in book.sheets_metadata:
+            if meta.typ != python_calamine.SheetTypeEnum.WorkSheet:
+                continue
+            try:
+                sheet = book.get_sheet_by_name(meta.name)
+                if sheet.total_width > limits.max_columns or sheet.width > limits.max_columns:
+                    raise FileRejectedError(
+                        "too-many-columns", file=name, count=sheet.width, limit=limits.max_columns
+                    )
+                if sheet.height > limits.max_rows:
+                    raise FileRejectedError("too-many-rows", file=name, count=sheet.height, limit=limits.max_rows)
+                rows = [[_cell_text(v) for v in row] for row in sheet.to_python(skip_empty_area=False)]
+                merges = sheet.merged_cell_ranges or []
+            except python_calamine.CalamineError as e:
+                raise FileRejectedError("file-corrupt", file=name) from e
+            hidden = meta.visible != python_calamine.SheetVisibleEnum.Visible
+            built = _build_sheet(meta.name, rows, merges=merges, hidden=hidden)
+            sheets.append(built if built is not None else _empty_marker(meta.name))
+    return sheets
+
+
+def _cell_text(value: Any) -> str | None:
+    """One calamine cell as text: integral floats without ".0", dates ISO, booleans TRUE/FALSE."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value if value.strip() else None
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if value.is_integer() and abs(value) < 1e16:
+            return str(int(value))
+        return repr(value)
+    if isinstance(value, dt.datetime):
+        if value.time() == dt.time(0):
+            return value.date().isoformat()
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(value, (dt.date, dt.time)):
+        return value.isoformat()
+    return str(value)
+
+
+# --- structure: header, title, footer ------------------------------------------------------
+
+
+def _build_sheet(name: str, grid: list[list[str | None]] | pa.Table, *, merges: list, hidden: bool) -> RawSheet | None:
+    """Find the header, fill merges, drop blank/footer rows and blank columns; None when empty."""
+    if isinstance(grid, pa.Table):
+        head = [list(r.values()) for r in grid.slice(0, _HEADER_SCAN_ROWS + 20).to_pylist()]
+    else:
+        head = grid[: _HEADER_SCAN_ROWS + 20]
+    if not any(v is not None for row in head for v in row) and _all_blank(grid):
+        return None
+    h = _find_header(head)
+    upper = _upper_header(head, h, merges)
+    top = h - 1 if upper else h
+    title_lines = [" ".join(v.strip() for v in row if v is not None) for row in head[:top]]
+    title_lines = [line for line in title_lines if line]
+    issues: list[Issue] = []
+    if isinstance(grid, list):
+        filled = _fill_merges(grid, merges, h)
+        if filled:
+            issues.append(Issue("merged-cells-filled", params={"count": filled}))
+        width = max((len(r) for r in grid), default=0)
+        table = _rows_to_table([r + [None] * (width - len(r)) for r in grid])
+        head = grid[: h + 1]
+    else:
+        table = grid
+    if title_lines:
+        issues.append(Issue("title-rows-skipped", row=1, params={"rows": _rows_text(range(1, top + 1))}))
+    headers = _combine_headers(head[h], head[h - 1] if upper else None, table.num_columns)
+    data = table.slice(h + 1)
+    keep, dropped = _data_rows(data, h + 2)
+    for code, rows in dropped.items():
+        if rows:
+            issues.append(Issue(code, row=rows[0], params={"rows": _rows_text(rows), "count": len(rows)}))
+    data = data.filter(pa.array(keep, type=pa.bool_()))
+    row_numbers = [h + 2 + i for i, k in enumerate(keep) if k]
+    headers, data, blank_cols = _drop_blank_columns(headers, data)
+    if blank_cols:
+        issues.append(Issue("blank-columns-dropped", params={"columns": ", ".join(blank_cols), "count": len(blank_cols)}))
+    headers = _unique(headers, issues)
+    if hidden:
+        issues.append(Issue("hidden-sheet", params={"sheet": name}))
+    frame = data.rename_columns(headers).to_pandas()
+    return RawSheet(name, headers, frame, row_numbers, h + 1, title_lines, hidden, issues)
+
+
+def _all_blank(grid: list[list[str | None]] | pa.Table) -> bool:
+    if isinstance(grid, pa.Table):
+        return all(col.null_count == len(col) for col in grid.columns)
+    return not any(v is not None for row in grid for v in row)
+
+
+def _empty_marker(name: str) -> RawSheet:
+    """A placeholder for an empty sheet; removed by :func:`_finish`, which reports it."""
+    return RawSheet(name, [], pd.DataFrame(), [], 0, [], False, [Issue("empty-sheet", params={"sheet": name})])
+
+
+def _is_label(value: str | None) -> bool:
+    return value is not None and len(value.strip()) <= 60 and not _NUMBER_RE.match(value)
+
+
+def _find_header(head: list[list[str | None]]) -> int:
+    """Index of the header row: the first row of several short text cells as wide as the rows below."""
+    counts = [sum(v is not None for v in row) for row in head]
+    for i, row in enumerate(head[:_HEADER_SCAN_ROWS]):
+        if counts[i] < 2:
+            continue
+        texts = [v for v in row if v is not None]
+        if sum(_is_label(v) for v in texts) < 0.7 * len(texts):
+            continue
+        below = counts[i + 1 : i + 21]
+        if below and counts[i] < 0.6 * max(below):
+            continue
+        return i
+    return next((i for i, c in enumerate(counts) if c), 0)
+
+
+def _upper_header(head: list[list[str | None]], h: int, merges: list) -> bool:
+    """Whether the row above the header is a group row (merged group labels over specific labels)."""
+    if h == 0:
+        return False
+    above, row = head[h - 1], head[h]
+    cells = [c for c, v in enumerate(above) if v is not None]
+    if not cells:
+        return False
+    width = max((c for c, v in enumerate(row) if v is not None), default=0) + 1
+    for (r0, c0), (r1, c1) in merges:
+        if r0 == h - 1 and c1 > c0 and not (c0 == 0 and c1 >= width - 1) and r1 == h - 1:
+            return True
+    labels = [v for v in row if v is not None]
+    repeats = len(set(labels)) < len(labels)
+    over_blank = any(c >= len(row) or row[c] is None for c in cells)
+    return (repeats or over_blank) and len(cells) >= 2 and all(_is_label(above[c]) for c in cells)
+
+
+def _fill_merges(grid: list[list[str | None]], merges: list, h: int) -> int:
+    """Copy each merged range's top-left value into the range: fully in the header, down columns below it."""
+    filled = 0
+    for (r0, c0), (r1, c1) in merges:
+        value = grid[r0][c0] if r0 < len(grid) and c0 < len(grid[r0]) else None
+        if value is None:
+            continue
+        cols = range(c0, c1 + 1) if r0 <= h else range(c0, c0 + 1)
+        for r in range(r0, min(r1, len(grid) - 1) + 1):
+            row = grid[r]
+            if len(row) <= c1:
+                row.extend([None] * (c1 + 1 - len(row)))
+            for c in cols:
+                if (r, c) != (r0, c0) and row[c] is None:
+                    row[c] = value
+                    filled += 1
+    return filled
+
+
+def _combine_headers(lower: list[str | None], upper: list[str | None] | None, width: int) -> list[str]:
+    """Final labels: trimmed; with a group row, the lower label, or "upper/lower" when lower labels repeat."""
+    low = [_label(lower[c]) if c < len(lower) else "" for c in range(width)]
+    if upper is None:
+        return low
+    up: list[str] = []
+    last = ""
+    for c in range(width):
+        text = _label(upper[c]) if c < len(upper) else ""
+        last = text or (last if low[c] else "")
+        up.append(last)
+    out = []
+    for c in range(width):
+        if not low[c]:
+            out.append(up[c])
+        elif up[c] and up[c] != low[c] and low.count(low[c]) > 1:
+            out.append(f"{up[c]}/{low[c]}")
+        else:
+            out.append(low[c])
+    return out
+
+
+def _label(value: str | None) -> str:
+    return " ".join(value.split()) if value else ""
+
+
+def _data_rows(data: pa.Table, first_row: int) -> tuple[list[bool], dict[str, list[int]]]:
+    """Which data rows to keep; dropped row numbers by issue code (blank, total, footer)."""
+    n = data.num_rows
+    if n == 0 or data.num_columns == 0:
+        return [True] * n, {}
+    lead = pc.coalesce(*data.columns)
+    blank = pc.is_null(lead).to_numpy(zero_copy_only=False)
+    total = pc.fill_null(pc.match_substring_regex(lead, _TOTAL_RE.pattern, ignore_case=True), False)
+    total = total.to_numpy(zero_copy_only=False)
+    keep = ~(blank | total)
+    footer: list[int] = []
+    tail_start = max(0, n - 200)
+    tail = lead.slice(tail_start).to_pylist()
+    for i in range(n - 1, tail_start - 1, -1):
+        value = tail[i - tail_start]
+        if value is None or _TOTAL_RE.match(value):
+            continue
+        if not _NOTE_RE.match(value):
+            break
+        keep[i] = False
+        footer.append(first_row + i)
+    dropped = {
+        "blank-rows-dropped": [first_row + i for i in range(n) if blank[i]],
+        "total-rows-dropped": [first_row + i for i in range(n) if total[i]],
+        "footer-rows-dropped": sorted(footer),
+    }
+    return keep.tolist(), dropped
+
+
+def _drop_blank_columns(headers: list[str], data: pa.Table) -> tuple[list[str], pa.Table, list[str]]:
+    keep, dropped = [], []
+    for i, label in enumerate(headers):
+        if not label and data.column(i).null_count == data.num_rows:
+            dropped.append(_column_letter(i))
+        else:
+            keep.append(i)
+    return [headers[i] for i in keep], data.select(keep), dropped
+
+
+def _column_letter(index: int) -> str:
+    letters = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def _unique(headers: list[str], issues: list[Issue]) -> list[str]:
+    out: list[str] = []
+    seen: dict[str, int] = {}
+    for i, label in enumerate(headers):
+        label = label or f"column_{i + 1}"
+        if label in seen:
+            seen[label] += 1
+            issues.append(Issue("duplicate-header", column=label, params={"renamed": f"{label} ({seen[label]})"}))
+            label = f"{label} ({seen[label]})"
+        else:
+            seen[label] = 1
+        out.append(label)
+    return out
+
+
+def _rows_text(rows: Any) -> str:
+    rows = list(rows)
+    shown = ", ".join(str(r) for r in rows[:20])
+    return shown + (f" … (+{len(rows) - 20})" if len(rows) > 20 else "")
+
+
+def _finish(sheets: list[RawSheet], name: str) -> list[RawSheet]:
+    """Drop empty and header-only sheets (reported on the first returned sheet); refuse when none is left."""
+    notes: list[Issue] = []
+    kept: list[RawSheet] = []
+    header_only: list[RawSheet] = []
+    for sheet in sheets:
+        if not sheet.headers:
+            notes.extend(sheet.issues)
+        elif sheet.frame.empty:
+            header_only.append(sheet)
+        else:
+            kept.append(sheet)
+    if not kept:
+        if header_only:
+            raise FileRejectedError("header-only", file=name, sheet=header_only[0].name)
+        raise FileRejectedError("file-empty", file=name)
+    notes.extend(Issue("header-only-sheet", params={"sheet": s.name}) for s in header_only)
+    kept[0].issues.extend(notes)
+    return kept
