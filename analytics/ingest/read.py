@@ -45,10 +45,13 @@ _ZIP_MAGIC = b"PK\x03\x04"
 _OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _BINARY_MAGICS = (b"\x89PNG", b"%PDF", b"GIF8", b"\xff\xd8\xff", b"\x1f\x8b", b"7z\xbc\xaf", b"Rar!")
 _HEADER_SCAN_ROWS = 30
+_SAMPLE_BYTES = 1 << 20  # encoding detection looks at the first (and last) MiB
 _RATIO_MIN_ENTRY = 1024 * 1024  # entries smaller than this cannot be a bomb, whatever their ratio
 _CJK_ENCODINGS = {"gb2312", "gbk", "gb18030", "hz", "big5", "big5hkscs", "cp950", "cp949", "euc_kr", "johab", "iso2022_kr"}
 _TOTAL_RE = re.compile(r"^\s*(合\s*计|总\s*计|小\s*计|共\s*计|总数|grand total|sub-?total|total)\s*[:：]?\s*$", re.I)
 _NOTE_RE = re.compile(r"^\s*(制表人|制表|审核人|审核|填表人|填表说明|填报说明|负责人|备注|说明|注|附注|prepared by|checked by|note)\s*[:：]", re.I)
+_HANGUL_RE = re.compile("[\uac00-\ud7a3]")
+_HANJA_RE = re.compile("[\u4e00-\u9fff\uf900-\ufaff]")
 _NUMBER_RE = re.compile(r"^[\s+-]*[\d.,%]+\s*$")
 
 
@@ -108,10 +111,10 @@ def read_file(
     else:
         if data.startswith(_BINARY_MAGICS):
             raise FileRejectedError("file-not-spreadsheet", file=name)
-        text = _decode(data, name)
+        text, encoding = _decode(data, name)
         if ext in BOOK_EXTENSIONS and text.lstrip()[:1] == "<":
             raise FileRejectedError("file-html-disguised", file=name)
-        sheets = _read_text(text, data, Path(name).stem, name, limits)
+        sheets = _read_text(text, encoding, data, Path(name).stem, name, limits)
     return _finish(sheets, name)
 
 
@@ -155,36 +158,40 @@ def _check_zip(data: bytes, name: str, limits: Limits) -> None:
 # --- text files -----------------------------------------------------------------------------
 
 
-def _decode(data: bytes, name: str) -> str:
-    """Decode text: BOM, then strict UTF-8, then charset-normalizer; never return garbled text."""
+def _decode(data: bytes, name: str) -> tuple[str, str]:
+    """Decode text (and say how): BOM, then strict UTF-8, then charset-normalizer; never garbled text."""
     for bom, codec in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")):
         if data.startswith(bom):
             try:
-                return data.decode(codec)
+                return data.decode(codec), codec
             except UnicodeDecodeError as e:
                 raise FileRejectedError("encoding-unknown", file=name) from e
     if b"\x00" in data:
         raise FileRejectedError("file-not-spreadsheet", file=name)
     try:
-        text = data.decode("utf-8")
+        text, encoding = data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
-        text = _decode_legacy(data, name)
+        text, encoding = _decode_legacy(data, name), "legacy"
     if _looks_binary(text):
         raise FileRejectedError("file-not-spreadsheet", file=name)
-    return text
+    return text, encoding
 
 
 def _decode_legacy(data: bytes, name: str) -> str:
+    """charset-normalizer's candidates (UTF-16/32 excluded: NUL-free text cannot be those);
+    any CJK candidate sends the choice to :func:`_decode_cjk`."""
     if _mixed_utf8(data):
         raise FileRejectedError("encoding-unknown", file=name)
-    best = charset_normalizer.from_bytes(data).best()
-    if best is None:
+    sample = data if len(data) <= _SAMPLE_BYTES else data[: data.rfind(b"\n", 0, _SAMPLE_BYTES) + 1]
+    matches = charset_normalizer.from_bytes(sample or data[:_SAMPLE_BYTES])
+    candidates = [codecs.lookup(m.encoding).name.replace("-", "_") for m in matches]
+    candidates = [c for c in candidates if not c.startswith(("utf_16", "utf_32"))]
+    if not candidates:
         raise FileRejectedError("encoding-unknown", file=name)
-    encoding = codecs.lookup(best.encoding).name.replace("-", "_")
-    if encoding in _CJK_ENCODINGS:
+    if any(c in _CJK_ENCODINGS for c in candidates):
         return _decode_cjk(data, name)
     try:
-        return data.decode(encoding)
+        return data.decode(candidates[0])
     except UnicodeDecodeError as e:
         raise FileRejectedError("encoding-unknown", file=name) from e
 
@@ -192,18 +199,20 @@ def _decode_legacy(data: bytes, name: str) -> str:
 def _decode_cjk(data: bytes, name: str) -> str:
     """Choose between CP949 (Korean) and GB18030 (Chinese) decisively.
 
-    Chinese GBK bytes also decode as CP949, but then half the characters land in the
-    Hanja block; real Korean text is nearly all Hangul. Korean CP949 bytes also decode
-    as GB18030, so Korean must be tested first.
+    Either encoding's bytes usually decode as the other, so charset-normalizer cannot
+    tell them apart on short text. Chinese GBK read as CP949 puts about half of its
+    characters in the Hanja block, while Korean text is Hangul only. CP949 wins only on
+    positive evidence (at least 10 Hangul syllables, no Hanja); otherwise, as for a
+    Chinese school's files, GB18030 (a superset of GBK and GB2312).
     """
     try:
         korean = data.decode("cp949")
     except UnicodeDecodeError:
         korean = None
     if korean is not None:
-        hangul = sum(1 for ch in korean if "\uac00" <= ch <= "\ud7a3")
-        hanja = sum(1 for ch in korean if "\u4e00" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff")
-        if hangul and hanja <= 0.05 * hangul:
+        sample = korean[: 1 << 20]
+        hangul = len(_HANGUL_RE.findall(sample))
+        if hangul >= 10 and not _HANJA_RE.search(sample):
             return korean
     try:
         return data.decode("gb18030")
@@ -214,7 +223,8 @@ def _decode_cjk(data: bytes, name: str) -> str:
 def _mixed_utf8(data: bytes) -> bool:
     """True when some lines are valid multibyte UTF-8 and others are not (two encodings in one file)."""
     utf8_lines = other_lines = 0
-    for line in data.split(b"\n"):
+    sample = data[:_SAMPLE_BYTES] + b"\n" + data[-_SAMPLE_BYTES:] if len(data) > 2 * _SAMPLE_BYTES else data
+    for line in sample.split(b"\n"):
         if line.isascii():
             continue
         try:
@@ -268,18 +278,19 @@ def _count_outside_quotes(line: str, delim: str) -> int:
     return sum(part.count(delim) for part in line.split('"')[::2])
 
 
-def _read_text(text: str, data: bytes, stem: str, name: str, limits: Limits) -> list[RawSheet]:
+def _read_text(text: str, encoding: str, data: bytes, stem: str, name: str, limits: Limits) -> list[RawSheet]:
     delim = "\t" if name.lower().endswith(".tsv") else _sniff_delimiter(text)
-    table = _parse_csv(text, data, delim)
+    utf8 = data if encoding == "utf-8" else text.encode("utf-8")
+    table = _parse_csv(text, utf8, delim)
     if table.num_columns > limits.max_columns:
         raise FileRejectedError("too-many-columns", file=name, count=table.num_columns, limit=limits.max_columns)
     if table.num_rows > limits.max_rows:
         raise FileRejectedError("too-many-rows", file=name, count=table.num_rows, limit=limits.max_rows)
-    sheet = _build_sheet(stem, _blank_to_null(table), merges=[], hidden=False)
+    sheet = _build_sheet(stem, table, merges=[], hidden=False)
     return [sheet] if sheet is not None else []
 
 
-def _parse_csv(text: str, data: bytes, delim: str) -> pa.Table:
+def _parse_csv(text: str, utf8: bytes, delim: str) -> pa.Table:
     """Parse with DuckDB when safe and fast; the csv module otherwise.
 
     DuckDB skips blank lines (which would shift row numbers), so files with a blank line
@@ -290,13 +301,13 @@ def _parse_csv(text: str, data: bytes, delim: str) -> pa.Table:
     body = text.rstrip("\r\n")
     if not re.search(r"\n\r?\n", body):
         try:
-            return _duckdb_csv(text, data, delim, width)
+            return _duckdb_csv(utf8, delim, width)
         except duckdb.Error:
             pass
     return _python_csv(body, delim)
 
 
-def _duckdb_csv(text: str, data: bytes, delim: str, width: int) -> pa.Table:
+def _duckdb_csv(utf8: bytes, delim: str, width: int) -> pa.Table:
     columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(width)) + "}"
     query = (
         "SELECT * FROM read_csv($path, header = false, auto_detect = false, delim = $delim, quote = '\"', "
@@ -305,17 +316,18 @@ def _duckdb_csv(text: str, data: bytes, delim: str, width: int) -> pa.Table:
     )
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "data.csv"
-        path.write_text(text, encoding="utf-8")
+        path.write_bytes(utf8)
         con = duckdb.connect()
         try:
-            return con.sql(query, params={"path": str(path), "delim": delim}).to_arrow_table()
+            params = {"path": str(path), "delim": delim}
+            return _blank_to_null(con.sql(query, params=params).to_arrow_table())
         finally:
             con.close()
 
 
 def _python_csv(text: str, delim: str) -> pa.Table:
     rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delim))
-    return _rows_to_table(rows)
+    return _blank_to_null(_rows_to_table(rows))
 
 
 def _rows_to_table(rows: list[list[Any]]) -> pa.Table:
