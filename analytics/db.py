@@ -88,6 +88,7 @@ def _migration_1(con: duckdb.DuckDBPyConnection) -> None:
           warnings INTEGER NOT NULL,
           mapping VARCHAR NOT NULL,
           constants VARCHAR NOT NULL,
+          issues VARCHAR NOT NULL DEFAULT '[]',
           status VARCHAR NOT NULL DEFAULT 'loaded',
           undone_at TIMESTAMP
         )
@@ -214,3 +215,27 @@ def table_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
         t.name: cur.execute(f"SELECT count(*) FROM {quote_ident(t.name)}").fetchone()[0]
         for t in schema.TABLES
     }
+
+
+def _year_expr(table: schema.Table) -> str | None:
+    if table.year_column is None:
+        return None
+    col = table.column(table.year_column)
+    ident = quote_ident(col.name)
+    return f"year({ident})" if col.kind == "date" else ident
+
+
+def table_coverage(con: duckdb.DuckDBPyConnection) -> list[dict[str, object]]:
+    """Per canonical table: rows and the years its data covers (None when it has no year)."""
+    cur = con.cursor()
+    out: list[dict[str, object]] = []
+    for t in schema.TABLES:
+        expr = _year_expr(t)
+        years = f"min({expr}), max({expr})" if expr else "NULL, NULL"
+        rows, first, last = cur.execute(
+            f"SELECT count(*), {years} FROM {quote_ident(t.name)}"
+        ).fetchone()
+        out.append(
+            {"table": t.name, "zh": t.zh, "en": t.en, "rows": rows, "year_from": first, "year_to": last}
+        )
+    return out

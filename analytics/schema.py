@@ -348,7 +348,7 @@ TABLES: tuple[Table, ...] = (
                    default="", personal=True),
             Column("dimension", "enum", "评价维度", "Dimension",
                    ("评价维度", "维度", "评价项目", "指标", "dimension", "aspect", "item"),
-                   allowed=SATISFACTION_DIMENSIONS),
+                   allowed=SATISFACTION_DIMENSIONS, default="overall"),
             Column("seq", "int", "序号", "Seq", generated=True),
             Column("score", "number", "评分", "Score",
                    ("评分", "得分", "分数", "满意度", "评价", "score", "rating"),

@@ -1,0 +1,285 @@
+"""Command line: ``python -m analytics COMMAND [--db PATH] ...``.
+
+Exit status: 0 when everything asked for was done (rows rejected on import allowed),
+1 when a file was refused or an operation could not be carried out, 2 for usage errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from analytics import db
+from analytics.errors import AnalyticsError, ConfigError, FileRejectedError, UndoError
+from analytics.i18n import normalize_lang, t
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+def _default_lang() -> str:
+    for var in ("DUAL_MENTOR_LANG", "LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(var)
+        if value and value not in ("C", "POSIX") and not value.startswith("C."):
+            return normalize_lang(value)
+    return "en"
+
+
+def _pairs(values: Sequence[str] | None, option: str) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for item in values or ():
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise ConfigError("cli-bad-pair", option=option, value=item)
+        out[key.strip()] = value.strip()
+    return out
+
+
+def _print_json(data: Any) -> None:
+    print(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+def cmd_init(args: argparse.Namespace, lang: str) -> int:
+    con = db.connect(args.db)
+    print(t("cli.init-done", lang, path=db.resolve_path(args.db), version=db.SCHEMA_VERSION))
+    con.close()
+    return EXIT_OK
+
+
+def cmd_demo(args: argparse.Namespace, lang: str) -> int:
+    from analytics.sample import load_demo
+
+    con = db.connect(args.db)
+    results = load_demo(con, students=args.students, seed=args.seed)
+    refused = [r for r in results if r.status == "refused"]
+    for r in results:
+        print(_result_line(r, lang))
+    counts = db.table_counts(con)
+    print(t("cli.demo-done", lang, path=db.resolve_path(args.db), rows=sum(counts.values())))
+    return EXIT_FAILED if refused else EXIT_OK
+
+
+def _result_line(r: Any, lang: str) -> str:
+    where = f"{r.file_name}" + (f" [{r.sheet}]" if r.sheet else "")
+    if r.refused is not None and r.status in ("refused", "skipped"):
+        return t(f"cli.status-{r.status}", lang, where=where, reason=r.refused.message(lang))
+    return t(
+        f"cli.status-{r.status}",
+        lang,
+        where=where,
+        table=r.table,
+        read=r.rows_read,
+        inserted=r.inserted,
+        updated=r.updated,
+        unchanged=r.unchanged,
+        rejected=r.rejected,
+        warnings=len(r.warnings),
+        batch=r.batch_id,
+        previous=r.previous_batch or "-",
+    )
+
+
+def cmd_import(args: argparse.Namespace, lang: str) -> int:
+    from analytics.ingest.pipeline import import_file
+
+    overrides = _pairs(args.map, "--map") or None
+    constants = _pairs(args.set, "--set")
+    con = db.connect(args.db)
+    everything: list[dict[str, Any]] = []
+    status = EXIT_OK
+    for path in args.files:
+        results = import_file(
+            con,
+            Path(path),
+            table=args.table,
+            sheet=args.sheet,
+            overrides=overrides,
+            constants=constants,
+            dry_run=args.dry_run,
+            remember=bool(args.table or overrides),
+        )
+        for r in results:
+            if r.status == "refused":
+                status = EXIT_FAILED
+            if args.json:
+                everything.append(r.as_dict(lang))
+                continue
+            print(_result_line(r, lang))
+            for issue in r.warnings:
+                print("  ⚠ " + _issue_text(issue, lang))
+            for issue in r.errors[: args.show]:
+                print("  ✗ " + _issue_text(issue, lang))
+            if len(r.errors) > args.show:
+                print("  " + t("cli.more-rejects", lang, count=len(r.errors) - args.show, batch=r.batch_id))
+    if args.json:
+        _print_json(everything)
+    return status
+
+
+def _issue_text(issue: Any, lang: str) -> str:
+    where = []
+    if issue.row is not None:
+        where.append(t("cli.row", lang, row=issue.row))
+    if issue.column:
+        where.append(issue.column)
+    prefix = f"[{issue.code}] " + (" · ".join(where) + ": " if where else "")
+    return prefix + issue.message(lang)
+
+
+def cmd_batches(args: argparse.Namespace, lang: str) -> int:
+    from analytics.ingest.load import list_batches
+
+    frame = list_batches(db.connect(args.db))
+    if args.json:
+        _print_json(json.loads(frame.to_json(orient="records", date_format="iso", force_ascii=False)))
+    elif frame.empty:
+        print(t("cli.no-batches", lang))
+    else:
+        cols = ["batch_id", "imported_at", "file_name", "sheet", "target_table", "rows_read",
+                "rows_inserted", "rows_updated", "rows_rejected", "status"]
+        print(frame[cols].to_string(index=False))
+    return EXIT_OK
+
+
+def cmd_undo(args: argparse.Namespace, lang: str) -> int:
+    from analytics.ingest.load import undo_batch
+
+    done = undo_batch(db.connect(args.db), args.batch)
+    print(t("cli.undo-done", lang, batch=args.batch, **done))
+    return EXIT_OK
+
+
+def cmd_rejects(args: argparse.Namespace, lang: str) -> int:
+    from analytics.ingest.load import batch_rejects
+    from analytics.safe_export import write_table
+
+    frame = batch_rejects(db.connect(args.db), args.batch)
+    if args.out:
+        write_table(frame, args.out)
+        print(t("cli.rejects-written", lang, count=len(frame), path=args.out))
+    elif frame.empty:
+        print(t("cli.no-rejects", lang, batch=args.batch))
+    else:
+        message = "message_zh" if lang == "zh" else "message_en"
+        print(frame[["row_number", "column_name", "original_value", "code", message]].to_string(index=False))
+    return EXIT_OK
+
+
+def cmd_tables(args: argparse.Namespace, lang: str) -> int:
+    coverage = db.table_coverage(db.connect(args.db))
+    if args.json:
+        _print_json({c["table"]: {k: v for k, v in c.items() if k != "table"} for c in coverage})
+        return EXIT_OK
+    for c in coverage:
+        years = f"{c['year_from']}–{c['year_to']}" if c["year_from"] is not None else "—"
+        label = c["zh"] if lang == "zh" else c["en"]
+        print(f"{c['table']:<22} {label:<24} {c['rows']:>10,}  {years}")
+    return EXIT_OK
+
+
+def cmd_metrics(args: argparse.Namespace, lang: str) -> int:
+    from analytics.config import load_settings
+    from analytics.filters import Filters
+    from analytics.metrics.summary import headline
+
+    filters = Filters(
+        year_from=args.from_year,
+        year_to=args.to_year,
+        school=args.school,
+        major=args.major,
+        cohort=args.cohort,
+        model=args.model,
+        dual=args.dual or "all",
+        enterprise=args.enterprise,
+    )
+    settings = load_settings(args.settings, db_path=db.resolve_path(args.db))
+    data = headline(db.connect(args.db, read_only=False), filters, settings)
+    if args.json:
+        _print_json(data)
+    else:
+        from analytics.metrics.summary import headline_text
+
+        print(headline_text(data, filters, lang))
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--db", default=argparse.SUPPRESS, help="database file (default: $DUAL_MENTOR_DB or data/dual_mentor.duckdb)")
+    common.add_argument("--lang", choices=("zh", "en"), default=argparse.SUPPRESS, help="language of messages")
+    parser = argparse.ArgumentParser(
+        prog="python -m analytics", description="Dual-mentor program analytics", parents=[common]
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("init", parents=[common], help="create or migrate the database")
+    p.set_defaults(func=cmd_init)
+
+    p = sub.add_parser("demo", parents=[common], help="generate the demo spreadsheets and import them")
+    p.add_argument("--students", type=int, default=2400)
+    p.add_argument("--seed", type=int, default=20240601)
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("import", parents=[common], help="import spreadsheets (CSV, TSV, TXT, XLSX, XLSM, XLS, ODS)")
+    p.add_argument("files", nargs="+", metavar="FILE")
+    p.add_argument("--table", help="target table (default: detected from the headers)")
+    p.add_argument("--sheet", help="only this sheet of a workbook")
+    p.add_argument("--map", action="append", metavar="COLUMN=HEADER", help="map a header to a column")
+    p.add_argument("--set", action="append", metavar="COLUMN=VALUE", help="a value for the whole file")
+    p.add_argument("--dry-run", action="store_true", help="validate and report, write nothing")
+    p.add_argument("--json", action="store_true", help="machine-readable report")
+    p.add_argument("--show", type=int, default=20, help="rejected cells to list per sheet")
+    p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser("batches", parents=[common], help="import history")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_batches)
+
+    p = sub.add_parser("undo", parents=[common], help="undo an import batch")
+    p.add_argument("batch", type=int, metavar="BATCH")
+    p.set_defaults(func=cmd_undo)
+
+    p = sub.add_parser("rejects", parents=[common], help="rejected rows of a batch")
+    p.add_argument("batch", type=int, metavar="BATCH")
+    p.add_argument("--out", help="write to FILE (.xlsx or .csv)")
+    p.set_defaults(func=cmd_rejects)
+
+    p = sub.add_parser("tables", parents=[common], help="rows and years covered per table")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_tables)
+
+    p = sub.add_parser("metrics", parents=[common], help="headline figures of the program")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--from-year", type=int)
+    p.add_argument("--to-year", type=int)
+    p.add_argument("--school")
+    p.add_argument("--major")
+    p.add_argument("--cohort", type=int)
+    p.add_argument("--model")
+    p.add_argument("--dual", choices=("all", "in", "out"))
+    p.add_argument("--enterprise")
+    p.add_argument("--settings", help="settings.toml (default: beside the database)")
+    p.set_defaults(func=cmd_metrics)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    args.db = getattr(args, "db", None)
+    lang = getattr(args, "lang", None) or _default_lang()
+    try:
+        return args.func(args, lang)
+    except ConfigError as e:
+        print(e.message(lang), file=sys.stderr)
+        return EXIT_USAGE
+    except (FileRejectedError, UndoError) as e:
+        print(e.message(lang), file=sys.stderr)
+        return EXIT_FAILED
+    except AnalyticsError as e:
+        print(e.message(lang), file=sys.stderr)
+        return EXIT_FAILED

@@ -1,0 +1,262 @@
+"""Write a validated sheet into its table in one transaction, and undo it later.
+
+A load stages the normalised rows from a registered Arrow table, then upserts by the
+table's natural key: rows whose key is new are inserted, rows whose values differ are
+updated (their previous version kept in ``_prev_<table>`` for undo), identical rows are
+left alone, so re-importing the same file changes nothing. Only the columns the file
+provides are compared and written: a file without a salary column never erases salaries.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+
+from analytics import schema
+from analytics.db import BATCH_COLUMN, REPLACED_BY, prev_table, quote_ident, transaction
+from analytics.errors import StoreError, UndoError
+
+_ARROW_TYPES = {
+    "id": pa.string(),
+    "text": pa.string(),
+    "enum": pa.string(),
+    "int": pa.int32(),
+    "number": pa.float64(),
+    "bool": pa.bool_(),
+    "date": pa.date32(),
+}
+
+
+@dataclass(frozen=True)
+class LoadCounts:
+    batch_id: int | None
+    inserted: int
+    updated: int
+    unchanged: int
+
+
+@dataclass(frozen=True)
+class BatchRecord:
+    """What ``import_batches`` keeps about one loaded sheet."""
+
+    file_name: str
+    sha256: str
+    sheet: str | None
+    table: str
+    rows_read: int
+    rows_rejected: int
+    mapping: dict[str, Any]
+    constants: dict[str, Any]
+    warnings: list[dict[str, Any]]
+
+
+def to_arrow(frame: pd.DataFrame, table: schema.Table) -> pa.Table:
+    """Typed Arrow table of the canonical columns present in ``frame``."""
+    arrays, fields = [], []
+    for col in table.columns:
+        if col.name not in frame.columns:
+            continue
+        values = frame[col.name].astype(object).where(frame[col.name].notna(), None)
+        arrays.append(pa.array(values.tolist(), type=_ARROW_TYPES[col.kind]))
+        fields.append(pa.field(col.name, _ARROW_TYPES[col.kind]))
+    return pa.Table.from_arrays(arrays, schema=pa.schema(fields))
+
+
+def _next_batch_id(cur: duckdb.DuckDBPyConnection) -> int:
+    return cur.execute("SELECT coalesce(max(batch_id), 0) + 1 FROM import_batches").fetchone()[0]
+
+
+def load_rows(
+    con: duckdb.DuckDBPyConnection,
+    table: schema.Table,
+    rows: pd.DataFrame,
+    record: BatchRecord,
+    rejects: pd.DataFrame,
+    *,
+    dry_run: bool = False,
+) -> LoadCounts:
+    """Upsert ``rows`` (canonical, typed, keys unique) and record the batch, all or nothing.
+
+    ``rejects`` has columns row_number, column_name, original_value, code, message_zh,
+    message_en, original_row. When nothing would change and nothing was rejected, no batch
+    is recorded and the database is left untouched. ``dry_run`` counts and writes nothing.
+    """
+    data = to_arrow(rows, table)
+    present = [c for c in table.column_names if c in rows.columns]
+    keys = list(table.key)
+    values = [c for c in present if c not in keys]
+    t = quote_ident(table.name)
+    on = " AND ".join(f"t.{quote_ident(k)} = s.{quote_ident(k)}" for k in keys)
+    differs = " OR ".join(f"t.{quote_ident(c)} IS DISTINCT FROM s.{quote_ident(c)}" for c in values)
+    differs = f"({differs})" if differs else "FALSE"
+    cols = ", ".join(quote_ident(c) for c in present)
+    try:
+        with transaction(con) as cur:
+            cur.register("_incoming", data)
+            cur.execute(f"CREATE OR REPLACE TEMP TABLE _stage AS SELECT {cols} FROM _incoming")
+            cur.unregister("_incoming")
+            inserted = cur.execute(
+                f"SELECT count(*) FROM _stage s ANTI JOIN {t} t ON {on}"
+            ).fetchone()[0]
+            updated = cur.execute(
+                f"SELECT count(*) FROM _stage s JOIN {t} t ON {on} WHERE {differs}"
+            ).fetchone()[0]
+            unchanged = len(rows) - inserted - updated
+            if dry_run or (inserted == 0 and updated == 0 and len(rejects) == 0):
+                cur.execute("DROP TABLE _stage")
+                return LoadCounts(None, inserted, updated, unchanged)
+            batch = _next_batch_id(cur)
+            if updated:
+                cur.execute(
+                    f"INSERT INTO {quote_ident(prev_table(table.name))} BY NAME "
+                    f"SELECT t.*, ? AS {REPLACED_BY} FROM {t} t JOIN _stage s ON {on} WHERE {differs}",
+                    [batch],
+                )
+                sets = ", ".join(f"{quote_ident(c)} = s.{quote_ident(c)}" for c in values)
+                cur.execute(
+                    f"UPDATE {t} AS t SET {sets}, {BATCH_COLUMN} = ? FROM _stage s "
+                    f"WHERE {on} AND {differs}",
+                    [batch],
+                )
+            if inserted:
+                defaults = [
+                    f"? AS {quote_ident(c.name)}"
+                    for c in table.columns
+                    if c.default is not None and c.name not in present
+                ]
+                default_params = [
+                    c.default for c in table.columns if c.default is not None and c.name not in present
+                ]
+                extra = "".join(f", {d}" for d in defaults)
+                cur.execute(
+                    f"INSERT INTO {t} BY NAME SELECT s.*{extra}, ? AS {BATCH_COLUMN} "
+                    f"FROM _stage s ANTI JOIN {t} t ON {on}",
+                    [*default_params, batch],
+                )
+            cur.execute("DROP TABLE _stage")
+            cur.execute(
+                """
+                INSERT INTO import_batches (batch_id, imported_at, file_name, sha256, sheet,
+                  target_table, rows_read, rows_inserted, rows_updated, rows_unchanged,
+                  rows_rejected, warnings, mapping, constants, issues)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+                [
+                    batch,
+                    datetime.now().replace(microsecond=0),
+                    record.file_name,
+                    record.sha256,
+                    record.sheet,
+                    table.name,
+                    record.rows_read,
+                    inserted,
+                    updated,
+                    unchanged,
+                    record.rows_rejected,
+                    len(record.warnings),
+                    json.dumps(record.mapping, ensure_ascii=False),
+                    json.dumps(record.constants, ensure_ascii=False, default=str),
+                    json.dumps(record.warnings, ensure_ascii=False, default=str),
+                ],
+            )
+            if len(rejects):
+                frame = rejects.assign(batch_id=batch)
+                cur.register("_rejects", frame)
+                cur.execute("INSERT INTO import_rejects BY NAME SELECT * FROM _rejects")
+                cur.unregister("_rejects")
+    except duckdb.Error as e:
+        raise StoreError("db-write-failed", detail=str(e)) from e
+    return LoadCounts(batch, inserted, updated, unchanged)
+
+
+def undo_batch(con: duckdb.DuckDBPyConnection, batch_id: int) -> dict[str, int]:
+    """Remove what ``batch_id`` inserted and restore what it overwrote, in one transaction.
+
+    Refused (``UndoError``) for an unknown or already undone batch, and when a later
+    batch overwrote rows of this one: undo that batch first, so history stays consistent.
+    Returns ``{"removed": n, "restored": m}``.
+    """
+    try:
+        with transaction(con) as cur:
+            row = cur.execute(
+                "SELECT target_table, status FROM import_batches WHERE batch_id = ?", [batch_id]
+            ).fetchone()
+            if row is None:
+                raise UndoError("undo-unknown-batch", batch=batch_id)
+            if row[1] == "undone":
+                raise UndoError("undo-already-undone", batch=batch_id)
+            name = row[0]
+            t = quote_ident(name)
+            prev = quote_ident(prev_table(name))
+            later = cur.execute(
+                f"SELECT min({REPLACED_BY}) FROM {prev} WHERE {BATCH_COLUMN} = ? "
+                f"AND {REPLACED_BY} <> ?",
+                [batch_id, batch_id],
+            ).fetchone()[0]
+            if later is not None:
+                raise UndoError("undo-later-batch", batch=batch_id, later=later)
+            removed = cur.execute(
+                f"SELECT count(*) FROM {t} WHERE {BATCH_COLUMN} = ?", [batch_id]
+            ).fetchone()[0]
+            cur.execute(f"DELETE FROM {t} WHERE {BATCH_COLUMN} = ?", [batch_id])
+            restored = cur.execute(
+                f"SELECT count(*) FROM {prev} WHERE {REPLACED_BY} = ?", [batch_id]
+            ).fetchone()[0]
+            cols = ", ".join(
+                quote_ident(c) for c in (*schema.table(name).column_names, BATCH_COLUMN)
+            )
+            cur.execute(
+                f"INSERT INTO {t} ({cols}) SELECT {cols} FROM {prev} WHERE {REPLACED_BY} = ?",
+                [batch_id],
+            )
+            cur.execute(f"DELETE FROM {prev} WHERE {REPLACED_BY} = ?", [batch_id])
+            cur.execute(
+                "UPDATE import_batches SET status = 'undone', undone_at = ? WHERE batch_id = ?",
+                [datetime.now().replace(microsecond=0), batch_id],
+            )
+    except duckdb.Error as e:
+        raise StoreError("db-write-failed", detail=str(e)) from e
+    return {"removed": removed - restored, "restored": restored}
+
+
+def list_batches(con: duckdb.DuckDBPyConnection, limit: int | None = None) -> pd.DataFrame:
+    """Import history, newest first."""
+    sql = (
+        "SELECT batch_id, imported_at, file_name, sheet, target_table, rows_read, rows_inserted, "
+        "rows_updated, rows_unchanged, rows_rejected, warnings, status, undone_at, sha256, mapping, "
+        "constants FROM import_batches ORDER BY batch_id DESC"
+    )
+    params: list[Any] = []
+    if limit is not None:
+        sql += " LIMIT ?"
+        params.append(limit)
+    return con.cursor().execute(sql, params).df()
+
+
+def batch_rejects(con: duckdb.DuckDBPyConnection, batch_id: int) -> pd.DataFrame:
+    """Rejected cells of one batch, in spreadsheet row order."""
+    return (
+        con.cursor()
+        .execute(
+            "SELECT row_number, column_name, original_value, code, message_zh, message_en, "
+            "original_row FROM import_rejects WHERE batch_id = ? ORDER BY row_number, column_name",
+            [batch_id],
+        )
+        .df()
+    )
+
+
+def previous_load(con: duckdb.DuckDBPyConnection, sha256: str, sheet: str | None) -> int | None:
+    """The latest live batch that loaded the same file content and sheet, if any."""
+    row = con.cursor().execute(
+        "SELECT max(batch_id) FROM import_batches WHERE sha256 = ? AND sheet IS NOT DISTINCT FROM ? "
+        "AND status = 'loaded'",
+        [sha256, sheet],
+    ).fetchone()
+    return row[0]

@@ -1,0 +1,394 @@
+"""Import a file: read → detect table → map headers → normalise and validate → load.
+
+``import_file`` is the one entry point used by the CLI, the dashboard's upload box, the
+demo loader and the tests, so every path imports the same way. Each sheet of a workbook
+becomes its own batch; a sheet that cannot be imported is reported with the reason and
+leaves the database untouched.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from analytics import schema
+from analytics.db import transaction
+from analytics.errors import AnalyticsError, ConfigError, FileRejectedError
+from analytics.ingest import load as loader
+from analytics.ingest.issues import ERROR, WARNING, Issue
+from analytics.ingest.mapping import (
+    Candidate,
+    Mapping,
+    header_signature,
+    map_headers,
+    propose_constants,
+    resolve_table,
+)
+from analytics.ingest.normalize import normalize_column
+from analytics.ingest.read import Limits, RawSheet, read_file
+from analytics.ingest.validate import validate
+
+PREVIEW_ROWS = 20
+# China's initial employment rate is taken on 31 August of the graduation year.
+DEFAULT_SURVEY_MONTH_DAY = "08-31"
+
+
+@dataclass
+class SheetResult:
+    """What happened to one sheet of one file."""
+
+    file_name: str
+    sheet: str | None
+    status: str  # loaded | unchanged | checked | refused | skipped
+    table: str | None = None
+    candidates: list[Candidate] = field(default_factory=list)
+    mapping: Mapping | None = None
+    constants: dict[str, Any] = field(default_factory=dict)
+    rows_read: int = 0
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    batch_id: int | None = None
+    previous_batch: int | None = None
+    issues: list[Issue] = field(default_factory=list)
+    refused: AnalyticsError | None = None
+    preview: pd.DataFrame | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status not in ("refused",)
+
+    @property
+    def warnings(self) -> list[Issue]:
+        return [i for i in self.issues if i.severity == WARNING]
+
+    @property
+    def errors(self) -> list[Issue]:
+        return [i for i in self.issues if i.severity == ERROR]
+
+    def as_dict(self, lang: str = "zh") -> dict[str, Any]:
+        """JSON-ready summary (``import --json``)."""
+        return {
+            "file": self.file_name,
+            "sheet": self.sheet,
+            "status": self.status,
+            "table": self.table,
+            "candidates": [
+                {"table": c.table, "score": round(c.score, 3)} for c in self.candidates[:3]
+            ],
+            "mapping": dict(self.mapping.columns) if self.mapping else {},
+            "unpivot": dict(self.mapping.unpivot) if self.mapping else {},
+            "unmapped": list(self.mapping.unmapped) if self.mapping else [],
+            "constants": {k: str(v) for k, v in self.constants.items()},
+            "rows_read": self.rows_read,
+            "inserted": self.inserted,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "rejected": self.rejected,
+            "batch_id": self.batch_id,
+            "previous_batch": self.previous_batch,
+            "warnings": [i.as_dict(lang) for i in self.warnings],
+            "rejects": [i.as_dict(lang) for i in self.errors],
+            "refused": (
+                {"code": self.refused.code, "message": self.refused.message(lang)}
+                if self.refused
+                else None
+            ),
+        }
+
+
+def import_file(
+    con: duckdb.DuckDBPyConnection,
+    source: str | os.PathLike[str] | bytes,
+    *,
+    file_name: str | None = None,
+    table: str | None = None,
+    sheet: str | None = None,
+    overrides: dict[str, str] | None = None,
+    constants: dict[str, Any] | None = None,
+    dry_run: bool = False,
+    remember: bool = False,
+    limits: Limits | None = None,
+) -> list[SheetResult]:
+    """Import every sheet of ``source`` (or just ``sheet``), one batch per sheet.
+
+    ``table`` and ``overrides`` (canonical column → header) override detection;
+    ``constants`` set a column for the whole file (``{"graduation_year": "2024"}``).
+    With ``dry_run`` nothing is written and the result says what would happen.
+    With ``remember`` a mapping that loaded is saved under the header signature and
+    reused automatically for files with the same headers.
+    """
+    if isinstance(source, bytes):
+        data = source
+        name = file_name or "upload"
+    else:
+        path = Path(source)
+        name = file_name or path.name
+        data = None
+    try:
+        if data is None:
+            data = Path(source).read_bytes()
+        sheets = read_file(data, file_name=name, limits=limits)
+    except FileRejectedError as e:
+        return [SheetResult(name, None, "refused", refused=e)]
+    except OSError as e:
+        return [SheetResult(name, None, "refused", refused=FileRejectedError("file-unreadable", file=name, detail=e.strerror or str(e)))]
+    sha = hashlib.sha256(data).hexdigest()
+
+    if sheet is not None:
+        chosen = [s for s in sheets if s.name == sheet]
+        if not chosen:
+            err = FileRejectedError(
+                "sheet-not-found", file=name, sheet=sheet, sheets="、".join(s.name for s in sheets)
+            )
+            return [SheetResult(name, sheet, "refused", refused=err)]
+        sheets = chosen
+    several = len(sheets) > 1
+    results = [
+        _import_sheet(
+            con, raw, name, sha, table, overrides, constants or {}, dry_run, remember, several
+        )
+        for raw in sheets
+    ]
+    if several and all(r.status == "skipped" for r in results):
+        for r in results:
+            r.status = "refused"
+    return results
+
+
+def _import_sheet(
+    con: duckdb.DuckDBPyConnection,
+    raw: RawSheet,
+    file_name: str,
+    sha: str,
+    table_name: str | None,
+    overrides: dict[str, str] | None,
+    constants: dict[str, Any],
+    dry_run: bool,
+    remember: bool,
+    several: bool,
+) -> SheetResult:
+    result = SheetResult(
+        file_name,
+        raw.name,
+        "checked",
+        rows_read=len(raw.frame),
+        issues=list(raw.issues),
+        preview=raw.frame.head(PREVIEW_ROWS),
+    )
+    try:
+        _prepare_and_load(con, raw, result, sha, table_name, overrides, constants, dry_run, remember)
+    except FileRejectedError as e:
+        result.refused = e
+        # In a workbook, a sheet that is no table at all (instructions, a chart) is skipped.
+        result.status = "skipped" if several and e.code in ("table-unknown", "table-ambiguous") else "refused"
+    return result
+
+
+def _prepare_and_load(
+    con: duckdb.DuckDBPyConnection,
+    raw: RawSheet,
+    result: SheetResult,
+    sha: str,
+    table_name: str | None,
+    overrides: dict[str, str] | None,
+    constants: dict[str, Any],
+    dry_run: bool,
+    remember: bool,
+) -> None:
+    signature = header_signature(raw.headers)
+    saved = None if (table_name or overrides) else saved_mapping(con, signature)
+    if saved is not None:
+        table_name, overrides = saved["table"], saved["columns"]
+        result.issues.append(Issue("mapping-reused", WARNING, params={"table": saved["table"]}))
+    chosen, candidates = resolve_table(raw.headers, table_name)
+    result.candidates = candidates
+    if chosen is None:
+        if candidates:
+            raise FileRejectedError(
+                "table-ambiguous",
+                sheet=raw.name,
+                candidates="、".join(f"{c.table}" for c in candidates[:3]),
+            )
+        raise FileRejectedError("table-unknown", sheet=raw.name, headers="、".join(raw.headers[:8]))
+    table = schema.table(chosen)
+    result.table = chosen
+    mapping = map_headers(chosen, raw.headers, overrides)
+    result.mapping = mapping
+
+    unknown = [c for c in constants if c not in table.column_names]
+    if unknown:
+        raise ConfigError("constant-unknown-column", columns="、".join(unknown), table=chosen)
+    fixed = dict(constants)
+    proposed = propose_constants(chosen, mapping, raw.title_lines, raw.name, result.file_name)
+    for col, value in proposed.items():
+        if col not in fixed and col not in mapping.columns:
+            fixed[col] = value
+            result.issues.append(
+                Issue("constant-proposed", WARNING, column=col, value=str(value))
+            )
+    result.constants = fixed
+
+    frame, numbers, origins, headers = _canonical_frame(raw, table, mapping, fixed, result)
+    missing = [
+        c
+        for c in table.required_columns
+        if c.name not in frame.columns and c.default is None
+    ]
+    if missing:
+        raise FileRejectedError(
+            "missing-column",
+            sheet=raw.name,
+            columns_zh="、".join(c.zh for c in missing),
+            columns_en=", ".join(c.en for c in missing),
+        )
+    if len(frame) == 0:
+        raise FileRejectedError("header-only", file=result.file_name)
+
+    checked = validate(con, table, frame, numbers, headers)
+    result.issues += checked.warnings + checked.errors
+    rejected_rows = sorted({int(numbers[p]) for p in checked.rejected_positions})
+    result.rejected = len(rejected_rows)
+    rejects = _rejects_frame(raw, checked.errors, origins, numbers)
+    record = loader.BatchRecord(
+        file_name=result.file_name,
+        sha256=sha,
+        sheet=raw.name,
+        table=chosen,
+        rows_read=len(raw.frame),
+        rows_rejected=result.rejected,
+        mapping={"table": chosen, "columns": mapping.columns, "unpivot": mapping.unpivot},
+        constants=fixed,
+        warnings=[i.as_dict("en") for i in checked.warnings],
+    )
+    counts = loader.load_rows(con, table, checked.rows, record, rejects, dry_run=dry_run)
+    result.inserted, result.updated, result.unchanged = counts.inserted, counts.updated, counts.unchanged
+    result.batch_id = counts.batch_id
+    if dry_run:
+        result.status = "checked"
+    elif counts.batch_id is None:
+        result.status = "unchanged"
+        result.previous_batch = loader.previous_load(con, sha, raw.name)
+    else:
+        result.status = "loaded"
+        if remember:
+            save_mapping(con, signature, mapping)
+
+
+def _canonical_frame(
+    raw: RawSheet,
+    table: schema.Table,
+    mapping: Mapping,
+    constants: dict[str, Any],
+    result: SheetResult,
+) -> tuple[pd.DataFrame, np.ndarray, np.ndarray, dict[str, str]]:
+    """Cell text per canonical column, with each row's spreadsheet number and source position.
+
+    A wide satisfaction sheet is unpivoted here: one row per respondent and dimension,
+    blank dimension cells skipped (a respondent may skip a question).
+    """
+    n = len(raw.frame)
+    numbers = np.asarray(raw.row_numbers, dtype=np.int64)
+    origins = np.arange(n)
+    cols = {col: raw.frame[header].reset_index(drop=True) for col, header in mapping.columns.items()}
+    headers = dict(mapping.columns)
+    for col, value in constants.items():
+        cols[col] = pd.Series([_as_text(value)] * n, dtype=object)
+        headers[col] = f"{col}={_as_text(value)}"
+    frame = pd.DataFrame(cols, index=range(n))
+    if mapping.unpivot:
+        parts, part_numbers, part_origins = [], [], []
+        for header, dimension in mapping.unpivot.items():
+            score = raw.frame[header].reset_index(drop=True)
+            present = score.notna().to_numpy()
+            part = frame.loc[present].assign(dimension=dimension, score=score[present])
+            parts.append(part)
+            part_numbers.append(numbers[present])
+            part_origins.append(origins[present])
+        frame = pd.concat(parts, ignore_index=True) if parts else frame.iloc[0:0]
+        numbers = np.concatenate(part_numbers) if part_numbers else numbers[:0]
+        origins = np.concatenate(part_origins) if part_origins else origins[:0]
+        headers["dimension"] = "、".join(mapping.unpivot)
+        headers["score"] = headers["dimension"]
+    for column in table.columns:
+        # A key part with a default (an anonymous respondent, an overall dimension) may be absent.
+        if column.name in table.key and column.default is not None and column.name not in frame.columns:
+            frame[column.name] = str(column.default)
+            headers[column.name] = f"{column.name}={column.default}"
+    if (
+        table.name == "employment"
+        and "survey_date" not in frame.columns
+        and "graduation_year" in frame.columns
+    ):
+        years, _ = normalize_column(frame["graduation_year"], table.column("graduation_year"))
+        years = pd.Series(years, dtype="Int64")
+        frame["survey_date"] = (years.astype("string") + f"-{DEFAULT_SURVEY_MONTH_DAY}").astype(
+            object
+        ).where(years.notna(), None)
+        headers["survey_date"] = headers["graduation_year"]
+        result.issues.append(Issue("survey-date-derived", WARNING, column=headers["graduation_year"]))
+    return frame, numbers, origins, headers
+
+
+def _as_text(value: Any) -> str:
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)
+
+
+def _rejects_frame(
+    raw: RawSheet, errors: list[Issue], origins: np.ndarray, numbers: np.ndarray
+) -> pd.DataFrame:
+    """One record per rejected cell, each with the whole original row as JSON."""
+    columns = ["row_number", "column_name", "original_value", "code", "message_zh", "message_en", "original_row"]
+    if not errors:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
+    position = dict(zip(numbers.tolist(), origins.tolist()))
+    original: dict[int, str] = {}
+    for row in {e.row for e in errors if e.row is not None}:
+        record = raw.frame.iloc[position[row]].to_dict()
+        original[row] = json.dumps(record, ensure_ascii=False, default=str)
+    return pd.DataFrame(
+        {
+            "row_number": [e.row for e in errors],
+            "column_name": [e.column for e in errors],
+            "original_value": [e.value for e in errors],
+            "code": [e.code for e in errors],
+            "message_zh": [e.message("zh") for e in errors],
+            "message_en": [e.message("en") for e in errors],
+            "original_row": [original.get(e.row) for e in errors],
+        }
+    )
+
+
+def saved_mapping(con: duckdb.DuckDBPyConnection, signature: str) -> dict[str, Any] | None:
+    """The mapping a user confirmed for files with these headers, if any."""
+    row = con.cursor().execute(
+        "SELECT target_table, mapping FROM saved_mappings WHERE signature = ?", [signature]
+    ).fetchone()
+    if row is None:
+        return None
+    return {"table": row[0], "columns": json.loads(row[1])}
+
+
+def save_mapping(con: duckdb.DuckDBPyConnection, signature: str, mapping: Mapping) -> None:
+    """Remember a confirmed mapping for the next file with the same headers."""
+    with transaction(con) as cur:
+        cur.execute(
+            "INSERT OR REPLACE INTO saved_mappings VALUES (?, ?, ?, ?, ?)",
+            [
+                signature,
+                mapping.table,
+                json.dumps(mapping.columns, ensure_ascii=False),
+                "{}",
+                datetime.now().replace(microsecond=0),
+            ],
+        )

@@ -1,0 +1,67 @@
+"""Run one measurement in a fresh Python process: wall time and peak memory (max RSS).
+
+A fresh process per measurement keeps caches and memory of one case out of the next.
+``python -m benchmarks.harness MODULE:FUNCTION JSON_ARGS`` prints one JSON line.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import platform
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def measure(target: str, *args: Any, repeat: int = 1) -> dict[str, float]:
+    """Run ``target`` (``module:function``) with ``args`` in a child; best time, peak MiB."""
+    best, peak, result = float("inf"), 0.0, None
+    for _ in range(repeat):
+        out = subprocess.run(
+            [sys.executable, "-m", "benchmarks.harness", target, json.dumps(args)],
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        line = json.loads(out.stdout.strip().splitlines()[-1])
+        best = min(best, line["seconds"])
+        peak = max(peak, line["peak_mib"])
+        result = line["result"]
+    return {"seconds": best, "peak_mib": peak, "result": result}
+
+
+def machine() -> str:
+    """One line naming the machine the figures were measured on."""
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    import os
+
+    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return f"{cpu}, {os.cpu_count()} cores, {mem:.0f} GiB, Python {platform.python_version()}"
+
+
+def _child(target: str, args_json: str) -> None:
+    module, func = target.split(":")
+    fn = getattr(importlib.import_module(module), func)
+    start = time.perf_counter()
+    result = fn(*json.loads(args_json))
+    seconds = time.perf_counter() - start
+    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"seconds": seconds, "peak_mib": peak_mib, "result": result}, default=str))
+
+
+if __name__ == "__main__":
+    _child(sys.argv[1], sys.argv[2])

@@ -1,0 +1,334 @@
+"""The import path end to end: detect, map, normalise, validate, upsert, undo."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+
+from analytics import db
+from analytics.errors import UndoError
+from analytics.ingest.load import batch_rejects, list_batches, undo_batch
+from analytics.ingest.pipeline import import_file
+from tests.filebuilders import write_csv, write_xlsx
+
+CERT_HEADER = ["学号", "证书名称", "考试日期", "证书等级", "是否通过", "成绩"]
+
+
+@pytest.fixture
+def con():
+    connection = db.connect(":memory:")
+    yield connection
+    connection.close()
+
+
+def rows(con, sql: str, params=()):
+    return con.execute(sql, list(params)).fetchall()
+
+
+def snapshot(con) -> dict[str, list]:
+    """Every canonical, shadow and bookkeeping table, for 'nothing changed' checks."""
+    out = {}
+    for (name,) in con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE NOT temporary ORDER BY table_name"
+    ).fetchall():
+        out[name] = sorted(map(repr, con.execute(f'SELECT * FROM "{name}"').fetchall()))
+    return out
+
+
+def test_certificates_csv_loads_with_normalised_values(con, tmp_path):
+    path = write_csv(
+        tmp_path / "考证.csv",
+        [
+            CERT_HEADER,
+            ["020210001", "数控车工", "2024年6月20日", "中级", "通过", "85"],
+            ["020210002", "数控车工", "2024/6/20", "中级", "未通过", "５８"],
+            ["020210003", "电工", "2024-06-21", "初级", "√", "90%"],
+        ],
+        encoding="gbk",
+    )
+    (r,) = import_file(con, path)
+    assert (r.status, r.table, r.rows_read, r.inserted, r.rejected) == (
+        "loaded", "certificate_exams", 3, 3, 0,
+    )
+    assert rows(con, "SELECT student_id, exam_date, passed, score FROM certificate_exams ORDER BY 1") == [
+        ("020210001", dt.date(2024, 6, 20), True, 85.0),
+        ("020210002", dt.date(2024, 6, 20), False, 58.0),
+        ("020210003", dt.date(2024, 6, 21), True, 90.0),
+    ]
+    (batch,) = rows(con, "SELECT batch_id, target_table, rows_inserted, sha256 FROM import_batches")
+    assert batch[:3] == (1, "certificate_exams", 3) and len(batch[3]) == 64
+
+
+def test_bad_cells_reject_their_rows_and_keep_the_original_row(con, tmp_path):
+    path = write_csv(
+        tmp_path / "certs.csv",
+        [
+            CERT_HEADER,
+            ["1", "电工", "2024-06-20", "初级", "通过", "88"],
+            ["2", "电工", "2024-13-45", "初级", "通过", "88"],  # row 3: impossible date
+            ["3", "电工", "2024-06-20", "初级", "也许", "88"],  # row 4: not a yes/no
+            ["4", "电工", "2024-06-20", "初级", "通过", "188"],  # row 5: score above 100
+            ["5", "电工", "2024-06-20", "初级", "", "70"],  # row 6: required result blank
+        ],
+    )
+    (r,) = import_file(con, path)
+    assert (r.inserted, r.rejected) == (1, 4)
+    found = {(i.row, i.code) for i in r.errors}
+    assert found == {(3, "type-error"), (4, "unknown-value"), (5, "out-of-range"), (6, "missing-value")} or found == {
+        (3, "type-error"), (4, "type-error"), (5, "out-of-range"), (6, "missing-value")
+    }
+    rejects = batch_rejects(con, r.batch_id)
+    assert list(rejects["row_number"]) == [3, 4, 5, 6]
+    original = json.loads(rejects.loc[rejects["row_number"] == 3, "original_row"].iloc[0])
+    assert original["考试日期"] == "2024-13-45" and original["学号"] == "2"
+    assert all(rejects["message_zh"].str.len() > 0) and all(rejects["message_en"].str.len() > 0)
+
+
+def test_reimport_changes_nothing_and_says_so(con, tmp_path):
+    path = write_csv(tmp_path / "c.csv", [CERT_HEADER, ["1", "电工", "2024-06-20", "初级", "通过", "88"]])
+    import_file(con, path)
+    before = snapshot(con)
+    (again,) = import_file(con, path)
+    assert (again.status, again.inserted, again.updated, again.unchanged, again.previous_batch) == (
+        "unchanged", 0, 0, 1, 1,
+    )
+    assert snapshot(con) == before
+
+
+def test_update_keeps_old_version_and_undo_restores_it(con, tmp_path):
+    first = write_csv(
+        tmp_path / "a.csv",
+        [CERT_HEADER, ["1", "电工", "2024-06-20", "初级", "未通过", "55"], ["2", "电工", "2024-06-20", "初级", "通过", "80"]],
+    )
+    second = write_csv(
+        tmp_path / "b.csv",
+        [CERT_HEADER, ["1", "电工", "2024-06-20", "初级", "通过", "65"], ["3", "电工", "2024-06-20", "初级", "通过", "70"]],
+    )
+    import_file(con, first)
+    after_first = snapshot(con)
+    (r,) = import_file(con, second)
+    # student 1 changed (updated), student 3 is new (inserted), student 2 untouched.
+    assert (r.inserted, r.updated, r.unchanged) == (1, 1, 0)
+    assert rows(con, "SELECT student_id, passed, score FROM certificate_exams ORDER BY 1") == [
+        ("1", True, 65.0), ("2", True, 80.0), ("3", True, 70.0),
+    ]
+    assert undo_batch(con, r.batch_id) == {"removed": 1, "restored": 1}
+    assert {k: v for k, v in snapshot(con).items() if k != "import_batches"} == {
+        k: v for k, v in after_first.items() if k != "import_batches"
+    }
+    assert list_batches(con)["status"].tolist() == ["undone", "loaded"]
+
+
+@pytest.mark.parametrize(
+    "batch, code", [(99, "undo-unknown-batch"), (1, "undo-later-batch")]
+)
+def test_undo_refusals(con, tmp_path, batch, code):
+    a = write_csv(tmp_path / "a.csv", [CERT_HEADER, ["1", "电工", "2024-06-20", "初级", "未通过", "55"]])
+    b = write_csv(tmp_path / "b.csv", [CERT_HEADER, ["1", "电工", "2024-06-20", "初级", "通过", "75"]])
+    import_file(con, a)
+    import_file(con, b)  # batch 2 overwrites batch 1's row
+    before = snapshot(con)
+    with pytest.raises(UndoError) as err:
+        undo_batch(con, batch)
+    assert err.value.code == code
+    assert snapshot(con) == before
+
+
+def test_undo_twice_is_refused(con, tmp_path):
+    a = write_csv(tmp_path / "a.csv", [CERT_HEADER, ["1", "电工", "2024-06-20", "初级", "通过", "55"]])
+    (r,) = import_file(con, a)
+    undo_batch(con, r.batch_id)
+    with pytest.raises(UndoError) as err:
+        undo_batch(con, r.batch_id)
+    assert err.value.code == "undo-already-undone"
+    assert rows(con, "SELECT count(*) FROM certificate_exams") == [(0,)]
+
+
+def test_duplicate_keys_in_a_file(con, tmp_path):
+    path = write_csv(
+        tmp_path / "d.csv",
+        [
+            CERT_HEADER,
+            ["1", "电工", "2024-06-20", "初级", "通过", "80"],  # row 2
+            ["1", "电工", "2024-06-20", "初级", "通过", "80"],  # row 3: exact repeat -> kept once
+            ["2", "电工", "2024-06-20", "初级", "通过", "80"],  # row 4
+            ["2", "电工", "2024-06-20", "初级", "未通过", "40"],  # row 5: conflicts with row 4
+        ],
+    )
+    (r,) = import_file(con, path)
+    assert (r.inserted, r.rejected) == (1, 2)
+    assert sorted(i.row for i in r.errors if i.code == "duplicate-key") == [4, 5]
+    assert [i.code for i in r.warnings if i.code == "duplicate-row"] == ["duplicate-row"]
+
+
+def test_activities_repeat_on_one_day_get_seq_and_reimport_does_not_double(con, tmp_path):
+    path = write_csv(
+        tmp_path / "act.csv",
+        [
+            ["导师工号", "活动日期", "活动类型", "时长"],
+            ["T01", "2024-03-05", "企业走访", "2"],
+            ["T01", "2024-03-05", "企业走访", "3"],
+            ["T01", "2024-03-06", "企业走访", "1"],
+        ],
+    )
+    (r,) = import_file(con, path)
+    assert r.inserted == 3
+    assert rows(con, "SELECT activity_date, seq, hours, count FROM mentor_activities ORDER BY 1, 2") == [
+        (dt.date(2024, 3, 5), 1, 2.0, 1),
+        (dt.date(2024, 3, 5), 2, 3.0, 1),
+        (dt.date(2024, 3, 6), 1, 1.0, 1),
+    ]
+    (again,) = import_file(con, path)
+    assert again.status == "unchanged"
+    assert rows(con, "SELECT count(*) FROM mentor_activities") == [(3,)]
+
+
+def test_names_resolve_to_ids_and_unknown_references_are_counted(con, tmp_path):
+    enterprises = write_csv(
+        tmp_path / "ent.csv",
+        [["企业编号", "企业名称", "合作形式"], ["E01", "华信精密机械有限公司", "订单班"], ["E02", "远航汽车服务有限公司", "现代学徒制"]],
+    )
+    import_file(con, enterprises)
+    survey = write_csv(
+        tmp_path / "sat.csv",
+        [
+            ["企业名称", "调查日期", "评价维度", "评分"],
+            ["华信精密机械有限公司", "2024-06-01", "专业技能", "非常满意"],
+            ["E02", "2024-06-01", "专业技能", "4"],
+            ["不存在的公司", "2024-06-01", "专业技能", "3"],
+        ],
+    )
+    (r,) = import_file(con, survey)
+    assert (r.table, r.inserted) == ("satisfaction_surveys", 3)
+    assert rows(con, "SELECT enterprise_id, score FROM satisfaction_surveys ORDER BY score DESC") == [
+        ("E01", 5.0), ("E02", 4.0), ("不存在的公司", 3.0),
+    ]
+    codes = {i.code: i for i in r.warnings}
+    assert codes["name-resolved"].params["count"] == 1
+    assert codes["orphan-reference"].params["count"] == 1
+
+
+def test_wide_satisfaction_sheet_is_unpivoted(con, tmp_path):
+    path = write_xlsx(
+        tmp_path / "survey.xlsx",
+        {
+            "满意度": [
+                ["企业编号", "调查日期", "填写人", "总体满意度", "专业技能", "工作态度"],
+                ["E01", "2024-06-01", "张经理", "非常满意", "满意", None],
+                ["E02", "2024-06-02", "李主管", "一般", "4", "5"],
+            ]
+        },
+    )
+    (r,) = import_file(con, path)
+    assert (r.table, r.inserted) == ("satisfaction_surveys", 5)  # one skipped blank cell
+    assert rows(
+        con, "SELECT enterprise_id, dimension, score, scale_max FROM satisfaction_surveys ORDER BY 1, 2"
+    ) == [
+        ("E01", "overall", 5.0, 5.0),
+        ("E01", "professional_skills", 4.0, 5.0),
+        ("E02", "overall", 3.0, 5.0),
+        ("E02", "professional_skills", 4.0, 5.0),
+        ("E02", "work_attitude", 5.0, 5.0),
+    ]
+
+
+def test_employment_title_states_year_and_survey_date_is_derived(con, tmp_path):
+    path = write_xlsx(
+        tmp_path / "就业.xlsx",
+        {
+            "Sheet1": [
+                ["XX职业学校2024届毕业生就业统计表"],
+                ["学号", "姓名", "就业状态", "就业单位", "是否专业对口", "月薪（元）"],
+                ["S1", "张三", "已就业", "华信精密", "是", "4,500"],
+                ["S2", "李四", "升学", None, None, None],
+                ["S3", "王五", "待就业", None, None, None],
+            ]
+        },
+    )
+    (r,) = import_file(con, path)
+    assert (r.status, r.table, r.inserted) == ("loaded", "employment", 3)
+    assert r.constants["graduation_year"] == 2024
+    assert rows(con, "SELECT student_id, graduation_year, survey_date, status, monthly_salary FROM employment ORDER BY 1") == [
+        ("S1", 2024, dt.date(2024, 8, 31), "employed", 4500.0),
+        ("S2", 2024, dt.date(2024, 8, 31), "further_study", None),
+        ("S3", 2024, dt.date(2024, 8, 31), "unemployed", None),
+    ]
+    assert {"constant-proposed", "survey-date-derived"} <= {i.code for i in r.warnings}
+
+
+def test_missing_required_column_refuses_the_file_and_names_it(con, tmp_path):
+    path = write_csv(tmp_path / "c.csv", [["学号", "证书名称", "考试日期", "成绩"], ["1", "电工", "2024-06-20", "80"]])
+    before = snapshot(con)
+    (r,) = import_file(con, path, table="certificate_exams")
+    assert r.status == "refused" and r.refused.code == "missing-column"
+    assert "是否通过" in r.refused.message("zh") and "Passed" in r.refused.message("en")
+    assert snapshot(con) == before
+
+
+def test_confirmed_mapping_is_saved_and_reused(con, tmp_path):
+    header = ["No", "Result", "Exam", "When"]
+    a = write_csv(tmp_path / "a.csv", [header, ["1", "pass", "Welding", "2024-05-01"]])
+    b = write_csv(tmp_path / "b.csv", [header, ["2", "fail", "Welding", "2024-05-02"]])
+    overrides = {"student_id": "No", "passed": "Result", "certificate_name": "Exam", "exam_date": "When"}
+    (first,) = import_file(con, a, table="certificate_exams", overrides=overrides, remember=True)
+    assert first.status == "loaded"
+    (second,) = import_file(con, b)
+    assert (second.status, second.table, second.inserted) == ("loaded", "certificate_exams", 1)
+    assert "mapping-reused" in {i.code for i in second.warnings}
+
+
+def test_dry_run_counts_but_writes_nothing(con, tmp_path):
+    path = write_csv(tmp_path / "c.csv", [CERT_HEADER, ["1", "电工", "2024-06-20", "初级", "通过", "88"]])
+    before = snapshot(con)
+    (r,) = import_file(con, path, dry_run=True)
+    assert (r.status, r.inserted, r.batch_id) == ("checked", 1, None)
+    assert snapshot(con) == before
+
+
+def test_workbook_sheets_load_separately_and_instructions_sheet_is_skipped(con, tmp_path):
+    path = write_xlsx(
+        tmp_path / "book.xlsx",
+        {
+            "填表说明": [["说明"], ["请按模板填写，不要修改表头。"], ["学号为10位数字。"]],
+            "学生": [
+                ["学号", "姓名", "性别", "专业", "班级", "入学年份", "是否双导师"],
+                ["0202100001", "张三", "男", "数控技术应用", "数控2101", "2021", "是"],
+            ],
+            "考证": [CERT_HEADER, ["0202100001", "数控车工", "2023-06-20", "中级", "通过", "85"]],
+        },
+        text_cells=True,
+    )
+    results = import_file(con, path)
+    assert [(r.sheet, r.status, r.table) for r in results] == [
+        ("填表说明", "skipped", None),
+        ("学生", "loaded", "students"),
+        ("考证", "loaded", "certificate_exams"),
+    ]
+    assert rows(con, "SELECT student_id, dual_mentor FROM students") == [("0202100001", True)]
+
+
+def test_future_exam_date_is_rejected(con, tmp_path):
+    future = (dt.date.today() + dt.timedelta(days=30)).isoformat()
+    path = write_csv(tmp_path / "c.csv", [CERT_HEADER, ["1", "电工", future, "初级", "通过", "88"]])
+    (r,) = import_file(con, path)
+    assert (r.inserted, [i.code for i in r.errors]) == (0, ["future-date"])
+
+
+def test_realdata_placement_imports_as_employment_with_a_mapping(con):
+    path = Path(__file__).resolve().parents[2] / "shared" / "realdata" / "Placement_Data_Full_Class.csv"
+    (r,) = import_file(
+        con,
+        path,
+        table="employment",
+        overrides={"student_id": "S.No", "status": "Status", "monthly_salary": "Salary"},
+        constants={"graduation_year": "2020"},
+    )
+    assert (r.status, r.inserted, r.rejected) == ("loaded", 215, 0)
+    # SOURCES.md: 148 Placed, 67 Not Placed; salary blank when not placed.
+    assert rows(con, "SELECT status, count(*), count(monthly_salary) FROM employment GROUP BY 1 ORDER BY 1") == [
+        ("employed", 148, 148),
+        ("unemployed", 67, 0),
+    ]
