@@ -128,21 +128,16 @@ def import_file(
     With ``remember`` a mapping that loaded is saved under the header signature and
     reused automatically for files with the same headers.
     """
-    if isinstance(source, bytes):
-        data = source
-        name = file_name or "upload"
-    else:
-        path = Path(source)
-        name = file_name or path.name
-        data = None
+    name = file_name or ("upload" if isinstance(source, bytes) else Path(source).name)
     try:
-        if data is None:
-            data = Path(source).read_bytes()
-        sheets = read_file(data, file_name=name, limits=limits)
+        # The reader checks the size before it reads a path, so a huge file is refused cheaply.
+        sheets = read_file(source, file_name=name, limits=limits)
+        data = source if isinstance(source, bytes) else Path(source).read_bytes()
     except FileRejectedError as e:
         return [SheetResult(name, None, "refused", refused=e)]
     except OSError as e:
-        return [SheetResult(name, None, "refused", refused=FileRejectedError("file-unreadable", file=name, detail=e.strerror or str(e)))]
+        err = FileRejectedError("file-unreadable", file=name, detail=e.strerror or str(e))
+        return [SheetResult(name, None, "refused", refused=err)]
     sha = hashlib.sha256(data).hexdigest()
 
     if sheet is not None:

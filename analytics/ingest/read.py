@@ -221,8 +221,13 @@ def _decode_cjk(data: bytes, name: str) -> str:
 
 
 def _mixed_utf8(data: bytes) -> bool:
-    """True when some lines are valid multibyte UTF-8 and others are not (two encodings in one file)."""
+    """True when some lines are valid multibyte UTF-8 and others are not (two encodings in one file).
+
+    Evidence is a header (the first non-ASCII line) in UTF-8 over rows that are not, or
+    more than 5% of the lines in UTF-8: a legacy-encoded line decodes as UTF-8 only rarely.
+    """
     utf8_lines = other_lines = 0
+    first_is_utf8: bool | None = None
     sample = data[:_SAMPLE_BYTES] + b"\n" + data[-_SAMPLE_BYTES:] if len(data) > 2 * _SAMPLE_BYTES else data
     for line in sample.split(b"\n"):
         if line.isascii():
@@ -231,10 +236,14 @@ def _mixed_utf8(data: bytes) -> bool:
             decoded = line.decode("utf-8")
         except UnicodeDecodeError:
             other_lines += 1
+            first_is_utf8 = False if first_is_utf8 is None else first_is_utf8
             continue
         if sum(1 for ch in decoded if ord(ch) > 0x7F) >= 2:
             utf8_lines += 1
-    return other_lines > 0 and utf8_lines > max(0, 0.05 * (utf8_lines + other_lines))
+            first_is_utf8 = True if first_is_utf8 is None else first_is_utf8
+    if other_lines == 0:
+        return False
+    return bool(first_is_utf8) or utf8_lines > 0.05 * (utf8_lines + other_lines)
 
 
 def _looks_binary(text: str) -> bool:
