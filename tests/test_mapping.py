@@ -1,0 +1,298 @@
+"""mapping: header keys, table detection, header mapping, unpivot, title constants."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import tomllib
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from analytics.errors import ConfigError
+from analytics.ingest import mapping
+from analytics.ingest.mapping import (
+    Mapping, detect_table, header_key, header_signature, map_headers, propose_constants,
+    resolve_table,
+)
+from analytics.ingest.normalize import normalize_column
+from analytics import schema
+
+REALDATA = Path(__file__).resolve().parents[2] / "shared" / "realdata"
+
+
+@pytest.mark.parametrize(("text", "key"), [
+    ("月薪（元）", "月薪"),
+    ("月薪(元)", "月薪"),
+    ("Student_ID", "studentid"),
+    ("Student ID", "studentid"),
+    ("student-id", "studentid"),
+    ("ＳＴＵＤＥＮＴ－ＩＤ", "studentid"),
+    ("  Student   No ", "studentno"),
+    ("S.No", "sno"),
+    ("学号(必填)", "学号"),
+    ("*学号", "学号"),
+    ("考试日期(yyyy-mm-dd)", "考试日期"),
+    ("成绩[分]", "成绩"),
+    ("比例（%）", "比例"),
+    ("毕业年份 (年)", "毕业年份"),
+    ("【备注】说明", "说明"),
+    ("入学年份：", "入学年份"),
+    ("入学年份:", "入学年份"),
+    ("(必填)", "必填"),  # nothing outside brackets: keep what is inside
+    ("2+1", "2+1"),
+])
+def test_header_key(text, key):
+    assert header_key(text) == key
+
+
+HEADER_SETS = [
+    ("schools", "学校代码 学校名称 所在地区".split()),
+    ("schools", ["School code", "School name", "Region"]),
+    ("enterprises", "企业编号 企业名称 所属行业 合作形式 合作起始日期 是否示范单位".split()),
+    ("enterprises", ["Enterprise ID", "Company name", "Industry", "Cooperation form", "Partner since"]),
+    ("mentors", "导师工号 姓名 导师类型 所属学校 企业名称 专业 从业年限 是否双师型 职业资格证书 聘任日期".split()),
+    ("mentors", ["Staff ID", "Name", "Mentor type", "School", "Company", "Years of experience",
+                 "Dual qualified", "Qualification"]),
+    ("students", "学号 姓名 性别 专业 班级 入学年份 毕业年份 培养模式 是否双导师 校内导师 企业导师".split()),
+    ("students", "学生学号 学生姓名 性别 班级 年级 联系电话".split()),
+    ("students", ["Student ID", "Name", "Gender", "Major", "Class", "Cohort year", "Graduation year",
+                  "Training model", "Dual mentor"]),
+    ("certificate_exams", "学号 姓名 证书名称 证书等级 考试日期 成绩 是否通过".split()),
+    ("certificate_exams", ["Student ID", "Certificate", "Level", "Exam date", "Score", "Passed"]),
+    ("employment", "学号 姓名 毕业年份 就业状态 就业单位 是否专业对口 月薪（元） 调查日期".split()),
+    ("employment", "学号 姓名 专业 毕业去向 工作单位 月收入 入职时间".split()),
+    ("employment", ["Student ID", "Survey date", "Graduation year", "Employment status", "Employer",
+                    "Related to major", "Monthly salary"]),
+    ("satisfaction_surveys", "企业名称 调查日期 填写人 评价维度 评分 满分".split()),
+    ("satisfaction_surveys", "企业名称 调查日期 总体满意度 专业技能 工作态度 学习能力 团队协作 创新能力".split()),
+    ("satisfaction_surveys", ["Enterprise", "Survey date", "Overall", "Professional skills",
+                              "Work attitude", "Learning ability", "Teamwork", "Innovation"]),
+    ("mentor_activities", "导师工号 导师姓名 活动日期 活动类型 次数 时长 备注".split()),
+    ("mentor_activities", ["Mentor ID", "Activity date", "Activity type", "Hours", "Notes"]),
+    ("student_assessments", "学号 姓名 学期 培养阶段 理论成绩 技能成绩 职业素养成绩".split()),
+    ("student_assessments", ["Student ID", "Term", "Stage", "Theory score", "Skill score",
+                             "Professionalism score"]),
+    ("mentor_evaluations", "导师工号 导师姓名 评价周期 评价主体 评价得分".split()),
+    ("mentor_evaluations", ["Mentor ID", "Period", "Evaluator type", "Score"]),
+    ("funding", "年度 经费来源 支出类别 预算金额（元） 实际支出（元）".split()),
+    ("funding", ["Year", "Funding source", "Category", "Budget", "Spent"]),
+]
+
+
+@pytest.mark.parametrize(("table", "headers"), HEADER_SETS)
+def test_detect_and_resolve_every_table(table, headers):
+    candidates = detect_table(headers)
+    assert candidates[0].table == table
+    assert resolve_table(headers, None) == (table, candidates)
+    assert [c.score for c in candidates] == sorted((c.score for c in candidates), reverse=True)
+    assert all(c.score > 0 for c in candidates)
+
+
+def test_every_table_has_two_header_sets():
+    assert {t for t, _ in HEADER_SETS} == set(schema.TABLE_NAMES)
+
+
+def test_score_worked_by_hand():
+    # funding: 5 columns matched, signature source/budget/spent all mapped (3 hits), needed
+    # year/source/category all mapped (share 1), 5 of 5 headers used:
+    # (5 + 2 × 3 + 3 × 1) × 5/5 = 14
+    best = detect_table("年度 经费来源 支出类别 预算金额（元） 实际支出（元）".split())[0]
+    assert best == mapping.Candidate("funding", 14.0, 5, 3)
+
+
+def placement_headers() -> list[str]:
+    with (REALDATA / "Placement_Data_Full_Class.csv").open(encoding="utf-8", newline="") as fh:
+        return [h.strip() for h in next(csv.reader(fh))]
+
+
+def test_placement_data_is_employment_like_but_not_clear():
+    headers = placement_headers()
+    table, candidates = resolve_table(headers, None)
+    assert table is None  # no student ID, no survey date: the user has to confirm
+    # employment: Status -> status, Salary -> monthly_salary (2 matched); status is a signature
+    # column (1 hit); needed student_id/survey_date/status: 1 of 3; 2 of 15 headers used:
+    # (2 + 2 × 1 + 3 × 1/3) × 2/15 = 5 × 2/15 = 0.667
+    assert candidates[0] == mapping.Candidate("employment", 0.667, 2, 1)
+
+
+def test_placement_data_mapped_with_overrides():
+    headers = placement_headers()
+    overrides = {"student_id": "S.No", "status": "Status", "monthly_salary": "Salary"}
+    result = map_headers("employment", headers, overrides)
+    assert result.columns == overrides
+    assert result.unpivot == {}
+    assert result.unmapped == tuple(h for h in headers if h not in overrides.values())
+    # Its Status values are the English placement words of the status vocabulary.
+    frame = pd.read_csv(REALDATA / "Placement_Data_Full_Class.csv", dtype=str)
+    values, errors = normalize_column(frame["Status"], schema.table("employment").column("status"))
+    assert errors.isna().all()
+    assert (values == "employed").sum() == (frame["Status"] == "Placed").sum()
+    assert (values == "unemployed").sum() == (frame["Status"] == "Not Placed").sum()
+
+
+def test_id_header_beats_name_header_whatever_the_order():
+    for headers in (["企业名称", "企业编号", "学号"], ["企业编号", "企业名称", "学号"]):
+        result = map_headers("students", headers)
+        assert result.columns["enterprise_id"] == "企业编号"
+        assert result.unmapped == ("企业名称",)
+
+
+def test_names_fill_id_columns_when_no_id_header():
+    result = map_headers("mentor_activities", ["导师姓名", "活动日期", "活动类型"])
+    assert result.columns["mentor_id"] == "导师姓名"
+    # The enterprises table itself reads 企业名称 as the name, not the ID.
+    assert map_headers("enterprises", ["企业名称"]).columns == {"enterprise_name": "企业名称"}
+
+
+@pytest.mark.parametrize(("table", "headers", "column", "winner"), [
+    ("mentors", ["姓名", "导师姓名"], "mentor_name", "导师姓名"),  # exact label beats synonym
+    ("employment", ["状态", "就业状态"], "status", "就业状态"),
+    ("employment", ["工资", "月收入"], "monthly_salary", "月收入"),  # earlier synonym beats later
+])
+def test_conflicts(table, headers, column, winner):
+    result = map_headers(table, headers)
+    assert result.columns[column] == winner
+    assert len(result.unmapped) == 1
+
+
+def test_one_header_fills_one_column():
+    # 学期 is a synonym of mentor_evaluations.period only; 评分 of score only.
+    result = map_headers("mentor_evaluations", ["工号", "学期", "评价主体", "评分"])
+    assert list(result.columns.values()) == ["工号", "学期", "评价主体", "评分"]
+    assert len(set(result.columns.values())) == len(result.columns)
+
+
+def test_generated_columns_are_never_mapped():
+    result = map_headers("mentor_activities", ["序号", "导师工号", "活动日期", "活动类型"])
+    assert "seq" not in result.columns and result.unmapped == ("序号",)
+    with pytest.raises(ConfigError) as info:
+        map_headers("mentor_activities", ["序号"], {"seq": "序号"})
+    assert info.value.code == "mapping-unknown-column"
+
+
+def test_overrides_win_and_can_unmap():
+    headers = ["学号", "工号", "就业状态", "月薪"]
+    result = map_headers("employment", headers, {"student_id": "工号", "monthly_salary": ""})
+    assert result.columns == {"student_id": "工号", "status": "就业状态"}
+    assert result.unmapped == ("学号", "月薪")
+
+
+@pytest.mark.parametrize(("overrides", "code"), [
+    ({"no_such_column": "学号"}, "mapping-unknown-column"),
+    ({"student_id": "学生编码"}, "mapping-unknown-header"),
+    ({"student_id": "学号", "employer_name": "学号"}, "mapping-duplicate-header"),
+])
+def test_override_errors(overrides, code):
+    with pytest.raises(ConfigError) as info:
+        map_headers("employment", ["学号", "就业状态"], overrides)
+    assert info.value.code == code
+    for lang in ("zh", "en"):
+        assert not info.value.message(lang).startswith("error.")
+
+
+def test_unknown_table():
+    with pytest.raises(ConfigError) as info:
+        resolve_table(["学号"], "studnets")
+    assert info.value.code == "unknown-table"
+    assert "students" in info.value.message("en") and "students" in info.value.message("zh")
+    with pytest.raises(ConfigError):
+        map_headers("studnets", ["学号"])
+
+
+def test_given_table_wins_over_detection():
+    headers = "学号 毕业年份 就业状态 就业单位".split()
+    table, candidates = resolve_table(headers, "students")
+    assert table == "students" and candidates[0].table == "employment"
+
+
+def test_no_candidate():
+    assert detect_table(["foo", "bar"]) == []
+    assert resolve_table(["foo", "bar"], None) == (None, [])
+
+
+def test_wide_satisfaction_sheet_is_unpivoted():
+    headers = ["企业名称", "调查日期", "总体满意度（1-5分）", "专业技能", "工作态度", "学习能力",
+               "团队协作", "创新能力"]
+    result = map_headers("satisfaction_surveys", headers)
+    assert result == Mapping(
+        table="satisfaction_surveys",
+        columns={"enterprise_id": "企业名称", "survey_date": "调查日期"},
+        unmapped=(),
+        unpivot={"总体满意度（1-5分）": "overall", "专业技能": "professional_skills",
+                 "工作态度": "work_attitude", "学习能力": "learning_ability",
+                 "团队协作": "teamwork", "创新能力": "innovation"},
+    )
+    # enterprise, date, and the unpivot's dimension + score: 4 matched; signature
+    # dimension/score both supplied (2 hits); needed enterprise_id/survey_date/dimension/score
+    # all there (share 1); 8 of 8 headers used: (4 + 2 × 2 + 3 × 1) × 1 = 11
+    assert detect_table(headers)[0] == mapping.Candidate("satisfaction_surveys", 11.0, 4, 2)
+
+
+def test_long_satisfaction_sheet_is_not_unpivoted():
+    result = map_headers("satisfaction_surveys", ["企业名称", "调查日期", "评价维度", "评分", "专业技能"])
+    assert result.unpivot == {}
+    assert result.columns["dimension"] == "评价维度" and result.unmapped == ("专业技能",)
+
+
+def test_unpivot_only_for_satisfaction():
+    assert map_headers("employment", ["学号", "专业技能", "团队协作"]).unpivot == {}
+
+
+EMPLOYMENT_BARE = Mapping("employment", {"student_id": "学号", "status": "就业状态"}, (), {})
+
+
+@pytest.mark.parametrize(("table", "titles", "sheet", "file", "expected"), [
+    ("employment", ["XX职业学校2024届毕业生就业情况统计表", "填报日期：2024年9月1日"], "Sheet1",
+     "data.xlsx", {"graduation_year": 2024, "survey_date": dt.date(2024, 9, 1)}),
+    ("employment", [], "2024年毕业生", "就业.xlsx", {"graduation_year": 2024}),
+    ("employment", [], "Sheet1", "2023 graduates.csv", {"graduation_year": 2023}),
+    ("employment", ["Class of 2022 destinations", "Survey date: 2022-12-31"], "", "",
+     {"graduation_year": 2022, "survey_date": dt.date(2022, 12, 31)}),
+    ("employment", ["２０２４届毕业生（调查日期：２０２４／８／３１）"], "", "",
+     {"graduation_year": 2024, "survey_date": dt.date(2024, 8, 31)}),
+    ("employment", ["2024届"], "2023届", "2022届.xlsx", {"graduation_year": 2024}),  # title first
+    ("employment", ["1900届"], "", "", {}),  # outside 1990..2100
+    ("employment", ["毕业生就业情况"], "Sheet1", "data.xlsx", {}),
+    ("students", ["2021级2024届学生名单"], "", "", {"graduation_year": 2024, "cohort_year": 2021}),
+    ("satisfaction_surveys", ["企业满意度调查", "调查日期：2024-08-31"], "", "",
+     {"survey_date": dt.date(2024, 8, 31)}),
+    ("student_assessments", ["2023-2024学年第一学期学生考核成绩"], "", "",
+     {"term": "2023-2024学年第一学期"}),
+    ("student_assessments", [], "2023—2024学年第2学期", "", {"term": "2023-2024学年第二学期"}),
+    ("student_assessments", [], "", "２０２３－２０２４学年下学期.xlsx", {"term": "2023-2024学年第二学期"}),
+    ("student_assessments", ["2023-2025学年"], "", "", {}),  # not consecutive years
+    ("mentor_evaluations", ["导师考核（2023-2024学年）"], "", "", {"period": "2023-2024学年"}),
+    ("funding", ["2024年度双导师制经费预算执行表"], "", "", {"year": 2024}),
+    ("funding", [], "FY2023", "", {"year": 2023}),
+    ("mentors", ["2024届"], "", "", {}),  # no constants for this table
+])
+def test_propose_constants(table, titles, sheet, file, expected):
+    empty = Mapping(table, {}, (), {})
+    assert propose_constants(table, empty, titles, sheet, file) == expected
+
+
+def test_constants_only_for_unmapped_columns():
+    mapped = Mapping("employment", {**EMPLOYMENT_BARE.columns, "graduation_year": "届别"}, (), {})
+    titles = ["2024届毕业生", "调查日期：2024-08-31"]
+    assert propose_constants("employment", mapped, titles, "", "") == {
+        "survey_date": dt.date(2024, 8, 31)}
+
+
+def test_header_signature():
+    first = header_signature(["学号", "月薪（元）", "就业状态"])
+    assert len(first) == 16 and int(first, 16) >= 0
+    assert header_signature(["就业状态", "学号", "月薪"]) == first  # order and units ignored
+    assert header_signature(["学号", "就业状态"]) != first
+
+
+def catalog(lang: str) -> dict[str, str]:
+    path = Path(mapping.__file__).parents[1] / "locales" / lang / "mapping.toml"
+    return tomllib.loads(path.read_text(encoding="utf-8"))["error"]
+
+
+def test_catalogs_have_the_same_keys():
+    assert set(catalog("zh")) == set(catalog("en")) == {
+        "unknown-table", "mapping-unknown-column", "mapping-unknown-header",
+        "mapping-duplicate-header"}
