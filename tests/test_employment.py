@@ -1,0 +1,148 @@
+"""Employment metrics on a hand-checked fixture (graduation date = 1 June of the year)."""
+
+from __future__ import annotations
+
+import pytest
+from metric_fixtures import by_group, insert, make_db
+
+from analytics.config import Settings
+from analytics.filters import Filters
+from analytics.metrics import employment as m
+
+S = Settings()
+
+STUDENTS = [
+    # id, major, dual, school, graduation year
+    ("a", "CNC", True, "S1", 2024),
+    ("b", "CNC", False, "S1", 2024),
+    ("c", "Auto", True, "S2", 2024),
+    ("d", "Auto", True, "S2", 2024),  # never surveyed
+    ("e", "CNC", False, "S1", 2024),
+]
+SURVEYS = [
+    # id, date, grad year, status, employer, partner, related, salary
+    ("a", "2024-03-01", 2024, "unemployed", None, None, None, None),  # before graduation: ignored
+    ("a", "2024-06-30", 2024, "employed", "ACME", "E1", True, 4000),
+    ("a", "2025-06-30", 2024, "employed", "acme ", "E1", True, 4500),  # same employer: retained
+    ("b", "2024-07-01", 2024, "further_study", None, None, None, None),
+    ("c", "2024-07-01", 2024, "employed", "Foo", None, False, 3000),
+    ("c", "2025-07-01", 2024, "employed", " FOO", None, False, 3200),  # same name: retained
+    ("e", "2024-07-01", None, "enlisted", None, None, None, None),  # year from the roster
+    ("e", "2024-12-01", 2024, "employed", "Bar", None, True, 3500),  # later survey, not first
+    # 2023 graduates with no roster: coverage from employment
+    ("x", "2023-07-01", 2023, "employed", "Baz", "E2", None, 5000),
+    ("x", "2024-07-01", 2023, "self_employed", "own shop", None, None, 6000),  # moved: not retained
+    ("y", "2023-07-01", 2023, "unemployed", None, None, None, None),
+    ("w", "2023-03-01", 2023, "employed", "Qux", None, None, 2000),  # only before graduation
+]
+
+
+@pytest.fixture
+def con():
+    con = make_db()
+    insert(con, "students", ("student_id", "major", "dual_mentor", "school_id", "graduation_year"), STUDENTS)
+    insert(con, "employment",
+           ("student_id", "survey_date", "graduation_year", "status", "employer_name", "enterprise_id",
+            "related_to_major", "monthly_salary"), SURVEYS)
+    return con
+
+
+def test_initial_employment_by_year(con) -> None:
+    # 2024 first surveys: a employed, b further study, c employed, e enlisted -> 4 placed of 4;
+    #   coverage 4 surveyed / 5 roster graduates.
+    # 2023 (no roster): x employed, y unemployed -> 1 of 2; w has no survey after graduation,
+    #   so coverage = 2 / 3 graduates seen in employment.
+    df = m.initial_employment_by(con, Filters(), S, "graduation_year")
+    assert by_group(df, "numerator", "denominator", "coverage_numerator", "coverage_denominator") == {
+        2023: (1, 2, 2, 3),
+        2024: (4, 4, 4, 5),
+    }
+
+
+def test_initial_employment_total(con) -> None:
+    # (1 + 4) / (2 + 4) = 5/6; coverage (2 + 4) / (3 + 5) = 6/8
+    r = m.initial_employment_rate(con, Filters(), S)
+    assert (r.rate.numerator, r.rate.denominator) == (5, 6)
+    assert (r.coverage.numerator, r.coverage.denominator) == (6, 8)
+    d = r.as_dict()
+    assert d["value"] == pytest.approx(5 / 6) and d["coverage"]["value"] == pytest.approx(0.75)
+
+
+@pytest.mark.parametrize(
+    ("further", "enlisted", "expected"),
+    [
+        (True, True, (4, 4)),
+        (False, True, (3, 4)),  # b's further study no longer placed
+        (False, False, (2, 4)),  # nor e's enlistment
+    ],
+)
+def test_placed_setting(con, further: bool, enlisted: bool, expected: tuple[int, int]) -> None:
+    s = Settings(further_study_is_placed=further, enlisted_is_placed=enlisted)
+    r = m.initial_employment_rate(con, Filters(2024, 2024), s).rate
+    assert (r.numerator, r.denominator) == expected
+
+
+def test_filters_reach_employment_through_the_roster(con) -> None:
+    # CNC 2024 graduates a, b, e: all placed 3/3; coverage 3/3 (x, y, w are off the roster)
+    r = m.initial_employment_rate(con, Filters(major="CNC"), S)
+    assert (r.rate.numerator, r.rate.denominator, r.coverage.numerator, r.coverage.denominator) == (3, 3, 3, 3)
+    # Auto: c placed 1/1, coverage c of c, d = 1/2
+    r = m.initial_employment_rate(con, Filters(major="Auto"), S)
+    assert (r.rate.numerator, r.rate.denominator, r.coverage.numerator, r.coverage.denominator) == (1, 1, 1, 2)
+
+
+def test_by_major_adds_up(con) -> None:
+    df = m.initial_employment_by(con, Filters(), S, "major")
+    # CNC a, b, e 3/3 (roster 3); Auto c 1/1 (roster c, d); off-roster 2023: x, y 1/2 (seen 3)
+    assert by_group(df, "numerator", "denominator", "coverage_numerator", "coverage_denominator") == {
+        "Auto": (1, 1, 1, 2),
+        "CNC": (3, 3, 3, 3),
+        None: (1, 2, 2, 3),
+    }
+
+
+def test_employed_rates(con) -> None:
+    # Employed at the first survey: a (ACME, E1, related, 4000), c (Foo, not related, 3000),
+    # x (Baz, E2, related unknown, 5000).
+    # related: a of a, c (x unknown) = 1/2; partner: a, x of 3 = 2/3
+    # retention: followed up a (ACME -> acme, kept), c (Foo -> FOO, kept), x (Baz -> own shop) = 2/3
+    # median salary of 3000, 4000, 5000 = 4000
+    f = Filters()
+    assert _pair(m.related_to_major_rate(con, f, S)) == (1, 2)
+    assert _pair(m.partner_placement_rate(con, f, S)) == (2, 3)
+    assert _pair(m.retention_rate(con, f, S)) == (2, 3)
+    assert m.median_monthly_salary(con, f, S) == {"value": 4000.0, "n": 3}
+
+
+def test_breakdowns(con) -> None:
+    f = Filters()
+    assert by_group(m.retention_by(con, f, S, "graduation_year")) == {2023: (0, 1), 2024: (2, 2)}
+    assert by_group(m.partner_placement_by(con, f, S, "school")) == {"S1": (1, 1), "S2": (0, 1), None: (1, 1)}
+    # dual a, c: 1 of 2; not dual b, e: nobody employed at the first survey; x: flag unknown
+    assert by_group(m.related_to_major_by(con, f, S, "dual")) == {True: (1, 2), False: (0, 0), None: (0, 0)}
+    # 2023: x 5000 alone; 2024: a 4000, c 3000 -> (3000 + 4000) / 2 = 3500
+    assert by_group(m.median_monthly_salary_by(con, f, S, "graduation_year"), "value", "n") == {
+        2023: (5000.0, 1),
+        2024: (3500.0, 2),
+    }
+
+
+def test_destinations(con) -> None:
+    df = m.destinations(con, Filters(), S)
+    rows = [tuple(r) for r in df[["graduation_year", "status", "graduates"]].itertuples(index=False)]
+    assert rows == [
+        (2023, "employed", 1), (2023, "unemployed", 1),
+        (2024, "employed", 2), (2024, "enlisted", 1), (2024, "further_study", 1),
+    ]
+    assert df["share"].tolist() == pytest.approx([0.5, 0.5, 0.5, 0.25, 0.25])
+
+
+def test_no_data() -> None:
+    con = make_db()
+    r = m.initial_employment_rate(con, Filters(), S)
+    assert r.rate.value is None and r.coverage.value is None
+    assert m.median_monthly_salary(con, Filters(), S) == {"value": None, "n": 0}
+
+
+def _pair(r) -> tuple[int, int]:
+    return (r.numerator, r.denominator)
