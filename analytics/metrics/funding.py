@@ -1,0 +1,109 @@
+"""Funding of the program (SPEC §3 "Funding"): budget, spent, execution rate, source shares.
+
+* ``budget`` and ``spent`` are plain sums; a missing amount adds nothing.
+* ``execution_rate`` = spent / budget over the rows where *both* amounts are known, so
+  a line whose spending has not been reported yet does not pull the rate down. When
+  every row is complete it equals ``spent / budget`` of the same group.
+* ``budget_share`` and ``spent_share`` are the group's part of the filtered total
+  budget and total spent ("financial synergy" when grouped by source).
+
+Only the year filter applies to funding (``Filters.where("funding", ...)``).
+Amounts are in the currency of the upload (yuan), never rescaled.
+"""
+
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+
+from analytics import schema
+from analytics.config import Settings
+from analytics.db import quote_ident as q
+from analytics.errors import AnalyticsError, StoreError
+from analytics.filters import Filters
+from analytics.metrics import query
+
+GROUPS = ("year", "source", "category")
+
+_T = q(schema.table("funding").name)
+_YEAR, _SOURCE, _CATEGORY, _BUDGET, _SPENT = (
+    q(schema.table("funding").column(c).name) for c in ("year", "source", "category", "budget", "spent")
+)
+_ORDER = {
+    "year": '"group"',
+    "source": 'list_position(?, "group")',
+    "category": 'budget DESC NULLS LAST, "group"',
+}
+
+
+def _one(con: duckdb.DuckDBPyConnection, sql: str, params: list) -> tuple:
+    """The single result row of ``sql`` as Python values (``query`` gives frames)."""
+    try:
+        return con.cursor().execute(sql, params).fetchone()
+    except duckdb.Error as e:
+        raise StoreError("query-failed", detail=str(e)) from e
+
+
+def funding_by(con: duckdb.DuckDBPyConnection, f: Filters, s: Settings, by: str = "year") -> pd.DataFrame:
+    """Budget, spent, execution rate and shares of the total per ``by`` (year, source or category).
+
+    Columns: group, budget, spent, execution_rate, budget_share, spent_share (fractions).
+    Sources come in schema order, categories largest budget first.
+    """
+    if by not in GROUPS:
+        raise AnalyticsError("program-unknown-grouping", by=by, allowed=", ".join(GROUPS))
+    where, params = f.where("funding", "fu")
+    group_col = q(schema.table("funding").column(by).name)
+    order_params = [list(schema.FUNDING_SOURCES)] if by == "source" else []
+    sql = f"""
+        WITH g AS (
+          SELECT fu.{group_col} AS "group",
+                 sum(fu.{_BUDGET}) AS budget,
+                 sum(fu.{_SPENT}) AS spent,
+                 sum(fu.{_BUDGET}) FILTER (WHERE fu.{_SPENT} IS NOT NULL) AS budget_complete,
+                 sum(fu.{_SPENT}) FILTER (WHERE fu.{_BUDGET} IS NOT NULL) AS spent_complete
+          FROM {_T} fu
+          WHERE {where}
+          GROUP BY 1
+        )
+        SELECT "group", budget, spent,
+               spent_complete / nullif(budget_complete, 0) AS execution_rate,
+               budget / nullif(sum(budget) OVER (), 0) AS budget_share,
+               spent / nullif(sum(spent) OVER (), 0) AS spent_share
+        FROM g
+        ORDER BY {_ORDER[by]}
+    """
+    return query(con, sql, params + order_params)
+
+
+def totals(con: duckdb.DuckDBPyConnection, f: Filters, s: Settings) -> dict:
+    """Filtered totals: ``{"budget", "spent", "execution_rate"}`` (``None`` when no funding rows)."""
+    where, params = f.where("funding", "fu")
+    sql = f"""
+        SELECT sum(fu.{_BUDGET}) AS budget,
+               sum(fu.{_SPENT}) AS spent,
+               sum(fu.{_SPENT}) FILTER (WHERE fu.{_BUDGET} IS NOT NULL)
+                 / nullif(sum(fu.{_BUDGET}) FILTER (WHERE fu.{_SPENT} IS NOT NULL), 0) AS execution_rate
+        FROM {_T} fu
+        WHERE {where}
+    """
+    budget, spent, execution = _one(con, sql, params)
+    return {"budget": budget, "spent": spent, "execution_rate": execution}
+
+
+def headline(con: duckdb.DuckDBPyConnection, f: Filters, s: Settings) -> dict:
+    """``{"funding": {"budget", "spent", "execution_rate", "sources"}}`` for ``metrics --json``;
+    ``sources`` maps each source to its ``budget_share`` and ``spent_share``."""
+    by_source = funding_by(con, f, s, "source")
+    sources = {
+        str(row["group"]): {
+            "budget_share": _none_if_nan(row["budget_share"]),
+            "spent_share": _none_if_nan(row["spent_share"]),
+        }
+        for row in by_source.to_dict("records")
+    }
+    return {"funding": {**totals(con, f, s), "sources": sources}}
+
+
+def _none_if_nan(value: object) -> float | None:
+    return None if value is None or pd.isna(value) else float(value)

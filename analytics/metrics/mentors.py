@@ -1,0 +1,360 @@
+"""Mentors (SPEC §3): communication compliance, team qualification rules, 360 evaluations.
+
+**Communication compliance.** School mentors: share of mentor-months with at least
+``Settings.visits_per_month`` ``enterprise_visit`` activities; enterprise mentors: share
+of mentor-semesters with at least ``Settings.teaching_per_semester`` ``school_teaching``
+activities. Decisions, in the order a reader meets them:
+
+* Activities are summed by their ``count`` (a missing count is one activity).
+* Semesters: spring = February–July, autumn = August–January, labelled by the year
+  they start in (January 2025 belongs to autumn 2024).
+* The *period* is every month (semester) from the first to the last one holding an
+  activity of the relevant type anywhere in the log, kept when its start year is in the
+  filter's year range. The span is taken from the whole log of that type (school, major
+  and enterprise filters select mentors, not the log), so filtered views partition the
+  unfiltered one. A semester counts whole: autumn 2024 includes January 2025.
+* Every mentor of the type on the filtered roster is counted in every month (semester)
+  of the period whose last day is on or after the appointment (or always, with no
+  appointment date). A month without an activity is a non-compliant month, never left out.
+* When the log has no activity of the relevant type in the period, the rate is ``None``
+  ("no data"), not 0.
+
+**Mentor team.** Shares of school mentors with ≥ ``school_mentor_min_years`` years and
+a non-blank qualification, of enterprise mentors with ≥ ``enterprise_mentor_min_years``
+years, and of dual-qualified school mentors. A mentor whose years (or dual flag) are
+unknown is left out of that share's denominator and counted as ``unknown`` beside it; a
+blank qualification means no certificate. Students per mentor counts, for each rostered
+mentor, the filtered students naming them; mentors without students count with 0, and
+students naming a mentor who is not on the roster are not counted.
+
+**Evaluations.** Mean score per evaluator type with its count, and an overall score =
+weighted mean of the type means present (``Settings.evaluator_weights``, renormalised over
+the types present; a type without a weight counts 0).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import duckdb
+import pandas as pd
+
+from analytics import schema
+from analytics.config import Settings
+from analytics.db import quote_ident as q
+from analytics.errors import AnalyticsError, StoreError
+from analytics.filters import Filters
+from analytics.i18n import t
+from analytics.metrics import query
+from analytics.stats import Rate, rate
+
+
+@dataclass(frozen=True)
+class _Rule:
+    activity: str
+    step: str  # SQL interval between period starts
+    unit_start: str  # SQL expression of the period start of date ``{d}``
+    label: str  # SQL label of the period starting at ``{u}``
+    threshold: str  # Settings attribute
+
+
+_MONTH = _Rule(
+    activity="enterprise_visit",
+    step="INTERVAL 1 MONTH",
+    unit_start="date_trunc('month', {d})::DATE",
+    label="strftime({u}, '%Y-%m')",
+    threshold="visits_per_month",
+)
+_SEMESTER = _Rule(
+    activity="school_teaching",
+    step="INTERVAL 6 MONTH",
+    unit_start=(
+        "CASE WHEN month({d}) = 1 THEN make_date(year({d}) - 1, 8, 1) "
+        "WHEN month({d}) < 8 THEN make_date(year({d}), 2, 1) ELSE make_date(year({d}), 8, 1) END"
+    ),
+    label="year({u})::VARCHAR || CASE WHEN month({u}) = 2 THEN '-spring' ELSE '-autumn' END",
+    threshold="teaching_per_semester",
+)
+RULES = {"school": _MONTH, "enterprise": _SEMESTER}
+MENTOR_TYPES = tuple(RULES)
+
+
+@dataclass(frozen=True)
+class ComplianceResult:
+    """Compliance of one mentor type.
+
+    ``rate``: compliant mentor-periods / mentor-periods (``None`` = no data);
+    ``per_mentor``: mentor_id, mentor_name, periods, compliant_periods,
+    non_compliant_periods, activities, share; ``non_compliant``: the rows of
+    ``per_mentor`` with at least one non-compliant period, worst first;
+    ``calendar``: mentor_id, mentor_name, period ("2024-03" or "2024-autumn"),
+    period_start, activities, compliant; ``period_from``/``period_to``: first day of the
+    first period and last day of the last one (``None`` without periods).
+    """
+
+    mentor_type: str
+    threshold: int
+    rate: Rate | None
+    per_mentor: pd.DataFrame
+    non_compliant: pd.DataFrame
+    calendar: pd.DataFrame
+    period_from: dt.date | None
+    period_to: dt.date | None
+
+
+def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list) -> list[tuple]:
+    """The result rows of ``sql`` as Python values (``query`` gives frames)."""
+    try:
+        return con.cursor().execute(sql, params).fetchall()
+    except duckdb.Error as e:
+        raise StoreError("query-failed", detail=str(e)) from e
+
+
+def _rule(mentor_type: str) -> _Rule:
+    if mentor_type not in RULES:
+        raise AnalyticsError("program-unknown-mentor-type", value=mentor_type, allowed=", ".join(MENTOR_TYPES))
+    return RULES[mentor_type]
+
+
+def _calendar_cte(f: Filters, s: Settings, mentor_type: str) -> tuple[str, list]:
+    """CTEs ``log``, ``grid`` (the period) and ``calendar`` (roster × period with activities)."""
+    r = _rule(mentor_type)
+    unit = r.unit_start.format(d=q("activity_date"))
+    years, year_params = [], []
+    if f.year_from is not None:
+        years.append("year(unit) >= ?")
+        year_params.append(f.year_from)
+    if f.year_to is not None:
+        years.append("year(unit) <= ?")
+        year_params.append(f.year_to)
+    mentor_where, mentor_params = f.where("mentors", "m")
+    sql = f"""
+        log AS (
+          SELECT {q('mentor_id')} AS mentor_id, coalesce({q('count')}, 1) AS n, {unit} AS unit
+          FROM {q('mentor_activities')}
+          WHERE {q('activity_type')} = ?
+        ),
+        grid AS (
+          SELECT unit, (unit + {r.step} - INTERVAL 1 DAY)::DATE AS unit_end
+          FROM (
+            SELECT unnest(generate_series(min(unit), max(unit), {r.step}))::DATE AS unit FROM log
+          )
+          WHERE {" AND ".join(years) or "TRUE"}
+        ),
+        roster AS (
+          SELECT m.{q('mentor_id')} AS mentor_id, m.{q('mentor_name')} AS mentor_name,
+                 m.{q('appointed_on')} AS appointed_on
+          FROM {q('mentors')} m
+          WHERE m.{q('mentor_type')} = ? AND {mentor_where}
+        ),
+        done AS (SELECT mentor_id, unit, sum(n) AS activities FROM log GROUP BY ALL),
+        calendar AS (
+          SELECT r.mentor_id, r.mentor_name, {r.label.format(u="g.unit")} AS period,
+                 g.unit AS period_start, coalesce(d.activities, 0) AS activities,
+                 coalesce(d.activities, 0) >= ? AS compliant
+          FROM roster r
+          JOIN grid g ON r.appointed_on IS NULL OR r.appointed_on <= g.unit_end
+          LEFT JOIN done d ON d.mentor_id = r.mentor_id AND d.unit = g.unit
+        )
+    """
+    threshold = int(getattr(s, r.threshold))
+    return sql, [r.activity, *year_params, mentor_type, *mentor_params, threshold]
+
+
+def _totals(con: duckdb.DuckDBPyConnection, f: Filters, s: Settings, mentor_type: str) -> tuple:
+    cte, params = _calendar_cte(f, s, mentor_type)
+    sql = f"""
+        WITH {cte}
+        SELECT (SELECT count(*) FILTER (WHERE compliant) FROM calendar),
+               (SELECT count(*) FROM calendar),
+               (SELECT count(*) FROM log JOIN grid USING (unit)),
+               (SELECT min(unit) FROM grid),
+               (SELECT max(unit_end) FROM grid)
+    """
+    return _rows(con, sql, params)[0]
+
+
+def compliance_rate(con: duckdb.DuckDBPyConnection, f: Filters, s: Settings, mentor_type: str) -> Rate | None:
+    """Compliant mentor-periods / mentor-periods of ``mentor_type`` ("school" monthly visits,
+    "enterprise" teaching per semester); ``None`` when the period has no such activity."""
+    compliant, cells, logged, _, _ = _totals(con, f, s, mentor_type)
+    return rate(compliant, cells, s.small_n) if logged else None
+
+
+def compliance(con: duckdb.DuckDBPyConnection, f: Filters, s: Settings, mentor_type: str = "school") -> ComplianceResult:
+    """Compliance of every rostered mentor of ``mentor_type`` in every period, with the
+    per-mentor counts, the non-compliant mentors and the full mentor × period calendar."""
+    compliant, cells, logged, period_from, period_to = _totals(con, f, s, mentor_type)
+    cte, params = _calendar_cte(f, s, mentor_type)
+    threshold = int(getattr(s, _rule(mentor_type).threshold))
+    calendar = query(con, f"WITH {cte} SELECT * FROM calendar ORDER BY mentor_id, period_start", params)
+    per_mentor = query(
+        con,
+        f"""
+        WITH {cte}
+        SELECT mentor_id, any_value(mentor_name) AS mentor_name, count(*) AS periods,
+               count(*) FILTER (WHERE compliant) AS compliant_periods,
+               count(*) FILTER (WHERE NOT compliant) AS non_compliant_periods,
+               sum(activities) AS activities,
+               count(*) FILTER (WHERE compliant) / count(*) AS share
+        FROM calendar
+        GROUP BY mentor_id
+        ORDER BY share, activities, mentor_id
+        """,
+        params,
+    )
+    non_compliant = per_mentor[per_mentor["non_compliant_periods"] > 0].reset_index(drop=True)
+    return ComplianceResult(
+        mentor_type=mentor_type,
+        threshold=threshold,
+        rate=rate(compliant, cells, s.small_n) if logged else None,
+        per_mentor=per_mentor,
+        non_compliant=non_compliant,
+        calendar=calendar,
+        period_from=period_from,
+        period_to=period_to,
+    )
+
+
+def period_label(period: str, lang: str) -> str:
+    """Display name of a calendar ``period`` code: "2024-03" -> "2024年3月" / "2024-03",
+    "2024-autumn" -> "2024年秋季学期" / "Autumn 2024"."""
+    year, part = period.split("-", 1)
+    if part in ("spring", "autumn"):
+        return t(f"program.period.{part}", lang, year=int(year))
+    return t("program.period.month", lang, year=int(year), month=int(part))
+
+
+def team(con: duckdb.DuckDBPyConnection, f: Filters, s: Settings) -> dict:
+    """Qualification rules and load of the filtered roster.
+
+    Returns ``school_rule_share``, ``enterprise_rule_share``, ``dual_qualified_share``
+    (:class:`Rate`), ``school_rule_unknown``, ``enterprise_rule_unknown``,
+    ``dual_qualified_unknown`` (mentors left out for unknown years or dual flag), and
+    ``students_per_school_mentor`` / ``students_per_enterprise_mentor`` as
+    ``{"mean", "max", "mentors", "students"}`` (mean and max ``None`` without mentors).
+    """
+    where, params = f.where("mentors", "m")
+    years, qual, dual, mtype = q("years_experience"), q("qualification"), q("dual_qualified"), q("mentor_type")
+    rules_sql = f"""
+        SELECT
+          count(*) FILTER (WHERE m.{mtype} = 'school' AND m.{years} >= ? AND nullif(trim(m.{qual}), '') IS NOT NULL),
+          count(*) FILTER (WHERE m.{mtype} = 'school' AND m.{years} IS NOT NULL),
+          count(*) FILTER (WHERE m.{mtype} = 'school' AND m.{years} IS NULL),
+          count(*) FILTER (WHERE m.{mtype} = 'enterprise' AND m.{years} >= ?),
+          count(*) FILTER (WHERE m.{mtype} = 'enterprise' AND m.{years} IS NOT NULL),
+          count(*) FILTER (WHERE m.{mtype} = 'enterprise' AND m.{years} IS NULL),
+          count(*) FILTER (WHERE m.{mtype} = 'school' AND m.{dual}),
+          count(*) FILTER (WHERE m.{mtype} = 'school' AND m.{dual} IS NOT NULL),
+          count(*) FILTER (WHERE m.{mtype} = 'school' AND m.{dual} IS NULL)
+        FROM {q('mentors')} m
+        WHERE {where}
+    """
+    rules = _rows(con, rules_sql, [s.school_mentor_min_years, s.enterprise_mentor_min_years, *params])[0]
+    student_where, student_params = f.where("students", "st")
+    load_sql = f"""
+        WITH roster AS (
+          SELECT m.{q('mentor_id')} AS mentor_id, m.{mtype} AS mentor_type
+          FROM {q('mentors')} m WHERE {where}
+        ),
+        assigned AS (
+          SELECT 'school' AS mentor_type, st.{q('school_mentor_id')} AS mentor_id
+          FROM {q('students')} st WHERE {student_where}
+          UNION ALL
+          SELECT 'enterprise', st.{q('enterprise_mentor_id')}
+          FROM {q('students')} st WHERE {student_where}
+        ),
+        load AS (SELECT mentor_type, mentor_id, count(*) AS n FROM assigned GROUP BY ALL)
+        SELECT r.mentor_type, avg(coalesce(l.n, 0)), max(coalesce(l.n, 0)), count(*), sum(coalesce(l.n, 0))
+        FROM roster r LEFT JOIN load l USING (mentor_type, mentor_id)
+        GROUP BY r.mentor_type
+    """
+    loads = _rows(con, load_sql, [*params, *student_params, *student_params])
+    by_type = {row[0]: row[1:] for row in loads}
+    out: dict = {
+        "school_rule_share": rate(rules[0], rules[1], s.small_n),
+        "school_rule_unknown": rules[2],
+        "enterprise_rule_share": rate(rules[3], rules[4], s.small_n),
+        "enterprise_rule_unknown": rules[5],
+        "dual_qualified_share": rate(rules[6], rules[7], s.small_n),
+        "dual_qualified_unknown": rules[8],
+    }
+    for mentor_type in MENTOR_TYPES:
+        mean, top, mentors, students = by_type.get(mentor_type, (None, None, 0, 0))
+        out[f"students_per_{mentor_type}_mentor"] = {
+            "mean": mean,
+            "max": top,
+            "mentors": mentors,
+            "students": int(students),
+        }
+    return out
+
+
+def evaluations(
+    con: duckdb.DuckDBPyConnection, f: Filters, s: Settings, mentor_type: str | None = None
+) -> pd.DataFrame:
+    """360 evaluation per mentor, ranked within each mentor type for recognition lists.
+
+    Columns: mentor_id, mentor_name, mentor_type, ``score_<evaluator>`` and ``n_<evaluator>``
+    for each evaluator type (school, enterprise, student, third_party), overall, n (all
+    evaluations), rank (1 = best overall within the mentor type; NULL without an overall).
+    """
+    if mentor_type is not None:
+        _rule(mentor_type)
+    where, params = f.where("mentor_evaluations", "e")
+    etype, score = q("evaluator_type"), q("score")
+    per_type, per_type_params, weighted, weights = [], [], [], []
+    for ev in schema.EVALUATOR_TYPES:
+        per_type.append(
+            f"avg(e.{score}) FILTER (WHERE e.{etype} = ?) AS {q('score_' + ev)}, "
+            f"count(*) FILTER (WHERE e.{etype} = ?) AS {q('n_' + ev)}"
+        )
+        per_type_params += [ev, ev]
+        weighted.append(f"coalesce(? * {q('score_' + ev)}, 0)")
+        weights.append(f"CASE WHEN {q('score_' + ev)} IS NULL THEN 0 ELSE ? END")
+    w = [float(s.evaluator_weights.get(ev, 0.0)) for ev in schema.EVALUATOR_TYPES]
+    type_cond = "m.mentor_type = ?" if mentor_type is not None else "TRUE"
+    sql = f"""
+        WITH per AS (
+          SELECT e.{q('mentor_id')} AS mentor_id, {", ".join(per_type)}, count(*) AS n
+          FROM {q('mentor_evaluations')} e
+          WHERE {where}
+          GROUP BY 1
+        ),
+        scored AS (
+          SELECT *, ({" + ".join(weighted)}) / nullif({" + ".join(weights)}, 0) AS overall
+          FROM per
+        )
+        SELECT sc.mentor_id, m.mentor_name, m.mentor_type,
+               {", ".join(f"{q('score_' + ev)}, {q('n_' + ev)}" for ev in schema.EVALUATOR_TYPES)},
+               overall, n,
+               CASE WHEN overall IS NOT NULL
+                    THEN rank() OVER (PARTITION BY m.mentor_type ORDER BY overall DESC NULLS LAST) END AS rank
+        FROM scored sc
+        LEFT JOIN (SELECT {q('mentor_id')} AS mentor_id, {q('mentor_name')} AS mentor_name,
+                          {q('mentor_type')} AS mentor_type FROM {q('mentors')}) m USING (mentor_id)
+        WHERE {type_cond}
+        ORDER BY m.mentor_type, rank NULLS LAST, sc.mentor_id
+    """
+    all_params = [*per_type_params, *params, *w, *w] + ([mentor_type] if mentor_type else [])
+    return query(con, sql, all_params)
+
+
+def headline(con: duckdb.DuckDBPyConnection, f: Filters, s: Settings) -> dict:
+    """``school_mentor_compliance`` and ``enterprise_mentor_compliance`` (rate dicts; value
+    ``None`` and 0/0 when there is no data) and ``mentor_team`` for ``metrics --json``."""
+    out: dict = {}
+    for mentor_type in MENTOR_TYPES:
+        r = compliance_rate(con, f, s, mentor_type)
+        out[f"{mentor_type}_mentor_compliance"] = (r or rate(0, 0, s.small_n)).as_dict()
+    t = team(con, f, s)
+    out["mentor_team"] = {
+        **{
+            key: {**t[key].as_dict(), "unknown": t[key.replace("_share", "_unknown")]}
+            for key in ("school_rule_share", "enterprise_rule_share", "dual_qualified_share")
+        },
+        "students_per_school_mentor": t["students_per_school_mentor"],
+        "students_per_enterprise_mentor": t["students_per_enterprise_mentor"],
+    }
+    return out
