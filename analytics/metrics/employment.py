@@ -290,3 +290,19 @@ def destinations(con: duckdb.DuckDBPyConnection, f: Filters, s: Settings) -> pd.
         FROM firsts GROUP BY 1, 2 ORDER BY 1, 2
     """
     return query(con, sql, [GRADUATION_MONTH, *params])
+
+
+def latest_initial_employment(
+    con: duckdb.DuckDBPyConnection, f: Filters, s: Settings
+) -> tuple[int | None, EmploymentRate]:
+    """The latest graduation year in the filter with a known status, and its rate with coverage
+    (the figure a school reports: "initial employment of the 2024 graduates")."""
+    df = initial_employment_by(con, f, s, "graduation_year")
+    df = df[df["denominator"] > 0]
+    if df.empty:
+        return None, EmploymentRate(stats.rate(0, 0, s.small_n), stats.rate(0, 0, s.small_n))
+    row = df.iloc[-1]
+    return int(row["group"]), EmploymentRate(
+        stats.rate(int(row["numerator"]), int(row["denominator"]), s.small_n),
+        stats.rate(int(row["coverage_numerator"]), int(row["coverage_denominator"]), s.small_n),
+    )
