@@ -84,9 +84,16 @@ def project_import(path: str, db_path: str) -> dict[str, int]:
     from analytics import db
     from analytics.ingest.pipeline import import_file
 
-    Path(db_path).unlink(missing_ok=True)
+    from analytics.ingest.read import Limits
+
+    for leftover in (Path(db_path), Path(db_path + ".wal")):
+        leftover.unlink(missing_ok=True)
     con = db.connect(db_path)
-    (result,) = import_file(con, Path(path), table="certificate_exams")
+    # The default upload limit (50 MB) is for the dashboard; a 1M-row file is larger.
+    limits = Limits(max_bytes=500 * 1024**2)
+    (result,) = import_file(con, Path(path), table="certificate_exams", limits=limits)
+    if result.status != "loaded":
+        raise SystemExit(f"benchmark import not loaded: {result.status} {result.refused}")
     return {"inserted": result.inserted, "rejected": result.rejected}
 
 

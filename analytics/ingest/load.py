@@ -62,8 +62,7 @@ def to_arrow(frame: pd.DataFrame, table: schema.Table) -> pa.Table:
     for col in table.columns:
         if col.name not in frame.columns:
             continue
-        values = frame[col.name].astype(object).where(frame[col.name].notna(), None)
-        arrays.append(pa.array(values.tolist(), type=_ARROW_TYPES[col.kind]))
+        arrays.append(pa.array(frame[col.name], type=_ARROW_TYPES[col.kind], from_pandas=True))
         fields.append(pa.field(col.name, _ARROW_TYPES[col.kind]))
     return pa.Table.from_arrays(arrays, schema=pa.schema(fields))
 

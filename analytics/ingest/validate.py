@@ -237,7 +237,7 @@ def _resolve_references(
             )
     unresolved = [v for v in unknown if v not in mapping]
     if unresolved:
-        rows_affected = int(values.isin(unresolved).sum())
+        rows_affected = int(values.notna().sum() - values.isin(list(known) + list(mapping)).sum())
         warnings.append(
             Issue(
                 "orphan-reference",
