@@ -99,3 +99,13 @@ def test_empty_database_is_all_null() -> None:
     assert out["certificate_pass_rate"]["value"] is None
     assert out["initial_employment_rate"]["graduation_year"] is None
     assert out["satisfaction"]["waves"] == []
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_headline_text(con, lang: str) -> None:
+    f = Filters(major="CNC")
+    text = summary.headline_text(summary.headline(con, f, S), f, lang)
+    assert "summary." not in text  # every label found in the catalog
+    assert f.caption(lang) in text.splitlines()[0]
+    # CNC exams: a T, b F, b T = 2/3 -> "66.7% (2/3, ..."
+    assert "66.7% (2/3" in text

@@ -14,6 +14,7 @@ import duckdb
 
 from analytics.config import Settings
 from analytics.filters import Filters
+from analytics.i18n import t
 from analytics.metrics import (
     certificates,
     employment,
@@ -66,3 +67,68 @@ def headline(con: duckdb.DuckDBPyConnection, f: Filters, s: Settings) -> dict:
         **funding.headline(con, f, s),
         "targets": [t.as_dict() for t in targets.targets(con, f, s)],
     }
+
+
+def _pct(value: float | None, digits: int = 1) -> str:
+    return "—" if value is None else f"{100 * value:.{digits}f}%"
+
+
+def _rate_text(r: dict, lang: str) -> str:
+    """"73.2% (1513/2067, 95% CI 71.2–75.1%)", flagged when the group is small."""
+    if r["value"] is None:
+        return t("summary.no_data", lang)
+    text = (
+        f"{_pct(r['value'])} ({r['numerator']}/{r['denominator']}, 95% CI "
+        f"{100 * r['ci_low']:.1f}–{_pct(r['ci_high'])})"
+    )
+    return text + (" " + t("summary.small_n", lang) if r["small_n"] else "")
+
+
+def headline_text(data: dict, f: Filters, lang: str) -> str:
+    """The headline dict as a few readable lines for the terminal, in ``lang``."""
+    lines = [f"{t('summary.title', lang)} · {f.caption(lang)}"]
+
+    def line(key: str, value: str, **params: object) -> None:
+        lines.append(f"{t(f'summary.{key}', lang, **params)}: {value}")
+
+    for key in ("certificate_pass_rate", "first_attempt_pass_rate", "certification_rate"):
+        line(key, _rate_text(data[key], lang))
+    imp = data["pass_rate_improvement_dual_vs_other"]
+    if imp["value"] is None:
+        line("pass_rate_improvement_dual_vs_other", t("summary.no_data", lang))
+    else:
+        p = imp["p_value"]
+        line(
+            "pass_rate_improvement_dual_vs_other",
+            t("summary.improvement", lang, relative=f"{100 * imp['value']:+.1f}%",
+              diff=f"{imp['diff_pp']:+.1f}", low=f"{100 * imp['ci_low']:+.1f}",
+              high=f"{100 * imp['ci_high']:+.1f}",
+              p="—" if p is None else ("< 0.001" if p < 0.001 else f"= {p:.3f}")),
+        )
+    ie = data["initial_employment_rate"]
+    line("initial_employment_rate", _rate_text(ie, lang), year=ie["graduation_year"] or "—")
+    line("coverage", _rate_text(ie["coverage"], lang))
+    for key in ("related_to_major_rate", "partner_placement_rate", "retention_rate"):
+        line(key, _rate_text(data[key], lang))
+    salary = data["median_monthly_salary"]
+    line("median_monthly_salary",
+         t("summary.no_data", lang) if salary["value"] is None else f"{salary['value']:,.0f} (n={salary['n']})")
+    waves = data["satisfaction"]["waves"]
+    line("satisfaction", " → ".join(
+        f"{w['wave']} {w['mean_0_100']:.1f} (n={w['responses']})" for w in waves
+    ) or t("summary.no_data", lang))
+    line("satisfaction_change", _signed_pct(data["satisfaction"]["relative_change_first_to_latest"]))
+    for key in ("school_mentor_compliance", "enterprise_mentor_compliance"):
+        line(key, _rate_text(data[key], lang))
+    lines.append(t("summary.targets", lang))
+    for target in data["targets"]:
+        lines.append(
+            f"  {t('summary.target.' + target['metric'], lang)} ≥ {_pct(target['target'], 0)}: "
+            f"{_pct(target['value'])} · {t('summary.status.' + target['status'], lang)}"
+            + (f" · {t('summary.years_missed', lang, n=target['years_missed'])}" if target["years_missed"] else "")
+        )
+    return "\n".join(lines)
+
+
+def _signed_pct(value: float | None) -> str:
+    return "—" if value is None else f"{100 * value:+.1f}%"
