@@ -217,7 +217,10 @@ def retention_rate(con: duckdb.DuckDBPyConnection, f: Filters, s: Settings) -> R
 
 def median_monthly_salary(con: duckdb.DuckDBPyConnection, f: Filters, s: Settings) -> dict:
     """``{"value", "n"}``: median monthly salary of the employed at the first survey."""
-    df = _table(con, f, s, None)
+    return _salary(_table(con, f, s, None))
+
+
+def _salary(df: pd.DataFrame) -> dict:
     if df.empty or df["salary_n"].iloc[0] == 0:
         return {"value": None, "n": 0}
     return {"value": float(df["median_salary"].iloc[0]), "n": int(df["salary_n"].iloc[0])}
@@ -306,3 +309,17 @@ def latest_initial_employment(
         stats.rate(int(row["numerator"]), int(row["denominator"]), s.small_n),
         stats.rate(int(row["coverage_numerator"]), int(row["coverage_denominator"]), s.small_n),
     )
+
+
+def headline(con: duckdb.DuckDBPyConnection, f: Filters, s: Settings) -> dict:
+    """The employment keys of ``metrics --json`` from two queries: the latest graduation
+    year's initial employment (with ``graduation_year``) and the pooled rates and salary."""
+    year, initial = latest_initial_employment(con, f, s)
+    df = _table(con, f, s, None)
+    return {
+        "initial_employment_rate": initial.as_dict() | {"graduation_year": year},
+        "related_to_major_rate": _one(df, "related", "related_known", s).as_dict(),
+        "partner_placement_rate": _one(df, "partner", "employed", s).as_dict(),
+        "retention_rate": _one(df, "retained", "retention_base", s).as_dict(),
+        "median_monthly_salary": _salary(df),
+    }

@@ -36,7 +36,6 @@ def _number(value: object) -> float | None:
 
 def headline(con: duckdb.DuckDBPyConnection, f: Filters, s: Settings) -> dict:
     """Every headline metric under the filter, ready for ``json.dumps``."""
-    year, initial = employment.latest_initial_employment(con, f, s)
     trend = satisfaction.trend(con, f, s)
     waves = [
         {
@@ -52,11 +51,7 @@ def headline(con: duckdb.DuckDBPyConnection, f: Filters, s: Settings) -> dict:
         "first_attempt_pass_rate": certificates.first_attempt_pass_rate(con, f, s).as_dict(),
         "certification_rate": certificates.certification_rate(con, f, s).as_dict(),
         "pass_rate_improvement_dual_vs_other": certificates.dual_vs_other(con, f, s).as_dict(),
-        "initial_employment_rate": initial.as_dict() | {"graduation_year": year},
-        "related_to_major_rate": employment.related_to_major_rate(con, f, s).as_dict(),
-        "partner_placement_rate": employment.partner_placement_rate(con, f, s).as_dict(),
-        "retention_rate": employment.retention_rate(con, f, s).as_dict(),
-        "median_monthly_salary": employment.median_monthly_salary(con, f, s),
+        **employment.headline(con, f, s),
         "satisfaction": {
             "waves": waves,
             "relative_change_first_to_latest": trend.relative_change_first_to_latest,
