@@ -28,6 +28,7 @@ from typing import Any
 
 import charset_normalizer
 import duckdb
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -445,7 +446,7 @@ def _build_sheet(name: str, grid: list[list[str | None]] | pa.Table, *, merges: 
         if rows:
             issues.append(Issue(code, row=rows[0], params={"rows": _rows_text(rows), "count": len(rows)}))
     data = data.filter(pa.array(keep, type=pa.bool_()))
-    row_numbers = [h + 2 + i for i, k in enumerate(keep) if k]
+    row_numbers = (h + 2 + np.flatnonzero(keep)).tolist()
     headers, data, blank_cols = _drop_blank_columns(headers, data)
     if blank_cols:
         issues.append(Issue("blank-columns-dropped", params={"columns": ", ".join(blank_cols), "count": len(blank_cols)}))
@@ -550,11 +551,11 @@ def _label(value: str | None) -> str:
     return " ".join(value.split()) if value else ""
 
 
-def _data_rows(data: pa.Table, first_row: int) -> tuple[list[bool], dict[str, list[int]]]:
+def _data_rows(data: pa.Table, first_row: int) -> tuple[np.ndarray, dict[str, list[int]]]:
     """Which data rows to keep; dropped row numbers by issue code (blank, total, footer)."""
     n = data.num_rows
     if n == 0 or data.num_columns == 0:
-        return [True] * n, {}
+        return np.ones(n, dtype=bool), {}
     lead = pc.coalesce(*data.columns)
     blank = pc.is_null(lead).to_numpy(zero_copy_only=False)
     total = pc.fill_null(pc.match_substring_regex(lead, _TOTAL_RE.pattern, ignore_case=True), False)
@@ -572,11 +573,11 @@ def _data_rows(data: pa.Table, first_row: int) -> tuple[list[bool], dict[str, li
         keep[i] = False
         footer.append(first_row + i)
     dropped = {
-        "blank-rows-dropped": [first_row + i for i in range(n) if blank[i]],
-        "total-rows-dropped": [first_row + i for i in range(n) if total[i]],
+        "blank-rows-dropped": (first_row + np.flatnonzero(blank)).tolist(),
+        "total-rows-dropped": (first_row + np.flatnonzero(total)).tolist(),
         "footer-rows-dropped": sorted(footer),
     }
-    return keep.tolist(), dropped
+    return keep, dropped
 
 
 def _drop_blank_columns(headers: list[str], data: pa.Table) -> tuple[list[str], pa.Table, list[str]]:
