@@ -181,12 +181,11 @@ def cmd_tables(args: argparse.Namespace, lang: str) -> int:
     return EXIT_OK
 
 
-def cmd_metrics(args: argparse.Namespace, lang: str) -> int:
-    from analytics.config import load_settings
+def _filters(args: argparse.Namespace) -> Any:
+    """The global ``Filters`` from the ``--from-year ... --enterprise`` options."""
     from analytics.filters import Filters
-    from analytics.metrics.summary import headline
 
-    filters = Filters(
+    return Filters(
         year_from=args.from_year,
         year_to=args.to_year,
         school=args.school,
@@ -196,7 +195,20 @@ def cmd_metrics(args: argparse.Namespace, lang: str) -> int:
         dual=args.dual or "all",
         enterprise=args.enterprise,
     )
-    settings = load_settings(args.settings, db_path=db.resolve_path(args.db))
+
+
+def _settings(args: argparse.Namespace) -> Any:
+    """Settings from ``--settings`` or beside the database."""
+    from analytics.config import load_settings
+
+    return load_settings(args.settings, db_path=db.resolve_path(args.db))
+
+
+def cmd_metrics(args: argparse.Namespace, lang: str) -> int:
+    from analytics.metrics.summary import headline
+
+    filters = _filters(args)
+    settings = _settings(args)
     data = headline(db.connect(args.db, read_only=False), filters, settings)
     if args.json:
         _print_json(data)
@@ -204,6 +216,15 @@ def cmd_metrics(args: argparse.Namespace, lang: str) -> int:
         from analytics.metrics.summary import headline_text
 
         print(headline_text(data, filters, lang))
+    return EXIT_OK
+
+
+def cmd_report(args: argparse.Namespace, lang: str) -> int:
+    from analytics.report import write_report
+
+    con = db.connect(args.db, read_only=False)
+    path = write_report(con, _filters(args), _settings(args), args.out, args.format, lang)
+    print(t("report.written", lang, path=path))
     return EXIT_OK
 
 
@@ -252,18 +273,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_tables)
 
-    p = sub.add_parser("metrics", parents=[common], help="headline figures of the program")
+    filtered = argparse.ArgumentParser(add_help=False)
+    filtered.add_argument("--from-year", type=int)
+    filtered.add_argument("--to-year", type=int)
+    filtered.add_argument("--school")
+    filtered.add_argument("--major")
+    filtered.add_argument("--cohort", type=int)
+    filtered.add_argument("--model")
+    filtered.add_argument("--dual", choices=("all", "in", "out"))
+    filtered.add_argument("--enterprise")
+    filtered.add_argument("--settings", help="settings.toml (default: beside the database)")
+
+    p = sub.add_parser("metrics", parents=[common, filtered], help="headline figures of the program")
     p.add_argument("--json", action="store_true")
-    p.add_argument("--from-year", type=int)
-    p.add_argument("--to-year", type=int)
-    p.add_argument("--school")
-    p.add_argument("--major")
-    p.add_argument("--cohort", type=int)
-    p.add_argument("--model")
-    p.add_argument("--dual", choices=("all", "in", "out"))
-    p.add_argument("--enterprise")
-    p.add_argument("--settings", help="settings.toml (default: beside the database)")
     p.set_defaults(func=cmd_metrics)
+
+    p = sub.add_parser("report", parents=[common, filtered], help="leadership meeting pack (HTML or Excel)")
+    p.add_argument("--format", choices=("html", "xlsx"), required=True)
+    p.add_argument("--out", required=True, metavar="FILE")
+    p.set_defaults(func=cmd_report)
     return parser
 
 
