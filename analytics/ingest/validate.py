@@ -19,6 +19,7 @@ import pandas as pd
 from analytics import schema
 from analytics.db import quote_ident
 from analytics.ingest.issues import ERROR, WARNING, Issue
+from analytics.ingest.load import to_arrow
 from analytics.ingest.normalize import normalize_column
 
 # Events that cannot have happened yet: a future date here is a typo, not a plan.
@@ -118,7 +119,7 @@ def validate(
         # Repeats of the rest of the key are distinct real events: number them 1, 2, ...
         rows[seq[0]] = rows.groupby(rest, dropna=False, sort=False).cumcount() + 1
     elif len(rows):
-        rows, kept_numbers, dup_errors, dup_warnings = _deduplicate(rows, kept_numbers, table, headers)
+        rows, kept_numbers, dup_errors, dup_warnings = _deduplicate(con, rows, kept_numbers, table, headers)
         errors += dup_errors
         warnings += dup_warnings
 
@@ -140,14 +141,31 @@ def validate(
     )
 
 
+def _has_duplicate_keys(con: duckdb.DuckDBPyConnection, rows: pd.DataFrame, table: schema.Table) -> bool:
+    """Whether any key repeats: one DuckDB GROUP BY, far cheaper than pandas on object columns."""
+    cur = con.cursor()
+    cur.register("_keys", to_arrow(rows[list(table.key)], table))
+    try:
+        group = ", ".join(quote_ident(k) for k in table.key)
+        return bool(
+            cur.execute(
+                f"SELECT EXISTS (SELECT 1 FROM _keys GROUP BY {group} HAVING count(*) > 1)"
+            ).fetchall()[0][0]
+        )
+    finally:
+        cur.unregister("_keys")
+
+
 def _deduplicate(
-    rows: pd.DataFrame, numbers: np.ndarray, table: schema.Table, headers: dict[str, str]
+    con: duckdb.DuckDBPyConnection,
+    rows: pd.DataFrame,
+    numbers: np.ndarray,
+    table: schema.Table,
+    headers: dict[str, str],
 ) -> tuple[pd.DataFrame, np.ndarray, list[Issue], list[Issue]]:
     """Identical repeats keep one row (warning); conflicting repeats of a key are all rejected."""
     key = list(table.key)
-    # Equal keys hash equal, so distinct hashes prove there is no duplicate (the common case)
-    # at a fraction of the cost of comparing object columns.
-    if not pd.util.hash_pandas_object(rows[key], index=False).duplicated().any():
+    if not _has_duplicate_keys(con, rows, table):
         return rows, numbers, [], []
     dup = rows.duplicated(key, keep=False).to_numpy()
     if not dup.any():
