@@ -228,6 +228,24 @@ def cmd_report(args: argparse.Namespace, lang: str) -> int:
     return EXIT_OK
 
 
+def cmd_export(args: argparse.Namespace, lang: str) -> int:
+    from analytics.privacy import write_export
+
+    con = db.connect(args.db, read_only=False)
+    key_file = Path(args.key) if args.key else None
+    path = write_export(con, args.kind, args.format, args.out, _filters(args), _settings(args), lang, key_file=key_file)
+    print(t("export.written", lang, path=path))
+    return EXIT_OK
+
+
+def cmd_template(args: argparse.Namespace, lang: str) -> int:
+    from analytics.templates import write_template
+
+    path = write_template(args.table, args.out, lang)
+    print(t("export.template-written", lang, path=path))
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--db", default=argparse.SUPPRESS, help="database file (default: $DUAL_MENTOR_DB or data/dual_mentor.duckdb)")
@@ -292,6 +310,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("html", "xlsx"), required=True)
     p.add_argument("--out", required=True, metavar="FILE")
     p.set_defaults(func=cmd_report)
+
+    p = sub.add_parser("export", parents=[common, filtered], help="research (pseudonymised) or aggregate (suppressed) zip")
+    p.add_argument("--kind", choices=("research", "aggregate"), required=True)
+    p.add_argument("--format", choices=("csv", "parquet"), default="csv", help="format of the files in the zip")
+    p.add_argument("--out", required=True, metavar="FILE")
+    p.add_argument("--key", help="pseudonym key file (default: secrets/pseudonym.key beside the database)")
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("template", parents=[common], help="xlsx import template of a canonical table")
+    p.add_argument("table", metavar="TABLE")
+    p.add_argument("--out", required=True, metavar="FILE")
+    p.set_defaults(func=cmd_template)
     return parser
 
 
