@@ -1,0 +1,378 @@
+"""Plotly figure builders shared by the dashboard pages and the reports.
+
+Pure functions ``DataFrame -> go.Figure`` with one template: the same colour for
+dual-mentor students (and for "the group") everywhere, grey for the others, a red dashed
+target line, a CJK-safe font stack, and legend labels, axis titles and hover text through
+``i18n.t``. This module never imports streamlit, so a report renders the same pictures.
+
+Rate frames follow ``stats.add_rate_columns``: ``group, numerator, denominator, rate,
+ci_low, ci_high, small_n`` (rates as fractions).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pandas as pd
+import plotly.graph_objects as go
+import plotly.io as pio
+
+from analytics.i18n import t
+
+FONT = "Noto Sans CJK SC, Source Han Sans SC, Microsoft YaHei, PingFang SC, Hiragino Sans GB, sans-serif"
+
+DUAL = "#1f5fa8"  # dual-mentor students; also "the measured group" in single-series charts
+OTHERS = "#9aa5b1"  # students without the dual-mentor program, baselines
+TARGET = "#d1495b"  # target lines
+SMALL_N = "#c9d3de"  # bars whose denominator is below the small-group threshold
+STATUS = {"met": "#2e8b57", "near": "#e0a800", "not_met": "#d1495b", "no_data": "#9aa5b1"}
+SEQUENCE = ("#1f5fa8", "#f28e2b", "#59a14f", "#b07aa1", "#76b7b2", "#edc948", "#e15759", "#9c755f")
+HEAT_SCALE = ((0.0, "#f7fbff"), (0.5, "#7fb2d9"), (1.0, "#0b3d73"))
+COMPLIANCE_SCALE = ((0.0, "#f3c5c9"), (0.5, "#f3c5c9"), (0.5, "#b9dfc5"), (1.0, "#b9dfc5"))
+
+TEMPLATE_NAME = "dual_mentor"
+
+pio.templates[TEMPLATE_NAME] = go.layout.Template(
+    layout=go.Layout(
+        font={"family": FONT, "size": 13, "color": "#1d2733"},
+        title={"font": {"size": 16}, "x": 0.0, "xanchor": "left"},
+        colorway=list(SEQUENCE),
+        paper_bgcolor="white",
+        plot_bgcolor="white",
+        margin={"l": 10, "r": 10, "t": 50, "b": 10},
+        xaxis={"showgrid": False, "linecolor": "#c5ccd6", "ticks": "outside", "automargin": True},
+        yaxis={"gridcolor": "#e8ecf1", "zeroline": False, "automargin": True},
+        legend={"orientation": "h", "yanchor": "top", "y": -0.2, "xanchor": "left", "x": 0.0},
+        hoverlabel={"font": {"family": FONT}},
+        separators=".,",
+    )
+)
+
+
+def _layout(fig: go.Figure, title: str | None, height: int = 380) -> go.Figure:
+    fig.update_layout(template=TEMPLATE_NAME, title={"text": title or ""}, height=height)
+    return fig
+
+
+def _error_bars(df: pd.DataFrame) -> dict:
+    """Wilson interval as asymmetric error bars (missing bounds draw nothing)."""
+    upper = (df["ci_high"] - df["rate"]).astype("float64").fillna(0.0).clip(lower=0)
+    lower = (df["rate"] - df["ci_low"]).astype("float64").fillna(0.0).clip(lower=0)
+    return {"type": "data", "symmetric": False, "array": upper, "arrayminus": lower,
+            "color": "#5b6b7d", "thickness": 1.2, "width": 3}
+
+
+def _rate_hover(lang: str) -> str:
+    return (
+        "%{x}<br>" + t("chart.rate", lang) + ": %{y:.1%}<br>"
+        + t("chart.ci", lang) + ": %{customdata[2]:.1%}–%{customdata[3]:.1%}<br>"
+        + "n = %{customdata[1]:,} (%{customdata[0]:,})<extra></extra>"
+    )
+
+
+def _custom(df: pd.DataFrame) -> list:
+    return df[["numerator", "denominator", "ci_low", "ci_high"]].astype("float64").to_numpy().tolist()
+
+
+def add_target(fig: go.Figure, target: float | None, lang: str, horizontal: bool = True) -> go.Figure:
+    """A dashed target line labelled with its value (a fraction), or nothing without a target."""
+    if target is None:
+        return fig
+    label = t("chart.target", lang, value=f"{target:.0%}")
+    if horizontal:
+        fig.add_hline(y=target, line={"color": TARGET, "dash": "dash", "width": 1.5},
+                      annotation_text=label, annotation_position="top left",
+                      annotation_font_color=TARGET)
+    else:
+        fig.add_vline(x=target, line={"color": TARGET, "dash": "dash", "width": 1.5},
+                      annotation_text=label, annotation_position="top right",
+                      annotation_font_color=TARGET)
+    return fig
+
+
+def rate_trend(
+    df: pd.DataFrame,
+    lang: str,
+    *,
+    title: str | None = None,
+    x_title: str | None = None,
+    series: str | None = None,
+    series_labels: dict[str, str] | None = None,
+    target: float | None = None,
+) -> go.Figure:
+    """Rates over an ordered x (``group``) with Wilson error bars; one line per ``series`` value.
+
+    ``series="dual"`` colours dual-mentor students and the others consistently.
+    """
+    fig = go.Figure()
+    df = df[df["denominator"] > 0]  # years without cases (cohorts not yet graduated) draw nothing
+    groups = [(None, df)] if series is None else list(df.groupby(series, sort=True))
+    for i, (key, part) in enumerate(groups):
+        part = part.sort_values("group")
+        name = (series_labels or {}).get(str(key), str(key)) if key is not None else t("chart.rate", lang)
+        color = _series_color(series, key, i)
+        fig.add_trace(go.Scatter(
+            x=part["group"].astype(str), y=part["rate"], name=name, mode="lines+markers",
+            line={"color": color, "width": 2.5}, marker={"size": 8, "color": color},
+            error_y=_error_bars(part), customdata=_custom(part), hovertemplate=_rate_hover(lang),
+        ))
+    fig.update_yaxes(tickformat=".0%", title=t("chart.rate", lang), rangemode="tozero")
+    fig.update_xaxes(type="category", title=x_title)
+    fig.update_layout(showlegend=series is not None)
+    return add_target(_layout(fig, title), target, lang)
+
+
+def _series_color(series: str | None, key: object, i: int) -> str:
+    if series == "dual":
+        return DUAL if str(key) in ("in", "True", "true", "1") else OTHERS
+    return SEQUENCE[i % len(SEQUENCE)]
+
+
+def rate_bars(
+    df: pd.DataFrame,
+    lang: str,
+    *,
+    title: str | None = None,
+    labels: dict[str, str] | None = None,
+    target: float | None = None,
+    ranked: bool = True,
+    color_by_dual: bool = False,
+) -> go.Figure:
+    """Horizontal bars of rates per group, ranked best first, Wilson error bars, small groups pale.
+
+    A funnel-style ranking: small groups (``small_n``) are drawn pale and marked "n<…" in
+    their label so nobody reads much into them.
+    """
+    data = df[df["denominator"] > 0]
+    if ranked:
+        data = data.sort_values("rate", ascending=True, na_position="first")
+    names = data["group"].astype(str).map(lambda g: (labels or {}).get(g, g))
+    small = data["small_n"].fillna(True).astype(bool)
+    names = [f"{n} ⚠" if s else n for n, s in zip(names, small, strict=True)]
+    if color_by_dual:
+        base = [DUAL if str(g) in ("in", "True", "true") else OTHERS for g in data["group"]]
+    else:
+        base = [DUAL] * len(data)
+    colors = [SMALL_N if s else c for c, s in zip(base, small, strict=True)]
+    fig = go.Figure(go.Bar(
+        y=names, x=data["rate"], orientation="h", marker={"color": colors},
+        error_x=_error_bars(data), customdata=_custom(data),
+        text=[f"{v:.1%}" if pd.notna(v) else "" for v in data["rate"]], textposition="inside",
+        insidetextanchor="start", textfont={"color": "white"},
+        hovertemplate="%{y}<br>" + t("chart.rate", lang) + ": %{x:.1%}<br>" + t("chart.ci", lang)
+        + ": %{customdata[2]:.1%}–%{customdata[3]:.1%}<br>n = %{customdata[1]:,}<extra></extra>",
+    ))
+    fig.update_xaxes(tickformat=".0%", title=t("chart.rate", lang), rangemode="tozero")
+    fig.update_yaxes(type="category", ticksuffix="  ")
+    height = max(260, 34 * len(data) + 110)
+    fig = add_target(_layout(fig, title, height), target, lang, horizontal=False)
+    if small.any():
+        fig.add_annotation(text=t("chart.small_n_note", lang), xref="paper", yref="paper", x=0,
+                           y=-0.02, yanchor="top", showarrow=False, font={"size": 11, "color": "#5b6b7d"})
+        fig.update_layout(margin={"b": 40})
+    return fig
+
+
+def stacked_bars(
+    df: pd.DataFrame,
+    lang: str,
+    *,
+    x: str,
+    color: str,
+    y: str,
+    title: str | None = None,
+    x_title: str | None = None,
+    y_title: str | None = None,
+    color_labels: dict[str, str] | None = None,
+    percent: bool = False,
+) -> go.Figure:
+    """Stacked bars of ``y`` by ``x`` and ``color`` (e.g. destinations by graduation year).
+
+    ``percent=True`` stacks shares of each bar instead of counts.
+    """
+    data = df.copy()
+    if percent:
+        totals = data.groupby(x)[y].transform("sum")
+        data[y] = data[y] / totals.where(totals != 0)
+    fig = go.Figure()
+    for i, (key, part) in enumerate(data.groupby(color, sort=False)):
+        fig.add_trace(go.Bar(
+            x=part[x].astype(str), y=part[y], name=(color_labels or {}).get(str(key), str(key)),
+            marker={"color": SEQUENCE[i % len(SEQUENCE)]},
+            hovertemplate="%{x}<br>%{fullData.name}: " + ("%{y:.1%}" if percent else "%{y:,}")
+            + "<extra></extra>",
+        ))
+    fig.update_layout(barmode="stack")
+    fig.update_xaxes(type="category", title=x_title)
+    fig.update_yaxes(title=y_title, tickformat=".0%" if percent else ",")
+    return _layout(fig, title)
+
+
+def bars(
+    df: pd.DataFrame,
+    lang: str,
+    *,
+    x: str,
+    y: Sequence[str],
+    title: str | None = None,
+    x_title: str | None = None,
+    y_title: str | None = None,
+    y_labels: dict[str, str] | None = None,
+    percent: bool = False,
+    horizontal: bool = False,
+) -> go.Figure:
+    """Grouped bars of one or more value columns by ``x`` (e.g. budget and spent by year)."""
+    fig = go.Figure()
+    df = df.dropna(subset=list(y), how="all")
+    fmt = ".1%" if percent else ",.0f"
+    for i, col in enumerate(y):
+        name = (y_labels or {}).get(col, col)
+        kw = {"x": df[col], "y": df[x].astype(str), "orientation": "h"} if horizontal else {
+            "x": df[x].astype(str), "y": df[col]}
+        value = "%{x:" + fmt + "}" if horizontal else "%{y:" + fmt + "}"
+        fig.add_trace(go.Bar(name=name, marker={"color": SEQUENCE[i % len(SEQUENCE)]},
+                             hovertemplate=("%{y}" if horizontal else "%{x}") + "<br>" + name + ": "
+                             + value + "<extra></extra>", **kw))
+    fig.update_layout(barmode="group", showlegend=len(y) > 1)
+    value_axis = {"title": y_title, "tickformat": ".0%" if percent else ","}
+    cat_axis = {"type": "category", "title": x_title}
+    if horizontal:
+        fig.update_xaxes(**value_axis)
+        fig.update_yaxes(**cat_axis)
+    else:
+        fig.update_xaxes(**cat_axis)
+        fig.update_yaxes(**value_axis)
+    return _layout(fig, title, max(300, 30 * len(df) + 120) if horizontal else 380)
+
+
+def lines(
+    df: pd.DataFrame,
+    lang: str,
+    *,
+    x: str,
+    y: str,
+    color: str | None = None,
+    title: str | None = None,
+    x_title: str | None = None,
+    y_title: str | None = None,
+    color_labels: dict[str, str] | None = None,
+    y_range: tuple[float, float] | None = None,
+    target: float | None = None,
+) -> go.Figure:
+    """Lines of ``y`` over ``x``, one per ``color`` value (e.g. satisfaction per dimension)."""
+    fig = go.Figure()
+    groups = [(None, df)] if color is None else list(df.groupby(color, sort=True))
+    for i, (key, part) in enumerate(groups):
+        part = part.sort_values(x)
+        name = (color_labels or {}).get(str(key), str(key)) if key is not None else (y_title or y)
+        fig.add_trace(go.Scatter(
+            x=part[x].astype(str), y=part[y], name=name, mode="lines+markers",
+            line={"color": SEQUENCE[i % len(SEQUENCE)], "width": 2.5 if key in (None, "overall") else 1.8},
+            hovertemplate="%{x}<br>" + name + ": %{y:.1f}<extra></extra>",
+        ))
+    fig.update_xaxes(type="category", title=x_title)
+    fig.update_yaxes(title=y_title, range=list(y_range) if y_range else None)
+    fig.update_layout(showlegend=color is not None)
+    fig = _layout(fig, title)
+    if target is not None:
+        fig.add_hline(y=target, line={"color": TARGET, "dash": "dash", "width": 1.5})
+    return fig
+
+
+def histogram(
+    counts: pd.DataFrame,
+    lang: str,
+    *,
+    x: str,
+    y: str = "count",
+    title: str | None = None,
+    x_title: str | None = None,
+    y_title: str | None = None,
+    color: str | None = None,
+    color_labels: dict[str, str] | None = None,
+    markers: dict[str, float] | None = None,
+) -> go.Figure:
+    """A distribution from pre-binned counts (binning happens in DuckDB, not in the browser).
+
+    ``markers`` draws labelled vertical lines (band thresholds, the median).
+    """
+    fig = go.Figure()
+    groups = [(None, counts)] if color is None else list(counts.groupby(color, sort=True))
+    for i, (key, part) in enumerate(groups):
+        name = (color_labels or {}).get(str(key), str(key)) if key is not None else (y_title or y)
+        fig.add_trace(go.Bar(x=part[x], y=part[y], name=name, marker={"color": SEQUENCE[i % len(SEQUENCE)]},
+                             opacity=0.85 if color else 1.0,
+                             hovertemplate="%{x}<br>" + (y_title or y) + ": %{y:,}<extra></extra>"))
+    fig.update_layout(barmode="overlay" if color else "relative", bargap=0.05, showlegend=color is not None)
+    fig.update_xaxes(title=x_title)
+    fig.update_yaxes(title=y_title, tickformat=",")
+    for label, value in (markers or {}).items():
+        fig.add_vline(x=value, line={"color": "#5b6b7d", "dash": "dot", "width": 1},
+                      annotation_text=label, annotation_position="top", annotation_font_size=11)
+    return _layout(fig, title)
+
+
+def heatmap(
+    df: pd.DataFrame,
+    lang: str,
+    *,
+    x: str,
+    y: str,
+    z: str,
+    title: str | None = None,
+    x_title: str | None = None,
+    y_title: str | None = None,
+    x_labels: dict[str, str] | None = None,
+    y_labels: dict[str, str] | None = None,
+    z_title: str | None = None,
+    z_format: str = ".1f",
+    compliance: bool = False,
+) -> go.Figure:
+    """A heatmap of ``z`` over ``x`` × ``y`` (enterprise × dimension, mentor × month).
+
+    ``compliance=True`` colours boolean cells green (met) and red (missed) with the
+    value in the cell.
+    """
+    grid = df.pivot_table(index=y, columns=x, values=z, aggfunc="first", sort=True)
+    xs = [(x_labels or {}).get(str(c), str(c)) for c in grid.columns]
+    ys = [(y_labels or {}).get(str(r), str(r)) for r in grid.index]
+    values = grid.astype("float64").to_numpy()
+    if compliance:
+        trace = go.Heatmap(x=xs, y=ys, z=values, zmin=0, zmax=1, colorscale=COMPLIANCE_SCALE,
+                           showscale=False, xgap=2, ygap=2,
+                           hovertemplate="%{y} · %{x}<br>" + (z_title or z) + ": %{z}<extra></extra>")
+    else:
+        trace = go.Heatmap(x=xs, y=ys, z=values, colorscale=list(HEAT_SCALE), xgap=1, ygap=1,
+                           texttemplate="%{z:" + z_format + "}", colorbar={"title": {"text": z_title or ""}},
+                           hovertemplate="%{y} · %{x}<br>" + (z_title or z) + ": %{z:" + z_format
+                           + "}<extra></extra>")
+    fig = go.Figure(trace)
+    fig.update_xaxes(type="category", title=x_title, side="top" if compliance else "bottom")
+    fig.update_yaxes(type="category", title=y_title, autorange="reversed")
+    return _layout(fig, title, max(320, 22 * len(ys) + 140))
+
+
+def donut(df: pd.DataFrame, lang: str, *, names: str, values: str, title: str | None = None,
+          labels: dict[str, str] | None = None) -> go.Figure:
+    """Shares of a whole (e.g. funding by source)."""
+    fig = go.Figure(go.Pie(
+        labels=[(labels or {}).get(str(v), str(v)) for v in df[names]], values=df[values], hole=0.55,
+        marker={"colors": list(SEQUENCE)}, sort=False, textinfo="percent",
+        hovertemplate="%{label}<br>%{value:,.0f} (%{percent})<extra></extra>",
+    ))
+    return _layout(fig, title, 320)
+
+
+def sparkline(xs: Sequence, ys: Sequence, *, color: str = DUAL, target: float | None = None,
+              percent: bool = True) -> go.Figure:
+    """A tiny trend line without axes for a KPI tile; the last point is marked."""
+    fig = go.Figure(go.Scatter(
+        x=[str(v) for v in xs], y=list(ys), mode="lines+markers",
+        line={"color": color, "width": 2}, marker={"size": [0] * (len(ys) - 1) + [7], "color": color},
+        hovertemplate="%{x}: " + ("%{y:.1%}" if percent else "%{y:.1f}") + "<extra></extra>",
+    ))
+    if target is not None:
+        fig.add_hline(y=target, line={"color": TARGET, "dash": "dot", "width": 1})
+    fig.update_layout(template=TEMPLATE_NAME, height=70, margin={"l": 0, "r": 0, "t": 4, "b": 0},
+                      showlegend=False, xaxis={"visible": False}, yaxis={"visible": False})
+    return fig

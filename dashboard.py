@@ -1,0 +1,44 @@
+"""Overview: the headline metrics against their targets with trends, the story in full
+sentences, what needs attention most, and the data status (tables, latest imports, upload).
+
+Run with ``streamlit run dashboard.py``; ``?view=meeting`` shows the overview in large
+type without the sidebar, for a projector.
+"""
+
+import streamlit as st
+
+import ui
+from ui import components as c
+from ui.frame import link_params
+from ui.importer import data_status, upload_flow
+from ui.overview import attention, kpis, narrative, tile
+
+f = ui.frame("overview")
+c.header(f, intro=not f.meeting)
+if f.meeting:
+    st.caption(f.caption)
+    st.page_link("dashboard.py", label=f.t("overview.leave_meeting"), icon=":material/close_fullscreen:",
+                 query_params=link_params(f.lang, f.filters))
+
+headline = kpis(f)
+for col, k in zip(st.columns(len(headline)), headline, strict=True):
+    with col:
+        tile(f, k, big=f.meeting)
+st.caption(f"{f.caption} · {f.t('overview.tiles_note')}")
+
+story, focus = st.columns([3, 2], gap="large")
+with story:
+    st.subheader(f.t("overview.story_title"), anchor=False)
+    st.markdown("\n".join(f"- {sentence}" for sentence in narrative(f, headline)))
+with focus:
+    st.subheader(f.t("overview.attention_title"), anchor=False)
+    items = attention(f)
+    st.markdown("\n".join(f"{i}. {text}" for i, text in enumerate(items, 1)) if items
+                else f.t("overview.attention_none"))
+
+if not f.meeting:
+    st.divider()
+    st.subheader(f.t("overview.data_status"), anchor=False)
+    data_status(f)
+    with st.expander(f.t("overview.upload_title"), icon=":material/upload_file:"):
+        upload_flow(f, "home", detailed=False)

@@ -1,0 +1,73 @@
+"""Employment: initial employment and related-to-major rates by graduation year with
+coverage, destinations, partner placement, salary and retention; breakdowns."""
+
+import pandas as pd
+import streamlit as st
+
+import ui
+from analytics import charts
+from analytics.metrics import employment as emp
+from ui import components as c
+from ui import store
+from ui.labels import labels_for, with_labels
+
+f = ui.frame("employment")
+c.header(f)
+target = f.settings.targets.initial_employment
+
+initial = store.query(emp.initial_employment_rate, f.filters)
+if initial.rate.denominator == 0:
+    c.no_data(f, f.t("nav.employment"))
+    st.stop()
+salary = store.query(emp.median_monthly_salary, f.filters)
+tiles = st.columns(5)
+tiles[0].metric(f.t("employment.initial"), c.pct(initial.rate.value), border=True, help=c.rate_text(f, initial.rate),
+                delta=c.pp(f, initial.rate.value - target) if initial.rate.value is not None else None,
+                delta_description=f.t("employment.vs_target", target=c.pct(target, 0)))
+tiles[1].metric(f.t("employment.coverage"), c.pct(initial.coverage.value), border=True,
+                help=c.rate_text(f, initial.coverage), delta_color="off")
+for col, key, fn in ((tiles[2], "related", emp.related_to_major_rate), (tiles[3], "partner", emp.partner_placement_rate),
+                     (tiles[4], "retention", emp.retention_rate)):
+    r = store.query(fn, f.filters)
+    col.metric(f.t(f"employment.{key}"), c.pct(r.value), border=True, help=c.rate_text(f, r))
+st.caption(f.t("employment.salary_line", value=c.number(salary["value"]), n=f"{salary['n']:,}"))
+
+by_year = store.query(emp.initial_employment_by, f.filters, "graduation_year")
+left, right = st.columns(2)
+with left:
+    fig = charts.rate_trend(by_year, f.lang, title=f.t("employment.initial_trend"),
+                            x_title=f.t("by.graduation_year"), target=target)
+    c.chart(f, fig, n=int(by_year["denominator"].sum()), key="emp_trend",
+            note=f.t("employment.coverage_note", value=c.pct(initial.coverage.value)))
+with right:
+    dest = store.query(emp.destinations, f.filters)
+    fig = charts.stacked_bars(dest, f.lang, x="graduation_year", color="status", y="graduates", percent=True,
+                              title=f.t("employment.destinations"), x_title=f.t("by.graduation_year"),
+                              color_labels=labels_for(f, "status", dest["status"].unique()))
+    c.chart(f, fig, n=int(dest["graduates"].sum()), key="emp_destinations")
+
+left, right = st.columns(2)
+with left:
+    related = store.query(emp.related_to_major_by, f.filters, "graduation_year").assign(series="related")
+    partner = store.query(emp.partner_placement_by, f.filters, "graduation_year").assign(series="partner")
+    both = pd.concat([related, partner], ignore_index=True)
+    fig = charts.rate_trend(both, f.lang, title=f.t("employment.quality_trend"), x_title=f.t("by.graduation_year"),
+                            series="series", series_labels={"related": f.t("employment.related"),
+                                                            "partner": f.t("employment.partner")})
+    c.chart(f, fig, n=int(related["denominator"].sum()), key="emp_quality")
+with right:
+    pay = store.query(emp.median_monthly_salary_by, f.filters, "graduation_year")
+    fig = charts.bars(pay, f.lang, x="group", y=["value"], title=f.t("employment.salary_title"),
+                      x_title=f.t("by.graduation_year"), y_title=f.t("employment.salary_axis"),
+                      y_labels={"value": f.t("employment.salary_axis")})
+    c.chart(f, fig, n=int(pay["n"].sum()), key="emp_salary")
+
+st.subheader(f.t("employment.breakdown_title"), anchor=False)
+by = st.selectbox(f.t("common.breakdown_by"), ["major", "school", "dual", "enterprise"], key="emp_by",
+                  format_func=lambda b: f.t(f"by.{b}"))
+groups = store.query(emp.initial_employment_by, f.filters, by)
+fig = charts.rate_bars(groups, f.lang, title=f.t("employment.ranked_title", by=f.t(f"by.{by}")),
+                       labels=labels_for(f, by, groups["group"]), target=target, color_by_dual=by == "dual")
+c.chart(f, fig, n=int(groups["denominator"].sum()), key="emp_ranked")
+c.rate_table(f, with_labels(f, groups, by), name=f"initial_employment_by_{by}", group_label=f.t(f"by.{by}"),
+             extra={"coverage": f.t("employment.coverage")})

@@ -1,0 +1,73 @@
+"""Students: the composite score (theory 30% + skill 50% + professionalism 20%), its bands
+by stage, class, major or mentor, and one student's growth file."""
+
+import pandas as pd
+import streamlit as st
+
+import ui
+from analytics import charts
+from analytics.metrics import students as stu
+from ui import components as c
+from ui import store
+
+f = ui.frame("students")
+c.header(f)
+
+summary = store.query(stu.composite_summary, f.filters)
+if not summary["n"]:
+    c.no_data(f, f.t("nav.students"))
+else:
+    tiles = st.columns(2 + len(summary["bands"]))
+    tiles[0].metric(f.t("students.mean"), c.number(summary["mean"], 1), border=True)
+    tiles[1].metric(f.t("students.median"), c.number(summary["median"], 1), border=True)
+    for col, (band, r) in zip(tiles[2:], summary["bands"].items(), strict=True):
+        col.metric(f.t(f"label.band.{band}"), c.pct(r.value), border=True, help=c.rate_text(f, r))
+
+    by = st.selectbox(f.t("common.breakdown_by"), ["stage", "major", "class", "term", "school_mentor",
+                                                   "enterprise_mentor"],
+                      key="stu_by", format_func=lambda b: f.t(f"by.{b}"))
+    dist = store.query(stu.distribution_by, f.filters, by)
+    dist = dist.assign(label=[f.t(f"label.stage.{g}") if by == "stage" and g else (lbl or f.t("common.unknown"))
+                              for g, lbl in zip(dist["group"], dist["label"], strict=True)])
+    bands = list(summary["bands"])
+    long = dist.melt(id_vars=["label"], value_vars=bands, var_name="band", value_name="count")
+    fig = charts.stacked_bars(long, f.lang, x="label", color="band", y="count", percent=True,
+                              title=f.t("students.bands_title", by=f.t(f"by.{by}")), x_title=f.t(f"by.{by}"),
+                              color_labels={b: f.t(f"label.band.{b}") for b in bands})
+    c.chart(f, fig, n=int(dist["n"].sum()), key="stu_bands")
+    shown = dist.drop(columns=["group"])
+    c.table(f, shown, name=f"composite_by_{by}", n=int(dist["n"].sum()),
+            labels={"label": f.t(f"by.{by}"), "n": "n", "missing": f.t("students.missing"),
+                    "mean": f.t("students.mean"), "median": f.t("students.median"),
+                    **{b: f.t(f"label.band.{b}") for b in bands}},
+            formats={"mean": c.decimal_column(1), "median": c.decimal_column(1)})
+
+st.subheader(f.t("students.growth_title"), anchor=False)
+student_id = st.text_input(f.t("students.search"), key="stu_search", placeholder=f.t("students.search_hint")).strip()
+if student_id:
+    growth = store.query_store(stu.growth_file, student_id, f.settings)
+    if growth["student"].empty and growth["assessments"].empty:
+        st.warning(f.t("students.not_found", id=student_id))
+    else:
+        if not growth["student"].empty:
+            row = growth["student"].iloc[0]
+            st.markdown(f.t("students.profile", name=row["student_name"] or student_id, id=student_id,
+                            major=row["major"] or "—", cls=row["class_name"] or "—",
+                            cohort=row["cohort_year"] if pd.notna(row["cohort_year"]) else "—",
+                            dual=f.t("sidebar.dual_choice." + ("in" if row["dual_mentor"] is True else "out"))))
+        scores = growth["assessments"]
+        if len(scores):
+            long = scores.melt(id_vars=["term"], value_vars=["theory_score", "skill_score", "professionalism_score",
+                                                             "composite"], var_name="part", value_name="score")
+            fig = charts.lines(long, f.lang, x="term", y="score", color="part", title=f.t("students.trajectory"),
+                               x_title=f.t("by.term"), y_title=f.t("students.score"), y_range=(0, 100),
+                               color_labels={p: f.t(f"students.part.{p}") for p in long["part"].unique()})
+            st.plotly_chart(fig, config=c.PLOTLY_CONFIG, theme=None, key="stu_growth")
+        left, right = st.columns(2)
+        with left:
+            st.markdown(f"**{f.t('nav.certificates')}**")
+            c.table(f, growth["certificates"], name=f"certificates_{student_id}",
+                    labels=c.column_labels(f, "certificate_exams"))
+        with right:
+            st.markdown(f"**{f.t('nav.employment')}**")
+            c.table(f, growth["employment"], name=f"employment_{student_id}", labels=c.column_labels(f, "employment"))

@@ -1,0 +1,60 @@
+"""Mentors: team qualification (3-year / 5-year rules, dual-qualified share), students per
+mentor, communication compliance (mentor × period calendar, non-compliant list) and the
+360 evaluations with their counts."""
+
+import streamlit as st
+
+import ui
+from analytics import charts
+from analytics.metrics import mentors as men
+from ui import components as c
+from ui import store
+
+f = ui.frame("mentors")
+c.header(f)
+
+team = store.query(men.team, f.filters)
+tiles = st.columns(5)
+for col, key in zip(tiles, ("school_rule_share", "enterprise_rule_share", "dual_qualified_share"), strict=False):
+    r = team[key]
+    col.metric(f.t(f"mentors.{key}"), c.pct(r.value), border=True, help=c.rate_text(f, r))
+for col, kind in zip(tiles[3:], ("school", "enterprise"), strict=True):
+    load = team[f"students_per_{kind}_mentor"]
+    col.metric(f.t(f"mentors.students_per_{kind}"), c.number(load["mean"], 1), border=True,
+               help=f.t("mentors.students_per_help", max=c.number(load["max"]), mentors=load["mentors"]))
+
+st.subheader(f.t("mentors.compliance_title"), anchor=False)
+kind = st.segmented_control(f.t("mentors.type_label"), ["school", "enterprise"], key="men_type", required=True,
+                            default="school", format_func=lambda k: f.t(f"mentors.type.{k}"))
+result = store.query(men.compliance, f.filters, kind)
+rule = f.t(f"mentors.rule.{kind}", n=result.threshold)
+if result.rate is None:
+    st.info(f.t("mentors.no_log", rule=rule), icon=":material/info:")
+else:
+    st.markdown(f.t("mentors.compliance_line", rule=rule, rate=c.rate_text(f, result.rate),
+                    target=c.pct(f.settings.targets.compliance, 0),
+                    status=f.t("status." + c.target_status(result.rate.value, f.settings.targets.compliance))))
+    names = dict(zip(result.per_mentor["mentor_id"], result.per_mentor["mentor_name"].fillna(""), strict=True))
+    cal = result.calendar.assign(mentor=[f"{names.get(m) or m} · {m}" for m in result.calendar["mentor_id"]])
+    fig = charts.heatmap(cal.assign(compliant=cal["compliant"].astype(float)), f.lang, x="period", y="mentor",
+                         z="compliant", compliance=True, title=f.t("mentors.calendar_title"),
+                         z_title=f.t("mentors.activities"))
+    c.chart(f, fig, n=len(cal), key="men_calendar", note=f.t("mentors.calendar_note"))
+    st.markdown(f"**{f.t('mentors.non_compliant_title')}**")
+    c.table(f, result.non_compliant, name=f"non_compliant_{kind}_mentors", height=300,
+            labels={k: f.t(f"mentors.col.{k}") for k in result.non_compliant.columns},
+            formats={"share": c.percent_column()})
+
+st.subheader(f.t("mentors.evaluation_title"), anchor=False)
+evals = store.query(men.evaluations, f.filters, kind)
+if not len(evals):
+    c.no_data(f, f.t("mentors.evaluation_title"))
+else:
+    top = evals.dropna(subset=["overall"]).head(15).sort_values("overall")
+    top = top.assign(mentor=top["mentor_name"].fillna(top["mentor_id"]))
+    fig = charts.bars(top, f.lang, x="mentor", y=["overall"], horizontal=True, title=f.t("mentors.top_title"),
+                      y_labels={"overall": f.t("mentors.col.overall")})
+    c.chart(f, fig, n=int(top["n"].sum()), key="men_top")
+    c.table(f, evals.drop(columns=["mentor_type"]), name=f"evaluations_{kind}", height=320,
+            labels={k: f.t(f"mentors.col.{k}") for k in evals.columns},
+            formats={k: c.decimal_column(1) for k in evals.columns if k.startswith("score_") or k == "overall"})

@@ -1,0 +1,21 @@
+"""Data: upload and check files before writing, import history with undo, rejected rows,
+and the data quality of each table."""
+
+import streamlit as st
+
+import ui
+from ui import components as c
+from ui.importer import data_status, history, upload_flow
+
+f = ui.frame("data")
+c.header(f)
+
+upload_tab, history_tab, quality_tab = st.tabs(
+    [f.t("data.tab.upload"), f.t("data.tab.history"), f.t("data.tab.quality")]
+)
+with upload_tab:
+    upload_flow(f, "data", detailed=True)
+with history_tab:
+    history(f)
+with quality_tab:
+    data_status(f)

@@ -1,0 +1,66 @@
+"""Shared fixtures: the repository on ``sys.path`` and databases for the dashboard tests.
+
+The demo database is built once per test session (through the importer, as a user
+would); tests that write get their own copy of the file.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+
+@pytest.fixture(scope="session")
+def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A database file holding the default demo data (2,400 students), built once."""
+    from analytics import db
+    from analytics.sample import load_demo
+
+    path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
+    con = db.connect(path)
+    load_demo(con)
+    con.close()
+    return path
+
+
+@pytest.fixture
+def demo_copy(demo_db: Path, tmp_path: Path) -> Path:
+    """A private copy of the demo database for a test that writes."""
+    target = tmp_path / "demo.duckdb"
+    shutil.copy(demo_db, target)
+    return target
+
+
+@pytest.fixture
+def empty_db(tmp_path: Path) -> Path:
+    """A migrated database without data (what ``python -m analytics init`` creates)."""
+    from analytics import db
+
+    path = tmp_path / "empty.duckdb"
+    db.connect(path).close()
+    return path
+
+
+@pytest.fixture
+def app(monkeypatch: pytest.MonkeyPatch) -> Callable:
+    """``app(page, db_path, **query)``: an AppTest of ``page`` (e.g. "pages/2_employment.py")
+    against ``db_path``, opened with the URL query ``query``, already run once."""
+    from streamlit.testing.v1 import AppTest
+
+    def run(page: str, db_path: Path, timeout: float = 60, **query: str) -> AppTest:
+        monkeypatch.setenv("DUAL_MENTOR_DB", str(db_path))
+        at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=timeout)
+        if page != "dashboard.py":
+            at.switch_page(page)
+        at.query_params.update(query)
+        return at.run()
+
+    return run

@@ -1,0 +1,119 @@
+"""Every message key the dashboard uses exists in both catalogs, and both catalogs (all
+files of analytics/locales) have exactly the same keys, so no page ever shows a raw key."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from analytics import i18n, schema
+from analytics.filters import DUAL_VALUES
+
+ROOT = Path(__file__).resolve().parents[1]
+UI_SOURCES = [ROOT / "dashboard.py", ROOT / "analytics" / "charts.py",
+              *sorted((ROOT / "pages").glob("*.py")), *sorted((ROOT / "ui").glob("*.py"))]
+# f.t("key"...), t("key", ...), i18n.t("key", ...) with a literal key
+LITERAL = re.compile(r"""\bt\(\s*["']([A-Za-z0-9_.\-]+)["']\s*[,)]""")
+# f.t(f"prefix.{...}") — dynamic keys; their prefix must exist, the values are checked below
+DYNAMIC = re.compile(r"""\bt\(\s*(?:f["']([A-Za-z0-9_.\-]*)\{|["']([A-Za-z0-9_.\-]+)["']\s*\+)""")
+
+# Keys built from values at run time: (prefix, values).
+PAGES = ("overview", "certificates", "employment", "satisfaction", "students", "mentors", "enterprises", "data")
+EXPANDED = [
+    *(f"nav.{p}" for p in PAGES),
+    *(f"{p}.intro" for p in PAGES),
+    *(f"nav.group.{g}" for g in ("overview", "outcomes", "program", "data")),
+    *(f"lang.{code}" for code in i18n.LANGS),
+    *(f"sidebar.dual_choice.{v}" for v in DUAL_VALUES),
+    *(f"status.{s}" for s in ("met", "near", "not_met", "no_data")),
+    *(f"filters.model.{m}" for m in schema.TRAINING_MODELS),
+    *(f"label.status.{s}" for s in schema.EMPLOYMENT_STATUSES),
+    *(f"label.dimension.{d}" for d in schema.SATISFACTION_DIMENSIONS),
+    *(f"label.stage.{s}" for s in schema.STAGES),
+    *(f"label.band.{b}" for b in ("excellent", "good", "pass", "fail")),
+    *(f"label.source.{s}" for s in schema.FUNDING_SOURCES),
+    *(f"label.evaluator.{e}" for e in schema.EVALUATOR_TYPES),
+    *(f"label.cooperation_form.{c}" for c in schema.COOPERATION_FORMS),
+    *(f"label.activity.{a}" for a in schema.ACTIVITY_TYPES),
+    *(f"certificates.measure.{m}" for m in ("attempt", "first_attempt", "person")),
+    *(f"by.{b}" for b in ("major", "school", "cohort", "certificate", "level", "model", "enterprise", "dual",
+                          "graduation_year", "year", "source", "category", "stage", "class", "term",
+                          "school_mentor", "enterprise_mentor")),
+    *(f"data.status.{s}" for s in ("loaded", "undone")),
+    *(f"data.severity.{s}" for s in ("error", "warning")),
+    *(f"data.col.{c}" for c in ("batch_id", "imported_at", "file_name", "sheet", "target_table", "rows_read",
+                                "rows_inserted", "rows_updated", "rows_rejected", "status")),
+    *(f"data.col.reject_{c}" for c in ("row_number", "column_name", "original_value", "code", "original_row",
+                                       "message")),
+    *(f"overview.kpi.{k}" for k in ("pass_rate_improvement", "initial_employment", "satisfaction_improvement",
+                                    "school_compliance", "enterprise_compliance")),
+    *(f"overview.say.{k}" for k in ("pass_rate_improvement", "initial_employment", "satisfaction_improvement",
+                                    "school_compliance", "enterprise_compliance")),
+    *(f"overview.none.{k}" for k in ("pass_rate_improvement", "initial_employment", "satisfaction_improvement",
+                                         "school_compliance", "enterprise_compliance")),
+    *(f"overview.attention.{k}_mentors" for k in schema.MENTOR_TYPES),
+    *(f"mentors.{k}" for k in ("school_rule_share", "enterprise_rule_share", "dual_qualified_share")),
+    *(f"mentors.{p}.{k}" for p in ("type", "rule") for k in schema.MENTOR_TYPES),
+    *(f"mentors.students_per_{k}" for k in schema.MENTOR_TYPES),
+    *(f"mentors.col.{c}" for c in ("mentor_id", "mentor_name", "mentor_type", "periods", "compliant_periods",
+                                   "non_compliant_periods", "activities", "share", "overall", "n", "rank",
+                                   *(f"{p}_{e}" for p in ("score", "n") for e in schema.EVALUATOR_TYPES))),
+    *(f"enterprises.col.{c}" for c in ("group", "graduates", "known", "placed", "examinees", "certified", "wave",
+                                       "mean_0_100", "responses", "budget", "spent", "execution_rate",
+                                       "budget_share", "spent_share")),
+    *(f"students.part.{p}" for p in ("theory_score", "skill_score", "professionalism_score", "composite")),
+    *(f"error.{code}" for code in ("db-read-failed",)),
+]
+
+
+def _used_keys() -> tuple[set[str], set[str]]:
+    literal, prefixes = set(), set()
+    for path in UI_SOURCES:
+        text = path.read_text(encoding="utf-8")
+        literal |= set(LITERAL.findall(text))
+        prefixes |= {a or b for a, b in DYNAMIC.findall(text)}
+    return literal, prefixes
+
+
+def _file_keys(path: Path) -> set[str]:
+    out: dict[str, str] = {}
+    with path.open("rb") as fh:
+        i18n._flatten("", tomllib.load(fh), out)
+    return set(out)
+
+
+@pytest.mark.parametrize("lang", i18n.LANGS)
+def test_every_used_key_exists(lang: str) -> None:
+    literal, _ = _used_keys()
+    missing = sorted(k for k in literal | set(EXPANDED) if k not in i18n.catalog(lang))
+    assert missing == []
+
+
+def test_every_dynamic_prefix_is_expanded() -> None:
+    """A new f"prefix.{x}" key in the code must get its values listed in EXPANDED."""
+    _, prefixes = _used_keys()
+    expanded = set(EXPANDED)
+    unknown = sorted(p for p in prefixes if p and not any(k.startswith(p) for k in expanded))
+    assert unknown == []
+
+
+def test_catalogs_have_the_same_keys() -> None:
+    zh, en = set(i18n.catalog("zh")), set(i18n.catalog("en"))
+    assert sorted(zh - en) == [] and sorted(en - zh) == []
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in (ROOT / "analytics" / "locales" / "zh").glob("*.toml")))
+def test_each_catalog_file_has_its_twin(name: str) -> None:
+    zh = ROOT / "analytics" / "locales" / "zh" / name
+    en = ROOT / "analytics" / "locales" / "en" / name
+    assert en.exists()
+    assert _file_keys(zh) == _file_keys(en)
+
+
+def test_a_missing_key_is_detected() -> None:
+    """The scanner itself finds keys (so the tests above can fail)."""
+    literal, prefixes = _used_keys()
+    assert "app.title" in literal and "nav." in prefixes

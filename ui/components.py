@@ -1,0 +1,193 @@
+"""Small Streamlit building blocks shared by the pages: charts and tables with their
+caption and ``n``, CSV downloads, KPI tiles, number formats, error and empty states."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from analytics import schema
+from analytics.errors import AnalyticsError
+from analytics.safe_export import to_csv_bytes, to_xlsx_bytes
+from analytics.stats import Comparison, Rate, add_rate_columns
+from ui.frame import Frame
+
+PLOTLY_CONFIG = {
+    "displaylogo": False,
+    "modeBarButtonsToRemove": ["lasso2d", "select2d", "autoScale2d"],
+    "toImageButtonOptions": {"format": "png", "scale": 2},
+}
+MAX_ROWS = 2000  # never ship more rows than this to the browser
+
+
+def pct(value: float | None, digits: int = 1) -> str:
+    """A fraction as a percentage ("93.1%"), or an em dash for no value."""
+    return "—" if value is None or pd.isna(value) else f"{value * 100:.{digits}f}%"
+
+
+def pp(f: Frame, diff: float | None) -> str:
+    """A difference of fractions in percentage points ("+1.2 个百分点" / "+1.2 pp")."""
+    if diff is None or pd.isna(diff):
+        return "—"
+    return f.t("fmt.pp", value=f"{diff * 100:+.1f}")
+
+
+def _points(diff: float | None) -> str:
+    return "—" if diff is None or pd.isna(diff) else f"{diff * 100:+.1f}"
+
+
+def number(value: float | None, digits: int = 0) -> str:
+    """Thousands-separated number, or an em dash."""
+    return "—" if value is None or pd.isna(value) else f"{value:,.{digits}f}"
+
+
+def rate_text(f: Frame, r: Rate | None) -> str:
+    """"93.1% (465/500, 95% CI 90.5–95.1%)" with a small-group warning when needed."""
+    if r is None or r.value is None:
+        return f.t("common.no_data")
+    text = f.t("fmt.rate", value=pct(r.value), k=f"{r.numerator:,}", n=f"{r.denominator:,}",
+               low=pct(r.ci_low), high=pct(r.ci_high))
+    return text + (" ⚠ " + f.t("common.small_n", n=f.settings.small_n) if r.small_n else "")
+
+
+def caption(f: Frame, n: int | None = None, note: str | None = None) -> None:
+    """The filter caption, the ``n`` behind a figure and an optional note, under a chart or table."""
+    parts = [f.caption]
+    if n is not None:
+        parts.append(f"n = {n:,}")
+    if note:
+        parts.append(note)
+    st.caption(" · ".join(parts))
+
+
+def chart(f: Frame, fig: go.Figure, *, n: int | None = None, note: str | None = None, key: str | None = None) -> None:
+    """A plotly figure (PNG download in its own toolbar) with its filter caption and ``n``."""
+    st.plotly_chart(fig, config=PLOTLY_CONFIG, key=key, theme=None)
+    caption(f, n, note)
+
+
+def _file_stem(f: Frame, name: str) -> str:
+    stem = re.sub(r"[^\w\u4e00-\u9fff-]+", "_", f"{name}_{f.caption}").strip("_")
+    return stem[:80] or "table"
+
+
+def table(
+    f: Frame,
+    df: pd.DataFrame,
+    *,
+    name: str,
+    labels: Mapping[str, str] | None = None,
+    n: int | None = None,
+    note: str | None = None,
+    formats: Mapping[str, st.column_config.Column] | None = None,
+    height: int | str = "auto",
+    xlsx: bool = False,
+) -> None:
+    """A table (columns renamed to ``labels``) with caption, ``n`` and a CSV (or xlsx) download.
+
+    At most ``MAX_ROWS`` rows are shown; the download holds the whole frame.
+    """
+    shown = df.rename(columns=dict(labels or {}))
+    config = {(labels or {}).get(k, k): v for k, v in (formats or {}).items()}
+    st.dataframe(shown.head(MAX_ROWS), hide_index=True, column_config=config, height=height)
+    cols = st.columns([3, 1])
+    with cols[0]:
+        caption(f, len(df) if n is None else n, note)
+    with cols[1]:
+        stem = _file_stem(f, name)
+        if xlsx:
+            st.download_button(f.t("common.download_xlsx"), to_xlsx_bytes(shown), file_name=f"{stem}.xlsx",
+                               mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                               key=f"dl_{name}", icon=":material/download:", on_click="ignore")
+        else:
+            st.download_button(f.t("common.download_csv"), to_csv_bytes(shown), file_name=f"{stem}.csv",
+                               mime="text/csv", key=f"dl_{name}", icon=":material/download:", on_click="ignore")
+
+
+def percent_column(label: str | None = None) -> st.column_config.Column:
+    """Column config showing fractions as percentages."""
+    return st.column_config.NumberColumn(label, format="percent")
+
+
+def decimal_column(digits: int = 1) -> st.column_config.Column:
+    """Column config showing numbers with ``digits`` decimals."""
+    return st.column_config.NumberColumn(format=f"%.{digits}f")
+
+
+def show_error(f: Frame, err: AnalyticsError) -> None:
+    """An analytics error as one sentence in the page language."""
+    st.error(err.message(f.lang), icon=":material/error:")
+
+
+def no_data(f: Frame, what: str | None = None) -> None:
+    """A friendly note where a chart would be when the filter leaves no data."""
+    st.info(f.t("common.no_data_for", what=what) if what else f.t("common.no_data_filter"),
+            icon=":material/info:")
+
+
+def header(f: Frame, intro: bool = True) -> None:
+    """The page title and its one-line introduction."""
+    st.title(f.t(f"nav.{f.page}"))
+    if intro:
+        st.caption(f.t(f"{f.page}.intro"))
+
+
+def p_text(p: float | None) -> str:
+    """A p-value as people write it ("p < 0.001", "p = 0.03")."""
+    if p is None or pd.isna(p):
+        return "p = —"
+    return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
+
+
+def target_status(value: float | None, target: float | None, enough: bool = True) -> str:
+    """met | near (within 90% of the target) | not_met | no_data."""
+    if value is None or pd.isna(value) or target is None or not enough:
+        return "no_data"
+    if value >= target:
+        return "met"
+    return "near" if target > 0 and value >= 0.9 * target else "not_met"
+
+
+def comparison_text(f: Frame, cmp: Comparison, measure: str, target: float | None = None) -> str:
+    """Dual-mentor vs others in one sentence: both rates, relative change, interval, p-value, target."""
+    if cmp.group.value is None or cmp.baseline.value is None:
+        return f.t("common.compare_no_data")
+    text = f.t("common.compare", measure=measure, group=pct(cmp.group.value), baseline=pct(cmp.baseline.value),
+               relative=f"{cmp.relative * 100:+.1f}%" if cmp.relative is not None else "—",
+               diff=pp(f, cmp.diff), low=_points(cmp.ci_low), high=_points(cmp.ci_high),
+               p=p_text(cmp.p_value))
+    if target is not None:
+        enough = not (cmp.group.small_n or cmp.baseline.small_n)
+        status = target_status(cmp.relative, target, enough)
+        text += " " + f.t("common.compare_target", target=f"{target:.0%}", status=f.t(f"status.{status}"))
+    return text
+
+
+def dual_trend(by_year: pd.DataFrame, small_n: int) -> pd.DataFrame:
+    """A per-year dual-vs-other frame (group_*/baseline_* counts) as a long rate frame with a
+    ``dual`` series ("in"/"out") for ``charts.rate_trend(series="dual")``."""
+    parts = [
+        pd.DataFrame({"group": by_year["year"], "dual": key,
+                      "numerator": by_year[f"{prefix}_numerator"], "denominator": by_year[f"{prefix}_denominator"]})
+        for key, prefix in (("in", "group"), ("out", "baseline"))
+    ]
+    return add_rate_columns(pd.concat(parts, ignore_index=True), small_n)
+
+
+def rate_table(f: Frame, df: pd.DataFrame, *, name: str, group_label: str, extra: Mapping[str, str] | None = None) -> None:
+    """A rate frame (group, numerator, denominator, rate, ci_low, ci_high, small_n) as a table."""
+    labels = {"group": group_label, "numerator": f.t("col.numerator"), "denominator": f.t("col.denominator"),
+              "rate": f.t("col.rate"), "ci_low": f.t("col.ci_low"), "ci_high": f.t("col.ci_high"),
+              "small_n": f.t("col.small_n"), **(extra or {})}
+    shown = df[[k for k in labels if k in df.columns]]
+    formats = {k: percent_column() for k in ("rate", "ci_low", "ci_high", "coverage") if k in shown.columns}
+    table(f, shown, name=name, labels=labels, formats=formats, n=int(df["denominator"].sum()))
+
+
+def column_labels(f: Frame, table_name: str) -> dict[str, str]:
+    """Display labels of a canonical table's columns in the page language."""
+    return {col.name: col.label(f.lang) for col in schema.table(table_name).columns}

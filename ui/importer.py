@@ -1,0 +1,288 @@
+"""Getting data in from the dashboard: the start screen, the data status panel and the
+upload flow (check every sheet with a dry run, show the validation report, then write
+only on confirm) shared by the home page and the Data page."""
+
+from __future__ import annotations
+
+import hashlib
+import pandas as pd
+import streamlit as st
+
+from analytics import schema
+from analytics.errors import AnalyticsError
+from analytics.ingest.issues import ERROR
+from analytics.ingest.load import batch_rejects, list_batches, undo_batch
+from analytics.ingest.pipeline import SheetResult, import_file
+from ui import components as ui
+from ui import store
+from ui.frame import Frame
+
+UPLOAD_TYPES = ["csv", "tsv", "txt", "xlsx", "xlsm", "xls", "ods"]
+ROWS_LISTED = 12  # row numbers listed per issue code before "…"
+
+
+def start_screen(f: Frame) -> None:
+    """Shown instead of a page while the database is empty: load the demo data, or upload."""
+    st.title(f.t("start.title"))
+    st.markdown(f.t("start.body"))
+    left, right = st.columns(2, gap="large")
+    with left, st.container(border=True):
+        st.subheader(f.t("start.demo_title"), anchor=False)
+        st.markdown(f.t("start.demo_body"))
+        if st.button(f.t("start.demo_button"), key="load_demo", type="primary", icon=":material/play_arrow:"):
+            from analytics.sample import load_demo
+
+            with st.spinner(f.t("start.creating_demo")):
+                try:
+                    store.write(load_demo)
+                except AnalyticsError as err:
+                    ui.show_error(f, err)
+                    return
+            st.rerun()
+    with right, st.container(border=True):
+        st.subheader(f.t("start.upload_title"), anchor=False)
+        upload_flow(f, "start", detailed=False)
+
+
+def data_status(f: Frame) -> None:
+    """What is loaded: rows per table, years covered and the latest imports."""
+    counts = store.counts()
+    rows = pd.DataFrame({
+        "table": [schema.table(name).label(f.lang) for name in counts],
+        "rows": list(counts.values()),
+    })
+    ui.table(f, rows, name="tables", labels={"table": f.t("data.col.table"), "rows": f.t("data.col.rows")},
+             n=sum(counts.values()))
+    recent = store.query_store(list_batches, 5)
+    if len(recent):
+        st.markdown(f"**{f.t('data.latest_imports')}**")
+        history_table(f, recent, name="latest_imports")
+
+
+def history_table(f: Frame, batches: pd.DataFrame, name: str) -> None:
+    """Import batches as a readable table."""
+    shown = batches.assign(
+        target_table=batches["target_table"].map(lambda n: schema.table(n).label(f.lang)),
+        status=batches["status"].map(lambda s: f.t(f"data.status.{s}")),
+    )[["batch_id", "imported_at", "file_name", "sheet", "target_table", "rows_read", "rows_inserted",
+       "rows_updated", "rows_rejected", "status"]]
+    ui.table(f, shown, name=name, labels={c: f.t(f"data.col.{c}") for c in shown.columns})
+
+
+# -- upload flow -------------------------------------------------------------------------
+
+
+def _checked(key: str, data: bytes, file_name: str, sheet: str | None = None, table: str | None = None,
+             overrides: dict[str, str] | None = None) -> list[SheetResult]:
+    """Dry-run results, kept in the session so widgets can rerun without re-reading the file."""
+    cache = st.session_state.setdefault(f"_dry_{key}", {})
+    ident = (hashlib.sha256(data).hexdigest(), sheet, table, tuple(sorted((overrides or {}).items())))
+    if ident not in cache:
+        cache[ident] = store.write(import_file, data, file_name=file_name, sheet=sheet, table=table,
+                                   overrides=overrides or None, dry_run=True)
+    return cache[ident]
+
+
+def upload_flow(f: Frame, key: str, detailed: bool = True) -> None:
+    """Upload files, check each sheet (dry run), show the report, import on confirm.
+
+    ``detailed`` adds the per-sheet preview and the editable table and column mapping.
+    """
+    generation = st.session_state.setdefault(f"_upload_gen_{key}", 0)
+    files = st.file_uploader(f.t("data.upload_label"), type=UPLOAD_TYPES, accept_multiple_files=True,
+                             key=f"upload_{key}_{generation}", help=f.t("data.upload_help"))
+    done = st.session_state.get(f"_done_{key}")
+    if done:
+        _show_done(f, done)
+    if not files:
+        return
+    plan: list[tuple[bytes, str, SheetResult]] = []
+    for file_index, uploaded in enumerate(files):
+        data = uploaded.getvalue()
+        for sheet_index, result in enumerate(_checked(key, data, uploaded.name)):
+            wkey = f"{key}_{file_index}_{sheet_index}"
+            if detailed and result.preview is not None:
+                table = _table_choice(f, wkey, result)
+                if table and table != result.table:
+                    result = _checked(key, data, uploaded.name, result.sheet, table)[0]
+                overrides = _mapping_editor(f, f"{wkey}_{result.table}", result)
+                if overrides is not None:
+                    result = _checked(key, data, uploaded.name, result.sheet, result.table, overrides)[0]
+            _sheet_report(f, result, wkey, detailed)
+            plan.append((data, uploaded.name, result))
+    loadable = [p for p in plan if p[2].status == "checked"]
+    if not loadable:
+        return
+    rows = sum(p[2].rows_read - p[2].rejected for p in loadable)
+    if st.button(f.t("data.confirm", sheets=len(loadable), rows=f"{rows:,}"), key=f"confirm_{key}",
+                 type="primary", icon=":material/upload:"):
+        _confirm(f, key, loadable)
+
+
+def _table_choice(f: Frame, wkey: str, result: SheetResult) -> str | None:
+    """The target table of one sheet: detected, or chosen by the user."""
+    options = ["", *(t.name for t in schema.TABLES)]
+    detected = result.table
+    table = st.selectbox(
+        f.t("data.table_label", sheet=result.sheet or result.file_name), options,
+        index=options.index(detected) if detected in options else 0, key=f"table_{wkey}",
+        format_func=lambda n: schema.table(n).label(f.lang) if n else f.t("data.table_none"),
+    )
+    return table or None
+
+
+def _mapping_editor(f: Frame, wkey: str, result: SheetResult) -> dict[str, str] | None:
+    """Editable column mapping (canonical column → spreadsheet header); None when unchanged."""
+    if result.mapping is None or result.preview is None or result.table is None:
+        return None
+    headers = [str(h) for h in result.preview.columns]
+    current = dict(result.mapping.columns)
+    spec = schema.table(result.table)
+    columns = [c for c in spec.columns if not c.generated]
+    required = {c.name for c in spec.required_columns}
+    frame = pd.DataFrame({
+        "column": [c.label(f.lang) for c in columns],
+        "required": [c.name in required for c in columns],
+        "header": [current.get(c.name, "") for c in columns],
+    })
+    with st.expander(f.t("data.mapping_title")):
+        edited = st.data_editor(
+            frame, key=f"map_{wkey}", hide_index=True, disabled=["column", "required"],
+            column_config={
+                "column": st.column_config.TextColumn(f.t("data.col.column")),
+                "required": st.column_config.CheckboxColumn(f.t("data.col.required")),
+                "header": st.column_config.SelectboxColumn(f.t("data.col.header"), options=["", *headers]),
+            },
+        )
+    wanted = {c.name: h for c, h in zip(columns, edited["header"], strict=True) if isinstance(h, str) and h}
+    return wanted if wanted != current else None
+
+
+def _sheet_report(f: Frame, r: SheetResult, wkey: str, detailed: bool) -> None:
+    """Status line, preview and the validation report of one sheet, before anything is written."""
+    title = r.file_name + (f" · {r.sheet}" if r.sheet else "")
+    table = schema.table(r.table).label(f.lang) if r.table else f.t("data.table_none")
+    with st.container(border=True):
+        st.markdown(f"**{title}** → {table}")
+        if r.refused is not None:
+            (st.info if r.status == "skipped" else st.error)(r.refused.message(f.lang))
+            return
+        errors = sum(1 for i in r.issues if i.severity == ERROR)
+        st.markdown(f.t("data.check_summary", read=f"{r.rows_read:,}", new=f"{r.inserted:,}",
+                        updated=f"{r.updated:,}", unchanged=f"{r.unchanged:,}", rejected=f"{r.rejected:,}"))
+        if detailed and r.preview is not None and len(r.preview):
+            with st.expander(f.t("data.preview", n=len(r.preview))):
+                st.dataframe(r.preview, hide_index=True)
+        if r.mapping is not None and r.mapping.unmapped:
+            st.caption(f.t("data.unmapped", headers="、".join(map(str, r.mapping.unmapped))))
+        if r.issues:
+            report = issue_report(f, r)
+            (st.warning if errors else st.caption)(f.t("data.report_title", n=len(r.issues)))
+            st.dataframe(report, hide_index=True, key=f"issues_{wkey}")
+
+
+def issue_report(f: Frame, r: SheetResult) -> pd.DataFrame:
+    """Issues grouped by code: severity, count, columns, the row numbers and one example."""
+    records = [{"code": i.code, "severity": i.severity, "row": i.row, "column": i.column,
+                "message": i.message(f.lang)} for i in r.issues]
+    df = pd.DataFrame(records)
+    out = []
+    for (code, severity), part in df.groupby(["code", "severity"], sort=False):
+        rows = sorted({int(x) for x in part["row"].dropna()})
+        listed = ", ".join(map(str, rows[:ROWS_LISTED])) + (" …" if len(rows) > ROWS_LISTED else "")
+        out.append({
+            f.t("data.col.severity"): f.t(f"data.severity.{severity}"),
+            f.t("data.col.code"): code,
+            f.t("data.col.count"): len(part),
+            f.t("data.col.rows_at"): listed,
+            f.t("data.col.example"): part["message"].iloc[0],
+        })
+    return pd.DataFrame(out)
+
+
+def _confirm(f: Frame, key: str, plan: list[tuple[bytes, str, SheetResult]]) -> None:
+    """Write the checked sheets, one batch each, with a progress bar; remember the mappings."""
+    bar = st.progress(0.0, text=f.t("data.importing"))
+    done: list[dict] = []
+    for i, (data, name, checked) in enumerate(plan):
+        try:
+            results = store.write(import_file, data, file_name=name, sheet=checked.sheet, table=checked.table,
+                                  overrides=dict(checked.mapping.columns) if checked.mapping else None,
+                                  remember=True)
+        except AnalyticsError as err:
+            ui.show_error(f, err)
+            return
+        for r in results:
+            done.append({"file": name, "sheet": r.sheet, "status": r.status, "batch": r.batch_id,
+                         "inserted": r.inserted, "updated": r.updated, "unchanged": r.unchanged,
+                         "rejected": r.rejected,
+                         "message": r.refused.message(f.lang) if r.refused else ""})
+        bar.progress((i + 1) / len(plan), text=f.t("data.importing"))
+    st.session_state[f"_done_{key}"] = done
+    st.session_state[f"_upload_gen_{key}"] += 1
+    st.session_state.pop(f"_dry_{key}", None)
+    st.rerun()
+
+
+def _show_done(f: Frame, done: list[dict]) -> None:
+    for d in done:
+        where = d["file"] + (f" · {d['sheet']}" if d["sheet"] else "")
+        if d["status"] == "loaded":
+            st.success(f.t("data.loaded", where=where, batch=d["batch"], inserted=f"{d['inserted']:,}",
+                           updated=f"{d['updated']:,}", rejected=f"{d['rejected']:,}"), icon=":material/check_circle:")
+        elif d["status"] == "unchanged":
+            st.info(f.t("data.unchanged", where=where), icon=":material/info:")
+        else:
+            st.error(f"{where}: {d['message']}")
+
+
+# -- history, undo, rejects, quality -------------------------------------------------------
+
+
+def history(f: Frame) -> None:
+    """Import history with undo, and the rejected rows of a batch as an xlsx download."""
+    batches = store.query_store(list_batches)
+    if not len(batches):
+        st.info(f.t("data.no_batches"), icon=":material/info:")
+        return
+    history_table(f, batches, name="import_history")
+    live = batches[batches["status"] == "loaded"]
+    left, right = st.columns(2, gap="large")
+    with left, st.container(border=True):
+        st.markdown(f"**{f.t('data.undo_title')}**")
+        if len(live):
+            batch = st.selectbox(f.t("data.undo_pick"), live["batch_id"].tolist(), key="undo_batch",
+                                 format_func=lambda b: _batch_label(live, b))
+            if st.button(f.t("data.undo_button"), key="undo_confirm", icon=":material/undo:"):
+                try:
+                    done = store.write(undo_batch, int(batch))
+                except AnalyticsError as err:
+                    ui.show_error(f, err)
+                else:
+                    st.session_state["_undo_done"] = f.t("data.undo_done", batch=batch, removed=done["removed"],
+                                                         restored=done["restored"])
+                    st.rerun()
+        if message := st.session_state.pop("_undo_done", None):
+            st.success(message, icon=":material/check_circle:")
+    with right, st.container(border=True):
+        st.markdown(f"**{f.t('data.rejects_title')}**")
+        with_rejects = batches[batches["rows_rejected"] > 0]
+        if not len(with_rejects):
+            st.caption(f.t("data.no_rejects"))
+            return
+        batch = st.selectbox(f.t("data.rejects_pick"), with_rejects["batch_id"].tolist(), key="rejects_batch",
+                             format_func=lambda b: _batch_label(with_rejects, b))
+        rejects = store.query_store(batch_rejects, int(batch))
+        message = "message_zh" if f.lang == "zh" else "message_en"
+        shown = rejects[["row_number", "column_name", "original_value", "code", message, "original_row"]]
+        labels = {c: f.t(f"data.col.reject_{c}") for c in ("row_number", "column_name", "original_value",
+                                                             "code", "original_row")}
+        labels[message] = f.t("data.col.reject_message")
+        ui.table(f, shown, name=f"rejects_batch_{batch}", labels=labels, xlsx=True, height=260)
+
+
+def _batch_label(batches: pd.DataFrame, batch_id: int) -> str:
+    row = batches[batches["batch_id"] == batch_id].iloc[0]
+    sheet = f" · {row['sheet']}" if row["sheet"] and row["sheet"] != row["file_name"] else ""
+    return f"#{batch_id} {row['file_name']}{sheet}"
+

@@ -1,0 +1,114 @@
+"""The dashboard's side of the store: one connection per process, cached queries, writes.
+
+* ``connection()`` opens the database once per server process (``st.cache_resource``);
+  when no database file exists yet it is created with the demo data, so that
+  ``streamlit run dashboard.py`` shows a working dashboard on a fresh machine.
+* ``query(fn, filters, ...)`` runs an analytics function on its own cursor and caches the
+  result (``st.cache_data``) keyed on the database, its data version, the settings and
+  the filters, so an import or undo refreshes every page at once.
+* Writes (import, undo, demo) go through ``analytics`` functions that take the write lock;
+  afterwards the data version changes and every cached query is recomputed.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from contextlib import closing
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import streamlit as st
+
+from analytics import db
+from analytics.config import Settings, load_settings
+from analytics.filter_options import FilterOptions, filter_options
+from analytics.filters import Filters
+
+
+def db_path() -> str:
+    """The database this process shows (``$DUAL_MENTOR_DB`` or the default file)."""
+    return str(db.resolve_path())
+
+
+@st.cache_resource(show_spinner=False)
+def _open(path: str) -> duckdb.DuckDBPyConnection:
+    fresh = not Path(path).exists()
+    con = db.connect(path)
+    if fresh:
+        from analytics.sample import load_demo
+
+        load_demo(con)
+    return con
+
+
+def connection() -> duckdb.DuckDBPyConnection:
+    """The process-wide connection (created with demo data when the file does not exist)."""
+    return _open(db_path())
+
+
+def ensure_database(message: str) -> None:
+    """Open the database, showing ``message`` while a missing one is created with demo data."""
+    if Path(db_path()).exists():
+        connection()
+        return
+    with st.spinner(message):
+        connection()
+
+
+def data_version() -> str:
+    """Token that changes with every import or undo (part of every cache key)."""
+    with closing(connection().cursor()) as cur:
+        return db.data_version(cur)
+
+
+def settings() -> Settings:
+    """The settings beside the database (validated; a bad file raises ``ConfigError``)."""
+    return load_settings(db_path=db_path())
+
+
+@st.cache_data(show_spinner=False, max_entries=2000)
+def _cached(module: str, name: str, path: str, version: str, settings_: Settings,
+            filters: Filters | None, args: tuple, kwargs: tuple) -> Any:
+    fn = getattr(importlib.import_module(module), name)
+    with closing(_open(path).cursor()) as cur:
+        if filters is None:
+            return fn(cur, *args, **dict(kwargs))
+        return fn(cur, filters, settings_, *args, **dict(kwargs))
+
+
+def query(fn: Callable[..., Any], filters: Filters, *args: Any, **kwargs: Any) -> Any:
+    """``fn(cursor, filters, settings, *args, **kwargs)``, cached on filters and data version."""
+    return _cached(fn.__module__, fn.__name__, db_path(), data_version(), settings(), filters,
+                   args, tuple(sorted(kwargs.items())))
+
+
+def query_store(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """``fn(cursor, *args, **kwargs)`` for functions of the whole store (coverage, batches)."""
+    return _cached(fn.__module__, fn.__name__, db_path(), data_version(), Settings(), None,
+                   args, tuple(sorted(kwargs.items())))
+
+
+def options() -> FilterOptions:
+    """The filter choices present in the data (cached like every query)."""
+    return query_store(filter_options)
+
+
+def counts() -> dict[str, int]:
+    """Rows per canonical table."""
+    return query_store(db.table_counts)
+
+
+def is_empty() -> bool:
+    """True when no canonical table holds a row (a new database)."""
+    return not any(counts().values())
+
+
+def write(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """Run a writing analytics function (import, undo, demo) on the shared connection.
+
+    The function takes the write lock itself (``db.transaction``); the data version
+    changes, so every cached query is recomputed on the next run.
+    """
+    return fn(connection(), *args, **kwargs)
