@@ -88,7 +88,7 @@ class ComplianceResult:
     ``per_mentor``: mentor_id, mentor_name, periods, compliant_periods,
     non_compliant_periods, activities, share; ``non_compliant``: the rows of
     ``per_mentor`` with at least one non-compliant period, worst first;
-    ``calendar``: mentor_id, mentor_name, period ("2024-03" or "2024-autumn"),
+    ``calendar``: mentor_id, period ("2024-03" or "2024-autumn"),
     period_start, activities, compliant; ``period_from``/``period_to``: first day of the
     first period and last day of the last one (``None`` without periods).
     """
@@ -136,7 +136,7 @@ def _calendar_cte(f: Filters, s: Settings, mentor_type: str) -> tuple[str, list]
           WHERE {q('activity_type')} = ?
         ),
         grid AS (
-          SELECT unit, (unit + {r.step} - INTERVAL 1 DAY)::DATE AS unit_end
+          SELECT unit, (unit + {r.step} - INTERVAL 1 DAY)::DATE AS unit_end, {r.label.format(u="unit")} AS period
           FROM (
             SELECT unnest(generate_series(min(unit), max(unit), {r.step}))::DATE AS unit FROM log
           )
@@ -150,7 +150,7 @@ def _calendar_cte(f: Filters, s: Settings, mentor_type: str) -> tuple[str, list]
         ),
         done AS (SELECT mentor_id, unit, sum(n) AS activities FROM log GROUP BY ALL),
         calendar AS (
-          SELECT r.mentor_id, r.mentor_name, {r.label.format(u="g.unit")} AS period,
+          SELECT r.mentor_id, r.mentor_name, g.period,
                  g.unit AS period_start, coalesce(d.activities, 0) AS activities,
                  coalesce(d.activities, 0) >= ? AS compliant
           FROM roster r
@@ -166,11 +166,11 @@ def _totals(con: duckdb.DuckDBPyConnection, f: Filters, s: Settings, mentor_type
     cte, params = _calendar_cte(f, s, mentor_type)
     sql = f"""
         WITH {cte}
-        SELECT (SELECT count(*) FILTER (WHERE compliant) FROM calendar),
-               (SELECT count(*) FROM calendar),
-               (SELECT count(*) FROM log JOIN grid USING (unit)),
-               (SELECT min(unit) FROM grid),
-               (SELECT max(unit_end) FROM grid)
+        SELECT c.compliant, c.cells, g.logged, g.period_from, g.period_to
+        FROM (SELECT count(*) FILTER (WHERE compliant) AS compliant, count(*) AS cells FROM calendar) c,
+             (SELECT min(unit) AS period_from, max(unit_end) AS period_to,
+                     (SELECT count(*) FROM done WHERE unit IN (SELECT unit FROM grid)) AS logged
+              FROM grid) g
     """
     return _rows(con, sql, params)[0]
 
@@ -188,7 +188,12 @@ def compliance(con: duckdb.DuckDBPyConnection, f: Filters, s: Settings, mentor_t
     compliant, cells, logged, period_from, period_to = _totals(con, f, s, mentor_type)
     cte, params = _calendar_cte(f, s, mentor_type)
     threshold = int(getattr(s, _rule(mentor_type).threshold))
-    calendar = query(con, f"WITH {cte} SELECT * FROM calendar ORDER BY mentor_id, period_start", params)
+    calendar = query(
+        con,
+        f"WITH {cte} SELECT mentor_id, period, period_start, activities, compliant "
+        "FROM calendar ORDER BY mentor_id, period_start",
+        params,
+    )
     per_mentor = query(
         con,
         f"""

@@ -51,18 +51,23 @@ _BAND_CASE = (
 )
 
 
-def _scored(f: Filters, s: Settings) -> tuple[str, list]:
-    """CTE ``scored``: the filtered assessments joined to their student, with composite and band."""
+def _scored(f: Filters, s: Settings, student_column: str | None = None) -> tuple[str, list]:
+    """CTE ``scored``: the filtered assessments with composite and band, plus the
+    student's ``student_column`` (joined only when asked for: the join costs at scale)."""
     where, params = f.where(_A.name, "a")
+    if student_column is None:
+        extra, join = "", ""
+    else:
+        col = q(_S.column(student_column).name)
+        extra = f"st.{col} AS {col},"
+        join = f"LEFT JOIN {q(_S.name)} st ON st.{q('student_id')} = a.{q('student_id')}"
     sql = f"""
         scored0 AS (
-          SELECT a.*, st.{q('class_name')} AS class_name, st.{q('major')} AS major,
-                 st.{q('school_mentor_id')} AS school_mentor_id,
-                 st.{q('enterprise_mentor_id')} AS enterprise_mentor_id,
+          SELECT a.*, {extra}
                  round(? * a.{q('theory_score')} + ? * a.{q('skill_score')}
                        + ? * a.{q('professionalism_score')}, 6) AS composite
           FROM {q(_A.name)} a
-          LEFT JOIN {q(_S.name)} st ON st.{q('student_id')} = a.{q('student_id')}
+          {join}
           WHERE {where}
         ),
         scored AS (SELECT *, {_BAND_CASE} AS band FROM scored0)
@@ -133,7 +138,7 @@ def distribution_by(con: duckdb.DuckDBPyConnection, f: Filters, s: Settings, by:
     alias, column = GROUPS[by]
     table = _A if alias == "a" else _S
     group_col = q(table.column(column).name)
-    cte, params = _scored(f, s)
+    cte, params = _scored(f, s, column if table is _S else None)
     if by in ("school_mentor", "enterprise_mentor"):
         label = f"coalesce(m.{q('mentor_name')}, d.\"group\")"
         join = f"LEFT JOIN {q(_M.name)} m ON m.{q('mentor_id')} = d.\"group\""
