@@ -1,0 +1,502 @@
+"""Exports that leave the school: a pseudonymised research export and a suppressed aggregate export.
+
+**Research export** — one file per canonical table (rows in the current ``Filters``) plus
+a data dictionary, zipped as CSV (UTF-8 with BOM, formula-looking text escaped by
+``safe_export``) or Parquet (typed, unescaped: it is read by analysis tools, not by a
+spreadsheet). Personal data (``Column.personal``) is removed:
+
+* student and mentor IDs (``PSEUDONYM_COLUMNS``) become keyed HMAC-SHA256 pseudonyms
+  (first 16 hex digits), computed in DuckDB. The same ID gives the same pseudonym in
+  every table and in every export made with the same key, so researchers can join
+  tables and follow students across exports, but nobody without the key can go back;
+* names, respondents and free-text notes are dropped;
+* ``monthly_salary`` is kept on purpose: a salary does not identify anyone by itself and
+  it is a research variable (the dictionary says so).
+
+The key is 32 random bytes kept in ``secrets/pseudonym.key`` beside the database,
+created on first use with permissions 0600 (never written into an export). Losing it
+means new exports get new pseudonyms; sharing it lets the holder re-identify by
+hashing known IDs, so it stays at the school.
+
+**Aggregate export** — counts for publication (exams sat/passed, graduates with a known
+status/placed, by major × year, as the dashboard counts them) with small-cell
+suppression: a group of fewer than ``Settings.small_n`` (exams sat, graduates) is
+shown as ``c``, its numerator too, and complementary suppression hides further cells
+so that no ``c`` can be recovered from the published totals (see ``suppression_mask``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import heapq
+import hmac
+import io
+import os
+import zipfile
+from collections import deque
+from dataclasses import replace
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from analytics import db, schema
+from analytics.config import Settings
+from analytics.errors import ConfigError, StoreError
+from analytics.filters import Filters
+from analytics.i18n import t
+from analytics.safe_export import to_csv_bytes
+
+KINDS = ("research", "aggregate")
+FORMATS = ("csv", "parquet")
+KEY_FILE = Path("secrets") / "pseudonym.key"
+KEY_BYTES = 32
+PSEUDONYM_LENGTH = 16  # hex digits kept of the HMAC (64 bits: no collision in any school's roster)
+PSEUDONYM_COLUMNS = ("student_id", "mentor_id", "school_mentor_id", "enterprise_mentor_id")
+KEPT_PERSONAL = ("monthly_salary",)
+SUPPRESSED = "c"
+
+_BLOCK = 64  # SHA-256 block size, for HMAC's inner and outer pads
+
+
+# -- Key and pseudonyms --------------------------------------------------------------------
+
+
+def key_path(db_path: str | os.PathLike[str] | None = None) -> Path:
+    """Where the pseudonym key of the database at ``db_path`` lives: ``<db dir>/secrets/pseudonym.key``."""
+    return db.resolve_path(db_path).resolve().parent / KEY_FILE
+
+
+def connection_key_path(con: duckdb.DuckDBPyConnection) -> Path:
+    """The key path beside the file ``con`` is open on; an in-memory database has none."""
+    try:
+        row = con.cursor().execute(
+            "SELECT path FROM duckdb_databases() WHERE database_name = current_database()"
+        ).fetchone()
+    except duckdb.Error as e:
+        raise StoreError("db-open-failed", path="?", detail=str(e)) from e
+    if row is None or not row[0]:
+        raise ConfigError("export-key-needed")
+    return key_path(row[0])
+
+
+def load_key(path: str | os.PathLike[str]) -> bytes:
+    """The key in ``path``, created (32 random bytes as hex, mode 0600, directory 0700) when missing."""
+    path = Path(path)
+    if not path.exists():
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass  # another process created it first: read theirs
+        else:
+            with os.fdopen(fd, "w", encoding="ascii") as fh:
+                fh.write(os.urandom(KEY_BYTES).hex() + "\n")
+    try:
+        text = path.read_text(encoding="ascii").strip()
+        key = bytes.fromhex(text)
+    except (OSError, UnicodeDecodeError, ValueError) as e:
+        raise ConfigError("export-key-invalid", path=path) from e
+    if len(key) < 16:
+        raise ConfigError("export-key-invalid", path=path)
+    return key
+
+
+def _pads(key: bytes) -> tuple[bytes, bytes]:
+    """HMAC's inner and outer padded keys (RFC 2104)."""
+    if len(key) > _BLOCK:
+        key = hashlib.sha256(key).digest()
+    key = key.ljust(_BLOCK, b"\0")
+    return bytes(b ^ 0x36 for b in key), bytes(b ^ 0x5C for b in key)
+
+
+def pseudonym(value: str, key: bytes) -> str:
+    """The pseudonym of one ID (the same as the export computes in SQL), e.g. to find a student."""
+    return hmac.new(key, value.encode("utf-8"), hashlib.sha256).hexdigest()[:PSEUDONYM_LENGTH]
+
+
+def key_fingerprint(key: bytes) -> str:
+    """A short, non-reversible tag of the key: two exports with the same tag share pseudonyms."""
+    return hashlib.sha256(b"pseudonym-key-fingerprint" + key).hexdigest()[:8]
+
+
+# -- Research export ---------------------------------------------------------------------------
+
+
+def treatment(column: schema.Column) -> str:
+    """What the research export does with ``column``: kept, pseudonymised or dropped."""
+    if column.name in PSEUDONYM_COLUMNS:
+        return "pseudonymised"
+    if column.personal and column.name not in KEPT_PERSONAL:
+        return "dropped"
+    return "kept"
+
+
+def research_tables(
+    con: duckdb.DuckDBPyConnection, filters: Filters, key: bytes
+) -> dict[str, pd.DataFrame]:
+    """Every canonical table in the filter, pseudonymised and without personal columns."""
+    ipad, opad = _pads(key)
+    out: dict[str, pd.DataFrame] = {}
+    cur = con.cursor()
+    for table in schema.TABLES:
+        select = []
+        for column in table.columns:
+            how = treatment(column)
+            ident = db.quote_ident(column.name)
+            if how == "pseudonymised":
+                select.append(
+                    f"left(sha256(k.opad || unhex(sha256(k.ipad || encode(t.{ident})))), "
+                    f"{PSEUDONYM_LENGTH}) AS {ident}"
+                )
+            elif how == "kept":
+                select.append(f"t.{ident}")
+        where, params = filters.where(table.name, "t")
+        sql = (
+            "WITH k AS (SELECT ?::BLOB AS ipad, ?::BLOB AS opad) "
+            f"SELECT {', '.join(select)} FROM {db.quote_ident(table.name)} t, k "
+            f"WHERE {where} ORDER BY ALL"
+        )
+        try:
+            out[table.name] = cur.execute(sql, [ipad, opad, *params]).df()
+        except duckdb.Error as e:
+            raise StoreError("db-open-failed", path=table.name, detail=str(e)) from e
+    return out
+
+
+def _allowed(column: schema.Column) -> str:
+    if column.kind == "enum":
+        return "; ".join(column.allowed)
+    if column.kind == "bool":
+        return "true; false"
+    return ""
+
+
+def _meaning(table: schema.Table, column: schema.Column, lang: str) -> str:
+    parts = [t(f"export.kind.{column.kind}", lang)]
+    if column.min is not None and column.max is not None:
+        parts.append(t("export.meaning.range", lang, low=f"{column.min:g}", high=f"{column.max:g}"))
+    elif column.min is not None:
+        parts.append(t("export.meaning.min", lang, low=f"{column.min:g}"))
+    if column.name in table.key:
+        parts.append(t("export.meaning.key", lang))
+    if column.generated:
+        parts.append(t("export.meaning.seq", lang))
+    if column.ref is not None and column.ref != table.name:
+        parts.append(t("export.meaning.ref", lang, table=column.ref))
+    how = treatment(column)
+    if how != "kept":
+        parts.append(t(f"export.meaning.{how}", lang))
+    elif column.personal:
+        parts.append(t(f"export.meaning.kept-{column.name}", lang))
+    return t("export.meaning.sep", lang).join(parts)
+
+
+def data_dictionary(lang: str = "zh") -> pd.DataFrame:
+    """One row per column of every table: labels, type, allowed values, treatment, meaning."""
+    rows = [
+        {
+            "table": table.name,
+            "column": column.name,
+            "label_zh": column.zh,
+            "label_en": column.en,
+            "type": column.kind,
+            "allowed_values": _allowed(column),
+            "in_export": treatment(column) != "dropped",
+            "treatment": t(f"export.treatment.{treatment(column)}", lang),
+            "meaning": _meaning(table, column, lang),
+        }
+        for table in schema.TABLES
+        for column in table.columns
+    ]
+    return pd.DataFrame(rows)
+
+
+def _frame_bytes(frame: pd.DataFrame, fmt: str) -> bytes:
+    if fmt == "csv":
+        return to_csv_bytes(frame)
+    buf = io.BytesIO()
+    frame.to_parquet(buf, index=False)
+    return buf.getvalue()
+
+
+def _zip(files: dict[str, bytes]) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for name, data in files.items():
+            zf.writestr(name, data)
+    return buf.getvalue()
+
+
+def _check_format(fmt: str) -> None:
+    if fmt not in FORMATS:
+        raise ConfigError("export-bad-format", format=fmt, known=", ".join(FORMATS))
+
+
+def research_export_bytes(
+    con: duckdb.DuckDBPyConnection,
+    filters: Filters,
+    fmt: str = "csv",
+    *,
+    key: bytes | None = None,
+    lang: str = "zh",
+) -> bytes:
+    """Zip of one pseudonymised file per table, ``data_dictionary`` and ``README.txt``.
+
+    ``key`` defaults to the key file beside the database ``con`` is open on (created on
+    first use); an in-memory database needs an explicit key.
+    """
+    _check_format(fmt)
+    if key is None:
+        key = load_key(connection_key_path(con))
+    tables = research_tables(con, filters, key)
+    files = {f"{name}.{fmt}": _frame_bytes(frame, fmt) for name, frame in tables.items()}
+    files[f"data_dictionary.{fmt}"] = _frame_bytes(data_dictionary(lang), fmt)
+    counts = "\n".join(f"  {name}: {len(frame)}" for name, frame in tables.items())
+    files["README.txt"] = t(
+        "export.research-readme",
+        lang,
+        filters=filters.caption(lang),
+        date=dt.date.today().isoformat(),
+        fingerprint=key_fingerprint(key),
+        counts=counts,
+        format=fmt,
+    ).encode("utf-8-sig")
+    return _zip(files)
+
+
+# -- Small-cell and complementary suppression -------------------------------------------------
+
+
+def with_totals(counts: np.ndarray) -> np.ndarray:
+    """``counts`` (rows × columns) with row totals as a last column and column totals as a last row."""
+    counts = np.asarray(counts, dtype=np.int64).reshape(len(counts), -1)
+    rows = np.column_stack([counts, counts.sum(axis=1)])
+    return np.vstack([rows, rows.sum(axis=0)])
+
+
+def _on_cycle(mask: np.ndarray, cell: tuple[int, int]) -> bool:
+    """Whether suppressed ``cell`` lies on a cycle of suppressed cells (row → column → row ...)."""
+    start, goal = ("r", cell[0]), ("c", cell[1])
+    seen = {start}
+    todo = deque([start])
+    while todo:
+        kind, index = todo.popleft()
+        line = mask[index, :] if kind == "r" else mask[:, index]
+        for other in np.flatnonzero(line):
+            pair = (index, int(other)) if kind == "r" else (int(other), index)
+            if pair == cell:
+                continue
+            node = ("c", int(other)) if kind == "r" else ("r", int(other))
+            if node == goal:
+                return True
+            if node not in seen:
+                seen.add(node)
+                todo.append(node)
+    return False
+
+
+def _cheapest_cycle(mask: np.ndarray, cost: np.ndarray, cell: tuple[int, int]) -> list[tuple[int, int]]:
+    """Cells of the cheapest path from ``cell``'s row to its column avoiding ``cell`` (Dijkstra;
+    suppressed cells cost nothing), which closes a cycle through ``cell``."""
+    n_rows, n_cols = mask.shape
+    start, goal = ("r", cell[0]), ("c", cell[1])
+    best = {start: 0}
+    back: dict[tuple[str, int], tuple[tuple[str, int], tuple[int, int]]] = {}
+    heap = [(0, start)]
+    while heap:
+        dist, node = heapq.heappop(heap)
+        if node == goal:
+            break
+        if dist > best[node]:
+            continue
+        kind, index = node
+        for other in range(n_cols if kind == "r" else n_rows):
+            pair = (index, other) if kind == "r" else (other, index)
+            if pair == cell:
+                continue
+            step = 0 if mask[pair] else int(cost[pair])
+            nxt = ("c", other) if kind == "r" else ("r", other)
+            if dist + step < best.get(nxt, np.iinfo(np.int64).max):
+                best[nxt] = dist + step
+                back[nxt] = (node, pair)
+                heapq.heappush(heap, (dist + step, nxt))
+    path = []
+    node = goal
+    while node != start:
+        node, pair = back[node]
+        path.append(pair)
+    return path
+
+
+def suppression_mask(extended: np.ndarray, threshold: int) -> np.ndarray:
+    """Cells of a table with totals (``with_totals``) to publish as ``c``.
+
+    Primary: every cell, totals included, with 1 ≤ value < ``threshold``. Complementary:
+    the table's additive relations (each row and column of cells sums to its total) form
+    a graph, rows and columns as nodes, cells as edges; a suppressed cell can be worked
+    out from published numbers exactly when it is a bridge of the graph of suppressed
+    cells (no cycle through it). So while some suppressed cell is on no cycle, the
+    cheapest path closing a cycle through it is suppressed too: smallest non-zero inner
+    cells first, zeros next, totals last. Every suppressed cell then lies on a cycle,
+    so every row and column holding a ``c`` holds at least two.
+    """
+    values = np.asarray(extended, dtype=np.int64)
+    mask = (values > 0) & (values < threshold)
+    if not mask.any():
+        return mask
+    if min(values.shape) < 2:
+        return np.ones_like(mask)
+    big = int(values.max()) + 1
+    cost = np.where(values > 0, values, big)
+    cost[-1, :] += 4 * big
+    cost[:, -1] += 4 * big
+    while True:
+        cells = [(int(i), int(j)) for i, j in zip(*np.nonzero(mask), strict=True)]
+        bridge = next((c for c in cells if not _on_cycle(mask, c)), None)
+        if bridge is None:
+            return mask
+        for pair in _cheapest_cycle(mask, cost, bridge):
+            mask[pair] = True
+
+
+# -- Aggregate export ------------------------------------------------------------------------------
+
+
+def _by_year_major(frames: dict[int, pd.DataFrame]) -> tuple[list[object], list[int], np.ndarray, np.ndarray]:
+    """Majors, years and numerator/denominator matrices from per-year ``[group, numerator, denominator]``."""
+    years = sorted(frames)
+    majors = sorted({g for f in frames.values() for g in f["group"] if not pd.isna(g)})
+    if any(f["group"].isna().any() for f in frames.values()):
+        majors.append(None)
+    num = np.zeros((len(majors), len(years)), dtype=np.int64)
+    den = np.zeros_like(num)
+    for j, year in enumerate(years):
+        for g, k, n in frames[year][["group", "numerator", "denominator"]].itertuples(index=False):
+            i = majors.index(None if pd.isna(g) else g)
+            num[i, j], den[i, j] = int(k), int(n)
+    return majors, years, num, den
+
+
+def _published(
+    extended: np.ndarray, mask: np.ndarray, majors: list[object], years: list[int], lang: str
+) -> pd.DataFrame:
+    labels = [t("export.agg.unknown-major", lang) if m is None else str(m) for m in majors]
+    labels.append(t("export.agg.total", lang))
+    cells = [
+        [SUPPRESSED if hidden else int(value) for value, hidden in zip(row, row_mask, strict=True)]
+        for row, row_mask in zip(extended.tolist(), mask.tolist(), strict=True)
+    ]
+    frame = pd.DataFrame(cells, columns=[str(y) for y in years] + [t("export.agg.total", lang)], dtype=object)
+    frame.insert(0, t("export.agg.major", lang), labels)
+    return frame
+
+
+def aggregate_tables(
+    con: duckdb.DuckDBPyConnection, filters: Filters, settings: Settings, lang: str = "zh"
+) -> dict[str, pd.DataFrame]:
+    """Publication tables (major × year, with totals; ``c`` = suppressed), by file stem.
+
+    Certificate exams sat and passed (per exam attempt, exam year) and graduates with a
+    known status at their first survey and those placed (graduation year), counted as
+    the dashboard's metrics count them. A group smaller than ``settings.small_n`` is
+    suppressed in both tables of its pair (the pair shares one suppression pattern).
+    """
+    from analytics.metrics import certificates, employment
+
+    pairs = {}
+    exam_years = certificates.pass_rates_by(con, filters, settings, "year")["group"].dropna()
+    pairs["certificate_exams"] = {
+        int(y): certificates.pass_rates_by(
+            con, replace(filters, year_from=int(y), year_to=int(y)), settings, "major"
+        )
+        for y in exam_years
+    }
+    grad_years = employment.initial_employment_by(con, filters, settings, "graduation_year")
+    grad_years = grad_years.loc[grad_years["denominator"] > 0, "group"].dropna()
+    pairs["graduates"] = {
+        int(y): employment.initial_employment_by(
+            con, replace(filters, year_from=int(y), year_to=int(y)), settings, "major"
+        )
+        for y in grad_years
+    }
+    out: dict[str, pd.DataFrame] = {}
+    for name, frames in pairs.items():
+        majors, years, num, den = _by_year_major(frames)
+        den_ext, num_ext = with_totals(den), with_totals(num)
+        mask = suppression_mask(den_ext, settings.small_n)
+        out[f"{name}_{'sat' if name == 'certificate_exams' else 'known_status'}"] = _published(
+            den_ext, mask, majors, years, lang
+        )
+        out[f"{name}_{'passed' if name == 'certificate_exams' else 'placed'}"] = _published(
+            num_ext, mask, majors, years, lang
+        )
+    return out
+
+
+def aggregate_export_bytes(
+    con: duckdb.DuckDBPyConnection,
+    filters: Filters,
+    fmt: str = "csv",
+    *,
+    settings: Settings | None = None,
+    lang: str = "zh",
+) -> bytes:
+    """Zip of the publication tables (``aggregate_tables``) and ``README.txt`` with the footnote.
+
+    CSV files end with the title and the footnote rows; Parquet files hold the table only
+    (text columns, since ``c`` sits among the numbers).
+    """
+    _check_format(fmt)
+    settings = settings or Settings()
+    footnote = t("export.agg.footnote", lang, n=settings.small_n)
+    files: dict[str, bytes] = {}
+    titles = []
+    for name, frame in aggregate_tables(con, filters, settings, lang).items():
+        title = t(f"export.agg.title.{name}", lang)
+        titles.append(f"  {name}.{fmt}: {title}")
+        if fmt == "csv":
+            blank = [""] * (frame.shape[1] - 1)
+            notes = pd.DataFrame(
+                [[text, *blank] for text in ("", title, filters.caption(lang), footnote)],
+                columns=frame.columns,
+                dtype=object,
+            )
+            files[f"{name}.csv"] = to_csv_bytes(pd.concat([frame, notes], ignore_index=True))
+        else:
+            files[f"{name}.parquet"] = _frame_bytes(frame.astype("string"), fmt)
+    files["README.txt"] = t(
+        "export.aggregate-readme",
+        lang,
+        filters=filters.caption(lang),
+        date=dt.date.today().isoformat(),
+        tables="\n".join(titles),
+        footnote=footnote,
+    ).encode("utf-8-sig")
+    return _zip(files)
+
+
+def write_export(
+    con: duckdb.DuckDBPyConnection,
+    kind: str,
+    fmt: str,
+    out: str | os.PathLike[str],
+    filters: Filters,
+    settings: Settings,
+    lang: str = "zh",
+    *,
+    key_file: str | os.PathLike[str] | None = None,
+) -> Path:
+    """Write the ``kind`` export ("research" or "aggregate") as a zip to ``out``."""
+    if kind not in KINDS:
+        raise ConfigError("export-bad-kind", kind=kind, known=", ".join(KINDS))
+    if kind == "research":
+        key = load_key(key_file) if key_file is not None else None
+        data = research_export_bytes(con, filters, fmt, key=key, lang=lang)
+    else:
+        data = aggregate_export_bytes(con, filters, fmt, settings=settings, lang=lang)
+    path = Path(out)
+    path.write_bytes(data)
+    return path
