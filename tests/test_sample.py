@@ -333,11 +333,13 @@ def test_too_few_students_refused(students: int, tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("key", "sizes"),
     [
-        # 8 rows, at most 3 per file: cut anywhere -> 3 + 3 + 2.
-        (None, [3, 3, 2]),
-        # Keys change before rows 2, 5 and 7; the last allowed cut at or before 3 is 2,
-        # at or before 6 is 5 -> 2 + 3 + 3.
+        # 8 rows, at most 3 per file: 3 files, cut at 8*1//3 = 2 and 8*2//3 = 5 -> 2 + 3 + 3.
+        (None, [2, 3, 3]),
+        # Keys change before rows 2, 5 and 7; the last allowed cut at or before 2 is 2,
+        # at or before 5 is 5 -> 2 + 3 + 3.
         ([1, 1, 2, 2, 2, 3, 3, 4], [2, 3, 3]),
+        # Keys change before rows 1 and 6: cuts move back to 1 and 1 (merged) -> 1 + 7.
+        ([1, 2, 2, 2, 2, 2, 3, 3], [1, 7]),
         # One key throughout: never cut.
         ([1] * 8, [8]),
     ],
