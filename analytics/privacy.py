@@ -272,7 +272,9 @@ def research_export_bytes(
 
 def with_totals(counts: np.ndarray) -> np.ndarray:
     """``counts`` (rows × columns) with row totals as a last column and column totals as a last row."""
-    counts = np.asarray(counts, dtype=np.int64).reshape(len(counts), -1)
+    counts = np.asarray(counts, dtype=np.int64)
+    if counts.ndim != 2:
+        raise ValueError("counts must be a 2-D table")
     rows = np.column_stack([counts, counts.sum(axis=1)])
     return np.vstack([rows, rows.sum(axis=0)])
 
