@@ -222,6 +222,20 @@ def _date_text(dates: np.ndarray, style: np.ndarray | str) -> np.ndarray:
     return text[inverse.reshape(np.shape(dates))]
 
 
+def _cat(*parts: object) -> np.ndarray:
+    """Element-wise concatenation of string arrays (and scalars), vectorised."""
+    out = np.asarray(parts[0]).astype(str)
+    for part in parts[1:]:
+        out = np.char.add(out, np.asarray(part).astype(str))
+    return out
+
+
+def _on(years: np.ndarray, month: int, day: int) -> np.ndarray:
+    """The date ``month``/``day`` of each year, as ``datetime64[D]``."""
+    months = (np.asarray(years) - 1970) * 12 + (month - 1)
+    return months.astype("datetime64[M]").astype("datetime64[D]") + (day - 1)
+
+
 def _split(total: int, weights: np.ndarray) -> np.ndarray:
     """Whole counts proportional to ``weights`` that add up to ``total`` (largest remainder)."""
     raw = total * weights / weights.sum()
@@ -246,7 +260,7 @@ def _pick(rng: np.random.Generator, pools: list[np.ndarray], which: np.ndarray) 
 
 
 def build_program(students: int = DEFAULT_STUDENTS, seed: int = DEFAULT_SEED) -> Program:
-    """The enterprises, mentors and students of the demo program (about 1 mentor per 20 students)."""
+    """The enterprises, mentors and students of the demo program (a mentor per 20 students)."""
     if students < MIN_STUDENTS:
         raise ConfigError("demo-too-few-students", minimum=MIN_STUDENTS, students=students)
     rng = _rng(seed, 1)
@@ -354,7 +368,8 @@ def _mentors(p: Program, seed: int, fmt: str) -> Sheet:
     rng = _rng(seed, 3)
     n = len(p.mentor_id)
     school = p.mentor_school
-    # Most meet the rules; about one in ten misses the 3-year / 5-year rule, a few lack a certificate.
+    # Most meet the rules; about one in ten misses the 3-year / 5-year rule, a few lack a
+    # certificate.
     years = np.where(
         school,
         np.where(rng.random(n) < 0.1, rng.integers(1, 3, n), rng.integers(3, 26, n)),
@@ -366,7 +381,8 @@ def _mentors(p: Program, seed: int, fmt: str) -> Sheet:
     qualification = np.where(school & (rng.random(n) < 0.08), "", qualification)
     dual_q = np.where(school, np.where((qualification != "") & (rng.random(n) < 0.7), "是", "否"), "")
     majors = np.array([m.name for m in MAJORS])[p.mentor_major]
-    school_code = np.array([s[0] for s in SCHOOLS])[np.array([m.school for m in MAJORS])[p.mentor_major]]
+    school_of_major = np.array([m.school for m in MAJORS])
+    school_code = np.array([s[0] for s in SCHOOLS])[school_of_major[p.mentor_major]]
     frame = pd.DataFrame({
         "工号": p.mentor_id,
         "姓名": p.mentor_name,
@@ -386,8 +402,8 @@ def _students(p: Program, school: int, fmt: str) -> Sheet:
     rows = np.flatnonzero(np.array([m.school for m in MAJORS])[p.major] == school)
     major = p.major[rows]
     short = np.array([m.short for m in MAJORS])[major]
-    klass = np.char.add(np.char.add(np.char.add(short, np.char.zfill((p.cohort[rows] % 100).astype(str), 2)),
-                                    np.char.zfill(p.class_no[rows].astype(str), 2)), "班")
+    klass = _cat(short, np.char.zfill((p.cohort[rows] % 100).astype(str), 2),
+                 np.char.zfill(p.class_no[rows].astype(str), 2), "班")
     dual = p.dual[rows]
     ent = p.enterprise[rows]
     apprentice = dual & (p.enterprise_form[np.maximum(ent, 0)] == 1)
@@ -465,7 +481,7 @@ def _salary(rng: np.random.Generator, years: np.ndarray, partner: np.ndarray) ->
 def _employment(p: Program, seed: int, fmt: str) -> tuple[Sheet, Sheet]:
     """The first survey (31 August of the graduation year) and a follow-up a year later."""
     rng = _rng(seed, 5)
-    grads = np.flatnonzero((p.cohort + 3 >= GRADUATION_YEARS[0]) & (p.cohort + 3 <= GRADUATION_YEARS[-1]))
+    grads = np.flatnonzero(np.isin(p.cohort + 3, GRADUATION_YEARS))
     grads = grads[rng.random(len(grads)) >= 0.02]  # a few graduates could not be reached
     n = len(grads)
     year = p.cohort[grads] + 3
@@ -480,17 +496,18 @@ def _employment(p: Program, seed: int, fmt: str) -> tuple[Sheet, Sheet]:
     employed = status == 0
     own = p.enterprise[grads]
     at_own = employed & dual & (rng.random(n) < 0.6)
-    other_partner = _pick(rng, [np.arange(k * 5, k * 5 + 5) for k in range(len(MAJORS))], p.major[grads])
+    partners_of_major = [np.arange(k * 5, k * 5 + 5) for k in range(len(MAJORS))]
+    other_partner = _pick(rng, partners_of_major, p.major[grads])
     at_other_partner = employed & ~at_own & (rng.random(n) < 0.2)
     partner = np.where(at_own, own, np.where(at_other_partner, other_partner, -1))
     outside = OTHER_EMPLOYERS[rng.integers(0, len(OTHER_EMPLOYERS), n)]
     employer = np.where(partner >= 0, np.array(ENTERPRISE_NAMES)[np.maximum(partner, 0)],
                         np.where(employed, outside, ""))
     salary = np.where(employed | (status == 2), _salary(rng, year, partner), np.nan)
-    related = np.where(employed, np.where(rng.random(n) < np.where(partner >= 0, 0.92, 0.6), "是", "否"), "")
-    start = (pd.to_datetime(pd.Series(year.astype(str) + "-07-01")).to_numpy().astype("datetime64[D]")
-             + rng.integers(0, 45, n))
-    survey = pd.to_datetime(pd.Series(year.astype(str) + "-08-31")).to_numpy().astype("datetime64[D]")
+    is_related = rng.random(n) < np.where(partner >= 0, 0.92, 0.6)
+    related = np.where(employed, np.where(is_related, "是", "否"), "")
+    start = _on(year, 7, 1) + rng.integers(0, 45, n)
+    survey = _on(year, 8, 31)
     first = _Placement(grads, status, partner, employer, salary)
     initial = pd.DataFrame({
         "学号": p.student_id[grads],
@@ -513,9 +530,11 @@ def _employment(p: Program, seed: int, fmt: str) -> tuple[Sheet, Sheet]:
 
 
 def _follow_up(p: Program, rng: np.random.Generator, first: _Placement, year: np.ndarray) -> Sheet:
-    """One year on, graduates of 2021–2024: most employed stay, some move, some of the unplaced find work."""
+    """One year on, graduates of 2021–2024: most of the employed stay, some move, half of the
+    unplaced find work."""
     keep = year <= GRADUATION_YEARS[-2]
-    who, status, partner, employer = first.who[keep], first.status[keep], first.partner[keep], first.employer[keep]
+    who, status, partner = first.who[keep], first.status[keep], first.partner[keep]
+    employer = first.employer[keep]
     yr = year[keep]
     n = len(who)
     u = rng.random(n)
@@ -523,11 +542,11 @@ def _follow_up(p: Program, rng: np.random.Generator, first: _Placement, year: np
     moves = (status == 0) & ~stays & (u < 0.95)
     finds = (status == 4) & (u < 0.5)
     new_status = np.where(moves | finds, 0, np.where((status == 0) & ~stays, 4, status))
-    new_employer = np.where(stays, employer,
-                            np.where(moves | finds, OTHER_EMPLOYERS[rng.integers(0, len(OTHER_EMPLOYERS), n)], ""))
+    elsewhere = OTHER_EMPLOYERS[rng.integers(0, len(OTHER_EMPLOYERS), n)]
+    new_employer = np.where(stays, employer, np.where(moves | finds, elsewhere, ""))
     new_partner = np.where(stays, partner, -1)
     salary = np.where(new_status == 0, _salary(rng, yr + 1, new_partner), np.nan)
-    survey = pd.to_datetime(pd.Series((yr + 1).astype(str) + "-09-15")).to_numpy().astype("datetime64[D]")
+    survey = _on(yr + 1, 9, 15)
     frame = pd.DataFrame({
         "学号": p.student_id[who],
         "姓名": p.student_name[who],
@@ -541,7 +560,9 @@ def _follow_up(p: Program, rng: np.random.Generator, first: _Placement, year: np
     return Sheet("08_毕业生跟踪调查", frame, fmt="csv")
 
 
-def _survey_scores(rng: np.random.Generator, wave: np.ndarray, ent: np.ndarray, n_ent: int) -> np.ndarray:
+def _survey_scores(
+    rng: np.random.Generator, wave: np.ndarray, ent: np.ndarray, n_ent: int
+) -> np.ndarray:
     """Scores 1–5, one column per dimension, for responses in ``wave`` from enterprise ``ent``."""
     ent_effect = rng.normal(0, 0.2, n_ent)[ent]
     k = wave - SURVEY_WAVES[0]
@@ -564,7 +585,7 @@ def _satisfaction(p: Program, seed: int) -> tuple[Sheet, Sheet]:
     ent = np.repeat(ents, responses)
     scores = _survey_scores(rng, wave, ent, n_ent)
     day = np.repeat(rng.integers(0, 20, len(waves)), responses)
-    date = (pd.to_datetime(pd.Series(wave.astype(str) + "-12-01")).to_numpy().astype("datetime64[D]") + day)
+    date = _on(wave, 12, 1) + day
     names = np.array(ENTERPRISE_NAMES)[ent]
 
     early = wave <= 2023
@@ -572,8 +593,8 @@ def _satisfaction(p: Program, seed: int) -> tuple[Sheet, Sheet]:
     departments = np.array(["人事部", "生产部", "技术部", "行政部"])
     roles = np.array(["经理", "主管", "主任"])
     surname = _names(rng, rng.random(len(wave)) < 0.6).astype("U1")
-    respondent = np.char.add(np.char.add(departments[_rank_within(np.repeat(np.arange(len(waves)), responses))],
-                                         surname), roles[rng.integers(0, len(roles), len(wave))])
+    nth = _rank_within(np.repeat(np.arange(len(waves)), responses))
+    respondent = _cat(departments[nth], surname, roles[rng.integers(0, len(roles), len(wave))])
     wide = pd.DataFrame({"企业名称": names[early], "调查日期": _date_text(date[early], "zh"),
                          "填写人": respondent[early]})
     for j, word in enumerate(DIMENSION_WORDS):
@@ -610,17 +631,19 @@ def _activities(p: Program, seed: int) -> Sheet:
 
     # School mentors: enterprise visits per month.
     diligent = p.mentor_diligent[:, None]
+    shape = (n_m, n_months)
+    missed = rng.random(shape) < np.where(holiday, 0.3, 0.06)
     visits = np.where(
         diligent,
-        np.where(rng.random((n_m, n_months)) < np.where(holiday, 0.3, 0.06), rng.poisson(1.0, (n_m, n_months)),
-                 2 + rng.poisson(0.5, (n_m, n_months))),
-        rng.poisson(np.where(holiday, 0.6, 1.4), (n_m, n_months)),
+        np.where(missed, rng.poisson(1.0, shape), 2 + rng.poisson(0.5, shape)),
+        rng.poisson(np.where(holiday, 0.6, 1.4), shape),
     )
     visits = np.where(p.mentor_school[:, None] & on_roster, visits, 0)
     # Enterprise mentors: teaching sessions per semester, spread over its teaching months.
-    semester_of_month = np.where(months.month.to_numpy() >= 8, months.year.to_numpy() * 2 + 1,
-                                 np.where(months.month.to_numpy() == 1, months.year.to_numpy() * 2 - 1,
-                                          months.year.to_numpy() * 2))
+    # Semester number: 2 x year for spring (Feb–Jul), 2 x year + 1 for autumn (Aug–Jan).
+    month_no, year_no = months.month.to_numpy(), months.year.to_numpy()
+    semester_of_month = np.where(month_no >= 8, year_no * 2 + 1,
+                                 np.where(month_no == 1, year_no * 2 - 1, year_no * 2))
     semesters, sem_index = np.unique(semester_of_month, return_inverse=True)
     per_sem = np.where(
         p.mentor_diligent[:, None],
@@ -635,8 +658,8 @@ def _activities(p: Program, seed: int) -> Sheet:
         teach[:, cols] = rng.multinomial(per_sem[:, s], np.full(len(cols), 1 / len(cols)))
     teach = np.where(~p.mentor_school[:, None] & on_roster, teach, 0)
     # Other activities: student meetings (both types), occasional joint R&D.
-    meetings = np.where(on_roster & ~holiday, rng.random((n_m, n_months)) < 0.35, 0).astype(np.int64)
-    research = np.where(on_roster & ~holiday, rng.random((n_m, n_months)) < 0.04, 0).astype(np.int64)
+    meetings = (on_roster & ~holiday & (rng.random(shape) < 0.35)).astype(np.int64)
+    research = (on_roster & ~holiday & (rng.random(shape) < 0.04)).astype(np.int64)
 
     kinds = (("企业走访", visits, (2.0, 3.0, 4.0)), ("进校授课", teach, (2.0, 4.0)),
              ("师生交流", meetings, (1.0, 1.5)), ("联合研发", research, (3.0, 4.0)))
@@ -681,7 +704,7 @@ def _assessments(p: Program, seed: int, fmt: str) -> Sheet:
     stage = _rank_within(who)
     n = len(who)
     start = p.cohort[who] + stage
-    term = np.char.add(np.char.add(np.char.add(start.astype(str), "-"), (start + 1).astype(str)), "学年第二学期")
+    term = _cat(start, "-", start + 1, "学年第二学期")
     ability = rng.normal(0, 6, len(p.cohort))[who]
     bonus = np.where(p.dual[who], 3.0, 0.0)
 
@@ -713,8 +736,9 @@ def _evaluations(p: Program, seed: int, fmt: str) -> Sheet:
     period = np.tile(np.repeat(np.arange(len(periods)), 3), n_m)
     slot = np.tile(np.arange(3), n_m * len(periods))
     school = p.mentor_school[mentor]
-    evaluator = np.where(slot == 0, np.where(school, "企业", "学校"),
-                         np.where(slot == 1, EVALUATOR_WORDS["student"], EVALUATOR_WORDS["third_party"]))
+    mutual = np.where(school, EVALUATOR_WORDS["enterprise"], EVALUATOR_WORDS["school"])
+    evaluator = np.where(slot == 0, mutual, np.where(slot == 1, EVALUATOR_WORDS["student"],
+                                                     EVALUATOR_WORDS["third_party"]))
     score = np.clip(np.round(quality[mentor] + rng.normal(0, 4, len(mentor)), 1), 55, 99)
     frame = pd.DataFrame({
         "导师工号": p.mentor_id[mentor],
@@ -733,7 +757,9 @@ def _funding(seed: int) -> Sheet:
     base = np.tile([b for _, _, b in FUNDING_LINES], len(years)).astype(float)
     year = np.repeat(years, len(FUNDING_LINES))
     budget = np.round(base * 1.08 ** (year - 2021) * rng.uniform(0.9, 1.1, len(year)), -3)
-    execution = np.where(year == 2025, rng.uniform(0.45, 0.7, len(year)), rng.uniform(0.82, 1.0, len(year)))
+    # 2025 is still running: about half spent by September.
+    execution = np.where(year == 2025, rng.uniform(0.45, 0.7, len(year)),
+                         rng.uniform(0.82, 1.0, len(year)))
     frame = pd.DataFrame({"年度": year, "经费来源": source, "支出类别": category,
                           "预算金额": budget, "实际支出": np.round(budget * execution, -2)})
     return Sheet("14_双导师制经费预算执行表", frame,
@@ -803,11 +829,13 @@ def _write_xlsx(sheet: Sheet, path: Path) -> None:
 def _freeze_zip(data: bytes, path: Path) -> None:
     """Rewrite an xlsx with fixed ZIP entry times and document times, so bytes are reproducible."""
     stamp = EXPORT_TIME.strftime("%Y-%m-%dT%H:%M:%SZ")
-    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
+    src = zipfile.ZipFile(io.BytesIO(data))
+    with src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
         for info in src.infolist():
             content = src.read(info.filename)
             if info.filename == "docProps/core.xml":
-                content = re.sub(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*", rb"\g<1>" + stamp.encode(), content)
+                content = re.sub(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*",
+                                 rb"\g<1>" + stamp.encode(), content)
             entry = zipfile.ZipInfo(info.filename, date_time=EXPORT_TIME.timetuple()[:6])
             entry.compress_type = zipfile.ZIP_DEFLATED
             entry.external_attr = 0o600 << 16
@@ -815,7 +843,8 @@ def _freeze_zip(data: bytes, path: Path) -> None:
 
 
 def _write_csv(sheet: Sheet, path: Path) -> None:
-    """CSV as Excel saves it (no quotes, CRLF), written by Arrow in batches: fast for millions of rows."""
+    """CSV as Excel saves it (no quotes, CRLF), written by Arrow in batches: fast for millions
+    of rows."""
     table = pa.Table.from_pandas(sheet.frame, preserve_index=False)
     width = table.num_columns
     head = [line + "," * (width - 1) for line in sheet.title] + [",".join(table.column_names)]
@@ -826,7 +855,8 @@ def _write_csv(sheet: Sheet, path: Path) -> None:
         for batch in table.to_batches(max_chunksize=200_000):
             buffer = io.BytesIO()
             pacsv.write_csv(batch, buffer, options)
-            fh.write(buffer.getvalue() if utf8 else buffer.getvalue().decode("utf-8").encode(sheet.encoding))
+            data = buffer.getvalue()
+            fh.write(data if utf8 else data.decode("utf-8").encode(sheet.encoding))
 
 
 def _parts(sheet: Sheet) -> list[pd.DataFrame]:
@@ -844,7 +874,8 @@ def _parts(sheet: Sheet) -> list[pd.DataFrame]:
         allowed = np.flatnonzero(key[1:] != key[:-1]) + 1
         if not len(allowed):
             return [sheet.frame]
-        cuts = np.unique(allowed[np.maximum(np.searchsorted(allowed, targets, side="right") - 1, 0)])
+        last = np.maximum(np.searchsorted(allowed, targets, side="right") - 1, 0)
+        cuts = np.unique(allowed[last])
     bounds = np.r_[0, cuts, n]
     return [sheet.frame.iloc[lo:hi] for lo, hi in zip(bounds[:-1], bounds[1:])]
 
@@ -865,7 +896,9 @@ def write(sheet: Sheet, out_dir: Path) -> list[Path]:
     return paths
 
 
-def generate(out_dir: Path, *, students: int = DEFAULT_STUDENTS, seed: int = DEFAULT_SEED) -> list[Path]:
+def generate(
+    out_dir: Path, *, students: int = DEFAULT_STUDENTS, seed: int = DEFAULT_SEED
+) -> list[Path]:
     """Write the demo exports into ``out_dir`` and return their paths in load order
     (schools, enterprises, mentors, students, then the rest)."""
     out_dir = Path(out_dir)

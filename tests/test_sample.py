@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import time
 import zipfile
 from pathlib import Path
 
@@ -167,7 +168,9 @@ def test_names_resolved_to_partner_ids(loaded) -> None:
         "SELECT count(*) FROM employment WHERE enterprise_id IS NOT NULL "
         "AND enterprise_id NOT IN (SELECT enterprise_id FROM enterprises)"
     ).fetchone()[0]
-    partners = con.execute("SELECT count(*) FROM employment WHERE enterprise_id IS NOT NULL").fetchone()[0]
+    partners = con.execute(
+        "SELECT count(*) FROM employment WHERE enterprise_id IS NOT NULL"
+    ).fetchone()[0]
     assert unresolved == 0 and partners > 100
 
 
@@ -196,7 +199,8 @@ def test_initial_employment_of_latest_year_above_90_percent(loaded) -> None:
           QUALIFY row_number() OVER (PARTITION BY student_id ORDER BY survey_date) = 1
         )
         SELECT graduation_year,
-               count(*) FILTER (WHERE status IN ('employed', 'self_employed', 'further_study', 'enlisted')),
+               count(*) FILTER (WHERE status IN
+                 ('employed', 'self_employed', 'further_study', 'enlisted')),
                count(status)
         FROM first GROUP BY graduation_year ORDER BY graduation_year DESC LIMIT 1
         """
@@ -223,7 +227,9 @@ def test_some_school_mentor_months_below_two_visits(loaded) -> None:
     # SPEC §3: every school mentor on the roster x every month the log covers; no visit = 0.
     total, below, zero = con.execute(
         """
-        WITH span AS (SELECT min(activity_date) AS lo, max(activity_date) AS hi FROM mentor_activities),
+        WITH span AS (
+          SELECT min(activity_date) AS lo, max(activity_date) AS hi FROM mentor_activities
+        ),
         months AS (
           SELECT unnest(generate_series(date_trunc('month', lo), date_trunc('month', hi),
                                         INTERVAL 1 MONTH))::DATE AS month FROM span
@@ -278,7 +284,8 @@ def test_some_mentors_miss_the_experience_and_certificate_rules(loaded) -> None:
         for t, n, short, uncertified in con.execute(
             """
             SELECT mentor_type, count(*),
-                   count(*) FILTER (WHERE years_experience < CASE mentor_type WHEN 'school' THEN 3 ELSE 5 END),
+                   count(*) FILTER (WHERE years_experience
+                                    < CASE mentor_type WHEN 'school' THEN 3 ELSE 5 END),
                    count(*) FILTER (WHERE qualification IS NULL)
             FROM mentors GROUP BY mentor_type
             """
@@ -309,12 +316,12 @@ def test_committed_sample_matches_the_generator(files: list[Path]) -> None:
     assert _digests([committed / p.name for p in files]) == _digests(files)
 
 
-def test_xlsx_bytes_do_not_depend_on_the_clock(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_xlsx_bytes_do_not_depend_on_the_clock(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     sheet = next(s for s in sample.sheets() if s.name.startswith("14_"))
     (first,) = sample.write(sheet, tmp_path)
     data = first.read_bytes()
-    import time
-
     monkeypatch.setattr(time, "time", lambda: 2_000_000_000.0)  # 2033: zip entries would differ
     (second,) = sample.write(sheet, tmp_path)
     assert second.read_bytes() == data
