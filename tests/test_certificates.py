@@ -127,3 +127,9 @@ def test_dual_vs_other_by_year(con) -> None:
 def test_bad_arguments(con, bad: dict) -> None:
     with pytest.raises(ValueError):
         c.pass_rates_by(con, Filters(), S, **bad)
+
+
+@pytest.mark.parametrize("f", [Filters(), Filters(2024, 2024), Filters(major="CNC", dual="in")])
+def test_pooled_comparison_equals_dual_vs_other(con, f: Filters) -> None:
+    # Summing the per-year frame gives the same comparison as the pooled query.
+    assert c.pooled_comparison(c.dual_vs_other_by_year(con, f, S), S) == c.dual_vs_other(con, f, S)

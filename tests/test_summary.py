@@ -9,7 +9,7 @@ from metric_fixtures import insert, make_db
 
 from analytics.config import Settings
 from analytics.filters import Filters
-from analytics.metrics import summary
+from analytics.metrics import summary, targets
 
 S = Settings()
 RATE_KEYS = {"value", "numerator", "denominator", "ci_low", "ci_high", "small_n"}
@@ -109,3 +109,11 @@ def test_headline_text(con, lang: str) -> None:
     assert f.caption(lang) in text.splitlines()[0]
     # CNC exams: a T, b F, b T = 2/3 -> "66.7% (2/3, ..."
     assert "66.7% (2/3" in text
+
+
+def test_targets_match_the_standalone_function(con) -> None:
+    # The summary evaluates targets from figures it already has; the result must be the same.
+    for s in (S, Settings(small_n=1)):
+        assert summary.headline(con, Filters(), s)["targets"] == [
+            x.as_dict() for x in targets.targets(con, Filters(), s)
+        ]

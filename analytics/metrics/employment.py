@@ -43,14 +43,21 @@ from analytics.stats import Rate
 
 GRADUATION_MONTH = 6  # graduation date = 1 June of the graduation year
 EMPLOYED = ("employed", "self_employed")
+_SURVEY_COLUMNS = (
+    "student_id", "survey_date", "status", "employer_name", "enterprise_id", "related_to_major",
+    "monthly_salary",
+)
+# Fields kept from each graduate's first and latest survey after graduation.
+_FIRST_COLUMNS = ("status", "employer_name", "enterprise_id", "related_to_major", "monthly_salary")
+_LAST_COLUMNS = ("status", "employer_name", "enterprise_id")
 
-# Breakdown -> (expression over the surveys ``e``, expression over the roster ``st``).
+# Breakdown -> student column (over the roster), or None for the graduation year itself.
 BY = {
-    "graduation_year": ("e.graduation_year", f"st.{q('graduation_year')}"),
-    "major": ("e.s_major", f"st.{q('major')}"),
-    "school": ("e.s_school", f"st.{q('school_id')}"),
-    "dual": ("e.s_dual", f"st.{q('dual_mentor')}"),
-    "enterprise": ("e.s_enterprise", f"st.{q('enterprise_id')}"),
+    "graduation_year": None,
+    "major": "major",
+    "school": "school_id",
+    "dual": "dual_mentor",
+    "enterprise": "enterprise_id",
 }
 
 
@@ -66,10 +73,25 @@ class EmploymentRate:
 
 
 def _table(con: duckdb.DuckDBPyConnection, f: Filters, s: Settings, by: str | None) -> pd.DataFrame:
-    """Every employment count per group of ``by`` (one row, group NULL, when ``by`` is None)."""
+    """Every employment count per group of ``by``, plus a pooled row (``total`` True).
+
+    One pass: surveys are reduced to one row per graduate (fields of the first and the
+    latest survey after graduation, by hash aggregation with ``arg_min_null``, which keeps
+    a NULL field with its survey), the roster is joined to those rows only, and they are
+    counted per group and in total with grouping sets, so the pooled figures cost no
+    second query. The roster is joined to survey rows only where a row lacks its
+    graduation year. Graduates whose surveys all predate graduation still count as seen
+    (for the coverage of a year without a roster).
+    """
     if by is not None and by not in BY:
         raise ValueError(f"by must be one of {tuple(BY)}, not {by!r}")
-    g_e, g_st = BY[by] if by else ("NULL", "NULL")
+    if by == "graduation_year":
+        g_grad, g_roster = "gr.graduation_year", f"st.{q('graduation_year')}"
+    elif by is not None:
+        g_grad, g_roster = f"sx.{q(BY[by])}", f"st.{q(BY[by])}"
+    else:
+        g_grad, g_roster = "NULL", "NULL"
+    sx_join = f"LEFT JOIN {q('students')} sx ON sx.{q('student_id')} = gr.student_id"
     st_where, st_params = Filters(
         school=f.school, major=f.major, cohort=f.cohort, model=f.model, dual=f.dual,
         enterprise=f.enterprise,
@@ -83,107 +105,111 @@ def _table(con: duckdb.DuckDBPyConnection, f: Filters, s: Settings, by: str | No
     if f.year_to is not None:
         year_conds.append(f"{gy} <= ?")
         year_params.append(f.year_to)
-    roster_years = " AND ".join([f"{gy} IS NOT NULL", st_where, *year_conds])
+    roster_cond = " AND ".join([f"{gy} IS NOT NULL", st_where, *year_conds])
     same_employer = (
-        "coalesce(CASE WHEN e.enterprise_id IS NOT NULL AND e.last_enterprise IS NOT NULL "
-        "THEN e.enterprise_id = e.last_enterprise "
-        "ELSE lower(trim(e.employer_name)) = lower(trim(e.last_employer)) END, FALSE)"
+        "coalesce(CASE WHEN first_enterprise_id IS NOT NULL AND last_enterprise_id IS NOT NULL "
+        "THEN first_enterprise_id = last_enterprise_id "
+        "ELSE lower(trim(first_employer_name)) = lower(trim(last_employer_name)) END, FALSE)"
     )
     followed = (
-        "e.status IN (SELECT status FROM employed_set) AND e.surveys > 1 "
-        "AND (e.enterprise_id IS NOT NULL OR e.employer_name IS NOT NULL)"
+        "employed AND surveys > 1 AND (first_enterprise_id IS NOT NULL OR first_employer_name IS NOT NULL)"
+    )
+    cols = ", ".join(f"em.{q(c)} AS {c}" for c in _SURVEY_COLUMNS)
+    after = "FILTER (WHERE e.survey_date >= make_date(e.graduation_year, ?, 1))"
+    first_last = ", ".join(
+        [f"arg_min_null(e.{c}, e.survey_date) {after} AS first_{c}" for c in _FIRST_COLUMNS]
+        + [f"arg_max_null(e.{c}, e.survey_date) {after} AS last_{c}" for c in _LAST_COLUMNS]
     )
     sql = f"""
-        WITH placed_set AS (SELECT unnest(?::VARCHAR[]) AS status),
-        employed_set AS (SELECT unnest(?::VARCHAR[]) AS status),
-        emp AS (
-          SELECT em.{q('student_id')} AS student_id, em.{q('survey_date')} AS survey_date,
-                 coalesce(em.{q('graduation_year')}, st.{q('graduation_year')}) AS graduation_year,
-                 em.{q('status')} AS status, em.{q('employer_name')} AS employer_name,
-                 em.{q('enterprise_id')} AS enterprise_id,
-                 em.{q('related_to_major')} AS related_to_major,
-                 em.{q('monthly_salary')} AS monthly_salary,
-                 st.{q('graduation_year')} AS roster_year, st.{q('major')} AS s_major,
-                 st.{q('school_id')} AS s_school, st.{q('dual_mentor')} AS s_dual,
-                 st.{q('enterprise_id')} AS s_enterprise
+        WITH emp AS (
+          SELECT {cols}, em.{q('graduation_year')} AS graduation_year
+          FROM {q('employment')} em WHERE em.{q('graduation_year')} IS NOT NULL
+          UNION ALL
+          SELECT {cols}, st.{q('graduation_year')} AS graduation_year
           FROM {q('employment')} em
-          LEFT JOIN {q('students')} st ON st.{q('student_id')} = em.{q('student_id')}
+          JOIN {q('students')} st ON st.{q('student_id')} = em.{q('student_id')}
+          WHERE em.{q('graduation_year')} IS NULL
         ),
         roster AS (
-          SELECT {gy} AS graduation_year, {g_st} AS g, count(*) AS n
-          FROM {q('students')} st WHERE {roster_years} GROUP BY 1, 2
+          SELECT {gy} AS graduation_year, {g_roster} AS g, count(*) AS n
+          FROM {q('students')} st WHERE {roster_cond} GROUP BY 1, 2
         ),
-        surveys AS (
-          SELECT e.*,
-                 e.graduation_year IN (SELECT graduation_year FROM roster) AS roster_loaded,
-                 row_number() OVER (PARTITION BY e.student_id, e.graduation_year
-                                    ORDER BY e.survey_date) AS survey_no,
-                 count(*) OVER w AS surveys,
-                 last_value(e.status) OVER w AS last_status,
-                 last_value(e.enterprise_id) OVER w AS last_enterprise,
-                 last_value(e.employer_name) OVER w AS last_employer
-          FROM emp e
-          WHERE e.graduation_year IS NOT NULL AND e.survey_date >= make_date(e.graduation_year, ?, 1)
-            AND {e_where}
-          WINDOW w AS (PARTITION BY e.student_id, e.graduation_year ORDER BY e.survey_date
-                       ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
+        graduates AS (
+          SELECT e.student_id, e.graduation_year,
+                 count(*) FILTER (WHERE e.survey_date >= make_date(e.graduation_year, ?, 1)) AS surveys,
+                 {first_last}
+          FROM emp e WHERE {e_where}
+          GROUP BY 1, 2
+        ),
+        flagged AS (
+          SELECT gr.*, {g_grad} AS g, sx.{q('graduation_year')} AS roster_year,
+                 list_contains(?::VARCHAR[], gr.first_status) AS placed,
+                 list_contains(?::VARCHAR[], gr.first_status) AS employed,
+                 list_contains(?::VARCHAR[], gr.last_status) AS last_employed,
+                 gr.graduation_year IN (SELECT graduation_year FROM roster) AS roster_loaded
+          FROM graduates gr {sx_join} WHERE gr.surveys > 0
         ),
         firsts AS (
-          SELECT {g_e} AS g,
-            count(*) FILTER (WHERE e.status IN (SELECT status FROM placed_set)) AS placed,
-            count(e.status) AS known,
-            count(e.status) FILTER (WHERE NOT e.roster_loaded
-                                    OR e.roster_year = e.graduation_year) AS covered,
-            count(*) FILTER (WHERE e.status IN (SELECT status FROM employed_set)) AS employed,
-            count(e.related_to_major) FILTER (WHERE e.status IN (SELECT status FROM employed_set))
-              AS related_known,
-            count(*) FILTER (WHERE e.status IN (SELECT status FROM employed_set)
-                             AND e.related_to_major) AS related,
-            count(*) FILTER (WHERE e.status IN (SELECT status FROM employed_set)
-                             AND e.enterprise_id IS NOT NULL) AS partner,
+          SELECT grouping(g) = 1 AS total, g,
+            count(*) FILTER (WHERE placed) AS placed,
+            count(first_status) AS known,
+            count(first_status) FILTER (WHERE NOT roster_loaded OR roster_year = graduation_year)
+              AS covered,
+            count(*) FILTER (WHERE employed) AS employed,
+            count(first_related_to_major) FILTER (WHERE employed) AS related_known,
+            count(*) FILTER (WHERE employed AND first_related_to_major) AS related,
+            count(*) FILTER (WHERE employed AND first_enterprise_id IS NOT NULL) AS partner,
             count(*) FILTER (WHERE {followed}) AS retention_base,
-            count(*) FILTER (WHERE {followed}
-                             AND e.last_status IN (SELECT status FROM employed_set)
-                             AND {same_employer}) AS retained,
-            median(e.monthly_salary) FILTER (WHERE e.status IN (SELECT status FROM employed_set))
-              AS median_salary,
-            count(e.monthly_salary) FILTER (WHERE e.status IN (SELECT status FROM employed_set))
-              AS salary_n
-          FROM surveys e WHERE e.survey_no = 1 GROUP BY 1
+            count(*) FILTER (WHERE {followed} AND last_employed AND {same_employer}) AS retained,
+            median(first_monthly_salary) FILTER (WHERE employed) AS median_salary,
+            count(first_monthly_salary) FILTER (WHERE employed) AS salary_n
+          FROM flagged GROUP BY GROUPING SETS ((g), ())
         ),
         grads AS (
-          SELECT {g_e} AS g, count(DISTINCT e.student_id) AS coverage_denominator
-          FROM emp e
-          WHERE e.graduation_year IS NOT NULL
-            AND e.graduation_year NOT IN (SELECT graduation_year FROM roster) AND {e_where}
-          GROUP BY 1
+          SELECT grouping(g) = 1 AS total, g, count(*) AS coverage_denominator
+          FROM (SELECT {g_grad} AS g FROM graduates gr {sx_join}
+                WHERE gr.graduation_year NOT IN (SELECT graduation_year FROM roster))
+          GROUP BY GROUPING SETS ((g), ())
+        ),
+        roster_counts AS (
+          SELECT grouping(g) = 1 AS total, g, sum(n) AS coverage_denominator
+          FROM roster GROUP BY GROUPING SETS ((g), ())
         )
-        SELECT g AS "group", sum(placed) AS placed, sum(known) AS known, sum(covered) AS covered,
-               sum(coverage_denominator) AS coverage_denominator, sum(employed) AS employed,
-               sum(related) AS related, sum(related_known) AS related_known,
-               sum(partner) AS partner, sum(retained) AS retained,
-               sum(retention_base) AS retention_base, max(median_salary) AS median_salary,
-               sum(salary_n) AS salary_n
+        SELECT total, g AS "group", sum(placed) AS placed, sum(known) AS known,
+               sum(covered) AS covered, sum(coverage_denominator) AS coverage_denominator,
+               sum(employed) AS employed, sum(related) AS related,
+               sum(related_known) AS related_known, sum(partner) AS partner,
+               sum(retained) AS retained, sum(retention_base) AS retention_base,
+               max(median_salary) AS median_salary, sum(salary_n) AS salary_n
         FROM (
           SELECT * FROM firsts
-          UNION ALL BY NAME SELECT g, n AS coverage_denominator FROM roster
+          UNION ALL BY NAME SELECT * FROM roster_counts
           UNION ALL BY NAME SELECT * FROM grads
         )
-        GROUP BY 1 ORDER BY 1 NULLS LAST
+        GROUP BY 1, 2 ORDER BY 1, 2 NULLS LAST
     """
+    employed = list(EMPLOYED)
     params = [
-        list(s.placed_statuses()),
-        list(EMPLOYED),
         *st_params,
         *year_params,
-        GRADUATION_MONTH,
+        *[GRADUATION_MONTH] * (1 + len(_FIRST_COLUMNS) + len(_LAST_COLUMNS)),
         *e_params,
-        *e_params,
+        list(s.placed_statuses()),
+        employed,
+        employed,
     ]
     df = query(con, sql, params)
-    counts = [c for c in df.columns if c not in ("group", "median_salary")]
+    counts = [c for c in df.columns if c not in ("total", "group", "median_salary")]
     df[counts] = df[counts].fillna(0).astype("int64")
     return df
+
+
+def _groups(df: pd.DataFrame) -> pd.DataFrame:
+    return df[~df["total"]].drop(columns="total").reset_index(drop=True)
+
+
+def _total(df: pd.DataFrame) -> pd.DataFrame:
+    return df[df["total"]].drop(columns="total").reset_index(drop=True)
 
 
 def _one(df: pd.DataFrame, num: str, den: str, s: Settings) -> Rate:
@@ -196,28 +222,28 @@ def initial_employment_rate(
     con: duckdb.DuckDBPyConnection, f: Filters, s: Settings
 ) -> EmploymentRate:
     """Placed / known status at the first survey after graduation, with coverage."""
-    df = _table(con, f, s, None)
+    df = _total(_table(con, f, s, None))
     return EmploymentRate(_one(df, "placed", "known", s), _one(df, "covered", "coverage_denominator", s))
 
 
 def related_to_major_rate(con: duckdb.DuckDBPyConnection, f: Filters, s: Settings) -> Rate:
     """Employed in a job related to the major / employed with the flag known (first survey)."""
-    return _one(_table(con, f, s, None), "related", "related_known", s)
+    return _one(_total(_table(con, f, s, None)), "related", "related_known", s)
 
 
 def partner_placement_rate(con: duckdb.DuckDBPyConnection, f: Filters, s: Settings) -> Rate:
     """Employed at a partner enterprise / employed (first survey)."""
-    return _one(_table(con, f, s, None), "partner", "employed", s)
+    return _one(_total(_table(con, f, s, None)), "partner", "employed", s)
 
 
 def retention_rate(con: duckdb.DuckDBPyConnection, f: Filters, s: Settings) -> Rate:
     """Same employer at the latest survey / employed at the first survey and surveyed again."""
-    return _one(_table(con, f, s, None), "retained", "retention_base", s)
+    return _one(_total(_table(con, f, s, None)), "retained", "retention_base", s)
 
 
 def median_monthly_salary(con: duckdb.DuckDBPyConnection, f: Filters, s: Settings) -> dict:
     """``{"value", "n"}``: median monthly salary of the employed at the first survey."""
-    return _salary(_table(con, f, s, None))
+    return _salary(_total(_table(con, f, s, None)))
 
 
 def _salary(df: pd.DataFrame) -> dict:
@@ -236,7 +262,10 @@ def initial_employment_by(
 ) -> pd.DataFrame:
     """Initial employment per group: [group, numerator, denominator, rate, ci_low, ci_high,
     small_n, coverage_numerator, coverage_denominator, coverage]."""
-    df = _table(con, f, s, by)
+    return _initial_by(_groups(_table(con, f, s, by)), s)
+
+
+def _initial_by(df: pd.DataFrame, s: Settings) -> pd.DataFrame:
     out = _by(df, "placed", "known", s)
     out["coverage_numerator"] = df["covered"]
     out["coverage_denominator"] = df["coverage_denominator"]
@@ -248,24 +277,24 @@ def initial_employment_by(
 
 def related_to_major_by(con: duckdb.DuckDBPyConnection, f: Filters, s: Settings, by: str) -> pd.DataFrame:
     """Related-to-major rate per group (rate frame)."""
-    return _by(_table(con, f, s, by), "related", "related_known", s)
+    return _by(_groups(_table(con, f, s, by)), "related", "related_known", s)
 
 
 def partner_placement_by(con: duckdb.DuckDBPyConnection, f: Filters, s: Settings, by: str) -> pd.DataFrame:
     """Partner placement rate per group (rate frame)."""
-    return _by(_table(con, f, s, by), "partner", "employed", s)
+    return _by(_groups(_table(con, f, s, by)), "partner", "employed", s)
 
 
 def retention_by(con: duckdb.DuckDBPyConnection, f: Filters, s: Settings, by: str) -> pd.DataFrame:
     """Retention rate per group (rate frame)."""
-    return _by(_table(con, f, s, by), "retained", "retention_base", s)
+    return _by(_groups(_table(con, f, s, by)), "retained", "retention_base", s)
 
 
 def median_monthly_salary_by(
     con: duckdb.DuckDBPyConnection, f: Filters, s: Settings, by: str
 ) -> pd.DataFrame:
     """Median monthly salary of the employed per group: [group, value, n]."""
-    df = _table(con, f, s, by)
+    df = _groups(_table(con, f, s, by))
     return pd.DataFrame({"group": df["group"], "value": df["median_salary"], "n": df["salary_n"]})
 
 
@@ -282,11 +311,10 @@ def destinations(con: duckdb.DuckDBPyConnection, f: Filters, s: Settings) -> pd.
           LEFT JOIN {q('students')} st ON st.{q('student_id')} = em.{q('student_id')}
         ),
         firsts AS (
-          SELECT e.graduation_year, e.status FROM emp e
+          SELECT e.graduation_year, arg_min(e.status, e.survey_date) AS status FROM emp e
           WHERE e.graduation_year IS NOT NULL AND e.status IS NOT NULL
             AND e.survey_date >= make_date(e.graduation_year, ?, 1) AND {where}
-          QUALIFY row_number() OVER (PARTITION BY e.student_id, e.graduation_year
-                                     ORDER BY e.survey_date) = 1
+          GROUP BY e.student_id, e.graduation_year
         )
         SELECT graduation_year, status, count(*) AS graduates,
                count(*) / sum(count(*)) OVER (PARTITION BY graduation_year) AS share
@@ -295,13 +323,9 @@ def destinations(con: duckdb.DuckDBPyConnection, f: Filters, s: Settings) -> pd.
     return query(con, sql, [GRADUATION_MONTH, *params])
 
 
-def latest_initial_employment(
-    con: duckdb.DuckDBPyConnection, f: Filters, s: Settings
-) -> tuple[int | None, EmploymentRate]:
-    """The latest graduation year in the filter with a known status, and its rate with coverage
-    (the figure a school reports: "initial employment of the 2024 graduates")."""
-    df = initial_employment_by(con, f, s, "graduation_year")
-    df = df[df["denominator"] > 0]
+def _latest(by_year: pd.DataFrame, s: Settings) -> tuple[int | None, EmploymentRate]:
+    """The latest graduation year with a known status, and its rate with coverage."""
+    df = by_year[by_year["denominator"] > 0]
     if df.empty:
         return None, EmploymentRate(stats.rate(0, 0, s.small_n), stats.rate(0, 0, s.small_n))
     row = df.iloc[-1]
@@ -311,15 +335,33 @@ def latest_initial_employment(
     )
 
 
-def headline(con: duckdb.DuckDBPyConnection, f: Filters, s: Settings) -> dict:
-    """The employment keys of ``metrics --json`` from two queries: the latest graduation
-    year's initial employment (with ``graduation_year``) and the pooled rates and salary."""
-    year, initial = latest_initial_employment(con, f, s)
-    df = _table(con, f, s, None)
+def latest_initial_employment(
+    con: duckdb.DuckDBPyConnection, f: Filters, s: Settings
+) -> tuple[int | None, EmploymentRate]:
+    """The latest graduation year in the filter with a known status, and its rate with coverage
+    (the figure a school reports: "initial employment of the 2024 graduates")."""
+    return _latest(initial_employment_by(con, f, s, "graduation_year"), s)
+
+
+def headline_with_years(
+    con: duckdb.DuckDBPyConnection, f: Filters, s: Settings
+) -> tuple[dict, pd.DataFrame]:
+    """The employment keys of ``metrics --json`` and the initial employment per graduation
+    year, from one query: ``initial_employment_rate`` is the latest year's (with its
+    ``graduation_year``); the other rates and the salary pool the filter's years."""
+    table = _table(con, f, s, "graduation_year")
+    by_year = _initial_by(_groups(table), s)
+    year, initial = _latest(by_year, s)
+    df = _total(table)
     return {
         "initial_employment_rate": initial.as_dict() | {"graduation_year": year},
         "related_to_major_rate": _one(df, "related", "related_known", s).as_dict(),
         "partner_placement_rate": _one(df, "partner", "employed", s).as_dict(),
         "retention_rate": _one(df, "retained", "retention_base", s).as_dict(),
         "median_monthly_salary": _salary(df),
-    }
+    }, by_year
+
+
+def headline(con: duckdb.DuckDBPyConnection, f: Filters, s: Settings) -> dict:
+    """The employment keys of ``metrics --json`` (see :func:`headline_with_years`)."""
+    return headline_with_years(con, f, s)[0]

@@ -13,6 +13,7 @@ import math
 import duckdb
 
 from analytics.config import Settings
+from analytics.schema import MENTOR_TYPES
 from analytics.filters import Filters
 from analytics.i18n import t
 from analytics.metrics import (
@@ -37,6 +38,13 @@ def _number(value: object) -> float | None:
 def headline(con: duckdb.DuckDBPyConnection, f: Filters, s: Settings) -> dict:
     """Every headline metric under the filter, ready for ``json.dumps``."""
     trend = satisfaction.trend(con, f, s)
+    pass_by_year = certificates.dual_vs_other_by_year(con, f, s)
+    employment_keys, employment_by_year = employment.headline_with_years(con, f, s)
+    mentor_keys = mentors.headline(con, f, s)
+    compliance = {
+        kind: (mentor_keys[f"{kind}_mentor_compliance"], targets.compliance_by_year(con, f, s, kind))
+        for kind in MENTOR_TYPES
+    }
     waves = [
         {
             "wave": int(w.wave),
@@ -50,17 +58,19 @@ def headline(con: duckdb.DuckDBPyConnection, f: Filters, s: Settings) -> dict:
         "certificate_pass_rate": certificates.pass_rate(con, f, s).as_dict(),
         "first_attempt_pass_rate": certificates.first_attempt_pass_rate(con, f, s).as_dict(),
         "certification_rate": certificates.certification_rate(con, f, s).as_dict(),
-        "pass_rate_improvement_dual_vs_other": certificates.dual_vs_other(con, f, s).as_dict(),
-        **employment.headline(con, f, s),
+        "pass_rate_improvement_dual_vs_other": certificates.pooled_comparison(pass_by_year, s).as_dict(),
+        **employment_keys,
         "satisfaction": {
             "waves": waves,
             "relative_change_first_to_latest": trend.relative_change_first_to_latest,
             "slope_per_year": trend.slope_per_year,
         },
-        **mentors.headline(con, f, s),
+        **mentor_keys,
         **students.headline(con, f, s),
         **funding.headline(con, f, s),
-        "targets": [t.as_dict() for t in targets.targets(con, f, s)],
+        "targets": [
+            x.as_dict() for x in targets.evaluate(s, pass_by_year, employment_by_year, trend, compliance)
+        ],
     }
 
 

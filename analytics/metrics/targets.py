@@ -17,15 +17,18 @@ for satisfaction, and activity-log years for communication compliance.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 import duckdb
+import pandas as pd
 
+from analytics import schema
 from analytics.config import Settings
 from analytics.db import quote_ident as q
 from analytics.filters import Filters
 from analytics.metrics import certificates, employment, mentors, query, satisfaction
+from analytics.stats import rate
 
 STATUSES = ("met", "near", "not_met", "no_data")
 NEAR = 0.9  # "within 90% of target"
@@ -73,11 +76,10 @@ def years_missed(values: Sequence[float | None], target: float) -> int:
     return run
 
 
-def _pass_rate_improvement(con: duckdb.DuckDBPyConnection, f: Filters, s: Settings) -> TargetStatus:
+def _pass_rate_improvement(s: Settings, by_year: pd.DataFrame) -> TargetStatus:
     target = s.targets.pass_rate_improvement
-    cmp = certificates.dual_vs_other(con, f, s)
+    cmp = certificates.pooled_comparison(by_year, s)
     enough = not (cmp.group.small_n or cmp.baseline.small_n)
-    by_year = certificates.dual_vs_other_by_year(con, f, s)
     ok = (by_year["group_denominator"] >= s.small_n) & (by_year["baseline_denominator"] >= s.small_n)
     per_year = [float(v) if k and v == v else None for v, k in zip(by_year["relative"], ok, strict=True)]
     return TargetStatus(
@@ -86,10 +88,9 @@ def _pass_rate_improvement(con: duckdb.DuckDBPyConnection, f: Filters, s: Settin
     )
 
 
-def _initial_employment(con: duckdb.DuckDBPyConnection, f: Filters, s: Settings) -> TargetStatus:
+def _initial_employment(s: Settings, by_year: pd.DataFrame) -> TargetStatus:
     target = s.targets.initial_employment
-    df = employment.initial_employment_by(con, f, s, "graduation_year")
-    df = df[df["denominator"] > 0]
+    df = by_year[by_year["denominator"] > 0]
     per_year = [float(r) if n >= s.small_n else None for r, n in zip(df["rate"], df["denominator"], strict=True)]
     value = float(df["rate"].iloc[-1]) if len(df) else None
     enough = bool(len(df)) and int(df["denominator"].iloc[-1]) >= s.small_n
@@ -98,11 +99,10 @@ def _initial_employment(con: duckdb.DuckDBPyConnection, f: Filters, s: Settings)
     )
 
 
-def _satisfaction_improvement(con: duckdb.DuckDBPyConnection, f: Filters, s: Settings) -> TargetStatus:
+def _satisfaction_improvement(s: Settings, trend: satisfaction.Trend) -> TargetStatus:
     target = s.targets.satisfaction_improvement
-    t = satisfaction.trend(con, f, s)
-    w = t.waves
-    value = t.relative_change_first_to_latest
+    w = trend.waves
+    value = trend.relative_change_first_to_latest
     enough = len(w) >= 2 and int(w["responses"].iloc[0]) >= s.small_n and int(w["responses"].iloc[-1]) >= s.small_n
     first_ok = len(w) > 0 and int(w["responses"].iloc[0]) >= s.small_n
     per_wave = [
@@ -114,11 +114,10 @@ def _satisfaction_improvement(con: duckdb.DuckDBPyConnection, f: Filters, s: Set
     )
 
 
-def _compliance(
+def compliance_by_year(
     con: duckdb.DuckDBPyConnection, f: Filters, s: Settings, mentor_type: str
-) -> TargetStatus:
-    target = s.targets.compliance
-    r = mentors.compliance_rate(con, f, s, mentor_type)
+) -> list[float | None]:
+    """Compliance per activity-log year in the filter, in year order (``None``: too few cases)."""
     where, params = f.where("mentor_activities", "a")
     years = query(
         con,
@@ -126,24 +125,51 @@ def _compliance(
         f"WHERE a.{q('activity_date')} IS NOT NULL AND {where} ORDER BY 1",
         params,
     )["y"].tolist()
-    per_year = []
+    out: list[float | None] = []
     for y in years:
-        yr = mentors.compliance_rate(con, replace(f, year_from=int(y), year_to=int(y)), s, mentor_type)
-        per_year.append(yr.value if yr is not None and not yr.small_n else None)
-    value = r.value if r is not None else None
-    enough = r is not None and not r.small_n
+        r = mentors.compliance_rate(con, replace(f, year_from=int(y), year_to=int(y)), s, mentor_type)
+        out.append(r.value if r is not None and not r.small_n else None)
+    return out
+
+
+def _compliance(s: Settings, mentor_type: str, pooled: dict, per_year: list[float | None]) -> TargetStatus:
+    target = s.targets.compliance
+    value = pooled["value"]
     return TargetStatus(
-        f"{mentor_type}_mentor_compliance", target, value, status(value, target, enough),
+        f"{mentor_type}_mentor_compliance", target, value, status(value, target, not pooled["small_n"]),
         years_missed(per_year, target),
     )
 
 
+def evaluate(
+    s: Settings,
+    pass_rate_by_year: pd.DataFrame,
+    initial_employment_by_year: pd.DataFrame,
+    trend: satisfaction.Trend,
+    compliance: Mapping[str, tuple[dict, list[float | None]]],
+) -> list[TargetStatus]:
+    """Targets from figures already computed (the summary computes each once):
+    ``certificates.dual_vs_other_by_year``, ``employment.initial_employment_by(...,
+    "graduation_year")``, ``satisfaction.trend`` and, per mentor type, the pooled
+    compliance rate dict with ``compliance_by_year``."""
+    return [
+        _pass_rate_improvement(s, pass_rate_by_year),
+        _initial_employment(s, initial_employment_by_year),
+        _satisfaction_improvement(s, trend),
+        *(_compliance(s, t, *compliance[t]) for t in schema.MENTOR_TYPES),
+    ]
+
+
 def targets(con: duckdb.DuckDBPyConnection, f: Filters, s: Settings) -> list[TargetStatus]:
     """Every headline metric against its target, in overview order."""
-    return [
-        _pass_rate_improvement(con, f, s),
-        _initial_employment(con, f, s),
-        _satisfaction_improvement(con, f, s),
-        _compliance(con, f, s, "school"),
-        _compliance(con, f, s, "enterprise"),
-    ]
+    compliance = {}
+    for t in schema.MENTOR_TYPES:
+        r = mentors.compliance_rate(con, f, s, t)
+        compliance[t] = ((r or rate(0, 0, s.small_n)).as_dict(), compliance_by_year(con, f, s, t))
+    return evaluate(
+        s,
+        certificates.dual_vs_other_by_year(con, f, s),
+        employment.initial_employment_by(con, f, s, "graduation_year"),
+        satisfaction.trend(con, f, s),
+        compliance,
+    )
