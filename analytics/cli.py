@@ -54,7 +54,8 @@ def cmd_demo(args: argparse.Namespace, lang: str) -> int:
     from analytics.sample import load_demo
 
     con = db.connect(args.db)
-    results = load_demo(con, students=args.students, seed=args.seed)
+    out_dir = Path(args.out) if args.out else None
+    results = load_demo(con, students=args.students, seed=args.seed, out_dir=out_dir)
     refused = [r for r in results if r.status == "refused"]
     for r in results:
         print(_result_line(r, lang))
@@ -261,6 +262,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("demo", parents=[common], help="generate the demo spreadsheets and import them")
     p.add_argument("--students", type=int, default=2400)
     p.add_argument("--seed", type=int, default=20240601)
+    p.add_argument("--out", metavar="DIR", help="also keep the generated spreadsheets in DIR")
     p.set_defaults(func=cmd_demo)
 
     p = sub.add_parser("import", parents=[common], help="import spreadsheets (CSV, TSV, TXT, XLSX, XLSM, XLS, ODS)")

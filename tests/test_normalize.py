@@ -259,7 +259,7 @@ ENUM_CASES = [
         "赴企业": "enterprise_visit", "到企业指导": "enterprise_visit", "进校授课": "school_teaching",
         "来校授课": "school_teaching", "校内授课": "school_teaching", "授课": "school_teaching",
         "实训教学": "school_teaching", "联合研发": "joint_research", "技术攻关": "joint_research",
-        "教研": "joint_research", "培训": "training", "学生座谈": "student_meeting",
+        "教研": "joint_research", "培训": "training", "学生座谈": "student_meeting", "师生见面": "student_meeting", "联合教研": "joint_research",
         "师生交流": "student_meeting", "指导学生": "student_meeting", "其他": "other",
         "Enterprise visit": "enterprise_visit", "school_teaching": "school_teaching"}),
     ("satisfaction_surveys", "dimension", {
@@ -272,7 +272,8 @@ ENUM_CASES = [
         "TEAMWORK": "teamwork"}),
     ("student_assessments", "stage", {
         "基础阶段": "basic", "基础": "basic", "技能阶段": "skill", "技能": "skill", "跟岗": "skill",
-        "实习阶段": "internship", "顶岗实习": "internship", "实习": "internship", "Basic": "basic"}),
+        "实习阶段": "internship", "顶岗实习": "internship", "实习": "internship", "Basic": "basic",
+        "岗位实习": "internship", "岗位实习阶段": "internship"}),
     ("mentor_evaluations", "evaluator_type", {
         "学校": "school", "校方": "school", "校企互评(学校)": "school", "校企互评（学校）": "school",
         "校内": "school", "企业": "enterprise", "企业评价": "enterprise", "学生": "student",

@@ -149,8 +149,10 @@ VOCABULARY: dict[str, dict[str, str]] = {
         "进校授课": "school_teaching", "来校授课": "school_teaching", "校内授课": "school_teaching",
         "授课": "school_teaching", "实训教学": "school_teaching", "teaching": "school_teaching",
         "联合研发": "joint_research", "技术攻关": "joint_research", "教研": "joint_research",
+        "联合教研": "joint_research",
         "培训": "training",
         "学生座谈": "student_meeting", "师生交流": "student_meeting", "指导学生": "student_meeting",
+        "师生见面": "student_meeting",
         "其他": "other",
     },
     "dimension": {
@@ -167,6 +169,8 @@ VOCABULARY: dict[str, dict[str, str]] = {
         "基础阶段": "basic", "基础": "basic",
         "技能阶段": "skill", "技能": "skill", "跟岗": "skill",
         "实习阶段": "internship", "顶岗实习": "internship", "实习": "internship",
+        # 岗位实习 is the official term since 2021 (it replaced 顶岗实习).
+        "岗位实习": "internship", "岗位实习阶段": "internship",
     },
     "evaluator_type": {
         "学校": "school", "校方": "school", "校企互评(学校)": "school", "校内": "school",
