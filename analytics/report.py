@@ -36,6 +36,7 @@ from openpyxl import Workbook
 from openpyxl.chart import BarChart, LineChart, Reference
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.worksheet import Worksheet
 from plotly.offline import get_plotlyjs
 
@@ -824,15 +825,23 @@ def _width(text: str) -> int:
 
 
 def _write_text(ws: Worksheet, row: int, text: str, font: Font | None = None) -> int:
-    """A paragraph across ``_TEXT_SPAN`` columns, wrapped, with a row height for its lines."""
+    """A paragraph across ``_TEXT_SPAN`` columns, wrapped (its row height is set with the widths)."""
     cell = ws.cell(row=row, column=1, value=escape_cell(text))
     cell.alignment = Alignment(wrap_text=True, vertical="top")
     if font is not None:
         cell.font = font
     ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=_TEXT_SPAN)
-    lines = max(1, math.ceil(_width(text) / 110))
-    ws.row_dimensions[row].height = 15 * lines + 2
     return row + 1
+
+
+def _fit_text_rows(ws: Worksheet) -> None:
+    """Row heights of the merged paragraphs for the lines their text needs at the final widths
+    (spreadsheet programs do not grow merged rows by themselves)."""
+    span = sum(ws.column_dimensions[get_column_letter(j)].width or 9 for j in range(1, _TEXT_SPAN + 1))
+    for merged in ws.merged_cells.ranges:
+        text = str(ws.cell(row=merged.min_row, column=1).value or "")
+        lines = max(1, math.ceil(_width(text) * 1.1 / span))
+        ws.row_dimensions[merged.min_row].height = 14 * lines + 3
 
 
 def _excel_chart(ws: Worksheet, block: Block, header_row: int, last_row: int, anchor: str) -> None:
@@ -854,7 +863,12 @@ def _excel_chart(ws: Worksheet, block: Block, header_row: int, last_row: int, an
     x = keys.index(spec.x) + 1
     chart.set_categories(Reference(ws, min_col=x, min_row=header_row + 1, max_row=last_row))
     chart.y_axis.number_format = "0%" if spec.percent else "#,##0"
-    chart.y_axis.majorGridlines = chart.y_axis.majorGridlines  # keep the default gridlines
+    if spec.percent or spec.kind != "line":
+        chart.y_axis.scaling.min = 0  # rates and amounts from zero, so bars are not exaggerated
+    if spec.kind == "line":
+        for series in chart.series:
+            series.smooth = False
+            series.marker.symbol = "circle"
     chart.x_axis.delete = False
     chart.y_axis.delete = False
     if spec.kind == "bar":
@@ -867,6 +881,8 @@ def _excel_chart(ws: Worksheet, block: Block, header_row: int, last_row: int, an
 
 
 def _write_block(ws: Worksheet, row: int, block: Block, lang: str, widths: dict[int, int]) -> int:
+    if block.chart is not None and not block.frame.empty and any(ws._charts):
+        ws.row_breaks.append(Break(id=row - 1))  # every further chart starts a printed page
     ws.cell(row=row, column=1, value=escape_cell(block.title)).font = Font(bold=True, size=12)
     title_row = row
     row += 1
@@ -885,12 +901,14 @@ def _write_block(ws: Worksheet, row: int, block: Block, lang: str, widths: dict[
             cell = ws.cell(row=row, column=j, value=_cell(value, fmt, lang))
             if fmt in _EXCEL_FORMATS:
                 cell.number_format = _EXCEL_FORMATS[fmt]
+            if fmt == "year":
+                cell.alignment = Alignment(horizontal="left")
             if fmt == "status" and not _missing(value):
                 cell.fill = PatternFill("solid", fgColor=_STATUS_FILL.get(str(value), "FFFFFF"))
             if small and small[i]:
                 cell.font = _SMALL_ROW
             shown = _text(value, fmt, lang)
-            widths[j] = max(widths.get(j, 0), min(_width(shown) + 2, 40))
+            widths[j] = max(widths.get(j, 0), min(_width(shown) + 2, 40 if fmt in _EXCEL_FORMATS else 60))
     if block.frame.empty:
         row += 1
         ws.cell(row=row, column=1, value=escape_cell(t("report.no_data", lang))).font = _MUTED
@@ -933,6 +951,7 @@ def _write_sheet(ws: Worksheet, report: Report, sec: Section) -> None:
             row = _write_block(ws, row, part, lang, widths)
     for j, w in widths.items():
         ws.column_dimensions[get_column_letter(j)].width = max(9, w)
+    _fit_text_rows(ws)
     ws.freeze_panes = f"A{first_header + 1}" if first_header else "A4"
     ws.sheet_view.showGridLines = False
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
