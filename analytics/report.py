@@ -42,7 +42,7 @@ from plotly.offline import get_plotlyjs
 
 from analytics import charts, db, narrative, schema
 from analytics.config import Settings
-from analytics.errors import ConfigError
+from analytics.errors import AnalyticsError, ConfigError
 from analytics.filter_options import filter_options
 from analytics.filters import Filters
 from analytics.i18n import t
@@ -56,7 +56,7 @@ FORMATS = ("html", "xlsx")
 SECTIONS = ("summary", "certificates", "employment", "satisfaction", "mentors", "students", "funding", "methods")
 LIST_LIMIT = 15  # rows of a ranked mentor list in the pack (the dashboard shows them all)
 FIGURE_WIDTH = 680  # px: the printable width of an A4 page with 12 mm margins
-KEEP_ROWS = 24  # tables up to this many rows are never split across printed pages
+KEEP_ROWS = 24  # blocks (chart and table) up to this many rows are never split across printed pages
 FIGURE_HEIGHT = 300  # px: two charts with their tables fit on one A4 page
 
 # Cell formats: how a value is written (HTML text) and its Excel number format.
@@ -780,11 +780,8 @@ def _html_part(part: Part, lang: str) -> str:
     has_rows = len(part.frame) > 0
     figure = _html_figure(part.chart.figure) if part.chart is not None and part.chart.figure and has_rows else ""
     note = f'<p class="note">{_esc(part.note)}</p>' if part.note else ""
-    table = _html_table(part, lang)
-    if len(part.frame) <= KEEP_ROWS:  # a short table stays on one page with its heading
-        table = f'<div class="keep">{table}{note}</div>'
-        note = ""
-    return f'<div id="part-{part.key}"><h3>{_esc(part.title)}</h3>{figure}{table}{note}</div>'
+    keep = ' class="keep"' if len(part.frame) <= KEEP_ROWS else ""  # a short block is never split
+    return f'<div id="part-{part.key}"{keep}><h3>{_esc(part.title)}</h3>{figure}{_html_table(part, lang)}{note}</div>'
 
 
 def render_html(report: Report) -> str:
@@ -998,8 +995,9 @@ def write_report(
     if fmt not in FORMATS:
         raise ConfigError("report-format", value=fmt)
     path = Path(path)
-    if fmt == "html":
-        path.write_text(report_html(con, f, s, lang), encoding="utf-8")
-    else:
-        path.write_bytes(report_xlsx(con, f, s, lang))
+    data = report_html(con, f, s, lang).encode("utf-8") if fmt == "html" else report_xlsx(con, f, s, lang)
+    try:
+        path.write_bytes(data)
+    except OSError as e:
+        raise AnalyticsError("report-write-failed", path=str(path), detail=e.strerror or str(e)) from e
     return path

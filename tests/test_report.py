@@ -210,3 +210,12 @@ def test_cli_writes_the_report(tmp_path, capsys, fmt):
         assert "80.0%" in out.read_text(encoding="utf-8")  # major A: 16 of 20 exams
     else:
         assert openpyxl.load_workbook(out).sheetnames[0] == t("report.sheet.summary", "en")
+
+
+def test_cli_unwritable_path_is_a_clear_failure(tmp_path, capsys):
+    path = tmp_path / "d.duckdb"
+    fill(db.connect(path)).close()
+    out = tmp_path / "missing-folder" / "pack.html"
+    code = main(["report", "--db", str(path), "--format", "html", "--out", str(out), "--lang", "en"])
+    assert code == 1
+    assert capsys.readouterr().err.startswith(f"Cannot write the report file {out}: ")
