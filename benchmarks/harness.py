@@ -53,13 +53,26 @@ def machine() -> str:
     return f"{cpu}, {os.cpu_count()} cores, {mem:.0f} GiB, Python {platform.python_version()}"
 
 
+def _peak_kib() -> float:
+    """This process's own peak RSS. Linux carries ``ru_maxrss`` over fork and exec, so a
+    child of a big parent would report the parent's size; ``VmHWM`` belongs to the
+    process image and starts afresh at exec."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return float(line.split()[1])
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
 def _child(target: str, args_json: str) -> None:
     module, func = target.split(":")
     fn = getattr(importlib.import_module(module), func)
     start = time.perf_counter()
     result = fn(*json.loads(args_json))
     seconds = time.perf_counter() - start
-    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak_mib = _peak_kib() / 1024
     print(json.dumps({"seconds": seconds, "peak_mib": peak_mib, "result": result}, default=str))
 
 
