@@ -112,7 +112,8 @@ def kpis(con: duckdb.DuckDBPyConnection, f: Filters, s: Settings) -> list[Kpi]:
 
     for kind in mentors.MENTOR_TYPES:
         result = mentors.compliance(con, f, s, kind)
-        per = result.calendar.groupby("period", sort=True)["compliant"].mean()
+        per = (result.calendar.groupby("period").agg(start=("period_start", "min"), share=("compliant", "mean"))
+               .sort_values("start")["share"])  # calendar order: spring before autumn of a year
         value = result.rate.value if result.rate is not None else None
         enough = result.rate is not None and not result.rate.small_n
         out.append(Kpi(f"{kind}_compliance", value, float(per.iloc[-2]) if len(per) > 1 else None,

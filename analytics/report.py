@@ -25,6 +25,7 @@ import datetime as dt
 import html
 import io
 import math
+import numbers
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -440,12 +441,15 @@ def _mentors(c: _Ctx) -> Section:
                                   extra=(Col("non_compliant", c.t("report.col.non_compliant"), "int"),)),
                        note=c.t("report.men.rules_note") + " " + _small_note(c)))
     for kind, res in results.items():
-        per = (res.calendar.groupby("period", sort=True)
-               .agg(share=("compliant", "mean"), mentors=("mentor_id", "nunique")).reset_index())
+        per = (res.calendar.groupby("period")
+               .agg(start=("period_start", "min"), share=("compliant", "mean"), mentors=("mentor_id", "nunique"))
+               .sort_values("start").reset_index())  # calendar order: spring before autumn
         per["label"] = [mentors.period_label(p, c.lang) for p in per["period"]]
+        per["order"] = [f"{i:03d}" for i in range(len(per))]
         title = c.t(f"report.men.by_period.{kind}")
-        fig = charts.lines(per.assign(share=per["share"]), c.lang, x="label", y="share", title=title,
-                           y_title=c.t("report.col.share_compliant"), y_range=(0, 1), target=c.s.targets.compliance)
+        fig = charts.lines(per, c.lang, x="order", y="share", title=title, y_title=c.t("report.col.share_compliant"),
+                           y_range=(0, 1), target=c.s.targets.compliance)
+        fig.update_xaxes(tickmode="array", tickvals=per["order"].tolist(), ticktext=per["label"].tolist())
         fig.update_yaxes(tickformat=".0%")
         parts.append(Block(f"men_period_{kind}", title, per, (
             Col("label", c.t("report.col.period")),
@@ -657,7 +661,7 @@ def _text(value: object, fmt: str, lang: str) -> str:
     if fmt == "dec1":
         return f"{float(value):,.1f}"
     if fmt == "year":
-        return str(int(value)) if isinstance(value, float | int) else str(value)
+        return str(int(value)) if isinstance(value, numbers.Real) else str(value)
     if fmt == "datetime":
         return pd.Timestamp(value).strftime("%Y-%m-%d %H:%M")
     return str(value)
@@ -674,7 +678,7 @@ def _cell(value: object, fmt: str, lang: str) -> object:
     if fmt in _EXCEL_FORMATS:
         if fmt == "datetime":
             return pd.Timestamp(value).to_pydatetime()
-        if fmt == "year" and not isinstance(value, int | float):
+        if fmt == "year" and not isinstance(value, numbers.Real):
             return escape_cell(str(value))
         return float(value) if fmt != "year" and fmt != "int" else int(value)
     return escape_cell(str(value))

@@ -219,3 +219,18 @@ def test_cli_unwritable_path_is_a_clear_failure(tmp_path, capsys):
     code = main(["report", "--db", str(path), "--format", "html", "--out", str(out), "--lang", "en"])
     assert code == 1
     assert capsys.readouterr().err.startswith(f"Cannot write the report file {out}: ")
+
+
+def test_semesters_run_in_calendar_order():
+    # one enterprise mentor: 4 school_teaching in spring 2024 (compliant), 1 in autumn 2024 (not):
+    # 1 of 2 mentor-semesters = 50%; "2024-autumn" sorts before "2024-spring" as text, not in time
+    con = make_db()
+    insert(con, "mentors", ["mentor_id", "mentor_name", "mentor_type"], [("QY1", "王工", "enterprise")])
+    insert(con, "mentor_activities", ["mentor_id", "activity_date", "activity_type", "seq"],
+           [("QY1", f"2024-03-0{d}", "school_teaching", 1) for d in range(1, 5)]
+           + [("QY1", "2024-09-10", "school_teaching", 1)])
+    kpi = narrative.kpis(con, Filters(), Settings())[4]
+    assert (kpi.key, kpi.value, kpi.xs, kpi.ys) == ("enterprise_compliance", 0.5, ("2024-spring", "2024-autumn"),
+                                                     (1.0, 0.0))
+    block = _block(build_report(con, Filters(), Settings(), "en"), "men_period_enterprise")
+    assert block.frame["label"].tolist() == ["Spring 2024", "Autumn 2024"]
