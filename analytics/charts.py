@@ -349,7 +349,10 @@ def heatmap(
     fig = go.Figure(trace)
     fig.update_xaxes(type="category", title=x_title, side="top" if compliance else "bottom")
     fig.update_yaxes(type="category", title=y_title, autorange="reversed")
-    return _layout(fig, title, max(320, 22 * len(ys) + 140))
+    fig = _layout(fig, title, max(320, 22 * len(ys) + 160))
+    if compliance:  # room for the period labels above the grid, below the title
+        fig.update_layout(margin={"t": 110}, title={"y": 0.995, "yanchor": "top"})
+    return fig
 
 
 def donut(df: pd.DataFrame, lang: str, *, names: str, values: str, title: str | None = None,

@@ -9,6 +9,7 @@ from analytics import charts
 from analytics.metrics import mentors as men
 from ui import components as c
 from ui import store
+from ui.labels import period_label
 
 f = ui.frame("mentors")
 c.header(f)
@@ -36,7 +37,8 @@ else:
                     status=f.t("status." + c.target_status(result.rate.value, f.settings.targets.compliance))))
     names = dict(zip(result.per_mentor["mentor_id"], result.per_mentor["mentor_name"].fillna(""), strict=True))
     cal = result.calendar.assign(mentor=[f"{names.get(m) or m} · {m}" for m in result.calendar["mentor_id"]])
-    fig = charts.heatmap(cal.assign(compliant=cal["compliant"].astype(float)), f.lang, x="period", y="mentor",
+    cal = cal.assign(period=[period_label(f, p) for p in cal["period"]], compliant=cal["compliant"].astype(float))
+    fig = charts.heatmap(cal, f.lang, x="period", y="mentor",
                          z="compliant", compliance=True, title=f.t("mentors.calendar_title"),
                          z_title=f.t("mentors.activities"))
     c.chart(f, fig, n=len(cal), key="men_calendar", note=f.t("mentors.calendar_note"))

@@ -93,6 +93,8 @@ def table(
     """
     shown = df.rename(columns=dict(labels or {}))
     config = {(labels or {}).get(k, k): v for k, v in (formats or {}).items()}
+    if height == "auto" and len(df) <= 25:
+        height = 35 * (len(df) + 1) + 3  # show short tables whole, without an inner scroll bar
     st.dataframe(shown.head(MAX_ROWS), hide_index=True, column_config=config, height=height)
     cols = st.columns([3, 1])
     with cols[0]:

@@ -44,12 +44,15 @@ ALL = ""  # the "all" choice of a select filter
 
 _MEETING_CSS = """
 <style>
-[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"] {display: none;}
-.block-container {max-width: 1500px; padding-top: 1.5rem;}
-html, body, [class*="st-"] {font-size: 1.25rem;}
-[data-testid="stMetricValue"] {font-size: 3.2rem;}
-[data-testid="stMetricLabel"] p {font-size: 1.35rem;}
-h1 {font-size: 2.8rem !important;}
+[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stExpandSidebarButton"] {display: none;}
+.block-container {max-width: 1600px; padding-top: 1.5rem;}
+[data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li {font-size: 1.4rem; line-height: 1.6;}
+[data-testid="stMetricValue"], [data-testid="stMetricValue"] div {font-size: 3.4rem !important; font-weight: 600;}
+[data-testid="stMetricLabel"] p {font-size: 1.2rem !important;}
+[data-testid="stMetricDelta"] div {font-size: 1.2rem !important;}
+[data-testid="stCaptionContainer"] {font-size: 1.1rem;}
+h1 {font-size: 3rem !important;}
+h2, h3 {font-size: 2rem !important;}
 </style>
 """
 _CSS = """
@@ -139,8 +142,8 @@ def _sidebar(f: Frame) -> None:
             for key, path, page_group, icon in PAGES:
                 if page_group == group:
                     st.page_link(path, label=f.t("nav." + key), icon=icon, query_params=params)
-        st.page_link("dashboard.py", label=f.t("nav.meeting"), icon=":material/co_present:",
-                     query_params={**params, "view": "meeting"})
+        if st.button(f.t("nav.meeting"), key="meeting_view", icon=":material/co_present:", type="tertiary"):
+            st.switch_page("dashboard.py", query_params={**params, "view": "meeting"})
         st.divider()
         st.session_state["lang_switch"] = f.lang
         st.segmented_control(

@@ -101,14 +101,16 @@ def upload_flow(f: Frame, key: str, detailed: bool = True) -> None:
         data = uploaded.getvalue()
         for sheet_index, result in enumerate(_checked(key, data, uploaded.name)):
             wkey = f"{key}_{file_index}_{sheet_index}"
-            if detailed and result.preview is not None:
-                table = _table_choice(f, wkey, result)
-                if table and table != result.table:
-                    result = _checked(key, data, uploaded.name, result.sheet, table)[0]
-                overrides = _mapping_editor(f, f"{wkey}_{result.table}", result)
-                if overrides is not None:
-                    result = _checked(key, data, uploaded.name, result.sheet, result.table, overrides)[0]
-            _sheet_report(f, result, wkey, detailed)
+            with st.container(border=True):
+                st.markdown(f"**{result.file_name}**" + (f" · {result.sheet}" if result.sheet else ""))
+                if detailed and result.preview is not None:
+                    table = _table_choice(f, wkey, result)
+                    if table and table != result.table:
+                        result = _checked(key, data, uploaded.name, result.sheet, table)[0]
+                    overrides = _mapping_editor(f, f"{wkey}_{result.table}", result)
+                    if overrides is not None:
+                        result = _checked(key, data, uploaded.name, result.sheet, result.table, overrides)[0]
+                _sheet_report(f, result, wkey, detailed)
             plan.append((data, uploaded.name, result))
     loadable = [p for p in plan if p[2].status == "checked"]
     if not loadable:
@@ -160,25 +162,24 @@ def _mapping_editor(f: Frame, wkey: str, result: SheetResult) -> dict[str, str] 
 
 def _sheet_report(f: Frame, r: SheetResult, wkey: str, detailed: bool) -> None:
     """Status line, preview and the validation report of one sheet, before anything is written."""
-    title = r.file_name + (f" · {r.sheet}" if r.sheet else "")
-    table = schema.table(r.table).label(f.lang) if r.table else f.t("data.table_none")
-    with st.container(border=True):
-        st.markdown(f"**{title}** → {table}")
-        if r.refused is not None:
-            (st.info if r.status == "skipped" else st.error)(r.refused.message(f.lang))
-            return
-        errors = sum(1 for i in r.issues if i.severity == ERROR)
-        st.markdown(f.t("data.check_summary", read=f"{r.rows_read:,}", new=f"{r.inserted:,}",
-                        updated=f"{r.updated:,}", unchanged=f"{r.unchanged:,}", rejected=f"{r.rejected:,}"))
-        if detailed and r.preview is not None and len(r.preview):
-            with st.expander(f.t("data.preview", n=len(r.preview))):
-                st.dataframe(r.preview, hide_index=True)
-        if r.mapping is not None and r.mapping.unmapped:
-            st.caption(f.t("data.unmapped", headers="、".join(map(str, r.mapping.unmapped))))
-        if r.issues:
-            report = issue_report(f, r)
-            (st.warning if errors else st.caption)(f.t("data.report_title", n=len(r.issues)))
-            st.dataframe(report, hide_index=True, key=f"issues_{wkey}")
+    if not detailed:
+        table = schema.table(r.table).label(f.lang) if r.table else f.t("data.table_none")
+        st.markdown(f"→ {table}")
+    if r.refused is not None:
+        (st.info if r.status == "skipped" else st.error)(r.refused.message(f.lang))
+        return
+    errors = sum(1 for i in r.issues if i.severity == ERROR)
+    st.markdown(f.t("data.check_summary", read=f"{r.rows_read:,}", new=f"{r.inserted:,}",
+                    updated=f"{r.updated:,}", unchanged=f"{r.unchanged:,}", rejected=f"{r.rejected:,}"))
+    if detailed and r.preview is not None and len(r.preview):
+        with st.expander(f.t("data.preview", n=len(r.preview))):
+            st.dataframe(r.preview, hide_index=True)
+    if r.mapping is not None and r.mapping.unmapped:
+        st.caption(f.t("data.unmapped", headers="、".join(map(str, r.mapping.unmapped))))
+    if r.issues:
+        report = issue_report(f, r)
+        (st.warning if errors else st.caption)(f.t("data.report_title", n=len(r.issues)))
+        st.dataframe(report, hide_index=True, key=f"issues_{wkey}")
 
 
 def issue_report(f: Frame, r: SheetResult) -> pd.DataFrame:

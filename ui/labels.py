@@ -3,6 +3,8 @@ page language, so charts and tables never show raw codes such as ``True`` or ``2
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
 from analytics import schema
@@ -50,3 +52,9 @@ def labels_for(f: Frame, by: str, values: pd.Series | list) -> dict[str, str]:
 def with_labels(f: Frame, df: pd.DataFrame, by: str, column: str = "group") -> pd.DataFrame:
     """A copy of ``df`` whose ``column`` holds display labels (for tables and downloads)."""
     return df.assign(**{column: [group_label(f, by, v) for v in df[column]]})
+
+
+def period_label(f: Frame, period: object) -> str:
+    """A compliance period: months stay "2024-03", semesters read "2024 秋季学期" / "autumn 2024"."""
+    match = re.fullmatch(r"(\d{4})-(spring|autumn)", str(period))
+    return f.t(f"label.semester.{match.group(2)}", year=match.group(1)) if match else str(period)

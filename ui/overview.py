@@ -17,81 +17,71 @@ from analytics.metrics import certificates as cert
 from analytics.metrics import employment as emp
 from analytics.metrics import mentors as men
 from analytics.metrics import satisfaction as sat
+from analytics.metrics import targets
 from ui import components as c
 from ui import store
 from ui.frame import Frame
-from ui.labels import group_label
+from ui.labels import group_label, period_label
 
 
 @dataclass(frozen=True)
 class Kpi:
+    """One headline: value and status from ``targets``, a yearly series for the sparkline."""
+
     key: str
     value: float | None
-    previous: float | None
     target: float
     status: str
-    period: str  # the year or period the value belongs to
+    years_missed: int
+    period: str  # what the value covers ("2025", "2021→2025", "2023-09–2025-06")
     xs: tuple = ()
     ys: tuple = ()
-    n: int = 0
 
     @property
     def delta(self) -> float | None:
-        if self.value is None or self.previous is None:
-            return None
-        return self.value - self.previous
+        """Change of the series' last point against the one before (the previous year or period)."""
+        points = [y for y in self.ys if y is not None and not pd.isna(y)]
+        return float(points[-1] - points[-2]) if len(points) > 1 else None
 
 
-def _last_two(xs: list, ys: list) -> tuple[float | None, float | None, str]:
-    pairs = [(x, y) for x, y in zip(xs, ys, strict=True) if y is not None and not pd.isna(y)]
-    if not pairs:
-        return None, None, ""
-    prev = pairs[-2][1] if len(pairs) > 1 else None
-    return float(pairs[-1][1]), (float(prev) if prev is not None else None), str(pairs[-1][0])
+def _span(xs: list) -> str:
+    xs = [str(x) for x in xs]
+    return "" if not xs else xs[0] if len(xs) == 1 else f"{xs[0]}–{xs[-1]}"
 
 
 def kpis(f: Frame) -> list[Kpi]:
-    """The headline metrics of SPEC §1 against their targets."""
-    targets = f.settings.targets
+    """The headline metrics of SPEC §1 against their targets, each with its trend."""
+    status = {t.metric: t for t in store.query(targets.targets, f.filters)}
+
+    def kpi(key: str, period: str, xs: list, ys: list) -> Kpi:
+        t = status[key]
+        return Kpi(key, t.value, t.target, t.status, t.years_missed, period, tuple(xs), tuple(ys))
+
     out: list[Kpi] = []
-
     by_year = store.query(cert.dual_vs_other_by_year, f.filters, "attempt")
-    xs, ys = by_year["year"].tolist(), by_year["relative"].tolist()
-    value, prev, period = _last_two(xs, ys)
-    small = bool(len(by_year)) and int(min(by_year["group_denominator"].iloc[-1],
-                                           by_year["baseline_denominator"].iloc[-1])) < f.settings.small_n
-    out.append(Kpi("pass_rate_improvement", value, prev, targets.pass_rate_improvement,
-                   c.target_status(value, targets.pass_rate_improvement, not small), period, tuple(xs), tuple(ys),
-                   int(by_year["group_denominator"].sum() + by_year["baseline_denominator"].sum())))
-
+    out.append(kpi("pass_rate_improvement", _span(by_year["year"].tolist()), by_year["year"].tolist(),
+                   by_year["relative"].tolist()))
     jobs = store.query(emp.initial_employment_by, f.filters, "graduation_year")
-    xs, ys = jobs["group"].tolist(), jobs["rate"].tolist()
-    value, prev, period = _last_two(xs, ys)
-    small = bool(len(jobs)) and bool(jobs["small_n"].iloc[-1])
-    out.append(Kpi("initial_employment", value, prev, targets.initial_employment,
-                   c.target_status(value, targets.initial_employment, not small), period, tuple(xs), tuple(ys),
-                   int(jobs["denominator"].sum())))
-
-    trend = store.query(sat.trend, f.filters).waves
-    xs, ys = trend["wave"].tolist(), trend["relative_first"].tolist()
-    value, prev, period = _last_two(xs, ys)
-    if len(trend) < 2:
-        value = prev = None
-    out.append(Kpi("satisfaction_improvement", value, prev, targets.satisfaction_improvement,
-                   c.target_status(value, targets.satisfaction_improvement), period, tuple(xs),
-                   tuple(trend["mean_0_100"].tolist()), int(trend["responses"].sum())))
-
+    jobs = jobs[jobs["denominator"] > 0]
+    out.append(kpi("initial_employment", str(jobs["group"].iloc[-1]) if len(jobs) else "", jobs["group"].tolist(),
+                   jobs["rate"].tolist()))
+    waves = store.query(sat.trend, f.filters).waves
+    period = f"{waves['wave'].iloc[0]}→{waves['wave'].iloc[-1]}" if len(waves) > 1 else ""
+    out.append(kpi("satisfaction_improvement", period, waves["wave"].tolist(), waves["relative_first"].tolist()))
     for kind in ("school", "enterprise"):
         result = store.query(men.compliance, f.filters, kind)
-        rate = result.rate
         per = result.calendar.groupby("period", sort=True)["compliant"].mean()
-        value = rate.value if rate is not None else None
-        prev = float(per.iloc[-2]) if len(per) > 1 else None
-        out.append(Kpi(f"{kind}_compliance", value, prev, targets.compliance,
-                       c.target_status(value, targets.compliance, rate is not None and not rate.small_n),
-                       str(per.index[-1]) if len(per) else "", tuple(per.index), tuple(per.tolist()),
-                       rate.denominator if rate is not None else 0))
+        periods = [period_label(f, p) for p in per.index]
+        out.append(kpi(f"{kind}_mentor_compliance", _span(periods), periods, per.tolist()))
     return out
+
+
+_BADGES = {
+    "met": (":material/check_circle:", "green"),
+    "near": (":material/error:", "orange"),
+    "not_met": (":material/cancel:", "red"),
+    "no_data": (":material/help:", "gray"),
+}
 
 
 def tile(f: Frame, k: Kpi, big: bool = False) -> None:
@@ -99,15 +89,16 @@ def tile(f: Frame, k: Kpi, big: bool = False) -> None:
     with st.container(border=True):
         st.markdown(f"**{f.t(f'overview.kpi.{k.key}')}**")
         delta = c.pp(f, k.delta) if k.delta is not None else None
-        st.metric(f.t("overview.kpi_period", period=k.period) if k.period else f.t("common.no_data"),
-                  c.pct(k.value), delta=delta, delta_description=f.t("overview.vs_previous") if delta else None)
-        icon = {"met": "✅", "near": "🟡", "not_met": "🔴", "no_data": "⚪"}[k.status]
-        st.markdown(f"{icon} {f.t('status.' + k.status)} · {f.t('overview.target', value=c.pct(k.target, 0))}")
+        st.metric(k.period or f.t("common.no_data"), c.pct(k.value), delta=delta)
+        icon, color = _BADGES[k.status]
+        st.badge(f.t("status." + k.status), icon=icon, color=color)
+        line = f.t("overview.target", value=c.pct(k.target, 0))
+        if k.years_missed > 1:
+            line += " · " + f.t("overview.years_missed", n=k.years_missed)
+        st.caption(line)
         if len(k.xs) > 1:
-            percent = k.key != "satisfaction_improvement"
-            target = k.target if percent else None
             fig = charts.sparkline(k.xs, k.ys, color=charts.STATUS[k.status] if k.status != "no_data" else charts.DUAL,
-                                   target=target, percent=percent)
+                                   target=k.target)
             fig.update_layout(height=110 if big else 70)
             st.plotly_chart(fig, config={"displayModeBar": False}, theme=None, key=f"spark_{k.key}")
 
@@ -154,7 +145,8 @@ def attention(f: Frame) -> list[str]:
     for kind in ("school", "enterprise"):
         result = store.query(men.compliance, f.filters, kind)
         if result.rate is not None and len(result.non_compliant):
-            names = "、".join(result.non_compliant["mentor_name"].fillna(result.non_compliant["mentor_id"]).head(3))
+            listed = result.non_compliant["mentor_name"].fillna(result.non_compliant["mentor_id"]).head(3)
+            names = ("、" if f.lang == "zh" else ", ").join(listed)
             items.append((targets.compliance - (result.rate.value or 0), f.t(
                 f"overview.attention.{kind}_mentors", n=len(result.non_compliant), names=names,
                 rule=f.t(f"mentors.rule.{kind}", n=result.threshold))))

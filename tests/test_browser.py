@@ -1,0 +1,194 @@
+"""The dashboard in a real browser: ``streamlit run dashboard.py`` on a free localhost port
+against a copy of the demo database, driven by Playwright through Debian's Chromium.
+
+Screenshots of every page go to tests/artifacts/. Skipped only when /usr/bin/chromium is
+missing (CI installs it).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ROOT = Path(__file__).resolve().parents[1]
+ARTIFACTS = ROOT / "tests" / "artifacts"
+BUSY = ('[data-testid="stStatusWidget"]', '[data-testid="stSkeleton"]', '[data-testid="stSpinner"]')
+# (sidebar label, page title) in Chinese, in navigation order
+NAVIGATION = [("技能证书", "技能证书"), ("就业", "就业"), ("企业满意度", "企业满意度"), ("学生", "学生"),
+              ("导师", "导师"), ("企业与经费", "企业与经费"), ("数据管理", "数据管理"), ("总览", "总览")]
+MAJOR = "数控技术应用"
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium is not installed"),
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A running dashboard on a copy of the demo database; yields its base URL."""
+    db_file = tmp_path_factory.mktemp("browser") / "dashboard.duckdb"
+    shutil.copy(demo_db, db_file)
+    port = _free_port()
+    env = {**os.environ, "DUAL_MENTOR_DB": str(db_file)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(120):
+            try:
+                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=1) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                time.sleep(0.25)
+        else:
+            pytest.fail("streamlit did not start")
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1440, "height": 1800}, locale="zh-CN")
+    pg = context.new_page()
+    pg.set_default_timeout(60_000)
+    yield pg
+    context.close()
+
+
+def settle(pg) -> None:
+    """Wait until the app has finished running and drawing."""
+    pg.wait_for_selector('[data-testid="stApp"]')
+    time.sleep(0.5)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if sum(pg.locator(sel).count() for sel in BUSY) == 0:
+            break
+        time.sleep(0.25)
+    time.sleep(0.5)
+
+
+def shot(pg, name: str) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    pg.screenshot(path=str(ARTIFACTS / f"{name}.png"))
+
+
+def no_errors(pg) -> None:
+    assert pg.locator('[data-testid="stException"]').count() == 0
+    assert pg.locator('[data-testid="stAlertContentError"]').count() == 0
+
+
+def heading(pg) -> str:
+    return pg.locator("h1").first.inner_text().strip()
+
+
+def test_navigate_every_page_through_the_sidebar(server: str, page) -> None:
+    page.goto(server)
+    settle(page)
+    no_errors(page)
+    assert heading(page) == "总览"
+    shot(page, "00_overview")
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    for i, (label, title) in enumerate(NAVIGATION, 1):
+        sidebar.get_by_role("link", name=label, exact=True).click()
+        page.wait_for_function("t => document.querySelector('h1') && document.querySelector('h1').innerText.trim() === t",
+                               arg=title)
+        settle(page)
+        no_errors(page)
+        shot(page, f"{i:02d}_{label}")
+
+
+def test_filters_survive_navigation_and_deep_link(server: str, page) -> None:
+    page.goto(f"{server}/employment?major={MAJOR}&dual=in&from=2023&to=2025")
+    settle(page)
+    no_errors(page)
+    assert heading(page) == "就业"
+    caption = "2023–2025 · " + MAJOR + " · 双导师学生"
+    assert page.get_by_text(caption).count() > 0
+    shot(page, "20_deep_link_employment")
+    page.locator('[data-testid="stSidebar"]').get_by_role("link", name="技能证书", exact=True).click()
+    page.wait_for_function("() => document.querySelector('h1') && document.querySelector('h1').innerText.trim() === '技能证书'")
+    settle(page)
+    assert "major=" in page.url and "dual=in" in page.url
+    assert page.get_by_text(caption).count() > 0
+
+
+def test_upload_confirm_and_counts_change(server: str, page, tmp_path: Path) -> None:
+    page.goto(f"{server}/data")
+    settle(page)
+    rows_before = _funding_rows(page)
+    page.get_by_role("tab", name="上传").click()
+    sheet = tmp_path / "经费补充.csv"
+    # two funding lines of a new year (2026): 2 rows, nothing rejected
+    sheet.write_text("年度,经费来源,支出类别,预算金额,实际支出\n2026,学校,导师津贴,120000,30000\n"
+                     "2026,企业,实训基地建设,200000,0\n", encoding="utf-8")
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').first.set_input_files(str(sheet))
+    confirm = page.get_by_role("button", name="确认导入（1 个工作表，2 行）")
+    confirm.wait_for()
+    settle(page)
+    shot(page, "30_upload_checked")
+    confirm.click()
+    page.get_by_text("已导入（批次").wait_for()
+    settle(page)
+    no_errors(page)
+    shot(page, "31_upload_loaded")
+    assert _funding_rows(page) == rows_before + 2
+
+
+def _funding_rows(page) -> int:
+    """Rows of the funding table, read from the Data page's data-status table."""
+    page.get_by_role("tab", name="数据质量").click()
+    settle(page)
+    panel = page.locator('[role="tabpanel"]:visible')
+    cells = [c.inner_text().strip() for c in panel.locator('[data-testid="stDataFrame"]').first
+             .locator('[role="gridcell"]').all()]
+    return int(cells[cells.index("经费") + 1].replace(",", ""))
+
+
+def test_language_switch(server: str, page) -> None:
+    page.goto(f"{server}/satisfaction")
+    settle(page)
+    page.locator('[data-testid="stSidebar"]').get_by_text("English", exact=True).click()
+    page.wait_for_function("() => document.querySelector('h1') && document.querySelector('h1').innerText.trim() === 'Satisfaction'")
+    settle(page)
+    no_errors(page)
+    assert "lang=en" in page.url
+    shot(page, "40_english_satisfaction")
+    page.locator('[data-testid="stSidebar"]').get_by_role("link", name="Overview", exact=True).click()
+    page.wait_for_function("() => document.querySelector('h1') && document.querySelector('h1').innerText.trim() === 'Overview'")
+    settle(page)
+    shot(page, "41_english_overview")
