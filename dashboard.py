@@ -11,7 +11,7 @@ import ui
 from ui import components as c
 from ui.frame import link_params
 from ui.importer import data_status, upload_flow
-from ui.overview import attention, kpis, narrative, tile
+from ui.overview import attention, kpis, sentences, tile, years_missed
 
 f = ui.frame("overview")
 c.header(f, intro=not f.meeting)
@@ -21,15 +21,16 @@ if f.meeting:
                  query_params=link_params(f.lang, f.filters))
 
 headline = kpis(f)
+missed = years_missed(f)
 for col, k in zip(st.columns(len(headline)), headline, strict=True):
     with col:
-        tile(f, k, big=f.meeting)
+        tile(f, k, missed[k.key], big=f.meeting)
 st.caption(f"{f.caption} · {f.t('overview.tiles_note')}")
 
 story, focus = st.columns([3, 2], gap="large")
 with story:
     st.subheader(f.t("overview.story_title"), anchor=False)
-    st.markdown("\n".join(f"- {sentence}" for sentence in narrative(f, headline)))
+    st.markdown("\n".join(f"- {sentence}" for sentence in sentences(f, headline)))
 with focus:
     st.subheader(f.t("overview.attention_title"), anchor=False)
     items = attention(f)
