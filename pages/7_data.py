@@ -5,7 +5,7 @@ import streamlit as st
 
 import ui
 from ui import components as c
-from ui.importer import data_status, history, upload_flow
+from ui.importer import data_quality, history, upload_flow
 
 f = ui.frame("data")
 c.header(f)
@@ -18,4 +18,4 @@ with upload_tab:
 with history_tab:
     history(f)
 with quality_tab:
-    data_status(f)
+    data_quality(f)

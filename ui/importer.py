@@ -12,7 +12,10 @@ from analytics import schema
 from analytics.errors import AnalyticsError
 from analytics.ingest.issues import ERROR
 from analytics.ingest.load import batch_rejects, list_batches, undo_batch
+from analytics.filters import Filters
 from analytics.ingest.pipeline import SheetResult, import_file
+from analytics.metrics.employment import initial_employment_rate
+from analytics.quality import table_quality
 from ui import components as ui
 from ui import store
 from ui.frame import Frame
@@ -46,17 +49,45 @@ def start_screen(f: Frame) -> None:
 
 def data_status(f: Frame) -> None:
     """What is loaded: rows per table, years covered and the latest imports."""
-    counts = store.counts()
+    quality = store.query_store(table_quality)
     rows = pd.DataFrame({
-        "table": [schema.table(name).label(f.lang) for name in counts],
-        "rows": list(counts.values()),
+        "table": [schema.table(name).label(f.lang) for name in quality["table"]],
+        "rows": quality["rows"],
+        "years": [_years(a, b) for a, b in zip(quality["year_min"], quality["year_max"], strict=True)],
     })
-    ui.table(f, rows, name="tables", labels={"table": f.t("data.col.table"), "rows": f.t("data.col.rows")},
-             n=sum(counts.values()))
+    ui.table(f, rows, name="tables", labels={"table": f.t("data.col.table"), "rows": f.t("data.col.rows"),
+                                             "years": f.t("data.col.years")}, n=int(quality["rows"].sum()))
     recent = store.query_store(list_batches, 5)
     if len(recent):
         st.markdown(f"**{f.t('data.latest_imports')}**")
         history_table(f, recent, name="latest_imports")
+
+
+def _years(first: object, last: object) -> str:
+    if first is None or pd.isna(first):
+        return ""
+    return str(int(first)) if first == last else f"{int(first)}–{int(last)}"
+
+
+def data_quality(f: Frame) -> None:
+    """Per table: rows, years covered, share of empty cells, orphan references; and how many
+    graduates have an employment record (coverage of the initial employment rate)."""
+    quality = store.query_store(table_quality)
+    shown = pd.DataFrame({
+        "table": [schema.table(name).label(f.lang) for name in quality["table"]],
+        "rows": quality["rows"],
+        "years": [_years(a, b) for a, b in zip(quality["year_min"], quality["year_max"], strict=True)],
+        "missing_share": quality["missing_share"],
+        "orphans": quality["orphans"],
+        "orphan_columns": [", ".join(schema.table(t).column(c).label(f.lang) for c in cols)
+                           for t, cols in zip(quality["table"], quality["orphan_columns"], strict=True)],
+    })
+    ui.table(f, shown, name="data_quality", labels={k: f.t(f"data.col.{k}") for k in shown.columns},
+             formats={"missing_share": ui.percent_column()}, n=int(quality["rows"].sum()),
+             note=f.t("data.quality_note"))
+    jobs = store.query(initial_employment_rate, Filters())
+    if jobs.coverage.denominator:
+        st.markdown(f.t("data.employment_coverage", rate=ui.rate_text(f, jobs.coverage)))
 
 
 def history_table(f: Frame, batches: pd.DataFrame, name: str) -> None:
