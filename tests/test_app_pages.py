@@ -89,3 +89,11 @@ def test_meeting_view_has_no_sidebar(app, demo_db) -> None:
     assert not at.exception
     assert len(at.sidebar.children) == 0 or not at.sidebar.selectbox
     assert len(at.metric) == 5
+
+
+def test_start_screen_loads_the_demo(app, empty_db) -> None:
+    at = app("dashboard.py", empty_db)
+    at.button(key="load_demo").click().run(timeout=120)
+    assert not at.exception, [e.value for e in at.exception]
+    assert "总览" in _titles(at)
+    assert len(at.metric) == 5

@@ -252,6 +252,8 @@ def _confirm(f: Frame, key: str, plan: list[tuple[bytes, str, SheetResult]]) -> 
         bar.progress((i + 1) / len(plan), text=f.t("data.importing"))
     st.session_state[f"_done_{key}"] = done
     st.session_state[f"_upload_gen_{key}"] += 1
+    for widget in ("undo_batch", "rejects_batch"):  # offer the new batch first
+        st.session_state.pop(widget, None)
     st.session_state.pop(f"_dry_{key}", None)
     st.rerun()
 

@@ -1,0 +1,61 @@
+"""The Data page in AppTest: a file is checked before anything is written, imported on
+confirm, shows up in the counts and the history, and can be undone; rejected rows are
+reported with their spreadsheet row numbers and downloadable as xlsx."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+# Two new funding lines (year 2026) and one whose budget is not a number: 2 rows load and
+# spreadsheet row 4 (the header is row 1) is rejected.
+FUNDING = ("年度,经费来源,支出类别,预算金额,实际支出\n"
+           "2026,学校,导师津贴,120000,30000\n"
+           "2026,企业,实训基地建设,200000,0\n"
+           "2026,政府,设备购置,很多,0\n").encode("utf-8")
+
+
+def _frame_with(at, column: str) -> pd.DataFrame:
+    return next(d.value for d in at.dataframe if column in d.value.columns)
+
+
+def _funding_rows(at) -> int:
+    """Rows of the funding table in the data-quality panel."""
+    quality = _frame_with(at, "孤立引用行")
+    return int(quality.loc[quality["数据表"] == "经费", "行数"].iloc[0])
+
+
+def _upload(at):
+    return at.file_uploader(key="upload_data_0").upload("经费补充.csv", FUNDING, "text/csv").run()
+
+
+def test_check_then_confirm_then_undo(app, demo_copy) -> None:
+    at = app("pages/7_data.py", demo_copy)
+    before = _funding_rows(at)
+    _upload(at)
+    assert not at.exception, [e.value for e in at.exception]
+    # the dry run reports, nothing is written yet
+    assert any(m.value == "读取 3 行：新增 2，更新 0，不变 0，拒绝 1。" for m in at.markdown)
+    report = _frame_with(at, "行号")
+    assert report[["代码", "条数", "行号"]].values.tolist() == [["type-error", 1, "4"]]
+    assert _funding_rows(at) == before
+    at.button(key="confirm_data").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("已导入（批次" in s.value and "新增 2 行" in s.value and "拒绝 1 行" in s.value for s in at.success)
+    assert _funding_rows(at) == before + 2
+    batch = at.selectbox(key="undo_batch").value
+    at.button(key="undo_confirm").click().run()
+    assert not at.exception
+    assert any(f"已撤销批次 {batch}：删除 2 行" in s.value for s in at.success)
+    assert _funding_rows(at) == before
+
+
+def test_rejected_rows_download(app, demo_copy) -> None:
+    at = app("pages/7_data.py", demo_copy)
+    _upload(at)
+    at.button(key="confirm_data").click().run()
+    assert not at.exception
+    batch = at.selectbox(key="rejects_batch").value
+    rejects = _frame_with(at, "整行原始数据")
+    assert rejects[["行号", "列", "原始值", "代码"]].values.tolist() == [[4, "预算金额", "很多", "type-error"]]
+    assert any(d.proto.label == "下载 Excel" for d in at.get("download_button"))
+    assert batch == at.selectbox(key="undo_batch").value  # the new batch is offered first
