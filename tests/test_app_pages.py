@@ -97,3 +97,12 @@ def test_start_screen_loads_the_demo(app, empty_db) -> None:
     assert not at.exception, [e.value for e in at.exception]
     assert "总览" in _titles(at)
     assert len(at.metric) == 5
+
+
+def test_growth_file_search(app, demo_db) -> None:
+    at = app("pages/4_students.py", demo_db)
+    at.text_input(key="stu_search").input("20210100001").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any(m.value.startswith("**") and "（20210100001）" in m.value for m in at.markdown)  # the profile line
+    at.text_input(key="stu_search").input("no-such-id").run()
+    assert any("no-such-id" in w.value for w in at.warning)
