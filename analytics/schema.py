@@ -144,6 +144,18 @@ SATISFACTION_DIMENSIONS = (
     "innovation",
 )
 STAGES = ("basic", "skill", "internship")
+BENCHMARK_INDICATORS = (
+    "certificate_pass_rate",
+    "initial_employment_rate",
+    "employment_rate",
+    "related_to_major_rate",
+    "satisfaction",
+    "achievement_rate",
+    "median_salary",
+    "other",
+)
+# Suppression markers of statistics offices, kept in ``benchmarks.marker`` when a value is missing.
+SUPPRESSION_MARKERS = ("na", "ns", "nd", "x", "c", "low", "-")
 EVALUATOR_TYPES = ("school", "enterprise", "student", "third_party")
 FUNDING_SOURCES = ("school", "government", "enterprise")
 GENDERS = ("male", "female", "other")
@@ -437,6 +449,40 @@ TABLES: tuple[Table, ...] = (
                     "expenditure"), min=0),
         ),
         signature=("经费来源", "预算", "支出"),
+        year_column="year",
+    ),
+    Table(
+        "benchmarks", "对标数据", "Benchmarks", ("source", "indicator", "period", "group_label"),
+        (
+            Column("source", "text", "数据来源", "Source",
+                   ("数据来源", "来源", "统计来源", "source", "data source", "dataset")),
+            Column("publisher", "text", "发布机构", "Publisher",
+                   ("发布机构", "发布单位", "publisher", "issued by")),
+            Column("source_url", "text", "来源网址或文件", "URL or file",
+                   ("来源网址", "网址", "链接", "来源文件", "url", "link", "file")),
+            Column("licence", "text", "许可说明", "Licence",
+                   ("许可", "许可说明", "授权", "licence", "license")),
+            Column("indicator", "enum", "指标", "Indicator",
+                   ("指标", "指标名称", "indicator", "measure", "metric"),
+                   allowed=BENCHMARK_INDICATORS),
+            Column("period", "text", "期间", "Period",
+                   ("期间", "年份", "年度", "学年", "统计年度", "period", "year", "academic year")),
+            # Filled by the importer from ``period`` (not ``generated``: that flag means the
+            # ``seq`` counter of repeated events to validation, templates and exports).
+            Column("year", "int", "起始年份", "First year", (), min=1950, max=2100),
+            Column("group_label", "text", "分组", "Group",
+                   ("分组", "群体", "类别", "group", "breakdown", "category"), default=""),
+            Column("numerator", "number", "分子", "Numerator",
+                   ("分子", "人数", "通过人数", "numerator", "count", "passed"), min=0),
+            Column("denominator", "number", "分母", "Denominator",
+                   ("分母", "总人数", "参考人数", "denominator", "total", "base"), min=0),
+            Column("value", "number", "数值", "Value",
+                   ("数值", "比率", "值", "value", "rate"), min=0),
+            Column("unit", "text", "单位", "Unit", ("单位", "unit", "units")),
+            Column("marker", "enum", "缺失标记", "Suppression marker", (),
+                   allowed=SUPPRESSION_MARKERS),
+        ),
+        signature=("指标", "分组", "数值"),
         year_column="year",
     ),
 )
