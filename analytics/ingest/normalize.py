@@ -22,6 +22,10 @@ Decisions (documented here because spreadsheets disagree):
   (``2024年6月``, ``2024-06``) the first of the month.
 * Percent signs and units only tell the unit: ``85%`` is 85, ``3500元`` is 3500,
   ``1.2万`` is 12000.
+* Published statistics mark suppressed cells (``na``, ``ns``, ``nd``, ``x``, ``c``, ``low``,
+  ``-``): ``suppression_markers`` names the marker of each cell so that the benchmark
+  importer can store a missing value *and* the marker. An enum column's own codes are
+  never missing markers, so the ``marker`` column keeps ``na`` and ``-``.
 """
 
 from __future__ import annotations
@@ -53,6 +57,10 @@ MISSING_MARKERS = frozenset(
 )
 # "-", "--", "—", "——" (full-width "－" is "-" after NFKC); RE2 syntax, run by pyarrow.
 _DASHES = r"^[-—–―]+$"
+# Suppression markers of statistics offices -> the code kept in ``benchmarks.marker``.
+_SUPPRESSION_SPELLINGS = {
+    "na": "na", "n/a": "na", "ns": "ns", "nd": "nd", "x": "x", "c": "c", "low": "low",
+}
 _EXCEL_ERROR = r"^#(?:N/A|DIV/0!|VALUE!|REF!|NAME\?|NUM!|NULL!|SPILL!|CALC!)$"
 _PLAIN_DECIMAL = r"^[-+]?(?:\d+(?:\.\d*)?|\.\d+)$"
 _ZERO_WIDTH = "\u200b\ufeff"
@@ -377,6 +385,10 @@ def _normalize_distinct(cleaned: pa.Array, column: schema.Column) -> tuple[np.nd
         pc.is_in(pc.utf8_lower(cleaned), value_set=pa.array(sorted(MISSING_MARKERS))),
         pc.match_substring_regex(cleaned, _DASHES),
     )
+    if column.kind == "enum":
+        # A code of the column itself (the suppression marker ``na`` or ``-``) is a value.
+        own = pc.is_in(pc.utf8_lower(cleaned), value_set=pa.array(column.allowed))
+        missing = pc.and_(missing, pc.invert(own))
     excel = excel.to_numpy(zero_copy_only=False)
     errors[excel] = TYPE_ERROR
     todo = ~excel & ~missing.to_numpy(zero_copy_only=False)
@@ -433,3 +445,20 @@ def normalize_column(
         dtype=object,
     )
     return normalized, errors
+
+
+def suppression_markers(values: pd.Series) -> pd.Series:
+    """The suppression marker of each cell (``schema.SUPPRESSION_MARKERS``), None for other cells.
+
+    Case, width and padding are ignored (DfE's ``" -   "`` is ``-``); every dash is ``-``.
+    Each distinct cell is looked at once.
+    """
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    cleaned = _clean(pa.array(np.asarray(uniques, dtype=object), type=pa.string()))
+    lowered = pc.utf8_lower(cleaned).to_numpy(zero_copy_only=False)
+    dashes = pc.match_substring_regex(cleaned, _DASHES).to_numpy(zero_copy_only=False)
+    distinct = np.array(
+        ["-" if dash else _SUPPRESSION_SPELLINGS.get(text) for text, dash in zip(lowered, dashes)],
+        dtype=object,
+    )
+    return pd.Series(_take(distinct, codes, "object"), index=values.index, dtype=object)

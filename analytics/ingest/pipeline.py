@@ -23,6 +23,7 @@ import pandas as pd
 from analytics import schema
 from analytics.db import transaction
 from analytics.errors import AnalyticsError, ConfigError, FileRejectedError
+from analytics.ingest import aggregate
 from analytics.ingest import load as loader
 from analytics.ingest.issues import ERROR, WARNING, Issue
 from analytics.ingest.mapping import (
@@ -218,7 +219,11 @@ def _prepare_and_load(
         raise FileRejectedError("table-unknown", sheet=raw.name, headers="、".join(raw.headers[:8]))
     table = schema.table(chosen)
     result.table = chosen
-    mapping = map_headers(chosen, raw.headers, overrides)
+    if chosen == aggregate.TABLE:
+        # Aggregate tables have their own layout vocabulary (saved and reused the same way).
+        mapping = aggregate.plan(raw.headers, overrides)
+    else:
+        mapping = map_headers(chosen, raw.headers, overrides)
     result.mapping = mapping
 
     unknown = [c for c in constants if c not in table.column_names]
@@ -234,7 +239,11 @@ def _prepare_and_load(
             )
     result.constants = fixed
 
-    frame, numbers, origins, headers = _canonical_frame(raw, table, mapping, fixed, result)
+    if chosen == aggregate.TABLE:
+        frame, numbers, origins, headers, found = aggregate.canonical_frame(raw, mapping, fixed)
+        result.issues += found
+    else:
+        frame, numbers, origins, headers = _canonical_frame(raw, table, mapping, fixed, result)
     missing = [
         c
         for c in table.required_columns
