@@ -42,7 +42,7 @@ pio.templates[TEMPLATE_NAME] = go.layout.Template(
         margin={"l": 10, "r": 10, "t": 50, "b": 10},
         xaxis={"showgrid": False, "linecolor": "#c5ccd6", "ticks": "outside", "automargin": True},
         yaxis={"gridcolor": "#e8ecf1", "zeroline": False, "automargin": True},
-        legend={"orientation": "h", "yanchor": "top", "y": -0.2, "xanchor": "left", "x": 0.0},
+        legend={"orientation": "h", "yanchor": "top", "y": -0.3, "xanchor": "left", "x": 0.0},
         hoverlabel={"font": {"family": FONT}},
         separators=".,",
     )

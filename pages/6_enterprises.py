@@ -8,6 +8,7 @@ from analytics import charts
 from analytics.metrics import certificates as cert
 from analytics.metrics import employment as emp
 from analytics.metrics import funding as fund
+from analytics.metrics.partners import partners
 from analytics.metrics import satisfaction as sat
 from ui import components as c
 from ui import store
@@ -17,25 +18,37 @@ f = ui.frame("enterprises")
 c.header(f)
 
 st.subheader(f.t("enterprises.partners_title"), anchor=False)
-exams = store.query(cert.pass_rates_by, f.filters, "enterprise", "person")
-jobs = store.query(emp.initial_employment_by, f.filters, "enterprise")
-scores = store.query(sat.waves, f.filters, "enterprise")
-latest = scores.sort_values("wave").groupby("enterprise").tail(1)
-partners = (
-    jobs[["group", "coverage_denominator", "denominator", "rate"]]
-    .rename(columns={"coverage_denominator": "graduates", "denominator": "known", "rate": "placed"})
-    .merge(exams[["group", "denominator", "rate"]].rename(columns={"denominator": "examinees", "rate": "certified"}),
-           on="group", how="outer")
-    .merge(latest[["enterprise", "wave", "mean_0_100", "responses"]].rename(columns={"enterprise": "group"}),
-           on="group", how="outer")
-)
-partners = partners[partners["group"].notna()]
-if not len(partners):
+roster = store.query(partners, f.filters)
+if not len(roster):
     c.no_data(f, f.t("enterprises.partners_title"))
 else:
-    partners = partners.assign(group=[labels_for(f, "enterprise", [g])[str(g)] for g in partners["group"]])
-    c.table(f, partners.sort_values("group"), name="partners", height=360,
-            labels={k: f.t(f"enterprises.col.{k}") for k in partners.columns},
+    forms = roster.assign(cooperation_form=roster["cooperation_form"].fillna("other")).groupby(
+        "cooperation_form", as_index=False).agg(partners=("enterprise_id", "count"), students=("students", "sum"),
+                                               hired=("hired", "sum"))
+    fig = charts.bars(forms, f.lang, x="cooperation_form", y=["students", "hired"], title=f.t("enterprises.forms_title"),
+                      y_labels={k: f.t(f"enterprises.col.{k}") for k in ("students", "hired")})
+    names = labels_for(f, "cooperation_form", forms["cooperation_form"])
+    fig.update_xaxes(tickvals=list(forms["cooperation_form"]),
+                     ticktext=[f.t("enterprises.form_tick", form=names[v], n=n)
+                               for v, n in zip(forms["cooperation_form"], forms["partners"], strict=True)])
+    c.chart(f, fig, n=len(roster), key="partner_forms")
+    exams = store.query(cert.pass_rates_by, f.filters, "enterprise", "person")
+    jobs = store.query(emp.initial_employment_by, f.filters, "enterprise")
+    scores = store.query(sat.waves, f.filters, "enterprise")
+    latest = scores.sort_values("wave").groupby("enterprise").tail(1)
+    table = (
+        roster.drop(columns=["industry", "partner_since"])
+        .merge(jobs[["group", "rate"]].rename(columns={"group": "enterprise_id", "rate": "placed"}),
+               on="enterprise_id", how="left")
+        .merge(exams[["group", "rate"]].rename(columns={"group": "enterprise_id", "rate": "certified"}),
+               on="enterprise_id", how="left")
+        .merge(latest[["enterprise", "mean_0_100", "responses"]].rename(columns={"enterprise": "enterprise_id"}),
+               on="enterprise_id", how="left")
+    )
+    table = table.assign(cooperation_form=[labels_for(f, "cooperation_form", [v])[str(v)] if isinstance(v, str)
+                                           else "" for v in table["cooperation_form"]])
+    c.table(f, table.drop(columns=["enterprise_id"]), name="partners", height=360,
+            labels={k: f.t(f"enterprises.col.{k}") for k in table.columns},
             formats={"placed": c.percent_column(), "certified": c.percent_column(), "mean_0_100": c.decimal_column(1)},
             note=f.t("enterprises.partners_note"))
 
