@@ -103,6 +103,16 @@ _TABLE_EXAMPLES: dict[tuple[str, str], object] = {
     ("satisfaction_surveys", "survey_date"): dt.date(2025, 12, 20),
     ("satisfaction_surveys", "score"): 4,
     ("mentor_evaluations", "score"): 90,
+    ("benchmarks", "source"): "示例省中职毕业生就业质量报告",
+    ("benchmarks", "publisher"): "示例省教育厅",
+    ("benchmarks", "source_url"): "2024年度报告第12页",
+    ("benchmarks", "licence"): "公开发布",
+    ("benchmarks", "period"): "2024",
+    ("benchmarks", "group_label"): "全省中职学校",
+    ("benchmarks", "numerator"): 9120,
+    ("benchmarks", "denominator"): 9800,
+    ("benchmarks", "value"): 93.1,
+    ("benchmarks", "unit"): "%",
 }
 
 
@@ -138,7 +148,9 @@ def example(table: str, column: schema.Column, lang: str) -> object:
     """The example value of ``column`` in ``table``'s template."""
     if column.kind in ("enum", "bool"):
         return choices(column, lang)[0]
-    return _TABLE_EXAMPLES.get((table, column.name), _EXAMPLES[column.name])
+    if (table, column.name) in _TABLE_EXAMPLES:
+        return _TABLE_EXAMPLES[(table, column.name)]
+    return _EXAMPLES[column.name]
 
 
 def number_format(column: schema.Column) -> str:
