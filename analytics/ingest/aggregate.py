@@ -47,6 +47,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, replace
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -107,11 +108,6 @@ def period_of(text: str) -> tuple[str, int] | None:
         if second % 100 == (first + 1) % 100 and (second < 100 or second == first + 1):
             return f"{first}/{(first + 1) % 100:02d}", first
     return None
-
-
-def group_label(parts: list[tuple[str, str]]) -> str:
-    """The canonical ``"dim=value; dim=value"`` form; ``;`` inside a value becomes ``,``."""
-    return "; ".join(f"{dim}={' '.join(str(v).split()).replace(';', ',')}" for dim, v in parts)
 
 
 def item_meaning(text: str) -> tuple[str, str, str | None] | None:
@@ -225,7 +221,7 @@ def _layout(headers: list[str], spec: dict[str, str]) -> Layout:
             raise ConfigError("mapping-unknown-column", column=key, table=TABLE, known=", ".join(known))
     taken = {*columns.values(), *measures.values(), *(h for _, h in groups), *([item] if item else [])}
     years = {}
-    if "period" not in columns:
+    if "period" not in columns and not measures:
         years = {h: p[0] for h in headers if h not in taken and (p := period_of(h))}
     return Layout(columns, measures, groups, item, sections, years)
 
@@ -254,6 +250,12 @@ def plan(headers: list[str], overrides: dict[str, str] | None) -> Mapping:
         raise FileRejectedError("benchmark-layout-unknown", headers="、".join(headers[:8]))
     unmapped = tuple(h for h in headers if h not in layout.used())
     return Mapping(table=TABLE, columns=layout.spec(), unmapped=unmapped, unpivot=dict(layout.years))
+
+
+def _per_distinct(values: pd.Series, fn: Callable[[Any], Any]) -> pd.Series:
+    """``fn`` of each cell, computed once per distinct cell (None for blank cells)."""
+    results = {v: fn(v) for v in pd.unique(values.dropna())}
+    return pd.Series([results.get(v) for v in values], index=values.index, dtype=object)
 
 
 def _text(series: pd.Series) -> pd.Series:
@@ -315,7 +317,7 @@ def _long_cells(raw: RawSheet, layout: Layout, constants: dict[str, Any], record
     else:
         period = pd.Series([constants.get("period")] * n, dtype=object)
     if layout.item:
-        meaning = _text(raw.frame[layout.item]).map(lambda v: item_meaning(v) if v else None)
+        meaning = _per_distinct(_text(raw.frame[layout.item]), item_meaning)
         indicator = meaning.map(lambda m: m[0] if m else None)
         role = meaning.map(lambda m: m[1] if m else None)
         stage = meaning.map(lambda m: m[2] if m else None)
@@ -435,8 +437,8 @@ def _rows(
     stated, num, den = (parsed[r][0].to_numpy() for r in ROLES)
     bad = {role: parsed[role][2].to_numpy() for role in ROLES}
     indicator_column = schema.table(TABLE).column("indicator")
-    codes = wide["indicator"].map(lambda v: normalize.enum_code(indicator_column, str(v)) or "")
-    rate = codes.map(is_rate).to_numpy(dtype=bool)
+    codes = _per_distinct(wide["indicator"], lambda v: normalize.enum_code(indicator_column, str(v)))
+    rate = codes.map(lambda c: c is not None and is_rate(c)).to_numpy(dtype=bool)
     unit = _units(raw, layout, constants, origin)
     percent = rate & (unit.fillna("").astype(str).str.strip().str.casefold().to_numpy() != RATE_UNIT)
     stated_pct = np.where(percent, stated, stated * 100)
@@ -464,7 +466,7 @@ def _rows(
         out = pd.Series([None if np.isnan(v) else repr(float(v)) for v in values], dtype=object)
         return out.where(~bad[role], wide[role].astype(object))
 
-    periods = [period_of(p) if p else None for p in wide["period"]]
+    periods = _per_distinct(wide["period"].where(wide["period"] != "", None), period_of)
     frame = pd.DataFrame({
         "indicator": wide["indicator"].astype(object),
         # An unreadable period stays as written, so that validation rejects it in ``year``.
