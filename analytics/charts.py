@@ -327,13 +327,19 @@ def heatmap(
     z_title: str | None = None,
     z_format: str = ".1f",
     compliance: bool = False,
+    y_order: Sequence | None = None,
+    x_order: Sequence | None = None,
 ) -> go.Figure:
     """A heatmap of ``z`` over ``x`` × ``y`` (enterprise × dimension, mentor × month).
 
-    ``compliance=True`` colours boolean cells green (met) and red (missed) with the
-    value in the cell.
+    ``compliance=True`` colours boolean cells green (met) and red (missed); ``y_order``
+    and ``x_order`` list rows and columns in display order (default: sorted).
     """
     grid = df.pivot_table(index=y, columns=x, values=z, aggfunc="first", sort=True)
+    if y_order is not None:
+        grid = grid.reindex([v for v in y_order if v in grid.index])
+    if x_order is not None:
+        grid = grid[[v for v in x_order if v in grid.columns]]
     xs = [(x_labels or {}).get(str(c), str(c)) for c in grid.columns]
     ys = [(y_labels or {}).get(str(r), str(r)) for r in grid.index]
     values = grid.astype("float64").to_numpy()

@@ -11,6 +11,8 @@ from ui import components as c
 from ui import store
 from ui.labels import period_label
 
+CALENDAR_MENTORS = 40
+
 f = ui.frame("mentors")
 c.header(f)
 
@@ -35,13 +37,20 @@ else:
     st.markdown(f.t("mentors.compliance_line", rule=rule, rate=c.rate_text(f, result.rate),
                     target=c.pct(f.settings.targets.compliance, 0),
                     status=f.t("status." + c.target_status(result.rate.value, f.settings.targets.compliance))))
-    names = dict(zip(result.per_mentor["mentor_id"], result.per_mentor["mentor_name"].fillna(""), strict=True))
-    cal = result.calendar.assign(mentor=[f"{names.get(m) or m} · {m}" for m in result.calendar["mentor_id"]])
-    cal = cal.assign(period=[period_label(f, p) for p in cal["period"]], compliant=cal["compliant"].astype(float))
+    # the calendar of the CALENDAR_MENTORS least compliant mentors: a readable grid, never a huge payload
+    shown = result.per_mentor.sort_values(["share", "mentor_id"]).head(CALENDAR_MENTORS)
+    names = dict(zip(shown["mentor_id"], shown["mentor_name"].fillna(""), strict=True))
+    cal = result.calendar[result.calendar["mentor_id"].isin(names)]
+    label = {m: f"{names[m] or m} · {m}" for m in names}
+    cal = cal.assign(mentor=cal["mentor_id"].map(label))
+    cal = cal.sort_values("period_start").assign(period=lambda d: [period_label(f, p) for p in d["period"]],
+                                                 compliant=lambda d: d["compliant"].astype(float))
     fig = charts.heatmap(cal, f.lang, x="period", y="mentor",
                          z="compliant", compliance=True, title=f.t("mentors.calendar_title"),
+                         y_order=list(label.values()), x_order=list(dict.fromkeys(cal["period"])),
                          z_title=f.t("mentors.activities"))
-    c.chart(f, fig, n=len(cal), key="men_calendar", note=f.t("mentors.calendar_note"))
+    c.chart(f, fig, n=len(cal), key="men_calendar", note=f.t("mentors.calendar_note", shown=len(shown),
+                                                              total=len(result.per_mentor)))
     st.markdown(f"**{f.t('mentors.non_compliant_title')}**")
     c.table(f, result.non_compliant, name=f"non_compliant_{kind}_mentors", height=300,
             labels={k: f.t(f"mentors.col.{k}") for k in result.non_compliant.columns},

@@ -4,8 +4,8 @@
   when no database file exists yet it is created with the demo data, so that
   ``streamlit run dashboard.py`` shows a working dashboard on a fresh machine.
 * ``query(fn, filters, ...)`` runs an analytics function on its own cursor and caches the
-  result (``st.cache_data``) keyed on the database, its data version, the settings and
-  the filters, so an import or undo refreshes every page at once.
+  result (``st.cache_resource``, shared read-only) keyed on the database, its data version,
+  the settings and the filters, so an import or undo refreshes every page at once.
 * Writes (import, undo, demo) go through ``analytics`` functions that take the write lock;
   afterwards the data version changes and every cached query is recomputed.
 """
@@ -68,7 +68,10 @@ def settings() -> Settings:
     return load_settings(db_path=db_path())
 
 
-@st.cache_data(show_spinner=False, max_entries=2000)
+# cache_resource, not cache_data: a hit returns the stored object itself instead of unpickling a
+# copy, which for a million students (a mentor × month calendar) costs seconds. Results are
+# treated as read-only by every page (pandas ``assign``/``merge`` make new frames).
+@st.cache_resource(show_spinner=False, max_entries=200)
 def _cached(module: str, name: str, path: str, version: str, settings_: Settings,
             filters: Filters | None, args: tuple, kwargs: tuple) -> Any:
     fn = getattr(importlib.import_module(module), name)
