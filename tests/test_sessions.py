@@ -1,6 +1,12 @@
 """Twenty simultaneous sessions of the dashboard, each with its own language and filter.
 
-Each session is a Streamlit ``AppTest`` in its own thread, all alive together on one
+Two ways, both ``slow`` (under a minute each on two cores; CI runs them):
+
+* **On the running app**: ``streamlit run dashboard.py`` serves 20 websocket clients at
+  once, each speaking Streamlit's own protocol (``BackMsg`` / ``ForwardMsg``) the way a
+  browser tab does: open with ``?lang=``, pick a major in the sidebar widget, follow the
+  URL the app writes to four pages. Truly simultaneous runs on one server.
+* **In AppTest**: each session is a Streamlit ``AppTest`` in its own thread, all alive together on one
 database (so they share the process's connection and query cache, as sessions of one
 server do). Each picks a language and a major, then walks through four pages; between
 them the eight pages are all visited, in both languages. Every page must render, and
@@ -13,12 +19,22 @@ found"). The runs of the 20 sessions therefore take turns (``RUN_LOCK``) in what
 order the threads reach it: the sessions interleave step by step, which is where state
 would leak, but no two scripts execute at the same instant.
 
-``slow`` (about a minute on two cores); CI runs it.
+Either way, every page must render in both languages, and every session must keep
+exactly its own language and filter — nothing leaks from the others.
 """
 
 from __future__ import annotations
 
+import asyncio
+import os
+import socket
+import subprocess
+import sys
 import threading
+import time
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -95,5 +111,152 @@ def test_twenty_sessions_render_every_page_without_leaking(demo_db, monkeypatch)
         t.join(900)
     assert sorted(report) == list(range(SESSIONS))  # every session finished
     failures = {i: p for i, p in report.items() if p}
+    assert not failures, failures
+    assert visited == {(page, lang) for page in PAGES for lang in ("zh", "en")}
+
+
+# --- the running app, over websockets -----------------------------------------------------
+
+LANG_LABEL = {"zh": "中文", "en": "English"}
+
+
+@pytest.fixture
+def server(demo_copy: Path):
+    """``streamlit run dashboard.py`` on a free port over a copy of the demo database."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "DUAL_MENTOR_DB": str(demo_copy)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.headless", "true",
+         "--server.port", str(port), "--server.address", "127.0.0.1", "--server.fileWatcherType", "none",
+         "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )
+    deadline = time.monotonic() + 120
+    while True:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as r:
+                if r.status == 200:
+                    break
+        except OSError:
+            assert proc.poll() is None and time.monotonic() < deadline, "server did not start"
+            time.sleep(0.3)
+    yield port
+    proc.terminate()
+    proc.wait(30)
+
+
+@dataclass
+class Render:
+    """What one script run sent to the browser."""
+
+    titles: list[str] = field(default_factory=list)
+    exceptions: list[str] = field(default_factory=list)
+    widgets: dict[str, tuple[str, list[str]]] = field(default_factory=dict)  # key -> (id, values)
+    query: str | None = None  # the URL query the app wrote, if it wrote one
+    pages: dict[str, str] = field(default_factory=dict)  # url path -> page script hash
+    status: int | None = None
+
+
+def _parse(msgs: list) -> Render:
+    r = Render()
+    for m in msgs:
+        kind = m.WhichOneof("type")
+        if kind == "navigation":
+            r.pages = {p.url_pathname: p.page_script_hash for p in m.navigation.app_pages}
+        elif kind == "page_info_changed":
+            r.query = m.page_info_changed.query_string
+        elif kind == "script_finished":
+            r.status = m.script_finished
+        elif kind == "delta" and m.delta.WhichOneof("type") == "new_element":
+            el = m.delta.new_element
+            what = el.WhichOneof("type")
+            if what == "heading" and el.heading.tag == "h1":
+                r.titles.append(el.heading.body)
+            elif what == "exception":
+                r.exceptions.append(f"{el.exception.type}: {el.exception.message}")
+            elif what == "selectbox":
+                r.widgets[el.selectbox.id.rsplit("-", 1)[-1]] = (el.selectbox.id, [el.selectbox.raw_value])
+            elif what == "button_group":
+                r.widgets[el.button_group.id.rsplit("-", 1)[-1]] = (el.button_group.id, list(el.button_group.raw_values))
+    return r
+
+
+async def _rerun(ws, query: str, page_hash: str = "", widgets: list | None = None) -> Render:
+    """Ask for a script run as a browser tab does, and collect what comes back."""
+    from streamlit.proto.BackMsg_pb2 import BackMsg
+    from streamlit.proto.ClientState_pb2 import ClientState
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+    from streamlit.proto.WidgetStates_pb2 import WidgetStates
+
+    msg = BackMsg()
+    msg.rerun_script.CopyFrom(
+        ClientState(query_string=query, page_script_hash=page_hash, widget_states=WidgetStates(widgets=widgets or []))
+    )
+    await ws.send(msg.SerializeToString())
+    msgs = []
+    while True:
+        fm = ForwardMsg()
+        fm.ParseFromString(await asyncio.wait_for(ws.recv(), 300))
+        msgs.append(fm)
+        if fm.WhichOneof("type") == "script_finished":
+            return _parse(msgs)
+
+
+def _url_path(page: str) -> str:
+    """``pages/1_certificates.py`` -> ``certificates`` (the dashboard itself is "")."""
+    return "" if page == "dashboard.py" else Path(page).stem.split("_", 1)[1]
+
+
+def _problems(r: Render, page: str, lang: str, major: str | None) -> list[str]:
+    found = list(r.exceptions)
+    title = PAGES[page][0 if lang == "zh" else 1]
+    if r.titles[:1] != [title]:
+        found.append(f"title {r.titles[:1]} instead of {title!r}")
+    if r.widgets.get("lang_switch", ("", []))[1] != [LANG_LABEL[lang]]:
+        found.append(f"language switch {r.widgets.get('lang_switch')}")
+    shown = r.widgets.get("f_major", ("", ["?"]))[1][0]
+    if major is not None and shown != major:
+        found.append(f"major {shown!r}")
+    return found
+
+
+async def _ws_session(i: int, port: int, visited: set) -> list[str]:
+    import websockets
+    from streamlit.proto.WidgetStates_pb2 import WidgetState
+
+    lang, major, pages = _plan(i)
+    url = f"ws://127.0.0.1:{port}/_stcore/stream"
+    async with websockets.connect(url, subprotocols=["streamlit"], max_size=None) as ws:
+        query = f"lang={lang}"
+        r = await _rerun(ws, query)
+        problems = _problems(r, "dashboard.py", lang, None)
+        hashes = r.pages
+        # pick the major in the sidebar, as a click does; the app writes it into the URL
+        widget_id = r.widgets["f_major"][0]
+        r = await _rerun(ws, query, hashes[""], [WidgetState(id=widget_id, string_value=major)])
+        problems += _problems(r, "dashboard.py", lang, major)
+        query = r.query or query
+        if f"major={major}" not in urllib.parse.unquote_plus(query) or f"lang={lang}" not in query:
+            problems.append(f"URL {query!r}")
+        for page in pages:
+            r = await _rerun(ws, query, hashes[_url_path(page)])
+            found = _problems(r, page, lang, major)
+            problems += [f"{page}: {p}" for p in found]
+            if not found:
+                visited.add((page, lang))
+    return problems
+
+
+@pytest.mark.slow
+def test_twenty_websocket_sessions_on_the_running_app(server):
+    async def all_sessions() -> tuple[list, set]:
+        visited: set[tuple[str, str]] = set()
+        results = await asyncio.gather(*(_ws_session(i, server, visited) for i in range(SESSIONS)), return_exceptions=True)
+        return results, visited
+
+    results, visited = asyncio.run(all_sessions())
+    failures = {i: r for i, r in enumerate(results) if isinstance(r, BaseException) or r}
     assert not failures, failures
     assert visited == {(page, lang) for page in PAGES for lang in ("zh", "en")}
