@@ -164,7 +164,8 @@ def rate_bars(
     ))
     fig.update_xaxes(tickformat=".0%", title=t("chart.rate", lang), rangemode="tozero")
     fig.update_yaxes(type="category", ticksuffix="  ")
-    height = max(260, 34 * len(data) + 110)
+    height = max(200, 34 * len(data) + 110)
+    fig.update_layout(bargap=0.25 if len(data) > 2 else 0.6)
     fig = add_target(_layout(fig, title, height), target, lang, horizontal=False)
     if small.any():
         fig.add_annotation(text=t("chart.small_n_note", lang), xref="paper", yref="paper", x=0,

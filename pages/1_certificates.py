@@ -31,7 +31,8 @@ if store.query(cert.pass_rate, f.filters).denominator == 0:
 
 st.subheader(f.t("certificates.dual_title"), anchor=False)
 cmp = store.query(cert.dual_vs_other, f.filters, measure)
-st.markdown(c.comparison_text(f, cmp, measure_name, f.settings.targets.pass_rate_improvement))
+st.markdown(c.comparison_text(f, cmp, f.t(f"certificates.measure_inline.{measure}"),
+                              f.settings.targets.pass_rate_improvement))
 
 if measure == "person":
     trend = store.query(cert.pass_rates_by, f.filters, "year", measure)

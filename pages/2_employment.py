@@ -22,15 +22,15 @@ if initial.rate.denominator == 0:
 salary = store.query(emp.median_monthly_salary, f.filters)
 tiles = st.columns(5)
 tiles[0].metric(f.t("employment.initial"), c.pct(initial.rate.value), border=True, help=c.rate_text(f, initial.rate),
-                delta=c.pp(f, initial.rate.value - target) if initial.rate.value is not None else None,
-                delta_description=f.t("employment.vs_target", target=c.pct(target, 0)))
+                delta=c.pp(f, initial.rate.value - target) if initial.rate.value is not None else None)
 tiles[1].metric(f.t("employment.coverage"), c.pct(initial.coverage.value), border=True,
                 help=c.rate_text(f, initial.coverage), delta_color="off")
 for col, key, fn in ((tiles[2], "related", emp.related_to_major_rate), (tiles[3], "partner", emp.partner_placement_rate),
                      (tiles[4], "retention", emp.retention_rate)):
     r = store.query(fn, f.filters)
     col.metric(f.t(f"employment.{key}"), c.pct(r.value), border=True, help=c.rate_text(f, r))
-st.caption(f.t("employment.salary_line", value=c.number(salary["value"]), n=f"{salary['n']:,}"))
+st.caption(f.t("employment.vs_target", target=c.pct(target, 0)) + " "
+           + f.t("employment.salary_line", value=c.number(salary["value"]), n=f"{salary['n']:,}"))
 
 by_year = store.query(emp.initial_employment_by, f.filters, "graduation_year")
 left, right = st.columns(2)

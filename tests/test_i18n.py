@@ -39,7 +39,7 @@ EXPANDED = [
     *(f"label.evaluator.{e}" for e in schema.EVALUATOR_TYPES),
     *(f"label.cooperation_form.{c}" for c in schema.COOPERATION_FORMS),
     *(f"label.activity.{a}" for a in schema.ACTIVITY_TYPES),
-    *(f"certificates.measure.{m}" for m in ("attempt", "first_attempt", "person")),
+    *(f"certificates.{k}.{m}" for k in ("measure", "measure_inline") for m in ("attempt", "first_attempt", "person")),
     *(f"by.{b}" for b in ("major", "school", "cohort", "certificate", "level", "model", "enterprise", "dual",
                           "graduation_year", "year", "source", "category", "stage", "class", "term",
                           "school_mentor", "enterprise_mentor")),
