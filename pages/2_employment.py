@@ -50,10 +50,11 @@ left, right = st.columns(2)
 with left:
     related = store.query(emp.related_to_major_by, f.filters, "graduation_year").assign(series="related")
     partner = store.query(emp.partner_placement_by, f.filters, "graduation_year").assign(series="partner")
-    both = pd.concat([related, partner], ignore_index=True)
+    retained = store.query(emp.retention_by, f.filters, "graduation_year").assign(series="retention")
+    both = pd.concat([related, partner, retained], ignore_index=True)
     fig = charts.rate_trend(both, f.lang, title=f.t("employment.quality_trend"), x_title=f.t("by.graduation_year"),
-                            series="series", series_labels={"related": f.t("employment.related"),
-                                                            "partner": f.t("employment.partner")})
+                            series="series", series_labels={k: f.t(f"employment.{k}")
+                                                            for k in ("related", "partner", "retention")})
     c.chart(f, fig, n=int(related["denominator"].sum()), key="emp_quality")
 with right:
     pay = store.query(emp.median_monthly_salary_by, f.filters, "graduation_year")

@@ -106,3 +106,21 @@ def test_growth_file_search(app, demo_db) -> None:
     assert any(m.value.startswith("**") and "（20210100001）" in m.value for m in at.markdown)  # the profile line
     at.text_input(key="stu_search").input("no-such-id").run()
     assert any("no-such-id" in w.value for w in at.warning)
+
+
+@pytest.mark.parametrize("page", PAGES)
+@pytest.mark.parametrize("query", [{"major": "不存在的专业"}, {"from": "2020", "to": "2020"}],
+                         ids=["unknown-major", "one-early-year"])
+def test_page_survives_filters_without_data(app, demo_db, page: str, query: dict) -> None:
+    at = app(page, demo_db, **query)
+    assert not at.exception, [e.value for e in at.exception]
+    assert PAGES[page][0] in _titles(at)
+
+
+def test_meeting_view_button_keeps_filters(app, demo_db) -> None:
+    at = app("pages/2_employment.py", demo_db, major=MAJOR)
+    at.button(key="meeting_view").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert _titles(at) == ["总览"]
+    assert at.query_params["view"] in ("meeting", ["meeting"])
+    assert any(MAJOR in c.value for c in at.caption)
