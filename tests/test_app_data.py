@@ -59,3 +59,18 @@ def test_rejected_rows_download(app, demo_copy) -> None:
     assert rejects[["行号", "列", "原始值", "代码"]].values.tolist() == [[4, "预算金额", "很多", "type-error"]]
     assert any(d.proto.label == "下载 Excel" for d in at.get("download_button"))
     assert batch == at.selectbox(key="undo_batch").value  # the new batch is offered first
+
+
+def test_missing_column_set_for_the_whole_file(app, demo_copy) -> None:
+    # certificate results without the exam date: refused until a date is set for the whole file
+    sheet = "学号,证书名称,是否通过\n20210100001,钳工四级,通过\n20210100002,钳工四级,未通过\n".encode("utf-8")
+    at = app("pages/7_data.py", demo_copy)
+    at.file_uploader(key="upload_data_0").upload("补考成绩.csv", sheet, "text/csv").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.error  # the one-sentence refusal naming the missing column
+    assert "confirm_data" not in [b.key for b in at.button]
+    at.text_input(key="const_data_0_0_certificate_exams_exam_date").input("2025-06-20").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any(m.value == "读取 2 行：新增 2，更新 0，不变 0，拒绝 0。" for m in at.markdown)
+    at.button(key="confirm_data").click().run()
+    assert any("新增 2 行" in s.value for s in at.success)

@@ -104,13 +104,14 @@ def history_table(f: Frame, batches: pd.DataFrame, name: str) -> None:
 
 
 def _checked(key: str, data: bytes, file_name: str, sheet: str | None = None, table: str | None = None,
-             overrides: dict[str, str] | None = None) -> list[SheetResult]:
+             overrides: dict[str, str] | None = None, constants: dict[str, str] | None = None) -> list[SheetResult]:
     """Dry-run results, kept in the session so widgets can rerun without re-reading the file."""
     cache = st.session_state.setdefault(f"_dry_{key}", {})
-    ident = (hashlib.sha256(data).hexdigest(), sheet, table, tuple(sorted((overrides or {}).items())))
+    ident = (hashlib.sha256(data).hexdigest(), sheet, table, tuple(sorted((overrides or {}).items())),
+             tuple(sorted((constants or {}).items())))
     if ident not in cache:
         cache[ident] = store.write(import_file, data, file_name=file_name, sheet=sheet, table=table,
-                                   overrides=overrides or None, dry_run=True)
+                                   overrides=overrides or None, constants=constants or None, dry_run=True)
     return cache[ident]
 
 
@@ -141,6 +142,10 @@ def upload_flow(f: Frame, key: str, detailed: bool = True) -> None:
                     overrides = _mapping_editor(f, f"{wkey}_{result.table}", result)
                     if overrides is not None:
                         result = _checked(key, data, uploaded.name, result.sheet, result.table, overrides)[0]
+                    constants = _constants_editor(f, f"{wkey}_{result.table}", result)
+                    if constants:
+                        result = _checked(key, data, uploaded.name, result.sheet, result.table,
+                                          dict(result.mapping.columns), constants)[0]
                 _sheet_report(f, result, wkey, detailed)
             plan.append((data, uploaded.name, result))
     loadable = [p for p in plan if p[2].status == "checked"]
@@ -189,6 +194,23 @@ def _mapping_editor(f: Frame, wkey: str, result: SheetResult) -> dict[str, str] 
         )
     wanted = {c.name: h for c, h in zip(columns, edited["header"], strict=True) if isinstance(h, str) and h}
     return wanted if wanted != current else None
+
+
+def _constants_editor(f: Frame, wkey: str, result: SheetResult) -> dict[str, str] | None:
+    """When required columns are missing, let the user set each for the whole file
+    (e.g. the graduation year a title would have stated); None when nothing is set."""
+    if result.refused is None or result.refused.code != "missing-column" or result.mapping is None:
+        return None
+    spec = schema.table(result.table)
+    missing = [c for c in spec.required_columns
+               if c.name not in result.mapping.columns and c.name not in result.constants and c.default is None]
+    if not missing:
+        return None
+    st.caption(f.t("data.constants_hint"))
+    values = {c.name: st.text_input(f.t("data.constant_label", column=c.label(f.lang)), key=f"const_{wkey}_{c.name}")
+              for c in missing}
+    given = {k: v.strip() for k, v in values.items() if v and v.strip()}
+    return given or None
 
 
 def _sheet_report(f: Frame, r: SheetResult, wkey: str, detailed: bool) -> None:
@@ -240,6 +262,7 @@ def _confirm(f: Frame, key: str, plan: list[tuple[bytes, str, SheetResult]]) -> 
         try:
             results = store.write(import_file, data, file_name=name, sheet=checked.sheet, table=checked.table,
                                   overrides=dict(checked.mapping.columns) if checked.mapping else None,
+                                  constants={k: str(v) for k, v in checked.constants.items()} or None,
                                   remember=True)
         except AnalyticsError as err:
             ui.show_error(f, err)
