@@ -25,6 +25,7 @@ DUAL = "#1f5fa8"  # dual-mentor students; also "the measured group" in single-se
 OTHERS = "#9aa5b1"  # students without the dual-mentor program, baselines
 TARGET = "#d1495b"  # target lines
 SMALL_N = "#c9d3de"  # bars whose denominator is below the small-group threshold
+BANDS = {"excellent": "#1b7a43", "good": "#6cbf84", "pass": "#f2c14e", "fail": "#d1495b"}  # score bands
 STATUS = {"met": "#2e8b57", "near": "#e0a800", "not_met": "#d1495b", "no_data": "#9aa5b1"}
 SEQUENCE = ("#1f5fa8", "#f28e2b", "#59a14f", "#b07aa1", "#76b7b2", "#edc948", "#e15759", "#9c755f")
 HEAT_SCALE = ((0.0, "#f7fbff"), (0.5, "#7fb2d9"), (1.0, "#0b3d73"))
@@ -186,10 +187,12 @@ def stacked_bars(
     y_title: str | None = None,
     color_labels: dict[str, str] | None = None,
     percent: bool = False,
+    colors: dict[str, str] | None = None,
 ) -> go.Figure:
     """Stacked bars of ``y`` by ``x`` and ``color`` (e.g. destinations by graduation year).
 
-    ``percent=True`` stacks shares of each bar instead of counts.
+    ``percent=True`` stacks shares of each bar instead of counts; ``colors`` fixes the
+    colour of given ``color`` values (e.g. ``BANDS`` for score bands).
     """
     data = df.copy()
     if percent:
@@ -199,7 +202,7 @@ def stacked_bars(
     for i, (key, part) in enumerate(data.groupby(color, sort=False)):
         fig.add_trace(go.Bar(
             x=part[x].astype(str), y=part[y], name=(color_labels or {}).get(str(key), str(key)),
-            marker={"color": SEQUENCE[i % len(SEQUENCE)]},
+            marker={"color": (colors or {}).get(str(key), SEQUENCE[i % len(SEQUENCE)])},
             hovertemplate="%{x}<br>%{fullData.name}: " + ("%{y:.1%}" if percent else "%{y:,}")
             + "<extra></extra>",
         ))

@@ -33,7 +33,7 @@ else:
     long = dist.melt(id_vars=["label"], value_vars=bands, var_name="band", value_name="count")
     fig = charts.stacked_bars(long, f.lang, x="label", color="band", y="count", percent=True,
                               title=f.t("students.bands_title", by=f.t(f"by.{by}")), x_title=f.t(f"by.{by}"),
-                              color_labels={b: f.t(f"label.band.{b}") for b in bands})
+                              color_labels={b: f.t(f"label.band.{b}") for b in bands}, colors=charts.BANDS)
     c.chart(f, fig, n=int(dist["n"].sum()), key="stu_bands")
     shown = dist.drop(columns=["group"])
     c.table(f, shown, name=f"composite_by_{by}", n=int(dist["n"].sum()),
