@@ -9,6 +9,7 @@ from analytics import charts
 from analytics.metrics import students as stu
 from ui import components as c
 from ui import store
+from ui.labels import group_label
 
 f = ui.frame("students")
 c.header(f)
@@ -64,10 +65,15 @@ if student_id:
                                color_labels={p: f.t(f"students.part.{p}") for p in long["part"].unique()})
             st.plotly_chart(fig, config=c.PLOTLY_CONFIG, theme=None, key="stu_growth")
         left, right = st.columns(2)
+        dates = {c: st.column_config.DateColumn(format="YYYY-MM-DD")
+                 for c in ("exam_date", "survey_date", "start_date")}
         with left:
             st.markdown(f"**{f.t('nav.certificates')}**")
-            c.table(f, growth["certificates"], name=f"certificates_{student_id}",
-                    labels=c.column_labels(f, "certificate_exams"))
+            c.table(f, growth["certificates"].drop(columns=["student_id"]), name=f"certificates_{student_id}",
+                    labels=c.column_labels(f, "certificate_exams"), formats=dates, note=f.t("students.one_student"))
         with right:
             st.markdown(f"**{f.t('nav.employment')}**")
-            c.table(f, growth["employment"], name=f"employment_{student_id}", labels=c.column_labels(f, "employment"))
+            jobs = growth["employment"].drop(columns=["student_id"])
+            jobs = jobs.assign(status=[group_label(f, "status", v) for v in jobs["status"]])
+            c.table(f, jobs, name=f"employment_{student_id}", labels=c.column_labels(f, "employment"), formats=dates,
+                    note=f.t("students.one_student"))
