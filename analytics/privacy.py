@@ -182,7 +182,7 @@ def _meaning(table: schema.Table, column: schema.Column, lang: str) -> str:
         parts.append(t("export.meaning.min", lang, low=f"{column.min:g}"))
     if column.name in table.key:
         parts.append(t("export.meaning.key", lang))
-    if column.generated:
+    if column.counter:
         parts.append(t("export.meaning.seq", lang))
     if column.ref is not None and column.ref != table.name:
         parts.append(t("export.meaning.ref", lang, table=column.ref))

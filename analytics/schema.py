@@ -48,8 +48,10 @@ class Column:
     ref: str | None = None
     # Personal data: dropped or pseudonymised in exports that leave the school.
     personal: bool = False
-    # Filled by the importer, never read from a spreadsheet (the ``seq`` of repeated keys).
+    # Filled by the importer, never read from a spreadsheet header.
     generated: bool = False
+    # The ``seq`` of repeated events: numbers repeats of the rest of the key within a file.
+    counter: bool = False
     # Accepts 5-point Likert words (非常满意 … 非常不满意) as 5 … 1.
     likert: bool = False
 
@@ -361,7 +363,7 @@ TABLES: tuple[Table, ...] = (
             Column("dimension", "enum", "评价维度", "Dimension",
                    ("评价维度", "维度", "评价项目", "指标", "dimension", "aspect", "item"),
                    allowed=SATISFACTION_DIMENSIONS, default="overall"),
-            Column("seq", "int", "序号", "Seq", generated=True),
+            Column("seq", "int", "序号", "Seq", generated=True, counter=True),
             Column("score", "number", "评分", "Score",
                    ("评分", "得分", "分数", "满意度", "评价", "score", "rating"),
                    required=True, min=0, max=100, likert=True),
@@ -383,7 +385,7 @@ TABLES: tuple[Table, ...] = (
             Column("activity_type", "enum", "活动类型", "Activity type",
                    ("活动类型", "活动形式", "类型", "活动内容", "activity type", "type", "activity"),
                    allowed=ACTIVITY_TYPES),
-            Column("seq", "int", "序号", "Seq", generated=True),
+            Column("seq", "int", "序号", "Seq", generated=True, counter=True),
             Column("count", "int", "次数", "Count",
                    ("次数", "活动次数", "count", "times", "sessions"), default=1, min=0, max=1000),
             Column("hours", "number", "时长", "Hours",
@@ -467,9 +469,8 @@ TABLES: tuple[Table, ...] = (
                    allowed=BENCHMARK_INDICATORS),
             Column("period", "text", "期间", "Period",
                    ("期间", "年份", "年度", "学年", "统计年度", "period", "year", "academic year")),
-            # Filled by the importer from ``period`` (not ``generated``: that flag means the
-            # ``seq`` counter of repeated events to validation, templates and exports).
-            Column("year", "int", "起始年份", "First year", (), min=1950, max=2100),
+            # Derived by the importer: ``year`` from ``period``, ``marker`` from the value cell.
+            Column("year", "int", "起始年份", "First year", (), min=1950, max=2100, generated=True),
             Column("group_label", "text", "分组", "Group",
                    ("分组", "群体", "类别", "group", "breakdown", "category"), default=""),
             Column("numerator", "number", "分子", "Numerator",
@@ -480,7 +481,7 @@ TABLES: tuple[Table, ...] = (
                    ("数值", "比率", "值", "value", "rate"), min=0),
             Column("unit", "text", "单位", "Unit", ("单位", "unit", "units")),
             Column("marker", "enum", "缺失标记", "Suppression marker", (),
-                   allowed=SUPPRESSION_MARKERS),
+                   allowed=SUPPRESSION_MARKERS, generated=True),
         ),
         signature=("指标", "分组", "数值"),
         year_column="year",

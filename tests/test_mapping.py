@@ -78,6 +78,8 @@ HEADER_SETS = [
     ("mentor_evaluations", ["Mentor ID", "Period", "Evaluator type", "Score"]),
     ("funding", "年度 经费来源 支出类别 预算金额（元） 实际支出（元）".split()),
     ("funding", ["Year", "Funding source", "Category", "Budget", "Spent"]),
+    ("benchmarks", "数据来源 指标 期间 分组 分子 分母 数值 单位".split()),
+    ("benchmarks", ["Source", "Indicator", "Period", "Group", "Value", "Unit"]),
 ]
 
 

@@ -98,7 +98,9 @@ def _fill(table: str, lang: str) -> tuple[bytes, list[dict]]:
         for index, column in enumerate(columns, start=1):
             words = choices(column, lang)
             value = words[r % len(words)] if words else example(table, column, lang)
-            if column.kind in ("id", "text"):
+            if column.name == "period":  # a period must stay a readable year
+                value = str(2015 + r)
+            elif column.kind in ("id", "text"):
                 value = f"{value}{r}"
             ws.cell(row=2 + r, column=index, value=value)
             if column.kind == "enum":

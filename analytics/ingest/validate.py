@@ -113,7 +113,7 @@ def validate(
     kept_numbers = row_numbers[keep]
     warnings: list[Issue] = []
 
-    seq = [c.name for c in table.columns if c.generated]
+    seq = [c.name for c in table.columns if c.counter]
     rest = [k for k in table.key if k not in seq]
     if seq:
         # Repeats of the rest of the key are distinct real events: number them 1, 2, ...
