@@ -766,6 +766,26 @@ def _funding(seed: int) -> Sheet:
                  title=("校企合作双导师制专项经费预算执行情况表（单位：元）",))
 
 
+# Province-wide figures of the kind an annual quality report publishes (invented for the
+# demo, like everything here): indicator, then 2021…2025 as (numerator, denominator).
+PROVINCE_FIGURES = (
+    ("初次就业率", ((41_230, 45_610), (42_870, 47_020), (43_950, 48_100), (45_120, 49_230), (46_010, 50_050))),
+    ("技能证书通过率", ((52_310, 77_900), (54_020, 79_350), (56_870, 81_640), (58_400, 83_020), (60_150, 84_700))),
+    ("专业对口率", ((29_560, 41_230), (30_990, 42_870), (32_190, 43_950), (33_460, 45_120), (34_380, 46_010))),
+)
+
+
+def _benchmarks() -> Sheet:
+    rows = [
+        {"数据来源": "示例省中等职业教育质量年度报告", "发布机构": "示例省教育厅", "指标": name,
+         "期间": str(2021 + i), "分组": "全省中职学校", "分子": num, "分母": den,
+         "数值": round(100 * num / den, 2), "单位": "%"}
+        for name, years in PROVINCE_FIGURES
+        for i, (num, den) in enumerate(years)
+    ]
+    return Sheet("15_全省中职质量年报对标数据", pd.DataFrame(rows))
+
+
 def sheets(students: int = DEFAULT_STUDENTS, seed: int = DEFAULT_SEED) -> Iterator[Sheet]:
     """Every export of the demo program, in load order (referenced tables first), one at a
     time so that only one large frame is held in memory."""
@@ -783,6 +803,7 @@ def sheets(students: int = DEFAULT_STUDENTS, seed: int = DEFAULT_SEED) -> Iterat
     yield _assessments(p, seed, fmt)
     yield _evaluations(p, seed, fmt)
     yield _funding(seed)
+    yield _benchmarks()
 
 
 def _cell(value: object) -> object:

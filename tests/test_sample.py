@@ -23,7 +23,7 @@ DEFAULT_FILES = [
     "07_毕业生初次就业情况统计表.xlsx", "08_毕业生跟踪调查.csv",
     "09_用人单位满意度调查_2021-2023.xlsx", "10_企业满意度问卷_2024-2025.csv",
     "11_导师活动记录.csv", "12_学生考核成绩.xlsx", "13_导师考核评价.xlsx",
-    "14_双导师制经费预算执行表.xlsx",
+    "14_双导师制经费预算执行表.xlsx", "15_全省中职质量年报对标数据.xlsx",
 ]
 
 
@@ -160,6 +160,17 @@ def test_demo_loads_every_table_without_rejects(loaded) -> None:
     assert counts["students"] == 2400
     assert counts["mentors"] == 120
     assert counts["enterprises"] == 30
+    # 3 province-wide indicators × 5 years (PROVINCE_FIGURES)
+    assert counts["benchmarks"] == 15
+
+
+def test_province_benchmark_is_stored_as_a_ratio(loaded) -> None:
+    con, _ = loaded
+    # 2025 initial employment: 46,010 placed of 50,050 surveyed = 0.91928…, stated 91.93%.
+    assert con.execute(
+        "SELECT numerator, denominator, round(value, 4), unit FROM benchmarks "
+        "WHERE indicator = 'initial_employment_rate' AND period = '2025'"
+    ).fetchall() == [(46010.0, 50050.0, 0.9193, "ratio")]
 
 
 def test_names_resolved_to_partner_ids(loaded) -> None:

@@ -186,6 +186,15 @@ VOCABULARY: dict[str, dict[str, str]] = {
         "学生": "student", "学生评价": "student", "学生评教": "student",
         "第三方": "third_party", "第三方评价": "third_party",
     },
+    "indicator": {
+        "技能证书通过率": "certificate_pass_rate", "证书通过率": "certificate_pass_rate",
+        "考证通过率": "certificate_pass_rate", "职业资格证书通过率": "certificate_pass_rate",
+        "初次就业率": "initial_employment_rate", "就业率": "employment_rate",
+        "专业对口率": "related_to_major_rate", "对口就业率": "related_to_major_rate",
+        "满意度": "satisfaction", "用人单位满意度": "satisfaction", "企业满意度": "satisfaction",
+        "完成率": "achievement_rate", "结业率": "achievement_rate",
+        "月薪中位数": "median_salary", "起薪中位数": "median_salary", "其他": "other",
+    },
     "source": {
         "学校": "school", "学校自筹": "school", "自筹": "school",
         "政府": "government", "财政": "government", "财政拨款": "government",
