@@ -111,7 +111,9 @@ def is_empty() -> bool:
 def write(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     """Run a writing analytics function (import, undo, demo) on the shared connection.
 
-    The function takes the write lock itself (``db.transaction``); the data version
-    changes, so every cached query is recomputed on the next run.
+    The function takes the write lock itself (``db.transaction``) and gets its own cursor,
+    so two sessions checking files at the same time never share a connection. The data
+    version changes, so every cached query is recomputed on the next run.
     """
-    return fn(connection(), *args, **kwargs)
+    with closing(connection().cursor()) as cur:
+        return fn(cur, *args, **kwargs)
