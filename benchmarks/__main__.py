@@ -5,7 +5,8 @@ Runs the import benchmark (``bench_import``), the metrics at 10k / 100k / 1M stu
 measurement in a fresh process; prints everything and writes
 ``benchmarks/results/summary.md``. The demo databases are cached under
 ``benchmarks/out/`` (the first run builds them: minutes for 1M). ``--quick`` uses small
-sizes (a check that everything runs, not figures to quote).
+sizes — a check that everything runs, not figures to quote — and writes
+``summary-quick.md`` instead.
 """
 
 from __future__ import annotations
@@ -109,7 +110,7 @@ def main() -> None:
     ]
     text = "\n".join(parts) + "\n"
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "summary.md").write_text(text, encoding="utf-8")
+    (RESULTS / ("summary-quick.md" if args.quick else "summary.md")).write_text(text, encoding="utf-8")
     print(text)
 
 
