@@ -91,6 +91,20 @@ def add_target(fig: go.Figure, target: float | None, lang: str, horizontal: bool
     return fig
 
 
+BENCHMARK = "#7a5195"  # published benchmark series
+
+
+def add_line(fig: go.Figure, xs: Sequence, ys: Sequence, *, name: str, color: str = BENCHMARK,
+             percent: bool = True) -> go.Figure:
+    """A dashed comparison line (e.g. a published benchmark) on an existing chart."""
+    fig.add_trace(go.Scatter(
+        x=[str(x) for x in xs], y=list(ys), name=name, mode="lines+markers",
+        line={"color": color, "dash": "dash", "width": 2}, marker={"size": 7, "symbol": "diamond", "color": color},
+        hovertemplate="%{x}<br>" + name + ": " + ("%{y:.1%}" if percent else "%{y:,.0f}") + "<extra></extra>",
+    ))
+    return fig
+
+
 def rate_trend(
     df: pd.DataFrame,
     lang: str,
@@ -100,8 +114,10 @@ def rate_trend(
     series: str | None = None,
     series_labels: dict[str, str] | None = None,
     target: float | None = None,
+    name: str | None = None,
 ) -> go.Figure:
-    """Rates over an ordered x (``group``) with Wilson error bars; one line per ``series`` value.
+    """Rates over an ordered x (``group``) with Wilson error bars; one line per ``series`` value
+    (or one line called ``name``).
 
     ``series="dual"`` colours dual-mentor students and the others consistently.
     """
@@ -110,10 +126,10 @@ def rate_trend(
     groups = [(None, df)] if series is None else list(df.groupby(series, sort=True))
     for i, (key, part) in enumerate(groups):
         part = part.sort_values("group")
-        name = (series_labels or {}).get(str(key), str(key)) if key is not None else t("chart.rate", lang)
+        name_ = (series_labels or {}).get(str(key), str(key)) if key is not None else (name or t("chart.rate", lang))
         color = _series_color(series, key, i)
         fig.add_trace(go.Scatter(
-            x=part["group"].astype(str), y=part["rate"], name=name, mode="lines+markers",
+            x=part["group"].astype(str), y=part["rate"], name=name_, mode="lines+markers",
             line={"color": color, "width": 2.5}, marker={"size": 8, "color": color},
             error_y=_error_bars(part), customdata=_custom(part), hovertemplate=_rate_hover(lang),
         ))

@@ -8,6 +8,7 @@ from analytics import charts
 from analytics.metrics import certificates as cert
 from ui import components as c
 from ui import store
+from ui.benchmark import benchmark_panel
 from ui.labels import labels_for, with_labels
 
 f = ui.frame("certificates")
@@ -54,3 +55,5 @@ fig = charts.rate_bars(groups, f.lang, title=f.t("certificates.ranked_title", me
                        labels=labels_for(f, by, groups["group"]), color_by_dual=by == "dual")
 c.chart(f, fig, n=int(groups["denominator"].sum()), key="cert_ranked")
 c.rate_table(f, with_labels(f, groups, by), name=f"pass_rates_by_{by}", group_label=f.t(f"by.{by}"))
+
+benchmark_panel(f, "certificate_pass_rate")

@@ -9,6 +9,7 @@ from analytics import charts
 from analytics.metrics import employment as emp
 from ui import components as c
 from ui import store
+from ui.benchmark import benchmark_panel
 from ui.labels import labels_for, with_labels
 
 f = ui.frame("employment")
@@ -72,3 +73,5 @@ fig = charts.rate_bars(groups, f.lang, title=f.t("employment.ranked_title", by=f
 c.chart(f, fig, n=int(groups["denominator"].sum()), key="emp_ranked")
 c.rate_table(f, with_labels(f, groups, by), name=f"initial_employment_by_{by}", group_label=f.t(f"by.{by}"),
              extra={"coverage": f.t("employment.coverage")})
+
+benchmark_panel(f, "initial_employment_rate")

@@ -124,3 +124,11 @@ def test_meeting_view_button_keeps_filters(app, demo_db) -> None:
     assert _titles(at) == ["总览"]
     assert at.query_params["view"] in ("meeting", ["meeting"])
     assert any(MAJOR in c.value for c in at.caption)
+
+
+@pytest.mark.parametrize(("page", "subheader"), [("pages/2_employment.py", "对标：初次就业率"),
+                                                 ("pages/1_certificates.py", "对标：证书通过率")])
+def test_benchmark_panel(app, demo_db, page: str, subheader: str) -> None:
+    at = app(page, demo_db)
+    assert subheader in [s.value for s in at.subheader]
+    assert any("置信区间" in m.value and "本校" in m.value for m in at.markdown)  # the comparison sentence

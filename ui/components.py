@@ -95,7 +95,7 @@ def table(
     config = {(labels or {}).get(k, k): v for k, v in (formats or {}).items()}
     if height == "auto" and len(df) <= 25:
         height = 35 * (len(df) + 1) + 3  # show short tables whole, without an inner scroll bar
-    st.dataframe(shown.head(MAX_ROWS), hide_index=True, column_config=config, height=height)
+    st.dataframe(shown.head(MAX_ROWS), hide_index=True, column_config=config, height=height, placeholder="—")
     cols = st.columns([3, 1])
     with cols[0]:
         caption(f, len(df) if n is None else n, note)
