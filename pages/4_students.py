@@ -63,7 +63,7 @@ if student_id:
             fig = charts.lines(long, f.lang, x="term", y="score", color="part", title=f.t("students.trajectory"),
                                x_title=f.t("by.term"), y_title=f.t("students.score"), y_range=(0, 100),
                                color_labels={p: f.t(f"students.part.{p}") for p in long["part"].unique()})
-            st.plotly_chart(fig, config=c.PLOTLY_CONFIG, theme=None, key="stu_growth")
+            c.chart(f, fig, n=len(scores), key="stu_growth", note=f.t("students.one_student"))
         left, right = st.columns(2)
         dates = {c: st.column_config.DateColumn(format="YYYY-MM-DD")
                  for c in ("exam_date", "survey_date", "start_date")}
