@@ -132,3 +132,13 @@ def test_benchmark_panel(app, demo_db, page: str, subheader: str) -> None:
     at = app(page, demo_db)
     assert subheader in [s.value for s in at.subheader]
     assert any("置信区间" in m.value and "本校" in m.value for m in at.markdown)  # the comparison sentence
+
+
+def test_clear_filters_keeps_language(app, demo_db) -> None:
+    at = app("pages/3_satisfaction.py", demo_db, lang="en", major=MAJOR, dual="out")
+    at.button(key="f_reset").click().run()
+    assert not at.exception
+    assert "major" not in at.query_params and "dual" not in at.query_params
+    assert at.query_params["lang"] in ("en", ["en"])
+    assert at.selectbox(key="f_major").value == ""
+    assert any(c.value.startswith("All data") for c in at.caption)
