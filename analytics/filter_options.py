@@ -13,6 +13,7 @@ import duckdb
 from analytics import schema
 from analytics.db import quote_ident as q
 from analytics.errors import StoreError
+from analytics.filters import Filters
 
 # Tables and the year each row belongs to (the same years ``Filters.where`` filters on).
 _YEAR_SOURCES = (
@@ -42,48 +43,60 @@ class FilterOptions:
 
 
 def _ids_with_names(
-    cur: duckdb.DuckDBPyConnection, table: str, name: str, used_in: str
+    cur: duckdb.DuckDBPyConnection, table: str, name: str, used_in: str, scoped: Filters
 ) -> tuple[tuple[str, str], ...]:
-    """IDs present in ``table`` or referenced from ``used_in``, with their ``name`` where known."""
+    """IDs present in ``table`` or referenced from ``used_in``, with their ``name`` where known
+    (both limited to ``scoped``: the user's scope only)."""
     key = schema.table(table).key[0]
+    t_where, t_params = scoped.where(table, "a")
+    u_where, u_params = scoped.where(used_in, "u")
     sql = f"""
         WITH ids AS (
-          SELECT {q(key)} AS id FROM {q(table)}
-          UNION SELECT {q(key)} FROM {q(used_in)} WHERE {q(key)} IS NOT NULL
+          SELECT a.{q(key)} AS id FROM {q(table)} a WHERE {t_where}
+          UNION SELECT u.{q(key)} FROM {q(used_in)} u WHERE u.{q(key)} IS NOT NULL AND {u_where}
         )
         SELECT ids.id, coalesce(t.{q(name)}, ids.id) AS name
         FROM ids LEFT JOIN {q(table)} t ON t.{q(key)} = ids.id
         ORDER BY name, ids.id
     """
-    return tuple((r[0], r[1]) for r in cur.execute(sql).fetchall())
+    return tuple((r[0], r[1]) for r in cur.execute(sql, [*t_params, *u_params]).fetchall())
 
 
-def filter_options(con: duckdb.DuckDBPyConnection) -> FilterOptions:
-    """Every filter's choices present in the database (empty tuples for an empty database)."""
+def filter_options(con: duckdb.DuckDBPyConnection, scope: tuple[str, ...] | None = None) -> FilterOptions:
+    """Every filter's choices present in the database (empty tuples for an empty database).
+
+    ``scope`` (the user's schools, ``None`` = all) limits every choice to what the user may
+    see, so that no other school, its majors or its enterprises appear in the sidebar.
+    """
+    scoped = Filters(scope=scope)
     cur = con.cursor()
     try:
-        year_sql = " UNION ".join(
-            f"SELECT DISTINCT CAST({expr} AS INTEGER) AS y FROM {q(table)}" for table, expr in _YEAR_SOURCES
-        )
+        parts, params = [], []
+        for table, expr in _YEAR_SOURCES:
+            where, p = scoped.where(table, "x")
+            parts.append(f"SELECT DISTINCT CAST({expr} AS INTEGER) AS y FROM {q(table)} x WHERE {where}")
+            params += p
         years = tuple(r[0] for r in cur.execute(
-            f"SELECT y FROM ({year_sql}) WHERE y IS NOT NULL ORDER BY y").fetchall())
+            f"SELECT y FROM ({' UNION '.join(parts)}) WHERE y IS NOT NULL ORDER BY y", params).fetchall())
+        s_where, s_params = scoped.where("students", "x")
+        m_where, m_params = scoped.where("mentors", "x")
         majors = tuple(r[0] for r in cur.execute(
-            f"SELECT DISTINCT {q('major')} FROM {q('students')} WHERE {q('major')} IS NOT NULL "
-            f"UNION SELECT DISTINCT {q('major')} FROM {q('mentors')} WHERE {q('major')} IS NOT NULL "
-            "ORDER BY 1").fetchall())
+            f"SELECT DISTINCT x.{q('major')} FROM {q('students')} x WHERE x.{q('major')} IS NOT NULL AND {s_where} "
+            f"UNION SELECT DISTINCT x.{q('major')} FROM {q('mentors')} x "
+            f"WHERE x.{q('major')} IS NOT NULL AND {m_where} ORDER BY 1", [*s_params, *m_params]).fetchall())
         cohorts = tuple(r[0] for r in cur.execute(
-            f"SELECT DISTINCT {q('cohort_year')} FROM {q('students')} WHERE {q('cohort_year')} IS NOT NULL "
-            "ORDER BY 1").fetchall())
+            f"SELECT DISTINCT x.{q('cohort_year')} FROM {q('students')} x "
+            f"WHERE x.{q('cohort_year')} IS NOT NULL AND {s_where} ORDER BY 1", s_params).fetchall())
         models = tuple(r[0] for r in cur.execute(
-            f"SELECT DISTINCT {q('training_model')} FROM {q('students')} "
-            f"WHERE {q('training_model')} IS NOT NULL ORDER BY 1").fetchall())
+            f"SELECT DISTINCT x.{q('training_model')} FROM {q('students')} x "
+            f"WHERE x.{q('training_model')} IS NOT NULL AND {s_where} ORDER BY 1", s_params).fetchall())
         return FilterOptions(
             years=years,
-            schools=_ids_with_names(cur, "schools", "school_name", "students"),
+            schools=_ids_with_names(cur, "schools", "school_name", "students", scoped),
             majors=majors,
             cohorts=cohorts,
             models=models,
-            enterprises=_ids_with_names(cur, "enterprises", "enterprise_name", "students"),
+            enterprises=_ids_with_names(cur, "enterprises", "enterprise_name", "students", scoped),
         )
     except duckdb.Error as e:
         raise StoreError("db-read-failed", detail=str(e)) from e

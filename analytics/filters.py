@@ -21,6 +21,21 @@ every table:
 * ``satisfaction_surveys`` and ``enterprises`` match ``enterprise``; ``schools`` match
   ``school``; ``funding`` only years. A filter that cannot apply to a table is ignored
   for it (``ignored(table)`` lists them so a page can say so).
+
+**Scope** (``scope``: the signed-in user's schools, ``None`` = every school) is access
+control, not a choice: it is set from the user by ``auth.scoped``, never read from the
+URL, never written to it, and it applies to every table:
+
+* ``students`` by ``school_id``; tables keyed by ``student_id`` through the roster;
+  ``mentors`` by ``school_id``; mentor activities and evaluations through the mentors;
+  ``schools`` by ``school_id``. Rows without a known school are outside every scope.
+* ``enterprises`` and ``satisfaction_surveys``: the enterprises *linked* to the scope — a
+  partner enterprise of an in-scope student, the employer (``employment.enterprise_id``)
+  of an in-scope graduate, or the enterprise of an in-scope mentor. An enterprise working
+  with two schools is visible to both (the survey is about the enterprise).
+* ``funding`` carries no school, so it is hidden from a school-scoped user (the figures
+  are the whole program's budget, not the school's).
+* ``benchmarks`` are published aggregates and visible to everyone.
 """
 
 from __future__ import annotations
@@ -76,10 +91,15 @@ class Filters:
     model: str | None = None
     dual: str = "all"
     enterprise: str | None = None
+    scope: tuple[str, ...] | None = None  # the user's schools (None = all); see the module doc
 
     def __post_init__(self) -> None:
         if self.dual not in DUAL_VALUES:
             raise ValueError(f"dual must be one of {DUAL_VALUES}, not {self.dual!r}")
+        if self.scope is not None and (
+            not isinstance(self.scope, tuple) or not all(isinstance(x, str) for x in self.scope)
+        ):
+            raise ValueError(f"scope must be a tuple of school IDs or None, not {self.scope!r}")
 
     # -- SQL ---------------------------------------------------------------------------
 
@@ -98,7 +118,7 @@ class Filters:
                 params.append(value)
         if self.dual != "all":
             conds.append(f"{_col(alias, 'dual_mentor')} IS {'TRUE' if self.dual == 'in' else 'FALSE'}")
-        return conds, params
+        return self._with_scope(alias, conds, params)
 
     def _mentor_conditions(self, alias: str) -> tuple[list[str], list]:
         conds: list[str] = []
@@ -111,7 +131,32 @@ class Filters:
             if value is not None:
                 conds.append(f"{_col(alias, column)} = ?")
                 params.append(value)
-        return conds, params
+        return self._with_scope(alias, conds, params)
+
+    def _with_scope(self, alias: str, conds: list[str], params: list) -> tuple[list[str], list]:
+        """``conds`` plus the scope condition on ``alias.school_id`` (students, mentors, schools)."""
+        if self.scope is None:
+            return conds, params
+        return [*conds, f"coalesce(list_contains(?::VARCHAR[], {_col(alias, 'school_id')}), FALSE)"], [
+            *params,
+            list(self.scope),
+        ]
+
+    def _linked_enterprises(self, alias: str) -> tuple[str, list]:
+        """``alias.enterprise_id`` is linked to the scope: partner of an in-scope student,
+        employer of an in-scope graduate or enterprise of an in-scope mentor."""
+        s_cond, s_params = Filters(scope=self.scope)._student_conditions("_ls")
+        m_cond, m_params = Filters(scope=self.scope)._mentor_conditions("_lm")
+        e_cond, e_params = Filters(scope=self.scope)._student_conditions("_lx")
+        eid, sid = q("enterprise_id"), q("student_id")
+        sql = (
+            f"{_col(alias, 'enterprise_id')} IN ("
+            f"SELECT _ls.{eid} FROM {q('students')} _ls WHERE {' AND '.join(s_cond)} "
+            f"UNION SELECT _le.{eid} FROM {q('employment')} _le WHERE _le.{sid} IN "
+            f"(SELECT _lx.{sid} FROM {q('students')} _lx WHERE {' AND '.join(e_cond)}) "
+            f"UNION SELECT _lm.{eid} FROM {q('mentors')} _lm WHERE {' AND '.join(m_cond)})"
+        )
+        return sql, [*s_params, *e_params, *m_params]
 
     def _year_conditions(self, table: str, alias: str) -> tuple[list[str], list]:
         conds: list[str] = []
@@ -167,12 +212,21 @@ class Filters:
                     f"WHERE {' AND '.join(c)})"
                 )
                 params += p
-        elif table in ("satisfaction_surveys", "enterprises") and self.enterprise is not None:
-            conds.append(f"{_col(alias, 'enterprise_id')} = ?")
-            params.append(self.enterprise)
-        elif table == "schools" and self.school is not None:
-            conds.append(f"{_col(alias, 'school_id')} = ?")
-            params.append(self.school)
+        elif table in ("satisfaction_surveys", "enterprises"):
+            if self.enterprise is not None:
+                conds.append(f"{_col(alias, 'enterprise_id')} = ?")
+                params.append(self.enterprise)
+            if self.scope is not None:
+                c, p = self._linked_enterprises(alias)
+                conds.append(c)
+                params += p
+        elif table == "schools":
+            if self.school is not None:
+                conds.append(f"{_col(alias, 'school_id')} = ?")
+                params.append(self.school)
+            conds, params = self._with_scope(alias, conds, params)
+        elif table == "funding" and self.scope is not None:
+            conds.append("FALSE")  # no school column: hidden from school-scoped users
         return (" AND ".join(conds) if conds else "TRUE"), params
 
     def ignored(self, table: str) -> tuple[str, ...]:
@@ -189,7 +243,9 @@ class Filters:
         elif table == "schools":
             applicable.add("school")
         return tuple(
-            f.name for f in fields(self) if f.name not in applicable and getattr(self, f.name) != f.default
+            f.name
+            for f in fields(self)
+            if f.name != "scope" and f.name not in applicable and getattr(self, f.name) != f.default
         )
 
     # -- Human caption -----------------------------------------------------------------
@@ -227,16 +283,19 @@ class Filters:
     # -- URL query string ----------------------------------------------------------------
 
     def to_query(self) -> dict[str, str]:
-        """The non-default fields as URL query parameters (from, to, school, ...)."""
+        """The non-default fields as URL query parameters (from, to, school, ...); never the scope."""
         return {
             _QUERY_KEYS[f.name]: str(getattr(self, f.name))
             for f in fields(self)
-            if getattr(self, f.name) != f.default
+            if f.name in _QUERY_KEYS and getattr(self, f.name) != f.default
         }
 
     @classmethod
     def from_query(cls, params: Mapping[str, str | list[str]]) -> Filters:
-        """Filters from URL query parameters; a missing or malformed value is ignored."""
+        """Filters from URL query parameters; a missing or malformed value is ignored.
+
+        The scope is never read from the URL: ``auth.scoped`` sets it from the signed-in user.
+        """
 
         def get(key: str) -> str | None:
             value = params.get(key)

@@ -43,7 +43,7 @@ from plotly.offline import get_plotlyjs
 
 from analytics import charts, db, narrative, schema
 from analytics.config import Settings
-from analytics.errors import AnalyticsError, ConfigError
+from analytics.errors import AnalyticsError, ConfigError, StoreError
 from analytics.filter_options import filter_options
 from analytics.filters import Filters
 from analytics.i18n import t
@@ -574,9 +574,9 @@ def _methods(c: _Ctx) -> Section:
         Text(c.t("report.def.small_n", n=s.small_n), c.t("report.def.small_n_title")),
         Text(c.t("report.def.filters"), c.t("report.def.filters_title")),
     ]
-    coverage = pd.DataFrame(db.table_coverage(c.con))
+    coverage = pd.DataFrame(scoped_coverage(c.con, c.f.scope))
     coverage["label"] = coverage["zh" if c.lang == "zh" else "en"]
-    batches = list_batches(c.con)
+    batches = scoped_batches(c.con, c.f.scope)
     batches = batches.assign(
         table_label=[schema.table(x).label(c.lang) if x in _TABLE_NAMES else x for x in batches["target_table"]],
         status_label=[c.t(f"report.batch_status.{x}") for x in batches["status"]],
@@ -600,6 +600,52 @@ def _methods(c: _Ctx) -> Section:
             Col("status_label", c.t("report.col.batch_status")),
         ), note="" if len(batches) else c.t("report.meth.no_sources")),
     ), c.t("report.sheet.methods"))
+
+
+def scoped_coverage(con: duckdb.DuckDBPyConnection, scope: tuple[str, ...] | None) -> list[dict[str, object]]:
+    """``db.table_coverage`` limited to the rows the user's ``scope`` may see (all for ``None``)."""
+    if scope is None:
+        return db.table_coverage(con)
+    scoped = Filters(scope=scope)
+    cur = con.cursor()
+    out: list[dict[str, object]] = []
+    try:
+        for tb in schema.TABLES:
+            where, params = scoped.where(tb.name, "x")
+            year = None
+            if tb.year_column is not None:
+                col = tb.column(tb.year_column)
+                year = f"year(x.{db.quote_ident(col.name)})" if col.kind == "date" else f"x.{db.quote_ident(col.name)}"
+            years = f"min({year}), max({year})" if year else "NULL, NULL"
+            rows, first, last = cur.execute(
+                f"SELECT count(*), {years} FROM {db.quote_ident(tb.name)} x WHERE {where}", params
+            ).fetchone()
+            out.append({"table": tb.name, "zh": tb.zh, "en": tb.en, "rows": rows, "year_from": first,
+                        "year_to": last})
+    except duckdb.Error as e:
+        raise StoreError("query-failed", detail=str(e)) from e
+    finally:
+        cur.close()
+    return out
+
+
+def scoped_batches(con: duckdb.DuckDBPyConnection, scope: tuple[str, ...] | None) -> pd.DataFrame:
+    """``list_batches``; for a scoped user only the batches that last wrote a row they may see
+    (a file name of another school's import would otherwise appear in the report)."""
+    batches = list_batches(con)
+    if scope is None:
+        return batches
+    scoped = Filters(scope=scope)
+    parts, params = [], []
+    for tb in schema.TABLES:
+        where, p = scoped.where(tb.name, "x")
+        parts.append(f"SELECT x.{db.quote_ident(db.BATCH_COLUMN)} FROM {db.quote_ident(tb.name)} x WHERE {where}")
+        params += p
+    try:
+        visible = {r[0] for r in con.cursor().execute(" UNION ".join(parts), params).fetchall()}
+    except duckdb.Error as e:
+        raise StoreError("query-failed", detail=str(e)) from e
+    return batches[batches["batch_id"].isin(visible)].reset_index(drop=True)
 
 
 _TABLE_NAMES = {tb.name for tb in schema.TABLES}
@@ -632,7 +678,7 @@ def build_report(
     return Report(
         lang=lang,
         title=c.t("report.title"),
-        caption=c.t("report.caption", caption=f.caption(lang, filter_options(con).names)),
+        caption=c.t("report.caption", caption=f.caption(lang, filter_options(con, f.scope).names)),
         data_date=c.t("report.data_date", date=when.strftime("%Y-%m-%d %H:%M")) if when else c.t("report.no_imports"),
         generated=c.t("report.generated", date=now.strftime("%Y-%m-%d %H:%M")),
         sections=tuple(_BUILDERS[key](c) for key in SECTIONS),

@@ -94,7 +94,7 @@ def _table(con: duckdb.DuckDBPyConnection, f: Filters, s: Settings, by: str | No
     sx_join = f"LEFT JOIN {q('students')} sx ON sx.{q('student_id')} = gr.student_id"
     st_where, st_params = Filters(
         school=f.school, major=f.major, cohort=f.cohort, model=f.model, dual=f.dual,
-        enterprise=f.enterprise,
+        enterprise=f.enterprise, scope=f.scope,
     ).where("students", "st")
     e_where, e_params = f.where("employment", "e")
     gy = f"st.{q('graduation_year')}"

@@ -163,34 +163,44 @@ def distribution_by(con: duckdb.DuckDBPyConnection, f: Filters, s: Settings, by:
 
 
 def growth_file(
-    con: duckdb.DuckDBPyConnection, student_id: str, s: Settings | None = None
+    con: duckdb.DuckDBPyConnection,
+    student_id: str,
+    s: Settings | None = None,
+    *,
+    scope: tuple[str, ...] | None = None,
 ) -> dict[str, pd.DataFrame]:
     """One student's record: ``student`` (the roster row; empty when unknown),
     ``assessments`` by term with composite and band, ``certificates`` (every exam, by
-    date) and ``employment`` (every survey, by date). No filter applies: it is one student."""
+    date) and ``employment`` (every survey, by date). No filter applies: it is one student,
+    but the user's ``scope`` does (a student of another school is "unknown": every frame empty)."""
     s = s or Settings()
     cte, params = _scored(Filters(), s)
+    one, one_params = f"{q('student_id')} = ?", [student_id]
+    if scope is not None:  # a scoped user sees the student only on a roster of their schools
+        in_scope, scope_params = Filters(scope=scope).where("students", "_g")
+        one += f" AND {q('student_id')} IN (SELECT _g.{q('student_id')} FROM {q(_S.name)} _g WHERE {in_scope})"
+        one_params += scope_params
     roster_cols = ", ".join(q(c) for c in _S.column_names)
     exam_cols = ", ".join(q(c) for c in schema.table("certificate_exams").column_names)
     job_cols = ", ".join(q(c) for c in schema.table("employment").column_names)
     queries = {
-        "student": (f"SELECT {roster_cols} FROM {q(_S.name)} WHERE {q('student_id')} = ?", [student_id]),
+        "student": (f"SELECT {roster_cols} FROM {q(_S.name)} WHERE {one}", one_params),
         "assessments": (
             f"""WITH {cte}
                 SELECT {q('term')} AS term, {q('stage')} AS stage,
                        {q('theory_score')} AS theory_score, {q('skill_score')} AS skill_score,
                        {q('professionalism_score')} AS professionalism_score, composite, band
-                FROM scored WHERE {q('student_id')} = ? ORDER BY term""",
-            [*params, student_id],
+                FROM scored WHERE {one} ORDER BY term""",
+            [*params, *one_params],
         ),
         "certificates": (
-            f"SELECT {exam_cols} FROM {q('certificate_exams')} WHERE {q('student_id')} = ? "
+            f"SELECT {exam_cols} FROM {q('certificate_exams')} WHERE {one} "
             f"ORDER BY {q('exam_date')}, {q('certificate_name')}",
-            [student_id],
+            one_params,
         ),
         "employment": (
-            f"SELECT {job_cols} FROM {q('employment')} WHERE {q('student_id')} = ? ORDER BY {q('survey_date')}",
-            [student_id],
+            f"SELECT {job_cols} FROM {q('employment')} WHERE {one} ORDER BY {q('survey_date')}",
+            one_params,
         ),
     }
     return {key: query(con, sql, p) for key, (sql, p) in queries.items()}
