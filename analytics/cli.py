@@ -247,6 +247,97 @@ def cmd_template(args: argparse.Namespace, lang: str) -> int:
     return EXIT_OK
 
 
+def _users_path(args: argparse.Namespace) -> Path:
+    """The users file: ``--users-file``, else the ``[access] users_file`` setting."""
+    from analytics.config import users_file_path
+
+    if args.users_file:
+        return Path(args.users_file).expanduser()
+    path = users_file_path(_settings(args), db.resolve_path(args.db))
+    if path is None:  # only for an in-memory database, which the command line never opens
+        raise ConfigError("cli-bad-pair", option="--users-file", value="")
+    return path
+
+
+def _read_password(args: argparse.Namespace, name: str, lang: str) -> str:
+    """The new password: one line of standard input (``--password-stdin``), else asked twice."""
+    import getpass
+
+    from analytics.auth import AuthError
+
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+        if not password:
+            raise AuthError("auth-password-empty")
+        return password
+    first = getpass.getpass(t("auth.cli.password", lang, name=name))
+    if getpass.getpass(t("auth.cli.password-again", lang)) != first:
+        raise AuthError("auth-password-mismatch")
+    return first
+
+
+def _audit_user_change(args: argparse.Namespace, lang: str, change: str, name: str, **details: Any) -> None:
+    """Write the change to the audit log when the database exists (a user can be added before
+    the first start; creating an empty database here would hide the demo data)."""
+    import getpass
+
+    from analytics import audit
+    from analytics.errors import StoreError
+
+    if not db.resolve_path(args.db).exists():
+        return
+    try:
+        actor = "cli:" + getpass.getuser()
+    except (OSError, KeyError):
+        actor = "cli"
+    try:
+        con = db.connect(args.db)
+        audit.record_user_change(con, actor, change, name, **details)
+        con.close()
+    except StoreError as e:  # e.g. the dashboard holds the database: the change itself stands
+        print(t("auth.cli.audit-skipped", lang, reason=e.message(lang)), file=sys.stderr)
+
+
+def cmd_user(args: argparse.Namespace, lang: str) -> int:
+    from analytics import auth
+
+    path = _users_path(args)
+    if args.user_command == "add":
+        if args.school and args.all_schools:
+            raise auth.AuthError("auth-school-and-all")
+        schools = None if args.all_schools else (args.school or [])
+        if schools == [] and args.role != "admin":
+            raise auth.AuthError("auth-no-school", role=args.role)
+        auth.check_name(args.name)
+        auth.check_role(args.role)
+        password = _read_password(args, args.name, lang)
+        user = auth.add_user(path, args.name, args.role, None if args.role == "admin" else schools, password)
+        where = t("auth.cli.all-schools", lang) if user.schools is None else ", ".join(user.schools)
+        print(t("auth.cli.added", lang, name=user.name, role=user.role, schools=where, path=path))
+        _audit_user_change(args, lang, "add", user.name, role=user.role, schools=user.schools)
+    elif args.user_command == "remove":
+        auth.remove_user(path, args.name)
+        print(t("auth.cli.removed", lang, name=args.name, path=path))
+        _audit_user_change(args, lang, "remove", args.name)
+    elif args.user_command == "passwd":
+        if args.name not in auth.load_users(path):
+            raise auth.AuthError("auth-unknown-user", name=args.name)
+        auth.set_password(path, args.name, _read_password(args, args.name, lang))
+        print(t("auth.cli.password-changed", lang, name=args.name, path=path))
+        _audit_user_change(args, lang, "password", args.name)
+    else:
+        users = auth.list_users(path)
+        if args.json:
+            _print_json([{"name": u.name, "role": u.role, "schools": u.schools} for u in users])
+        elif not users:
+            print(t("auth.cli.no-users", lang, path=path))
+        else:
+            for u in users:
+                where = t("auth.cli.all-schools", lang) if u.schools is None else ", ".join(u.schools)
+                print(f"{u.name:<24} {u.role:<11} {where}")
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--db", default=argparse.SUPPRESS, help="database file (default: $DUAL_MENTOR_DB or data/dual_mentor.duckdb)")
@@ -319,6 +410,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, metavar="FILE")
     p.add_argument("--key", help="pseudonym key file (default: secrets/pseudonym.key beside the database)")
     p.set_defaults(func=cmd_export)
+
+    users = argparse.ArgumentParser(add_help=False)
+    users.add_argument("--users-file", metavar="FILE", help="users file (default: the [access] users_file setting)")
+    users.add_argument("--settings", help="settings.toml (default: beside the database)")
+    p = sub.add_parser("user", parents=[common], help="dashboard users: add, list, remove, passwd")
+    user_sub = p.add_subparsers(dest="user_command", required=True)
+    q = user_sub.add_parser("add", parents=[common, users], help="add a user (asks for the password)")
+    q.add_argument("name", metavar="NAME")
+    q.add_argument("--role", required=True, choices=("admin", "leader", "researcher", "viewer"))
+    q.add_argument("--school", action="append", metavar="ID", help="a school the user may see (repeat for more)")
+    q.add_argument("--all-schools", action="store_true", help="the user may see every school")
+    q.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    q = user_sub.add_parser("list", parents=[common, users], help="list users, roles and schools")
+    q.add_argument("--json", action="store_true")
+    q = user_sub.add_parser("remove", parents=[common, users], help="remove a user")
+    q.add_argument("name", metavar="NAME")
+    q = user_sub.add_parser("passwd", parents=[common, users], help="set a user's password")
+    q.add_argument("name", metavar="NAME")
+    q.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    p.set_defaults(func=cmd_user)
 
     p = sub.add_parser("template", parents=[common], help="xlsx import template of a canonical table")
     p.add_argument("table", metavar="TABLE")

@@ -20,6 +20,7 @@ from analytics import db, schema
 from analytics.errors import ConfigError
 
 SETTINGS_FILE = "settings.toml"
+USERS_FILE = Path("secrets") / "users.json"  # default users file, beside the database
 _DIRECT = "Settings()"  # where an error comes from when settings are built in code
 
 
@@ -52,6 +53,8 @@ class Settings:
     enterprise_mentor_min_years: float = 5
     evaluator_weights: dict[str, float] = field(default_factory=_default_evaluator_weights, hash=False)
     targets: Targets = field(default_factory=Targets)
+    users_file: str = ""  # "" = secrets/users.json beside the database (see ``users_file_path``)
+    session_timeout_minutes: int = 30  # signed-in sessions end after this much inactivity
 
     def __post_init__(self) -> None:
         _check_range("small_n", self.small_n, 1, 10_000)
@@ -76,6 +79,9 @@ class Settings:
         _check_range("targets.initial_employment", self.targets.initial_employment, 0, 1)
         _check_range("targets.satisfaction_improvement", self.targets.satisfaction_improvement, -1, 100)
         _check_range("targets.compliance", self.targets.compliance, 0, 1)
+        if not isinstance(self.users_file, str):
+            raise ConfigError("settings-type", key="access.users_file", expected="str", path=_DIRECT)
+        _check_range("access.session_timeout_minutes", self.session_timeout_minutes, 1, 24 * 60)
 
     def placed_statuses(self) -> tuple[str, ...]:
         """Employment statuses counted as placed (employed and self-employed always)."""
@@ -104,6 +110,8 @@ _SCALARS: dict[tuple[str | None, str], tuple[str, type]] = {
     ("compliance", "teaching_per_semester"): ("teaching_per_semester", int),
     ("mentor_rules", "school_mentor_min_years"): ("school_mentor_min_years", float),
     ("mentor_rules", "enterprise_mentor_min_years"): ("enterprise_mentor_min_years", float),
+    ("access", "users_file"): ("users_file", str),
+    ("access", "session_timeout_minutes"): ("session_timeout_minutes", int),
 }
 _WEIGHT_KEYS = ("theory", "skill", "professionalism")
 _TARGET_KEYS = ("pass_rate_improvement", "initial_employment", "satisfaction_improvement", "compliance")
@@ -151,6 +159,15 @@ pass_rate_improvement = 0.18
 initial_employment = 0.90
 satisfaction_improvement = 0.12
 compliance = 1.0
+
+[access]
+# Users, roles, schools and password hashes (python -m analytics user add ...). Empty means
+# secrets/users.json beside the database; a relative path is taken from the database's folder.
+# Keep it outside the repository. Without this file the dashboard runs in single-user local
+# mode and refuses to listen on any address but 127.0.0.1.
+users_file = ""
+# A signed-in session ends after this many minutes without activity.
+session_timeout_minutes = 30
 """
 
 
@@ -163,8 +180,24 @@ def settings_path(path: str | os.PathLike[str] | None = None, db_path: str | os.
     return db.resolve_path(db_path).parent / SETTINGS_FILE
 
 
+def users_file_path(settings: Settings, db_path: str | os.PathLike[str] | None = None) -> Path | None:
+    """Where the users file lives: ``settings.users_file`` (relative to the database's folder),
+    else ``secrets/users.json`` beside the database; ``None`` for an in-memory database
+    without a configured file (always single-user local mode)."""
+    if settings.users_file:
+        given = Path(settings.users_file).expanduser()
+        if given.is_absolute() or (db_path is not None and str(db_path) == ":memory:"):
+            return given
+        return db.resolve_path(db_path).parent / given
+    if db_path is not None and str(db_path) == ":memory:":
+        return None
+    return db.resolve_path(db_path).parent / USERS_FILE
+
+
 def _typed(value: Any, expected: type, key: str, path: Path) -> Any:
-    if expected is bool:
+    if expected is str:
+        ok = isinstance(value, str)
+    elif expected is bool:
         ok = isinstance(value, bool)
     elif expected is int:
         ok = isinstance(value, int) and not isinstance(value, bool)

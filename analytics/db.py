@@ -145,9 +145,27 @@ def _migration_2(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+def _migration_3(con: duckdb.DuckDBPyConnection) -> None:
+    """The audit log (``analytics.audit``): sign-ins, imports, undos, exports, user changes."""
+    con.execute("CREATE SEQUENCE audit_log_seq START 1")
+    con.execute(
+        """
+        CREATE TABLE audit_log (
+          event_id BIGINT PRIMARY KEY DEFAULT nextval('audit_log_seq'),
+          occurred_at TIMESTAMP NOT NULL,
+          user_name VARCHAR NOT NULL,
+          action VARCHAR NOT NULL,
+          success BOOLEAN NOT NULL,
+          address VARCHAR,
+          details VARCHAR NOT NULL DEFAULT '{}'
+        )
+        """
+    )
+
+
 # Append-only: a released migration is never edited, a change is a new entry. Migration 1
 # creates the tables of SPEC §2 as they were then; later tables come in their own step.
-MIGRATIONS = (_migration_1, _migration_2)
+MIGRATIONS = (_migration_1, _migration_2, _migration_3)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

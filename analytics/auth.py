@@ -1,0 +1,530 @@
+"""Users, roles, school scope, sign-in and sessions of the dashboard (no Streamlit here).
+
+**Modes** (``mode``): without a users file the dashboard is a single-user tool on the
+operator's own machine (``"local"``: everyone who can reach it is the administrator, so
+``check_bind`` refuses any address but loopback); with a users file (``"users"``) every
+page asks for a sign-in.
+
+**Users file**: JSON at ``config.users_file_path`` (default ``secrets/users.json`` beside
+the database, mode 0600), written only by ``python -m analytics user ...`` or an admin
+page through ``add_user``/``remove_user``/``set_password``. It holds per user the role,
+the schools and an argon2id hash (argon2-cffi's defaults, RFC 9106 low-memory profile);
+a hash made with weaker parameters is replaced at the next successful sign-in.
+
+**Roles** (``PERMISSIONS``): ``admin`` manages users, imports, undoes, exports and sees
+all schools; ``leader`` views and exports the meeting pack for their schools;
+``researcher`` views, uploads and makes research/aggregate exports for their schools,
+with names and IDs masked on screen (``mask``); ``viewer`` only views.
+
+**Scope**: a user's schools become ``Filters.scope`` (``scoped``), which every query of
+``analytics`` applies; admins, and users added with ``--all-schools``, have ``None``.
+
+**Brute force**: ``LoginThrottle`` counts failed sign-ins per user name and per client
+address; after ``FREE_FAILURES`` the next attempt must wait 1, 2, 4 ... seconds (at most
+``MAX_DELAY``), whichever key is further behind. Unknown names cost the same argon2
+verification as known ones, so timing does not tell which names exist.
+
+**OIDC**: when the operator configures ``st.login`` in ``secrets.toml``, ``oidc_user``
+maps the identity's claims to a user through the ``[access]`` section of the same
+file (see SECURITY.md).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import ipaddress
+import json
+import os
+import re
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+from analytics import audit, schema
+from analytics.config import Settings, users_file_path
+from analytics.errors import AnalyticsError
+from analytics.filters import Filters
+
+ROLES = ("admin", "leader", "researcher", "viewer")
+ACTIONS = (
+    "view",  # open the pages
+    "view_personal",  # names and IDs on screen
+    "import",  # upload and load files
+    "undo",  # undo an import batch
+    "export_report",  # the meeting pack (HTML, Excel)
+    "export_research",  # pseudonymised research zip
+    "export_aggregate",  # suppressed aggregate zip
+    "manage_users",  # add, remove, re-password users
+    "view_audit",  # the audit log page
+)
+PERMISSIONS: dict[str, frozenset[str]] = {
+    "admin": frozenset(ACTIONS),
+    "leader": frozenset({"view", "view_personal", "export_report"}),
+    "researcher": frozenset({"view", "import", "export_research", "export_aggregate"}),
+    "viewer": frozenset({"view", "view_personal"}),
+}
+MODES = ("local", "users")
+LOCAL_USER_NAME = "local"
+MIN_PASSWORD = 10  # characters
+FREE_FAILURES = 3  # failed sign-ins per user or address before delays start
+MAX_DELAY = 300.0  # seconds
+FORGET_AFTER = 3600.0  # seconds without a failure after which a counter starts again
+MASK = "***"
+FILE_VERSION = 1
+
+_NAME = re.compile(r"^[\w.@+-]{1,64}$")
+_hasher = PasswordHasher()
+_file_lock = threading.Lock()
+
+
+class AuthError(AnalyticsError):
+    """Sign-in refused, an action the role does not allow, or a users file that is not valid."""
+
+    code = "auth-error"
+
+
+@dataclass(frozen=True)
+class User:
+    """A signed-in person: name, role and schools (``None`` = every school)."""
+
+    name: str
+    role: str
+    schools: tuple[str, ...] | None = None
+    source: str = "file"  # file | oidc | local
+
+    @property
+    def scope(self) -> tuple[str, ...] | None:
+        """The schools whose rows this user may see (``None`` = all): admins see everything."""
+        return None if self.role == "admin" else self.schools
+
+    def can(self, action: str) -> bool:
+        """Whether this user's role allows ``action`` (one of ``ACTIONS``)."""
+        return can(self.role, action)
+
+
+LOCAL_USER = User(LOCAL_USER_NAME, "admin", None, "local")
+
+
+# -- Modes and start-up ----------------------------------------------------------------------
+
+
+def mode(settings: Settings, db_path: str | os.PathLike[str] | None = None) -> str:
+    """``"users"`` when the users file exists, else ``"local"`` (single-user, loopback only)."""
+    path = users_file_path(settings, db_path)
+    return "users" if path is not None and path.is_file() else "local"
+
+
+def is_loopback(address: str | None) -> bool:
+    """Whether the server address accepts connections from this machine only.
+
+    An unset or empty address means every interface (Streamlit's default), so it is not.
+    """
+    if not address:
+        return False
+    host = address.strip().strip("[]")
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_bind(address: str | None, users_file_exists: bool) -> None:
+    """Refuse to serve a non-loopback ``address`` in local mode (no users file): anyone on
+    the network would be the administrator. Call once at start with ``server.address``."""
+    if not users_file_exists and not is_loopback(address):
+        raise AuthError("auth-bind-refused", address=address or "0.0.0.0")
+
+
+# -- Roles ---------------------------------------------------------------------------------------
+
+
+def check_role(role: str) -> None:
+    """Refuse a role not in ``ROLES``."""
+    if role not in ROLES:
+        raise AuthError("auth-unknown-role", role=role, known=", ".join(ROLES))
+
+
+def can(role: str, action: str) -> bool:
+    """Whether ``role`` may do ``action``; an unknown action is a programming error."""
+    if action not in ACTIONS:
+        raise ValueError(f"unknown action {action!r}; known: {', '.join(ACTIONS)}")
+    return action in PERMISSIONS.get(role, frozenset())
+
+
+def require(user: User, action: str) -> None:
+    """Raise ``AuthError("auth-forbidden")`` unless ``user`` may do ``action``
+    (call it in ``analytics``-facing code paths before acting, not only to hide a button)."""
+    if not can(user.role, action):
+        raise AuthError("auth-forbidden", user=user.name, role=user.role, action=action)
+
+
+def scoped(filters: Filters, user: User) -> Filters:
+    """``filters`` limited to ``user``'s schools: the only way the scope gets set."""
+    return replace(filters, scope=user.scope)
+
+
+PERSONAL_COLUMNS = frozenset(c.name for tb in schema.TABLES for c in tb.columns if c.personal) | {
+    "mentor_name",
+    "student_name",
+}
+
+
+def mask(frame: pd.DataFrame, role: str, extra: Iterable[str] = ()) -> pd.DataFrame:
+    """``frame`` with personal columns (``schema.Column.personal``, plus ``extra`` such as
+    a label column holding mentor names) replaced by ``***`` for roles that may not see
+    personal data on screen; missing values stay missing. Other roles get ``frame`` itself."""
+    if can(role, "view_personal"):
+        return frame
+    columns = [c for c in frame.columns if c in PERSONAL_COLUMNS or c in set(extra)]
+    if not columns:
+        return frame
+    return frame.assign(**{c: frame[c].astype("object").where(frame[c].isna(), MASK) for c in columns})
+
+
+# -- Password hashes --------------------------------------------------------------------------------
+
+
+def hash_password(password: str) -> str:
+    """An argon2id hash of ``password`` (salted; the text stored in the users file)."""
+    check_password_strength(password)
+    return _hasher.hash(password)
+
+
+def check_password_strength(password: str) -> None:
+    """Refuse passwords shorter than ``MIN_PASSWORD`` characters (or only spaces)."""
+    if len(password) < MIN_PASSWORD or not password.strip():
+        raise AuthError("auth-password-short", n=MIN_PASSWORD)
+
+
+def verify_password(stored_hash: str, password: str) -> bool:
+    """Whether ``password`` matches ``stored_hash``; a malformed hash never matches."""
+    try:
+        return _hasher.verify(stored_hash, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+def needs_rehash(stored_hash: str) -> bool:
+    """Whether ``stored_hash`` was made with other parameters than the current ones."""
+    try:
+        return _hasher.check_needs_rehash(stored_hash)
+    except InvalidHashError:
+        return True
+
+
+# A hash of a random password, verified when the name is unknown so that a wrong name
+# takes as long as a wrong password.
+_DUMMY_HASH = _hasher.hash(os.urandom(16).hex())
+
+
+# -- Users file ----------------------------------------------------------------------------------------
+
+
+def check_name(name: str) -> None:
+    """Refuse a user name that is empty, too long or has characters other than letters, digits, . _ @ + -."""
+    if not _NAME.match(name or ""):
+        raise AuthError("auth-bad-name", name=name)
+
+
+def _normal_schools(role: str, schools: Iterable[str] | None) -> list[str] | None:
+    if schools is None:
+        return None
+    out = []
+    for s in schools:
+        s = str(s).strip()
+        if not s:
+            raise AuthError("auth-bad-school", school=s)
+        if s not in out:
+            out.append(s)
+    if not out and role != "admin":
+        raise AuthError("auth-no-school", role=role)
+    return out
+
+
+def load_users(path: str | os.PathLike[str]) -> dict[str, dict[str, Any]]:
+    """The users file as ``{name: {"role", "schools", "hash", "changed"}}``; a missing file is empty."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return {}
+    except OSError as e:
+        raise AuthError("auth-users-unreadable", path=str(path), detail=str(e)) from e
+    try:
+        data = json.loads(text)
+        users = data["users"]
+        if data.get("version") != FILE_VERSION or not isinstance(users, dict):
+            raise ValueError("unknown layout")
+        for name, rec in users.items():
+            check_name(name)
+            check_role(rec["role"])
+            if not isinstance(rec["hash"], str) or not rec["hash"].startswith("$argon2"):
+                raise ValueError(f"{name}: not an argon2 hash")
+            schools = rec.get("schools")
+            if schools is not None and not (isinstance(schools, list) and all(isinstance(s, str) for s in schools)):
+                raise ValueError(f"{name}: schools must be a list of IDs or null")
+    except (ValueError, KeyError, TypeError, AuthError) as e:
+        raise AuthError("auth-users-invalid", path=str(path), detail=str(e)) from e
+    return users
+
+
+def _write_users(path: Path, users: Mapping[str, Mapping[str, Any]]) -> None:
+    """Replace the users file atomically (temporary file, fsync, rename), mode 0600."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    text = json.dumps({"version": FILE_VERSION, "users": users}, ensure_ascii=False, indent=2, sort_keys=True)
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text + "\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, path)
+    except OSError as e:
+        raise AuthError("auth-users-unwritable", path=str(path), detail=str(e)) from e
+
+
+def _user(name: str, rec: Mapping[str, Any]) -> User:
+    schools = rec.get("schools")
+    return User(name, rec["role"], None if schools is None else tuple(schools), "file")
+
+
+def list_users(path: str | os.PathLike[str]) -> list[User]:
+    """Every user of the file, by name."""
+    return [_user(n, r) for n, r in sorted(load_users(path).items())]
+
+
+def add_user(
+    path: str | os.PathLike[str], name: str, role: str, schools: Iterable[str] | None, password: str,
+    *, now: dt.datetime | None = None,
+) -> User:
+    """Add ``name`` with ``role``, ``schools`` (``None`` = all schools) and ``password`` (hashed)."""
+    check_name(name)
+    check_role(role)
+    school_list = _normal_schools(role, schools)
+    digest = hash_password(password)
+    with _file_lock:
+        users = load_users(path)
+        if name in users:
+            raise AuthError("auth-user-exists", name=name)
+        users[name] = {"role": role, "schools": school_list, "hash": digest,
+                       "changed": (now or dt.datetime.now()).replace(microsecond=0).isoformat()}
+        _write_users(Path(path), users)
+    return _user(name, users[name])
+
+
+def remove_user(path: str | os.PathLike[str], name: str) -> None:
+    """Remove ``name`` from the users file."""
+    with _file_lock:
+        users = load_users(path)
+        if name not in users:
+            raise AuthError("auth-unknown-user", name=name)
+        del users[name]
+        _write_users(Path(path), users)
+
+
+def set_password(
+    path: str | os.PathLike[str], name: str, password: str, *, now: dt.datetime | None = None
+) -> None:
+    """Give ``name`` a new password (hashed)."""
+    digest = hash_password(password)
+    _replace_hash(path, name, digest, now)
+
+
+def _replace_hash(path: str | os.PathLike[str], name: str, digest: str, now: dt.datetime | None) -> None:
+    with _file_lock:
+        users = load_users(path)
+        if name not in users:
+            raise AuthError("auth-unknown-user", name=name)
+        users[name] = {**users[name], "hash": digest,
+                       "changed": (now or dt.datetime.now()).replace(microsecond=0).isoformat()}
+        _write_users(Path(path), users)
+
+
+# -- Brute-force throttle ------------------------------------------------------------------------------
+
+
+class LoginThrottle:
+    """Failed sign-ins per user name and per address, with a growing wait (one per process).
+
+    ``clock`` returns seconds (``time.monotonic``; tests inject their own).
+    """
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic, free: int = FREE_FAILURES,
+                 max_delay: float = MAX_DELAY, forget_after: float = FORGET_AFTER) -> None:
+        self.clock = clock
+        self.free = free
+        self.max_delay = max_delay
+        self.forget_after = forget_after
+        self._failures: dict[tuple[str, str], tuple[int, float]] = {}  # key -> (count, last failure)
+        self._lock = threading.Lock()
+
+    def delay(self, failures: int) -> float:
+        """Seconds to wait after ``failures`` consecutive failures: 0 for the free ones, then 1, 2, 4 ..."""
+        if failures < self.free:
+            return 0.0
+        return min(self.max_delay, 2.0 ** (failures - self.free))
+
+    def _keys(self, user: str, address: str | None) -> list[tuple[str, str]]:
+        return [("user", user.casefold()), ("address", address or "?")]
+
+    def _entry(self, key: tuple[str, str], now: float) -> tuple[int, float]:
+        count, last = self._failures.get(key, (0, now))
+        if count and now - last > self.forget_after:
+            self._failures.pop(key, None)
+            return 0, now
+        return count, last
+
+    def wait(self, user: str, address: str | None) -> float:
+        """Seconds before ``user`` may try again from ``address`` (0 when allowed now)."""
+        now = self.clock()
+        with self._lock:
+            waits = []
+            for key in self._keys(user, address):
+                count, last = self._entry(key, now)
+                waits.append(max(0.0, last + self.delay(count) - now) if count else 0.0)
+        return max(waits)
+
+    def failure(self, user: str, address: str | None) -> None:
+        """Count a failed sign-in for both the name and the address."""
+        now = self.clock()
+        with self._lock:
+            for key in self._keys(user, address):
+                count, _ = self._entry(key, now)
+                self._failures[key] = (count + 1, now)
+
+    def success(self, user: str) -> None:
+        """A correct password clears the name's counter (not the address's: an attacker with
+        one valid account must not reset the count of their guesses at others)."""
+        with self._lock:
+            self._failures.pop(self._keys(user, None)[0], None)
+
+
+THROTTLE = LoginThrottle()  # the dashboard process's throttle
+
+
+# -- Sign-in and sessions -------------------------------------------------------------------------------
+
+
+def authenticate(
+    path: str | os.PathLike[str], name: str, password: str, address: str | None,
+    throttle: LoginThrottle = THROTTLE,
+) -> User:
+    """The user ``name`` if ``password`` is right; ``AuthError`` ``auth-throttled`` (with
+    ``seconds``) while the throttle says wait, ``auth-login-failed`` otherwise (the same
+    for an unknown name). Replaces a hash made with outdated parameters."""
+    waiting = throttle.wait(name, address)
+    if waiting > 0:
+        raise AuthError("auth-throttled", seconds=int(waiting + 0.999))
+    users = load_users(path)
+    rec = users.get(name)
+    ok = verify_password(rec["hash"] if rec else _DUMMY_HASH, password) and rec is not None
+    if not ok:
+        throttle.failure(name, address)
+        raise AuthError("auth-login-failed")
+    throttle.success(name)
+    if needs_rehash(rec["hash"]):
+        _replace_hash(path, name, _hasher.hash(password), None)
+    return _user(name, rec)
+
+
+def sign_in(
+    con: duckdb.DuckDBPyConnection, settings: Settings, name: str, password: str, address: str | None,
+    *, db_path: str | os.PathLike[str] | None = None, throttle: LoginThrottle = THROTTLE,
+) -> User:
+    """``authenticate`` against the configured users file and write the attempt to the audit log."""
+    path = users_file_path(settings, db_path)
+    if path is None or not path.is_file():
+        raise AuthError("auth-no-users-file")
+    name = name.strip()
+    try:
+        user = authenticate(path, name, password, address, throttle)
+    except AuthError as e:
+        if e.code in ("auth-throttled", "auth-login-failed"):
+            reason = "throttled" if e.code == "auth-throttled" else "bad-credentials"
+            audit.record_login(con, name or "?", False, address=address, reason=reason)
+        raise
+    audit.record_login(con, user.name, True, address=address)
+    return user
+
+
+@dataclass(frozen=True)
+class Session:
+    """A signed-in session: the user and when they last did something (``time.time()`` seconds)."""
+
+    user: User
+    last_seen: float
+
+
+def start_session(user: User, now: float | None = None) -> Session:
+    """A new session for ``user`` (after ``sign_in`` or an accepted OIDC identity)."""
+    return Session(user, time.time() if now is None else now)
+
+
+def check_session(session: Session | None, settings: Settings, now: float | None = None) -> Session | None:
+    """The session with ``last_seen`` moved to ``now``, or ``None`` when there is none or it
+    has been idle longer than ``settings.session_timeout_minutes`` (the user signs in again)."""
+    if session is None:
+        return None
+    now = time.time() if now is None else now
+    if now - session.last_seen > settings.session_timeout_minutes * 60:
+        return None
+    return replace(session, last_seen=now)
+
+
+def expired(session: Session | None, settings: Settings, now: float | None = None) -> bool:
+    """Whether ``session`` exists but has timed out (to say so and write ``session_expired``)."""
+    return session is not None and check_session(session, settings, now) is None
+
+
+# -- OIDC (st.login) -----------------------------------------------------------------------------------
+
+
+def oidc_user(claims: Mapping[str, Any], access: Mapping[str, Any]) -> User:
+    """The user an OIDC identity maps to, from the ``[access]`` table of ``secrets.toml``.
+
+    ``access`` keys: ``name_claim`` (default ``email``), ``groups_claim`` (default
+    ``groups``), ``users`` (identity name → ``{role, schools}``) and ``groups`` (group →
+    ``{role, schools}``). A named user wins over groups; among groups the first listed
+    that the identity belongs to wins. An identity with ``email_verified`` false, or
+    matching nothing, is refused (``auth-oidc-not-allowed``): signing in with the
+    provider alone grants nothing. ``schools`` omitted means all schools.
+    """
+    name_claim = str(access.get("name_claim", "email"))
+    groups_claim = str(access.get("groups_claim", "groups"))
+    name = claims.get(name_claim)
+    if not isinstance(name, str) or not name.strip():
+        raise AuthError("auth-oidc-not-allowed", name="?")
+    name = name.strip()
+    if name_claim == "email" and claims.get("email_verified") is False:
+        raise AuthError("auth-oidc-not-allowed", name=name)
+    entry: Mapping[str, Any] | None = None
+    users = access.get("users", {})
+    by_name = {str(k).casefold(): v for k, v in users.items()} if isinstance(users, Mapping) else {}
+    entry = by_name.get(name.casefold())
+    if entry is None:
+        member = claims.get(groups_claim) or []
+        member = {member} if isinstance(member, str) else {str(g) for g in member}
+        groups = access.get("groups", {})
+        for group, spec in (groups.items() if isinstance(groups, Mapping) else ()):
+            if str(group) in member:
+                entry = spec
+                break
+    if entry is None:
+        raise AuthError("auth-oidc-not-allowed", name=name)
+    role = str(entry.get("role", ""))
+    check_role(role)
+    schools = entry.get("schools")
+    school_list = _normal_schools(role, [schools] if isinstance(schools, str) else schools)
+    return User(name, role, None if school_list is None else tuple(school_list), "oidc")
