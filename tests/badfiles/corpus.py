@@ -38,6 +38,7 @@ def cert_row(i: int, score: Any = "80", date: Any = "2024-06-20", passed: Any = 
 
 
 def cert_rows(n: int) -> list[list[Any]]:
+    """The certificate header and ``n`` valid rows (students 20240000 …)."""
     return [CERT] + [cert_row(i) for i in range(n)]
 
 
