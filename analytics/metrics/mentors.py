@@ -129,11 +129,14 @@ def _calendar_cte(f: Filters, s: Settings, mentor_type: str) -> tuple[str, list]
         years.append("year(unit) <= ?")
         year_params.append(f.year_to)
     mentor_where, mentor_params = f.where("mentors", "m")
+    # Only the user's scope limits the log (and so the period grid): another school's
+    # activity dates must neither show nor change this school's figures.
+    scope_where, scope_params = Filters(scope=f.scope).where("mentor_activities", "a")
     sql = f"""
         log AS (
-          SELECT {q('mentor_id')} AS mentor_id, coalesce({q('count')}, 1) AS n, {unit} AS unit
-          FROM {q('mentor_activities')}
-          WHERE {q('activity_type')} = ?
+          SELECT a.{q('mentor_id')} AS mentor_id, coalesce(a.{q('count')}, 1) AS n, {unit} AS unit
+          FROM {q('mentor_activities')} a
+          WHERE a.{q('activity_type')} = ? AND {scope_where}
         ),
         grid AS (
           SELECT unit, (unit + {r.step} - INTERVAL 1 DAY)::DATE AS unit_end, {r.label.format(u="unit")} AS period
@@ -159,7 +162,7 @@ def _calendar_cte(f: Filters, s: Settings, mentor_type: str) -> tuple[str, list]
         )
     """
     threshold = int(getattr(s, r.threshold))
-    return sql, [r.activity, *year_params, mentor_type, *mentor_params, threshold]
+    return sql, [r.activity, *scope_params, *year_params, mentor_type, *mentor_params, threshold]
 
 
 def _totals(con: duckdb.DuckDBPyConnection, f: Filters, s: Settings, mentor_type: str) -> tuple:
