@@ -201,8 +201,8 @@ def hash_password(password: str) -> str:
 
 
 def check_password_strength(password: str) -> None:
-    """Refuse passwords shorter than ``MIN_PASSWORD`` characters (or only spaces)."""
-    if len(password) < MIN_PASSWORD or not password.strip():
+    """Refuse passwords shorter than ``MIN_PASSWORD`` characters, not counting spaces around them."""
+    if len(password.strip()) < MIN_PASSWORD:
         raise AuthError("auth-password-short", n=MIN_PASSWORD)
 
 
