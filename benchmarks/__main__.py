@@ -72,7 +72,7 @@ def targets(imp: dict[str, float], pages: dict[int, dict[str, dict]], rows: int)
         ("warm page ≤ 0.3 s", f"worst {warm_worst[0]:.2f} s (`{warm_worst[1]}`, {warm_worst[2]:,})", warm_worst[0] <= 0.3),
         (f"dashboard at {large:,} students ≤ 1.5 GB", f"{peak_large[0]:.0f} MiB (`{peak_large[1]}`)",
          peak_large[0] <= 1536),
-        ("every page renders without an exception", f"{errors} exceptions", errors == 0),
+        ("every page renders (a title, no exception)", f"{errors} failures", errors == 0),
     ]
     lines = ["| target | measured | verdict |", "| --- | --- | --- |"]
     lines += [f"| {name} | {figure} | {_verdict(ok)} |" for name, figure, ok in rows_]

@@ -35,7 +35,8 @@ WARM_RUNS = 3
 
 
 def page_cold_warm(page: str, db_path: str) -> dict[str, object]:
-    """Run ``page`` once cold and ``WARM_RUNS`` times warm; seconds of each, and any exception."""
+    """Run ``page`` once cold and ``WARM_RUNS`` times warm; seconds of each, and what went
+    wrong (an exception, or no page title — e.g. a refusal screen instead of the page)."""
     os.environ["DUAL_MENTOR_DB"] = db_path
     from streamlit.testing.v1 import AppTest
 
@@ -50,7 +51,10 @@ def page_cold_warm(page: str, db_path: str) -> dict[str, object]:
         start = time.perf_counter()
         at.run()
         warm.append(time.perf_counter() - start)
-    return {"cold": cold, "warm": min(warm), "errors": [str(e.value)[:200] for e in at.exception]}
+    errors = [str(e.value)[:200] for e in at.exception]
+    if not at.title:  # a page that shows only a refusal or an error box did not render
+        errors.append("no page title: " + "; ".join(str(e.value)[:200] for e in at.error))
+    return {"cold": cold, "warm": min(warm), "errors": errors}
 
 
 def collect(sizes: tuple[int, ...] = SIZES) -> dict[int, dict[str, dict]]:
