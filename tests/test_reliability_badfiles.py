@@ -29,13 +29,7 @@ from tests.filebuilders import write_csv
 MEMORY_BOUND_MIB = 256
 
 # Defects found by this suite and reported to the importer's owner (see docs/RELIABILITY.md).
-KNOWN_DEFECTS = {
-    "crc.xlsx": "read._check_zip lets zlib.error escape when a ZIP entry's compressed bytes are damaged (crash, no message)",
-    "encrypted.xls": "read._read_book: python_calamine.PasswordError from get_sheet_by_name is caught as CalamineError and reported as file-corrupt, not file-encrypted",
-    "line.csv": "read._parse_csv: csv.reader raises _csv.Error 'field larger than field limit (131072)' on a line over 128 KiB (crash, no message)",
-    "long_cell.csv": "read._parse_csv: csv.reader raises _csv.Error 'field larger than field limit (131072)' on a cell over 128 KiB (crash, no message)",
-    "errors.xlsx": "read._read_book: calamine's to_python() turns error cells (#N/A, #DIV/0!) into '', so the row loads with a blank score instead of a type-error",
-}
+KNOWN_DEFECTS: dict[str, str] = {}
 
 CJK = re.compile("[\u4e00-\u9fff]")
 

@@ -22,11 +22,13 @@ import os
 import re
 import tempfile
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import charset_normalizer
+import defusedxml.ElementTree as defused_et
 import duckdb
 import numpy as np
 import pandas as pd
@@ -106,7 +108,7 @@ def read_file(
         _check_zip(data, name, limits)
         sheets = _read_book(data, name, limits)
     elif data.startswith(_OLE2_MAGIC):
-        if "EncryptionInfo".encode("utf-16-le") in data:
+        if "EncryptionInfo".encode("utf-16-le") in data or _biff_filepass(data):
             raise FileRejectedError("file-encrypted", file=name)
         sheets = _read_book(data, name, limits)
     else:
@@ -152,8 +154,67 @@ def _check_zip(data: bytes, name: str, limits: Limits) -> None:
                         head = fh.read(4096)
                     if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
                         raise FileRejectedError("file-unsafe", file=name)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, NotImplementedError) as e:
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, OSError, NotImplementedError) as e:
         raise FileRejectedError("file-corrupt", file=name) from e
+
+
+_ERROR_CELL = re.compile(rb"<c\b([^>]*\bt=\"e\"[^>]*)>.*?<v>([^<]*)</v>", re.S)
+_CELL_REF = re.compile(rb"\br=\"([A-Z]+)(\d+)\"")
+_REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+
+
+def _column_index(letters: str) -> int:
+    index = 0
+    for ch in letters:
+        index = index * 26 + ord(ch) - 64
+    return index - 1
+
+
+_BIFF8_BOF = b"\x09\x08\x10\x00"  # BOF record: type 0x0809, 16 bytes of data
+_BIFF_FILEPASS = b"\x2f\x00"  # the record a password-protected .xls has right after BOF
+
+
+def _biff_filepass(data: bytes) -> bool:
+    """Whether a legacy .xls is password-protected (a FILEPASS record follows the first BOF)."""
+    at = data.find(_BIFF8_BOF)
+    return at >= 0 and data[at + 20 : at + 22] == _BIFF_FILEPASS
+
+
+def _xlsx_error_cells(data: bytes) -> dict[str, dict[tuple[int, int], str]]:
+    """Excel error values (#N/A, #DIV/0!, …) by sheet name and (row, column), 0-based.
+
+    calamine reads an error cell as an empty string, which would turn a broken formula
+    into a silently missing value; the worksheet XML keeps the error text (``t="e"``),
+    so it is read from there and put back for ``normalize`` to reject.
+    """
+    out: dict[str, dict[tuple[int, int], str]] = {}
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            names = set(zf.namelist())
+            if "xl/workbook.xml" not in names or "xl/_rels/workbook.xml.rels" not in names:
+                return out
+            targets = {
+                rel.get("Id"): rel.get("Target", "").lstrip("/").removeprefix("xl/")
+                for rel in defused_et.fromstring(zf.read("xl/_rels/workbook.xml.rels"))
+            }
+            for sheet in defused_et.fromstring(zf.read("xl/workbook.xml")).iter():
+                if not sheet.tag.endswith("}sheet"):
+                    continue
+                part = "xl/" + targets.get(sheet.get(_REL_NS), "")
+                if part not in names:
+                    continue
+                xml = zf.read(part)
+                if b't="e"' not in xml:
+                    continue
+                cells: dict[tuple[int, int], str] = {}
+                for attrs, value in _ERROR_CELL.findall(xml):
+                    ref = _CELL_REF.search(attrs)
+                    if ref:
+                        cells[(int(ref.group(2)) - 1, _column_index(ref.group(1).decode()))] = value.decode()
+                out[sheet.get("name", "")] = cells
+    except (zipfile.BadZipFile, zlib.error, defused_et.ParseError, KeyError, ValueError):
+        return {}
+    return out
 
 
 # --- text files -----------------------------------------------------------------------------
@@ -335,6 +396,10 @@ def _duckdb_csv(utf8: bytes, delim: str, width: int) -> pa.Table:
             con.close()
 
 
+# A cell may be as long as the file (the file-size limit bounds it), not 128 KiB.
+csv.field_size_limit(2**31 - 1)
+
+
 def _python_csv(text: str, delim: str) -> pa.Table:
     rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delim))
     return _blank_to_null(_rows_to_table(rows))
@@ -366,6 +431,7 @@ def _read_book(data: bytes, name: str, limits: Limits) -> list[RawSheet]:
     except (python_calamine.CalamineError, ValueError, OSError) as e:
         raise FileRejectedError("file-corrupt", file=name) from e
     sheets: list[RawSheet] = []
+    errors = _xlsx_error_cells(data) if data.startswith(_ZIP_MAGIC) else {}
     with book:
         for meta in book.sheets_metadata:
             if meta.typ != python_calamine.SheetTypeEnum.WorkSheet:
@@ -380,8 +446,13 @@ def _read_book(data: bytes, name: str, limits: Limits) -> list[RawSheet]:
                     raise FileRejectedError("too-many-rows", file=name, count=sheet.height, limit=limits.max_rows)
                 rows = [[_cell_text(v) for v in row] for row in sheet.to_python(skip_empty_area=False)]
                 merges = sheet.merged_cell_ranges or []
+            except python_calamine.PasswordError as e:
+                raise FileRejectedError("file-encrypted", file=name) from e
             except python_calamine.CalamineError as e:
                 raise FileRejectedError("file-corrupt", file=name) from e
+            for (r, c), text in errors.get(meta.name, {}).items():
+                if r < len(rows) and c < len(rows[r]):
+                    rows[r][c] = text
             hidden = meta.visible != python_calamine.SheetVisibleEnum.Visible
             built = _build_sheet(meta.name, rows, merges=merges, hidden=hidden)
             sheets.append(built if built is not None else _empty_marker(meta.name))
