@@ -5,6 +5,7 @@ import pandas as pd
 import streamlit as st
 
 import ui
+from analytics import auth
 from analytics import charts
 from analytics.metrics import students as stu
 from ui import components as c
@@ -46,12 +47,12 @@ else:
 st.subheader(f.t("students.growth_title"), anchor=False)
 student_id = st.text_input(f.t("students.search"), key="stu_search", placeholder=f.t("students.search_hint")).strip()
 if student_id:
-    growth = store.query_store(stu.growth_file, student_id, f.settings)
+    growth = store.query_store(stu.growth_file, student_id, f.settings, scope=f.filters.scope)
     if growth["student"].empty and growth["assessments"].empty:
         st.warning(f.t("students.not_found", id=student_id))
     else:
         if not growth["student"].empty:
-            row = growth["student"].iloc[0]
+            row = auth.mask(growth["student"], f.user.role).iloc[0]
             st.markdown(f.t("students.profile", name=row["student_name"] or student_id, id=student_id,
                             major=row["major"] or "—", cls=row["class_name"] or "—",
                             cohort=row["cohort_year"] if pd.notna(row["cohort_year"]) else "—",

@@ -5,6 +5,7 @@ mentor, communication compliance (mentor × period calendar, non-compliant list)
 import streamlit as st
 
 import ui
+from analytics import auth
 from analytics import charts
 from analytics.metrics import mentors as men
 from ui import components as c
@@ -38,7 +39,7 @@ else:
                     target=c.pct(f.settings.targets.compliance, 0),
                     status=f.t("status." + c.target_status(result.rate.value, f.settings.targets.compliance))))
     # the calendar of the CALENDAR_MENTORS least compliant mentors: a readable grid, never a huge payload
-    shown = result.per_mentor.sort_values(["share", "mentor_id"]).head(CALENDAR_MENTORS)
+    shown = auth.mask(result.per_mentor.sort_values(["share", "mentor_id"]).head(CALENDAR_MENTORS), f.user.role)
     names = dict(zip(shown["mentor_id"], shown["mentor_name"].fillna(""), strict=True))
     cal = result.calendar[result.calendar["mentor_id"].isin(names)]
     label = {m: f"{names[m] or m} · {m}" for m in names}
@@ -62,7 +63,8 @@ if not len(evals):
     c.no_data(f, f.t("mentors.evaluation_title"))
 else:
     top = evals.dropna(subset=["overall"]).head(15).sort_values("overall")
-    top = top.assign(mentor=top["mentor_name"].fillna(top["mentor_id"]))
+    top = auth.mask(top, f.user.role, extra=["mentor_id"])
+    top = top.assign(mentor=top["mentor_name"].fillna(top["mentor_id"]) + " · " + top["mentor_id"].astype(str))
     fig = charts.bars(top, f.lang, x="mentor", y=["overall"], horizontal=True, title=f.t("mentors.top_title"),
                       y_labels={"overall": f.t("mentors.col.overall")})
     c.chart(f, fig, n=int(top["n"].sum()), key="men_top")

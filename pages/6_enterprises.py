@@ -53,6 +53,9 @@ else:
             note=f.t("enterprises.partners_note"))
 
 st.subheader(f.t("enterprises.funding_title"), anchor=False)
+if f.filters.scope is not None:  # funding has no school: hidden from school-scoped users
+    st.info(f.t("auth.funding_hidden"), icon=":material/lock:")
+    st.stop()
 totals = store.query(fund.totals, f.filters)
 if not totals.get("budget"):
     c.no_data(f, f.t("enterprises.funding_title"))

@@ -53,7 +53,12 @@ def empty_db(tmp_path: Path) -> Path:
 def app(monkeypatch: pytest.MonkeyPatch) -> Callable:
     """``app(page, db_path, **query)``: an AppTest of ``page`` (e.g. "pages/2_employment.py")
     against ``db_path``, opened with the URL query ``query``, already run once."""
+    from streamlit import config
     from streamlit.testing.v1 import AppTest
+
+    # the dashboard refuses a non-loopback address in local mode; AppTest serves nothing
+    config.set_option("server.address", "127.0.0.1")
+    config.set_option("client.showErrorDetails", "full")  # tests want the real message of a failure
 
     def run(page: str, db_path: Path, timeout: float = 60, **query: str) -> AppTest:
         monkeypatch.setenv("DUAL_MENTOR_DB", str(db_path))

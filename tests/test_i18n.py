@@ -65,6 +65,8 @@ EXPANDED = [
                                        "budget_share", "spent_share")),
     *(f"students.part.{p}" for p in ("theory_score", "skill_score", "professionalism_score", "composite")),
     *(f"error.{code}" for code in ("db-read-failed",)),
+    *(f"common.download_{fmt}" for fmt in ("csv", "xlsx")),
+    *(f"auth.role.{r}" for r in ("admin", "leader", "researcher", "viewer")),
     *(f"bench.col.{c}" for c in ("year", "value", "ci_low", "ci_high", "benchmark", "diff_pp", "outside", "marker")),
 ]
 

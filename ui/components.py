@@ -10,10 +10,11 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from analytics import schema
+from analytics import auth, schema
 from analytics.errors import AnalyticsError
 from analytics.safe_export import to_csv_bytes, to_xlsx_bytes
 from analytics.stats import Comparison, Rate, add_rate_columns
+from ui import access
 from ui.frame import Frame
 
 PLOTLY_CONFIG = {
@@ -89,9 +90,10 @@ def table(
 ) -> None:
     """A table (columns renamed to ``labels``) with caption, ``n`` and a CSV (or xlsx) download.
 
-    At most ``MAX_ROWS`` rows are shown; the download holds the whole frame.
+    Personal columns are masked for roles that may not see them; at most ``MAX_ROWS`` rows
+    are shown, the download (audited) holds the whole frame.
     """
-    shown = df.rename(columns=dict(labels or {}))
+    shown = auth.mask(df, f.user.role).rename(columns=dict(labels or {}))
     config = {(labels or {}).get(k, k): v for k, v in (formats or {}).items()}
     if height == "auto" and len(df) <= 25:
         height = 35 * (len(df) + 1) + 3  # show short tables whole, without an inner scroll bar
@@ -101,13 +103,13 @@ def table(
         caption(f, len(df) if n is None else n, note)
     with cols[1]:
         stem = _file_stem(f, name)
-        if xlsx:
-            st.download_button(f.t("common.download_xlsx"), to_xlsx_bytes(shown), file_name=f"{stem}.xlsx",
-                               mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                               key=f"dl_{name}", icon=":material/download:", on_click="ignore")
-        else:
-            st.download_button(f.t("common.download_csv"), to_csv_bytes(shown), file_name=f"{stem}.csv",
-                               mime="text/csv", key=f"dl_{name}", icon=":material/download:", on_click="ignore")
+        fmt = "xlsx" if xlsx else "csv"
+        st.download_button(
+            f.t(f"common.download_{fmt}"), to_xlsx_bytes(shown) if xlsx else to_csv_bytes(shown),
+            file_name=f"{stem}.{fmt}", key=f"dl_{name}", icon=":material/download:",
+            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" if xlsx else "text/csv",
+            on_click=access.record_download, args=(f.user, f.filters, name, fmt),
+        )
 
 
 def percent_column(label: str | None = None) -> st.column_config.Column:

@@ -20,12 +20,12 @@ from typing import Any
 
 import streamlit as st
 
-from analytics import i18n
+from analytics import auth, i18n
 from analytics.config import Settings
 from analytics.errors import AnalyticsError
 from analytics.filter_options import FilterOptions
 from analytics.filters import DUAL_VALUES, Filters
-from ui import store
+from ui import access, store
 
 # (page key, script path relative to dashboard.py, navigation group, material icon)
 PAGES: tuple[tuple[str, str, str, str], ...] = (
@@ -71,9 +71,10 @@ class Frame:
 
     page: str
     lang: str
-    filters: Filters
+    filters: Filters  # the URL's filters limited to the user's scope
     options: FilterOptions
     settings: Settings
+    user: auth.User = auth.LOCAL_USER
     meeting: bool = False
 
     def t(self, key: str, **params: Any) -> str:
@@ -117,12 +118,13 @@ def frame(page: str) -> Frame:
     try:
         store.ensure_database(i18n.t("start.creating_demo", lang))
         settings = store.settings()
-        options = store.options()
+        user = access.current_user(settings, lang)
+        options = store.options(user.scope)
     except AnalyticsError as err:
         st.error(err.message(lang))
         st.stop()
-    filters = Filters.from_query(st.query_params.to_dict())
-    f = Frame(page, lang, filters, options, settings, meeting)
+    filters = auth.scoped(Filters.from_query(st.query_params.to_dict()), user)
+    f = Frame(page, lang, filters, options, settings, user, meeting)
     if not meeting:
         _sidebar(f)
     if page != "data" and store.is_empty():
@@ -150,6 +152,7 @@ def _sidebar(f: Frame) -> None:
             f.t("sidebar.language"), options=list(i18n.LANGS), key="lang_switch", required=True,
             format_func=lambda code: i18n.t("lang." + code, code), on_change=_language_changed,
         )
+        access.user_box(f.user, f.lang)
         if not store.is_empty():
             _filter_widgets(f)
 
@@ -171,6 +174,7 @@ def _filter_widgets(f: Frame) -> None:
     opts, flt = f.options, f.filters
     st.markdown(f"**{f.t('sidebar.title')}**")
     years = sorted(set(opts.years) | {y for y in (flt.year_from, flt.year_to) if y is not None})
+    st.session_state["_year_bounds"] = (opts.years[0], opts.years[-1]) if opts.years else None
     if len(years) > 1:
         # Options as text: a range select slider round-trips text values exactly (also in AppTest).
         st.session_state["f_years"] = (str(flt.year_from or years[0]), str(flt.year_to or years[-1]))
@@ -215,9 +219,9 @@ def _formatter(f: Frame, key: str, names: dict[str, str]):
 def _filters_from_widgets() -> Filters:
     state = st.session_state
     years = state.get("f_years")
-    options = store.options().years
+    bounds = state.get("_year_bounds")  # the data's first and last year, as shown
     year_from = year_to = None
-    if years and options and tuple(int(y) for y in years) != (options[0], options[-1]):
+    if years and bounds and tuple(int(y) for y in years) != tuple(bounds):
         year_from, year_to = int(years[0]), int(years[1])
 
     def pick(key: str) -> Any:

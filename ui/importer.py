@@ -5,19 +5,20 @@ only on confirm) shared by the home page and the Data page."""
 from __future__ import annotations
 
 import hashlib
+
 import pandas as pd
 import streamlit as st
 
-from analytics import schema
+from analytics import audit, schema
 from analytics.errors import AnalyticsError
 from analytics.ingest.issues import ERROR
-from analytics.ingest.load import batch_rejects, list_batches, undo_batch
 from analytics.filters import Filters
+from analytics.ingest.load import batch_rejects, list_batches, undo_batch
 from analytics.ingest.pipeline import SheetResult, import_file
 from analytics.metrics.employment import initial_employment_rate
 from analytics.quality import table_quality
+from ui import access, store
 from ui import components as ui
-from ui import store
 from ui.frame import Frame
 
 UPLOAD_TYPES = ["csv", "tsv", "txt", "xlsx", "xlsm", "xls", "ods"]
@@ -32,15 +33,17 @@ def start_screen(f: Frame) -> None:
     with left, st.container(border=True):
         st.subheader(f.t("start.demo_title"), anchor=False)
         st.markdown(f.t("start.demo_body"))
-        if st.button(f.t("start.demo_button"), key="load_demo", type="primary", icon=":material/play_arrow:"):
+        if access.allowed(f.user, "import", f.lang) and st.button(
+                f.t("start.demo_button"), key="load_demo", type="primary", icon=":material/play_arrow:"):
             from analytics.sample import load_demo
 
             with st.spinner(f.t("start.creating_demo")):
                 try:
-                    store.write(load_demo)
+                    results = access.write_as(f.user, "import", load_demo)
                 except AnalyticsError as err:
                     ui.show_error(f, err)
                     return
+            store.write(audit.record_import, f.user.name, results, address=access.address())
             st.rerun()
     with right, st.container(border=True):
         st.subheader(f.t("start.upload_title"), anchor=False)
@@ -85,7 +88,7 @@ def data_quality(f: Frame) -> None:
     ui.table(f, shown, name="data_quality", labels={k: f.t(f"data.col.{k}") for k in shown.columns},
              formats={"missing_share": ui.percent_column()}, n=int(quality["rows"].sum()),
              note=f.t("data.quality_note"))
-    jobs = store.query(initial_employment_rate, Filters())
+    jobs = store.query(initial_employment_rate, Filters(scope=f.filters.scope))
     if jobs.coverage.denominator:
         st.markdown(f.t("data.employment_coverage", rate=ui.rate_text(f, jobs.coverage)))
 
@@ -120,6 +123,8 @@ def upload_flow(f: Frame, key: str, detailed: bool = True) -> None:
 
     ``detailed`` adds the per-sheet preview and the editable table and column mapping.
     """
+    if not access.allowed(f.user, "import", f.lang):
+        return
     generation = st.session_state.setdefault(f"_upload_gen_{key}", 0)
     files = st.file_uploader(f.t("data.upload_label"), type=UPLOAD_TYPES, accept_multiple_files=True,
                              key=f"upload_{key}_{generation}", help=f.t("data.upload_help"))
@@ -260,13 +265,14 @@ def _confirm(f: Frame, key: str, plan: list[tuple[bytes, str, SheetResult]]) -> 
     done: list[dict] = []
     for i, (data, name, checked) in enumerate(plan):
         try:
-            results = store.write(import_file, data, file_name=name, sheet=checked.sheet, table=checked.table,
-                                  overrides=dict(checked.mapping.columns) if checked.mapping else None,
-                                  constants={k: str(v) for k, v in checked.constants.items()} or None,
-                                  remember=True)
+            results = access.write_as(
+                f.user, "import", import_file, data, file_name=name, sheet=checked.sheet, table=checked.table,
+                overrides=dict(checked.mapping.columns) if checked.mapping else None,
+                constants={k: str(v) for k, v in checked.constants.items()} or None, remember=True)
         except AnalyticsError as err:
             ui.show_error(f, err)
             return
+        store.write(audit.record_import, f.user.name, results, address=access.address())
         for r in results:
             done.append({"file": name, "sheet": r.sheet, "status": r.status, "batch": r.batch_id,
                          "inserted": r.inserted, "updated": r.updated, "unchanged": r.unchanged,
@@ -307,15 +313,17 @@ def history(f: Frame) -> None:
     left, right = st.columns(2, gap="large")
     with left, st.container(border=True):
         st.markdown(f"**{f.t('data.undo_title')}**")
-        if len(live):
+        if len(live) and access.allowed(f.user, "undo", f.lang):
             batch = st.selectbox(f.t("data.undo_pick"), live["batch_id"].tolist(), key="undo_batch",
                                  format_func=lambda b: _batch_label(live, b))
             if st.button(f.t("data.undo_button"), key="undo_confirm", icon=":material/undo:"):
                 try:
-                    done = store.write(undo_batch, int(batch))
+                    done = access.write_as(f.user, "undo", undo_batch, int(batch))
                 except AnalyticsError as err:
+                    store.write(audit.record_undo, f.user.name, int(batch), success=False, address=access.address())
                     ui.show_error(f, err)
                 else:
+                    store.write(audit.record_undo, f.user.name, int(batch), done, address=access.address())
                     st.session_state["_undo_done"] = f.t("data.undo_done", batch=batch, removed=done["removed"],
                                                          restored=done["restored"])
                     st.rerun()

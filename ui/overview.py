@@ -61,6 +61,12 @@ def sentences(f: Frame, ks: list[narrative.Kpi]) -> list[str]:
 
 
 def attention(f: Frame) -> list[str]:
-    """The three things most in need of attention, each with its subject in bold."""
+    """The three things most in need of attention, each with its subject in bold (mentors'
+    names left out for roles that may not see personal data)."""
     items = store.query(narrative.attention, f.filters, f.lang)
-    return [a.text.replace(a.subject, f"**{a.subject}**", 1) if a.subject else a.text for a in items]
+    personal = f.user.can("view_personal")
+    return [
+        f.t("overview.mentors_masked", subject=a.subject) if not personal and a.key.endswith("_mentors")
+        else a.text.replace(a.subject, f"**{a.subject}**", 1) if a.subject else a.text
+        for a in items
+    ]

@@ -93,9 +93,9 @@ def query_store(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
                    args, tuple(sorted(kwargs.items())))
 
 
-def options() -> FilterOptions:
-    """The filter choices present in the data (cached like every query)."""
-    return query_store(filter_options)
+def options(scope: tuple[str, ...] | None = None) -> FilterOptions:
+    """The filter choices present in the data within ``scope`` (the user's schools)."""
+    return query_store(filter_options, scope)
 
 
 def counts() -> dict[str, int]:

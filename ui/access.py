@@ -1,0 +1,115 @@
+"""Who is using the dashboard (``analytics.auth``): the sign-in form, the session, and the
+checks the pages make before writing or showing personal data.
+
+Without a users file the dashboard runs in local mode: the single user is the local
+administrator, and the app refuses to serve on any address but loopback. With a users
+file every page asks for a sign-in; the session ends after the configured idle time.
+Sign-ins, sign-outs, imports, undos and downloads are written to the audit log.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from analytics import audit, auth
+from analytics.config import Settings
+from analytics.errors import AnalyticsError
+from analytics.filters import Filters
+from analytics.i18n import t
+from ui import store
+
+SESSION_KEY = "_auth_session"
+
+
+def address() -> str | None:
+    """The client's address as Streamlit sees it (the proxy's, behind a reverse proxy);
+    None when there is none (a test run)."""
+    value = st.context.ip_address
+    return value if isinstance(value, str) else None
+
+
+def current_user(settings: Settings, lang: str) -> auth.User:
+    """The signed-in user; shows the sign-in form (and stops the page) when there is none.
+
+    In local mode: the local administrator, after refusing a non-loopback bind address.
+    """
+    if auth.mode(settings, store.db_path()) == "local":
+        try:
+            auth.check_bind(st.get_option("server.address"), users_file_exists=False)
+        except AnalyticsError as err:
+            st.error(err.message(lang))
+            st.stop()
+        return auth.LOCAL_USER
+    session = st.session_state.get(SESSION_KEY)
+    if auth.expired(session, settings):
+        store.write(audit.record_logout, session.user.name, expired=True, address=address())
+        st.session_state.pop(SESSION_KEY, None)
+        st.info(t("auth.expired", lang, minutes=settings.session_timeout_minutes))
+        session = None
+    session = auth.check_session(session, settings)
+    if session is None:
+        _sign_in_form(settings, lang)
+        st.stop()
+    st.session_state[SESSION_KEY] = session
+    return session.user
+
+
+def _sign_in_form(settings: Settings, lang: str) -> None:
+    st.title(t("auth.title", lang))
+    st.caption(t("auth.intro", lang))
+    with st.form("sign_in"):
+        name = st.text_input(t("auth.name", lang), key="auth_name")
+        password = st.text_input(t("auth.password", lang), type="password", key="auth_password")
+        submitted = st.form_submit_button(t("auth.submit", lang), type="primary")
+    if not submitted:
+        return
+    try:
+        user = store.write(auth.sign_in, settings, name, password, address(), db_path=store.db_path())
+    except AnalyticsError as err:
+        st.error(err.message(lang))
+        return
+    st.session_state[SESSION_KEY] = auth.start_session(user)
+    st.rerun()
+
+
+def sign_out(user: auth.User) -> None:
+    """End the session (a button callback)."""
+    store.write(audit.record_logout, user.name, address=address())
+    st.session_state.pop(SESSION_KEY, None)
+
+
+def user_box(user: auth.User, lang: str) -> None:
+    """Who is signed in, their schools, and the sign-out button (sidebar)."""
+    if user.source == "local":
+        st.caption(t("auth.local_mode", lang))
+        return
+    schools = t("auth.all_schools", lang) if user.scope is None else "、".join(user.scope)
+    st.caption(t("auth.signed_in", lang, name=user.name, role=t(f"auth.role.{user.role}", lang)) + " · "
+               + t("auth.schools", lang, schools=schools))
+    st.button(t("auth.logout", lang), key="sign_out", on_click=sign_out, args=(user,), icon=":material/logout:")
+
+
+def allowed(user: auth.User, action: str, lang: str, *, say: bool = True) -> bool:
+    """Whether ``user`` may do ``action``; says why not (once) when ``say``."""
+    if user.can(action):
+        return True
+    if say:
+        st.info(t("auth.forbidden", lang, role=t(f"auth.role.{user.role}", lang)), icon=":material/lock:")
+    return False
+
+
+def record_download(user: auth.User, filters: Filters, name: str, fmt: str) -> None:
+    """Audit a table download (a download button's callback)."""
+    store.write(audit.record_export, user.name, "table", fmt, filters, name=name, address=address())
+
+
+def write_as(user: auth.User, action: str, fn: Any, *args: Any, **kwargs: Any) -> Any:
+    """Run a writing analytics function after ``auth.require`` (refusals are audited)."""
+    try:
+        auth.require(user, action)
+    except AnalyticsError:
+        store.write(audit.record_denied, user.name, action, address=address())
+        raise
+    return store.write(fn, *args, **kwargs)
