@@ -37,9 +37,10 @@ with focus:
     st.markdown("\n".join(f"{i}. {text}" for i, text in enumerate(items, 1)) if items
                 else f.t("overview.attention_none"))
 
-if not f.meeting:
+if not f.meeting and f.filters.scope is None:  # the store as a whole: for users who see every school
     st.divider()
     st.subheader(f.t("overview.data_status"), anchor=False)
     data_status(f)
-    with st.expander(f.t("overview.upload_title"), icon=":material/upload_file:"):
-        upload_flow(f, "home", detailed=False)
+    if f.user.can("import"):
+        with st.expander(f.t("overview.upload_title"), icon=":material/upload_file:"):
+            upload_flow(f, "home", detailed=False)

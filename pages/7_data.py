@@ -15,7 +15,10 @@ upload_tab, history_tab, quality_tab = st.tabs(
 )
 with upload_tab:
     upload_flow(f, "data", detailed=True)
-with history_tab:
-    history(f)
-with quality_tab:
-    data_quality(f)
+# history and quality describe the whole store: only for users who see every school
+for tab, show in ((history_tab, history), (quality_tab, data_quality)):
+    with tab:
+        if f.filters.scope is None:
+            show(f)
+        else:
+            st.info(f.t("data.all_schools_only"), icon=":material/lock:")

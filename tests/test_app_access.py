@@ -50,6 +50,7 @@ def test_leader_sees_only_their_school_and_cannot_import(app, users_db) -> None:
     assert at.selectbox(key="f_school").options == ["全部", "临江市机电职业技术学校"]
     assert any("无权执行此操作" in i.value for i in at.info)  # no upload for a leader
     assert not [u for u in at.get("file_uploader")]
+    assert any("仅对可查看全部学校的用户显示" in i.value for i in at.info)  # no store-wide history
 
 
 def test_researcher_sees_masked_names(app, users_db) -> None:
