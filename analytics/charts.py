@@ -299,39 +299,6 @@ def lines(
     return fig
 
 
-def histogram(
-    counts: pd.DataFrame,
-    lang: str,
-    *,
-    x: str,
-    y: str = "count",
-    title: str | None = None,
-    x_title: str | None = None,
-    y_title: str | None = None,
-    color: str | None = None,
-    color_labels: dict[str, str] | None = None,
-    markers: dict[str, float] | None = None,
-) -> go.Figure:
-    """A distribution from pre-binned counts (binning happens in DuckDB, not in the browser).
-
-    ``markers`` draws labelled vertical lines (band thresholds, the median).
-    """
-    fig = go.Figure()
-    groups = [(None, counts)] if color is None else list(counts.groupby(color, sort=True))
-    for i, (key, part) in enumerate(groups):
-        name = (color_labels or {}).get(str(key), str(key)) if key is not None else (y_title or y)
-        fig.add_trace(go.Bar(x=part[x], y=part[y], name=name, marker={"color": SEQUENCE[i % len(SEQUENCE)]},
-                             opacity=0.85 if color else 1.0,
-                             hovertemplate="%{x}<br>" + (y_title or y) + ": %{y:,}<extra></extra>"))
-    fig.update_layout(barmode="overlay" if color else "relative", bargap=0.05, showlegend=color is not None)
-    fig.update_xaxes(title=x_title)
-    fig.update_yaxes(title=y_title, tickformat=",")
-    for label, value in (markers or {}).items():
-        fig.add_vline(x=value, line={"color": "#5b6b7d", "dash": "dot", "width": 1},
-                      annotation_text=label, annotation_position="top", annotation_font_size=11)
-    return _layout(fig, title)
-
-
 def heatmap(
     df: pd.DataFrame,
     lang: str,
