@@ -132,6 +132,13 @@ def test_navigate_every_page_through_the_sidebar(server: str, page) -> None:
         settle(page)
         no_errors(page)
         shot(page, f"{i:02d}_{label}")
+    sidebar.get_by_role("button", name="会议模式").click()
+    page.get_by_text("退出会议模式").wait_for()
+    settle(page)
+    no_errors(page)
+    assert "view=meeting" in page.url
+    assert not page.locator('[data-testid="stSidebar"]').is_visible()
+    shot(page, "09_meeting_view")
 
 
 def test_filters_survive_navigation_and_deep_link(server: str, page) -> None:

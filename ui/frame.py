@@ -45,9 +45,10 @@ ALL = ""  # the "all" choice of a select filter
 _MEETING_CSS = """
 <style>
 [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stExpandSidebarButton"] {display: none;}
-.block-container {max-width: 1600px; padding-top: 1.5rem;}
+.block-container {max-width: 1600px; padding-top: 3rem;}
 [data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li {font-size: 1.4rem; line-height: 1.6;}
-[data-testid="stMetricValue"], [data-testid="stMetricValue"] div {font-size: 3.4rem !important; font-weight: 600;}
+[data-testid="stMetricValue"], [data-testid="stMetricValue"] * {font-size: 3.4rem !important; font-weight: 600;
+  line-height: 1.2 !important;}
 [data-testid="stMetricLabel"] p {font-size: 1.2rem !important;}
 [data-testid="stMetricDelta"] div {font-size: 1.2rem !important;}
 [data-testid="stCaptionContainer"] {font-size: 1.1rem;}
