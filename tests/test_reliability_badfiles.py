@@ -23,13 +23,19 @@ from tests.badfiles.corpus import CERT, CORPUS, BadFile, build, cert_row
 from tests.badfiles.probe import import_measured
 from tests.filebuilders import write_csv
 
-# Peak RSS growth allowed for one import. The largest honest input here is a 16,384-column
-# sheet or a 10 MiB CSV line; a parser that expanded a bomb or an entity would need
-# hundreds of MiB, so 256 MiB catches that with a wide margin for allocator noise.
-MEMORY_BOUND_MIB = 256
+# Peak RSS growth allowed for one import: a base for opening the database and the
+# libraries' buffers, plus a multiple of the file's size for the copies an honest parse
+# makes (text, Arrow, frame). Measured: 36–80 MiB for small files, ~260 MiB for the
+# 10 MiB cell (25× its size). A bomb or entity expansion let through would need hundreds
+# of MiB beyond that.
+MEMORY_BASE_MIB = 160
+MEMORY_PER_FILE_MIB = 30
 
 # Defects found by this suite and reported to the importer's owner (see docs/RELIABILITY.md).
-KNOWN_DEFECTS: dict[str, str] = {}
+KNOWN_DEFECTS: dict[str, str] = {
+    "wide.csv": "read._read_text checks max_columns only after DuckDB parsed the 20,000-column CSV: "
+    "~230 MiB and 3-13 s for a 271 KiB file (the sniffed width is known before parsing)",
+}
 
 CJK = re.compile("[\u4e00-\u9fff]")
 
@@ -98,7 +104,8 @@ def test_bad_file(case: BadFile, pool, template, tmp_path):
 
     outcome = pool.submit(import_measured, str(store), str(path), case.options).result(timeout=300)
 
-    assert outcome["growth_mib"] < MEMORY_BOUND_MIB, outcome["growth_mib"]
+    bound = MEMORY_BASE_MIB + MEMORY_PER_FILE_MIB * path.stat().st_size / 2**20
+    assert outcome["growth_mib"] < bound, (outcome["growth_mib"], bound)
     sheets = outcome["sheets"]
     assert sheets
     if case.outcome == "refused":
