@@ -37,6 +37,11 @@ from openpyxl.styles import Alignment, Font
 
 from analytics.errors import ConfigError
 from analytics.ingest import pipeline
+from analytics.ingest.read import Limits
+
+# The generated files are trusted and, at a million students, larger than an upload may
+# be (50 MB): the demo loads them with room to spare; uploads keep the default limits.
+DEMO_LIMITS = Limits(max_bytes=2 * 1024**3, max_rows=20_000_000)
 
 DEFAULT_STUDENTS = 2400
 DEFAULT_SEED = 20240601
@@ -938,7 +943,7 @@ def load_demo(
     import each through the importer, as a user would; returns the importer's SheetResults."""
     if out_dir is not None:
         return [r for path in generate(out_dir, students=students, seed=seed)
-                for r in pipeline.import_file(con, path)]
+                for r in pipeline.import_file(con, path, limits=DEMO_LIMITS)]
     with tempfile.TemporaryDirectory() as tmp:
         return [r for path in generate(Path(tmp), students=students, seed=seed)
-                for r in pipeline.import_file(con, path)]
+                for r in pipeline.import_file(con, path, limits=DEMO_LIMITS)]

@@ -32,10 +32,7 @@ MEMORY_BASE_MIB = 160
 MEMORY_PER_FILE_MIB = 30
 
 # Defects found by this suite and reported to the importer's owner (see docs/RELIABILITY.md).
-KNOWN_DEFECTS: dict[str, str] = {
-    "wide.csv": "read._read_text checks max_columns only after DuckDB parsed the 20,000-column CSV: "
-    "~230 MiB and 3-13 s for a 271 KiB file (the sniffed width is known before parsing)",
-}
+KNOWN_DEFECTS: dict[str, str] = {}
 
 CJK = re.compile("[\u4e00-\u9fff]")
 

@@ -352,7 +352,13 @@ def _count_outside_quotes(line: str, delim: str) -> int:
 def _read_text(text: str, encoding: str, data: bytes, stem: str, name: str, limits: Limits) -> list[RawSheet]:
     delim = "\t" if name.lower().endswith(".tsv") else _sniff_delimiter(text)
     utf8 = data if encoding == "utf-8" else text.encode("utf-8")
-    table = _parse_csv(text, utf8, delim)
+    width = max(
+        (len(r) for r in csv.reader(io.StringIO("\n".join(_logical_lines(text, 200))), delimiter=delim)),
+        default=1,
+    )
+    if width > limits.max_columns:  # refused before the whole file is parsed
+        raise FileRejectedError("too-many-columns", file=name, count=width, limit=limits.max_columns)
+    table = _parse_csv(text, utf8, delim, width)
     if table.num_columns > limits.max_columns:
         raise FileRejectedError("too-many-columns", file=name, count=table.num_columns, limit=limits.max_columns)
     if table.num_rows > limits.max_rows:
@@ -361,14 +367,14 @@ def _read_text(text: str, encoding: str, data: bytes, stem: str, name: str, limi
     return [sheet] if sheet is not None else []
 
 
-def _parse_csv(text: str, utf8: bytes, delim: str) -> pa.Table:
+def _parse_csv(text: str, utf8: bytes, delim: str, width: int) -> pa.Table:
     """Parse with DuckDB when safe and fast; the csv module otherwise.
 
     DuckDB skips blank lines (which would shift row numbers), so files with a blank line
     inside go to the csv module. A row wider than the sampled width makes DuckDB (in
-    strict mode) raise, and we fall back too: nothing is ever dropped silently.
+    strict mode) raise, and we fall back too: nothing is ever dropped silently. ``width``
+    is the widest of the first 200 records.
     """
-    width = max((len(r) for r in csv.reader(io.StringIO("\n".join(_logical_lines(text, 200))), delimiter=delim)), default=1)
     body = text.rstrip("\r\n")
     if not re.search(r"\n\r?\n", body):
         try:
