@@ -201,3 +201,15 @@ def test_language_switch(server: str, page) -> None:
     page.wait_for_function("() => document.querySelector('h1') && document.querySelector('h1').innerText.trim() === 'Overview'")
     settle(page)
     shot(page, "41_english_overview")
+
+
+def test_language_follows_the_browser_locale(server: str, browser) -> None:
+    context = browser.new_context(viewport={"width": 1440, "height": 1000}, locale="en-US")
+    try:
+        pg = context.new_page()
+        pg.goto(server)
+        settle(pg)
+        assert heading(pg) == "Overview"
+        no_errors(pg)
+    finally:
+        context.close()
