@@ -146,3 +146,17 @@ def test_no_data() -> None:
 
 def _pair(r) -> tuple[int, int]:
     return (r.numerator, r.denominator)
+
+
+def test_students_not_yet_graduated_are_not_in_the_pooled_coverage() -> None:
+    con = make_db()
+    insert(con, "students", ["student_id", "graduation_year"], [
+        ("g1", 2024), ("g2", 2024), ("g3", 2024), ("f1", 2026), ("f2", 2027),
+    ])
+    insert(con, "employment", ["student_id", "survey_date", "graduation_year", "status"], [
+        ("g1", "2024-08-31", 2024, "employed"), ("g2", "2024-08-31", 2024, "unemployed"),
+    ])
+    r = m.initial_employment_rate(con, Filters(), Settings())
+    # 2024 is the latest surveyed year: 2 of its 3 graduates surveyed. f1 and f2 graduate in
+    # 2026 and 2027 — still at school — so the coverage is 2/3, not 2/5.
+    assert (r.coverage.numerator, r.coverage.denominator) == (2, 3)

@@ -131,8 +131,11 @@ def _table(con: duckdb.DuckDBPyConnection, f: Filters, s: Settings, by: str | No
           WHERE em.{q('graduation_year')} IS NULL
         ),
         roster AS (
+          -- Students who have not graduated by the latest surveyed year are no graduates yet.
           SELECT {gy} AS graduation_year, {g_roster} AS g, count(*) AS n
-          FROM {q('students')} st WHERE {roster_cond} GROUP BY 1, 2
+          FROM {q('students')} st
+          WHERE {roster_cond} AND {gy} <= (SELECT max(graduation_year) FROM emp)
+          GROUP BY 1, 2
         ),
         graduates AS (
           SELECT e.student_id, e.graduation_year,
