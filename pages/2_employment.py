@@ -58,11 +58,21 @@ with left:
                                                             for k in ("related", "partner", "retention")})
     c.chart(f, fig, n=int(related["denominator"].sum()), key="emp_quality")
 with right:
-    pay = store.query(emp.median_monthly_salary_by, f.filters, "graduation_year")
-    fig = charts.bars(pay, f.lang, x="group", y=["value"], title=f.t("employment.salary_title"),
-                      x_title=f.t("by.graduation_year"), y_title=f.t("employment.salary_axis"),
-                      y_labels={"value": f.t("employment.salary_axis")})
-    c.chart(f, fig, n=int(pay["n"].sum()), key="emp_salary")
+    spread, by_year = st.tabs([f.t("employment.salary_distribution"), f.t("employment.salary_title")])
+    with spread:
+        bands = store.query(emp.salary_distribution, f.filters)
+        bands = bands.assign(band=[f"{lo:,.0f}–{hi:,.0f}" for lo, hi in zip(bands["lower"], bands["upper"])])
+        fig = charts.bars(bands, f.lang, x="band", y=["graduates"], title=f.t("employment.salary_distribution"),
+                          x_title=f.t("employment.salary_band"), y_title=f.t("employment.graduates_axis"),
+                          y_labels={"graduates": f.t("employment.graduates_axis")})
+        c.chart(f, fig, n=int(bands["graduates"].sum()), key="emp_salary_bands",
+                note=f.t("employment.salary_line", value=c.number(salary["value"]), n=f"{salary['n']:,}"))
+    with by_year:
+        pay = store.query(emp.median_monthly_salary_by, f.filters, "graduation_year")
+        fig = charts.bars(pay, f.lang, x="group", y=["value"], title=f.t("employment.salary_title"),
+                          x_title=f.t("by.graduation_year"), y_title=f.t("employment.salary_axis"),
+                          y_labels={"value": f.t("employment.salary_axis")})
+        c.chart(f, fig, n=int(pay["n"].sum()), key="emp_salary")
 
 st.subheader(f.t("employment.breakdown_title"), anchor=False)
 by = st.selectbox(f.t("common.breakdown_by"), ["major", "school", "dual", "enterprise"], key="emp_by",

@@ -49,11 +49,13 @@ with right:
     c.chart(f, fig, n=int(dims["responses"].sum()), key="sat_change")
 
 st.subheader(f.t("satisfaction.enterprise_title"), anchor=False)
-ent = store.query(sat.waves, f.filters, "enterprise")
-fig = charts.heatmap(ent, f.lang, x="wave", y="enterprise", z="mean_0_100", title=f.t("satisfaction.heatmap_title"),
-                     x_title=f.t("satisfaction.wave"), y_labels=labels_for(f, "enterprise", ent["enterprise"].unique()),
+grid = store.query(sat.enterprise_dimensions, f.filters)
+fig = charts.heatmap(grid, f.lang, x="dimension", y="enterprise", z="mean_0_100", title=f.t("satisfaction.heatmap_title"),
+                     x_labels=labels_for(f, "dimension", grid["dimension"].unique()),
+                     y_labels=labels_for(f, "enterprise", grid["enterprise"].unique()),
                      z_title=f.t("satisfaction.mean_axis"), z_format=".0f")
-c.chart(f, fig, n=int(ent["responses"].sum()), key="sat_heatmap")
+c.chart(f, fig, n=int(grid["responses"].sum()), key="sat_heatmap")
+ent = store.query(sat.waves, f.filters, "enterprise")
 table = ent.assign(enterprise=[labels_for(f, "enterprise", [e])[str(e)] for e in ent["enterprise"]])
 c.table(f, table, name="satisfaction_by_enterprise",
         labels={"wave": f.t("satisfaction.wave"), "enterprise": f.t("by.enterprise"),

@@ -160,3 +160,19 @@ def test_students_not_yet_graduated_are_not_in_the_pooled_coverage() -> None:
     # 2024 is the latest surveyed year: 2 of its 3 graduates surveyed. f1 and f2 graduate in
     # 2026 and 2027 — still at school — so the coverage is 2/3, not 2/5.
     assert (r.coverage.numerator, r.coverage.denominator) == (2, 3)
+
+
+def test_salary_distribution_counts_the_employed_at_their_first_survey() -> None:
+    con = make_db()
+    insert(con, "employment", ["student_id", "survey_date", "graduation_year", "status", "monthly_salary"], [
+        ("a", "2024-08-31", 2024, "employed", 4200), ("a", "2025-08-31", 2024, "employed", 6100),
+        ("b", "2024-08-31", 2024, "self_employed", 4999), ("c", "2024-08-31", 2024, "employed", 5000),
+        ("d", "2024-08-31", 2024, "further_study", 3000), ("e", "2024-03-01", 2024, "employed", 9000),
+    ])
+    df = m.salary_distribution(con, Filters(), Settings(), width=500)
+    # First surveys after graduation (1 June 2024): a 4200, b 4999 (self-employed counts),
+    # c 5000; d is in further study; e's only survey predates graduation; a's 2025 salary is
+    # a later survey. Bands of 500: 4000–4500 {a}, 4500–5000 {b}, 5000–5500 {c}.
+    assert [tuple(r) for r in df[["lower", "upper", "graduates"]].itertuples(index=False)] == [
+        (4000.0, 4500.0, 1), (4500.0, 5000.0, 1), (5000.0, 5500.0, 1),
+    ]

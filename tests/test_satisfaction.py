@@ -100,3 +100,23 @@ def test_one_wave_and_no_data(con) -> None:
     assert t.relative_change_first_to_latest is None and t.slope_per_year is None
     t = m.trend(make_db(), Filters(), S)
     assert t.waves.empty and t.relative_change_first_to_latest is None
+
+
+def test_enterprise_dimensions_pool_the_waves() -> None:
+
+    con = make_db()
+    insert(con, "satisfaction_surveys", ["enterprise_id", "survey_date", "respondent", "dimension", "seq", "score", "scale_max"], [
+        ("E1", "2023-06-01", "", "teamwork", 1, 5, 5),
+        ("E1", "2024-06-01", "", "teamwork", 1, 3, 5),
+        ("E1", "2024-06-01", "", "overall", 1, 4, 5),
+        ("E2", "2024-06-01", "", "overall", 1, 2, 5),
+    ])
+    df = m.enterprise_dimensions(con, Filters(), Settings())
+    got = {(r.enterprise, r.dimension): (r.mean_0_100, r.share_satisfied, r.responses) for r in df.itertuples()}
+    # E1 teamwork: scores 5 and 3 over two waves -> (100 + 50) / 2 = 75; satisfied 1 of 2.
+    # E1 overall: 4 -> 75, satisfied; E2 overall: 2 -> 25, not satisfied.
+    assert got == {
+        ("E1", "overall"): (75.0, 1.0, 1),
+        ("E1", "teamwork"): (75.0, 0.5, 2),
+        ("E2", "overall"): (25.0, 0.0, 1),
+    }

@@ -138,6 +138,8 @@ def _choices(fn: Any) -> list[dict[str, Any]]:
             values = ["school", "enterprise"] + ([None] if p.default is None else [])
         elif p.name == "indicator":
             values = ["certificate_pass_rate"]
+        elif p.name == "width":
+            values = [500]
         else:
             raise AssertionError(f"{fn.__module__}.{fn.__name__}: no test values for {p.name}")
         cases = [{**c, p.name: v} for c in cases for v in values]

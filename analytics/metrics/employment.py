@@ -293,6 +293,31 @@ def retention_by(con: duckdb.DuckDBPyConnection, f: Filters, s: Settings, by: st
     return _by(_groups(_table(con, f, s, by)), "retained", "retention_base", s)
 
 
+def salary_distribution(
+    con: duckdb.DuckDBPyConnection, f: Filters, s: Settings, width: int = 500
+) -> pd.DataFrame:
+    """Monthly salaries of the employed at the first survey after graduation, in bands of
+    ``width`` 元: [lower, upper, graduates]. The same graduates as the median salary."""
+    where, params = f.where("employment", "e")
+    grad = f"coalesce(e.{q('graduation_year')}, st.{q('graduation_year')})"
+    sql = f"""
+        WITH firsts AS (
+          SELECT e.{q('student_id')},
+                 arg_min_null(e.{q('status')}, e.{q('survey_date')}) AS status,
+                 arg_min_null(e.{q('monthly_salary')}, e.{q('survey_date')}) AS salary
+          FROM {q('employment')} e
+          LEFT JOIN {q('students')} st ON st.{q('student_id')} = e.{q('student_id')}
+          WHERE {where} AND {grad} IS NOT NULL AND e.{q('survey_date')} >= make_date({grad}, ?, 1)
+          GROUP BY e.{q('student_id')}, {grad}
+        )
+        SELECT floor(salary / ?) * ? AS lower, floor(salary / ?) * ? + ? AS upper,
+               count(*) AS graduates
+        FROM firsts WHERE list_contains(?::VARCHAR[], status) AND salary IS NOT NULL
+        GROUP BY ALL ORDER BY 1
+    """
+    return query(con, sql, [*params, GRADUATION_MONTH, width, width, width, width, width, list(EMPLOYED)])
+
+
 def median_monthly_salary_by(
     con: duckdb.DuckDBPyConnection, f: Filters, s: Settings, by: str
 ) -> pd.DataFrame:

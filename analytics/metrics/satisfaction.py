@@ -37,11 +37,28 @@ def waves(
     share_satisfied, responses]."""
     if by is not None and by not in BY:
         raise ValueError(f"by must be one of {tuple(BY)}, not {by!r}")
+    return _aggregate(con, f, s, ["wave", *([by] if by else [])])
+
+
+def enterprise_dimensions(con: duckdb.DuckDBPyConnection, f: Filters, s: Settings) -> pd.DataFrame:
+    """Per enterprise and dimension over the filter's waves (the heatmap of the
+    satisfaction page): [enterprise, dimension, mean_0_100, share_satisfied, responses]."""
+    return _aggregate(con, f, s, ["enterprise", "dimension"])
+
+
+def _aggregate(
+    con: duckdb.DuckDBPyConnection, f: Filters, s: Settings, groups: list[str]
+) -> pd.DataFrame:
+    """Mean on the 0–100 scale, share satisfied and responses per ``groups`` (``wave`` and
+    keys of ``BY``)."""
     where, params = f.where("satisfaction_surveys", "v")
     score, scale = f"v.{q('score')}", f"coalesce(v.{q('scale_max')}, 5)"
-    group = f", v.{q(BY[by])} AS {q(by)}" if by else ""
+    group = ", ".join(
+        f"year(v.{q('survey_date')}) AS wave" if g == "wave" else f"v.{q(BY[g])} AS {q(g)}"
+        for g in groups
+    )
     sql = f"""
-        SELECT year(v.{q('survey_date')}) AS wave{group},
+        SELECT {group},
                avg(CASE WHEN {scale} <= ? THEN ({score} - 1) / ({scale} - 1)
                         ELSE {score} / {scale} END) * 100 AS mean_0_100,
                avg(CASE WHEN {score} / {scale} * 100 >= ? THEN 1.0 ELSE 0.0 END) AS share_satisfied,
