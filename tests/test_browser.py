@@ -156,6 +156,22 @@ def test_filters_survive_navigation_and_deep_link(server: str, page) -> None:
     assert page.get_by_text(caption).count() > 0
 
 
+def test_employment_shows_the_benchmark_line(server: str, page) -> None:
+    page.goto(f"{server}/employment")
+    settle(page)
+    no_errors(page)
+    page.get_by_text("对标：初次就业率").scroll_into_view_if_needed()
+    settle(page)
+    # The panel's chart: the school's rates with their intervals and the published line,
+    # each a legend entry drawn by plotly in the browser.
+    chart = page.locator('[data-testid="stPlotlyChart"]').filter(has_text="本校与对标数据")
+    chart.scroll_into_view_if_needed()
+    legend = chart.locator("text.legendtext").all_text_contents()
+    assert "本校" in legend and "对标值" in legend, legend
+    assert chart.locator("g.trace.scatter").count() >= 2
+    shot(page, "21_employment_benchmark")
+
+
 def test_upload_confirm_and_counts_change(server: str, page, tmp_path: Path) -> None:
     page.goto(f"{server}/data")
     settle(page)
