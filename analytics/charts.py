@@ -105,6 +105,29 @@ def add_line(fig: go.Figure, xs: Sequence, ys: Sequence, *, name: str, color: st
     return fig
 
 
+def benchmark_trend(
+    both: pd.DataFrame,
+    lang: str,
+    *,
+    title: str,
+    x_title: str,
+    school_name: str,
+    published_name: str,
+) -> go.Figure:
+    """The school's rate by year (with its Wilson interval) beside a published series.
+
+    ``both`` is ``metrics.benchmarks.beside``: year, value, numerator, denominator,
+    ci_low, ci_high, benchmark.
+    """
+    trend = both.dropna(subset=["denominator"]).rename(columns={"year": "group", "value": "rate"})
+    fig = rate_trend(trend, lang, title=title, x_title=x_title, name=school_name)
+    line = both.dropna(subset=["benchmark"])
+    add_line(fig, line["year"], line["benchmark"], name=published_name)
+    fig.update_layout(showlegend=True)
+    fig.update_yaxes(rangemode="normal")  # a comparison: zoom on the rates, not on zero
+    return fig
+
+
 def rate_trend(
     df: pd.DataFrame,
     lang: str,

@@ -44,11 +44,12 @@ from plotly.offline import get_plotlyjs
 from analytics import charts, db, narrative, schema
 from analytics.config import Settings
 from analytics.errors import AnalyticsError, ConfigError, StoreError
+from analytics.stats import rate as make_rate
 from analytics.filter_options import filter_options
 from analytics.filters import Filters
 from analytics.i18n import t
 from analytics.ingest.load import list_batches
-from analytics.metrics import certificates, employment, funding, mentors, satisfaction, students
+from analytics.metrics import benchmarks, certificates, employment, funding, mentors, satisfaction, students
 from analytics.metrics.targets import targets
 from analytics.safe_export import escape_cell
 from analytics.stats import add_rate_columns
@@ -329,7 +330,56 @@ def _certificates(c: _Ctx) -> Section:
               _rate_cols(c, c.t("report.col.major")),
               Chart("bar", "group", ("rate",), title_major, True,
                     charts.rate_bars(by_major, c.lang, title=title_major)), _small_note(c)),
+        *_benchmark_blocks(c, "certificate_pass_rate"),
     ), c.t("report.sheet.certificates"))
+
+
+BENCHMARK_SERIES = 2  # published series shown per indicator
+
+
+def _benchmark_blocks(c: _Ctx, indicator: str) -> tuple[Part, ...]:
+    """The school beside each loaded published series of ``indicator`` (issue 8): a table by
+    year with the school's interval, the published value, the gap, and whether the
+    published value lies outside the interval; a sentence on the latest year."""
+    series = benchmarks.available(c.con, indicator)
+    series = series[series["figures"] > 0].head(BENCHMARK_SERIES)
+    if not len(series):
+        return ()
+    school = benchmarks.school_series(c.con, c.f, c.s, indicator)
+    label = benchmarks.indicator_label(indicator, c.lang)
+    parts: list[Part] = []
+    for i, (source, group) in enumerate(zip(series["source"], series["group_label"], strict=True)):
+        published = benchmarks.benchmark_series(c.con, indicator, group=group, source=source)
+        both = benchmarks.beside(school, published)
+        name = f"{source} · {group}" if group else str(source)
+        title = c.t("bench.title", indicator=label) + " — " + name
+        latest = both.dropna(subset=["value", "benchmark"]).tail(1)
+        note = ""
+        if len(latest):
+            row = latest.iloc[0]
+            result = benchmarks.compare(make_rate(int(row["numerator"]), int(row["denominator"]), c.s.small_n),
+                                        float(row["benchmark"]))
+            note = benchmarks.compare_text(result, c.t("bench.school", year=int(row["year"])),
+                                           c.t("bench.benchmark", source=source), c.lang)
+        frame = both.assign(outside=both["outside"].map(
+            lambda v: "" if pd.isna(v) else c.t("report.bench.yes" if v else "report.bench.no")))
+        parts.append(Block(
+            f"bench_{indicator}_{i}", title, frame, (
+                Col("year", c.t("bench.col.year"), "year"),
+                Col("value", c.t("bench.col.value"), "pct"),
+                Col("ci_low", c.t("bench.col.ci_low"), "pct"),
+                Col("ci_high", c.t("bench.col.ci_high"), "pct"),
+                Col("benchmark", c.t("bench.col.benchmark"), "pct"),
+                Col("diff_pp", c.t("bench.col.diff_pp"), "dec1"),
+                Col("outside", c.t("bench.col.outside")),
+            ),
+            Chart("line", "year", ("value", "benchmark"), title, True,
+                  charts.benchmark_trend(both, c.lang, title=title, x_title=c.t("bench.col.year"),
+                                         school_name=c.t("bench.school_series"),
+                                         published_name=c.t("bench.published"))),
+            note,
+        ))
+    return tuple(parts)
 
 
 def _share(num: pd.Series, den: pd.Series) -> pd.Series:
@@ -380,6 +430,7 @@ def _employment(c: _Ctx) -> Section:
                  charts.stacked_bars(dest, c.lang, x="graduation_year", color="status", y="graduates", title=t_dest,
                                      x_title=c.t("report.col.graduation_year"), y_title=c.t("report.col.graduates"),
                                      color_labels=status_labels)) if statuses else None),
+        *_benchmark_blocks(c, "initial_employment_rate"),
     ), c.t("report.sheet.employment"))
 
 

@@ -190,9 +190,10 @@ def test_xlsx_of_the_demo_has_a_chart_for_every_area(demo_db: Path):
     con = db.connect(demo_db)
     wb = openpyxl.load_workbook(io.BytesIO(report_xlsx(con, Filters(), Settings(), "zh")))
     counts = [len(ws._charts) for ws in wb]
-    # summary 0; certificates 3; employment 3; satisfaction 2 (waves, dimensions);
-    # mentors 2 (school by month, enterprise by semester); students 2; funding 3; methods 0
-    assert counts == [0, 3, 3, 2, 2, 2, 3, 0]
+    # summary 0; certificates 3 + 1 beside the demo's province benchmark; employment 3 + 1
+    # likewise; satisfaction 2 (waves, dimensions); mentors 2 (school by month, enterprise by
+    # semester); students 2; funding 3; methods 0
+    assert counts == [0, 4, 4, 2, 2, 2, 3, 0]
     kinds = {type(chart).__name__ for ws in wb for chart in ws._charts}
     assert kinds == {"LineChart", "BarChart"}
 
@@ -236,3 +237,12 @@ def test_semesters_run_in_calendar_order():
                                                      (1.0, 0.0))
     block = _block(build_report(con, Filters(), Settings(), "en"), "men_period_enterprise")
     assert block.frame["label"].tolist() == ["Spring 2024", "Autumn 2024"]
+
+
+def test_report_puts_the_school_beside_the_published_benchmark(demo_db: Path):
+    con = db.connect(demo_db)
+    html_text = report_html(con, Filters(), Settings(), "en")
+    # The demo's province series (data/sample/15_…): 2025 initial employment 46,010 / 50,050
+    # = 91.93%, beside the school's 2025 rate of 282 / 298 = 94.63%.
+    assert "Benchmark: Initial employment rate" in html_text
+    assert "91.9%" in html_text and "94.6%" in html_text

@@ -26,14 +26,10 @@ def benchmark_panel(f: Frame, indicator: str) -> None:
     published = store.query_store(bench.benchmark_series, indicator, group=group, source=source)
     school = store.query(bench.school_series, f.filters, indicator)
     both = bench.beside(school, published)
-    trend = both.dropna(subset=["denominator"]).rename(columns={"year": "group", "value": "rate"})
-    fig = charts.rate_trend(trend, f.lang, title=f.t("bench.chart_title"), x_title=f.t("by.year"),
-                            name=f.t("bench.school_series"))
-    line = both.dropna(subset=["benchmark"])
-    charts.add_line(fig, line["year"], line["benchmark"], name=f.t("bench.published"))
-    fig.update_layout(showlegend=True)
-    fig.update_yaxes(rangemode="normal")  # a comparison: zoom on the rates, not on zero
-    c.chart(f, fig, n=int(trend["denominator"].sum()), key=f"bench_chart_{indicator}", note=source)
+    fig = charts.benchmark_trend(both, f.lang, title=f.t("bench.chart_title"), x_title=f.t("by.year"),
+                                 school_name=f.t("bench.school_series"), published_name=f.t("bench.published"))
+    n = int(both["denominator"].sum())
+    c.chart(f, fig, n=n, key=f"bench_chart_{indicator}", note=source)
     latest = both.dropna(subset=["value", "benchmark"]).tail(1)
     if len(latest):
         row = latest.iloc[0]
@@ -45,4 +41,4 @@ def benchmark_panel(f: Frame, indicator: str) -> None:
     shown = both.assign(marker=[bench.marker_label(m, f.lang) if isinstance(m, str) else "" for m in both["marker"]])
     c.table(f, shown[columns], name=f"benchmark_{indicator}", labels={k: f.t(f"bench.col.{k}") for k in columns},
             formats={k: c.percent_column() for k in ("value", "ci_low", "ci_high", "benchmark")}
-            | {"diff_pp": c.decimal_column(1)}, n=int(trend["denominator"].sum()))
+            | {"diff_pp": c.decimal_column(1)}, n=n)
