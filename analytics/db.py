@@ -69,19 +69,23 @@ def _table_ddl(table: schema.Table, name: str, extra: list[str]) -> str:
 _LATER_TABLES = frozenset({"benchmarks"})  # created by a later migration
 
 
+def _create_with_shadow(con: duckdb.DuckDBPyConnection, table: schema.Table) -> None:
+    """A canonical table (tagged with the batch that wrote each row) and its undo shadow."""
+    con.execute(_table_ddl(table, table.name, [f"{BATCH_COLUMN} BIGINT"]))
+    con.execute(
+        _table_ddl(
+            table,
+            prev_table(table.name),
+            [f"{BATCH_COLUMN} BIGINT", f"{REPLACED_BY} BIGINT NOT NULL"],
+        )
+    )
+
+
 def _migration_1(con: duckdb.DuckDBPyConnection) -> None:
     """Initial schema: the canonical tables of SPEC §2, their shadows, and import bookkeeping."""
     for table in schema.TABLES:
-        if table.name in _LATER_TABLES:
-            continue
-        con.execute(_table_ddl(table, table.name, [f"{BATCH_COLUMN} BIGINT"]))
-        con.execute(
-            _table_ddl(
-                table,
-                prev_table(table.name),
-                [f"{BATCH_COLUMN} BIGINT", f"{REPLACED_BY} BIGINT NOT NULL"],
-            )
-        )
+        if table.name not in _LATER_TABLES:
+            _create_with_shadow(con, table)
     con.execute(
         """
         CREATE TABLE import_batches (
@@ -134,15 +138,7 @@ def _migration_1(con: duckdb.DuckDBPyConnection) -> None:
 
 def _migration_2(con: duckdb.DuckDBPyConnection) -> None:
     """Published aggregate statistics to compare the school with (``benchmarks``)."""
-    table = schema.table("benchmarks")
-    con.execute(_table_ddl(table, table.name, [f"{BATCH_COLUMN} BIGINT"]))
-    con.execute(
-        _table_ddl(
-            table,
-            prev_table(table.name),
-            [f"{BATCH_COLUMN} BIGINT", f"{REPLACED_BY} BIGINT NOT NULL"],
-        )
-    )
+    _create_with_shadow(con, schema.table("benchmarks"))
 
 
 def _migration_3(con: duckdb.DuckDBPyConnection) -> None:

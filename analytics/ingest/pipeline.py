@@ -149,33 +149,31 @@ def import_file(
             )
             return [SheetResult(name, sheet, "refused", refused=err)]
         sheets = chosen
-    several = len(sheets) > 1
-    results = [
-        _import_sheet(
-            con, raw, name, sha, table, overrides, constants or {}, dry_run, remember, several
-        )
-        for raw in sheets
-    ]
-    if several and all(r.status == "skipped" for r in results):
+    request = _Request(name, sha, table, overrides, constants or {}, dry_run, remember, len(sheets) > 1)
+    results = [_import_sheet(con, raw, request) for raw in sheets]
+    if request.several and all(r.status == "skipped" for r in results):
         for r in results:
             r.status = "refused"
     return results
 
 
-def _import_sheet(
-    con: duckdb.DuckDBPyConnection,
-    raw: RawSheet,
-    file_name: str,
-    sha: str,
-    table_name: str | None,
-    overrides: dict[str, str] | None,
-    constants: dict[str, Any],
-    dry_run: bool,
-    remember: bool,
-    several: bool,
-) -> SheetResult:
+@dataclass(frozen=True)
+class _Request:
+    """What the caller asked of every sheet of one file."""
+
+    file_name: str
+    sha: str
+    table: str | None
+    overrides: dict[str, str] | None
+    constants: dict[str, Any]
+    dry_run: bool
+    remember: bool
+    several: bool  # the file has several sheets
+
+
+def _import_sheet(con: duckdb.DuckDBPyConnection, raw: RawSheet, request: _Request) -> SheetResult:
     result = SheetResult(
-        file_name,
+        request.file_name,
         raw.name,
         "checked",
         rows_read=len(raw.frame),
@@ -183,25 +181,18 @@ def _import_sheet(
         preview=raw.frame.head(PREVIEW_ROWS),
     )
     try:
-        _prepare_and_load(con, raw, result, sha, table_name, overrides, constants, dry_run, remember)
+        _prepare_and_load(con, raw, result, request)
     except FileRejectedError as e:
         result.refused = e
         # In a workbook, a sheet that is no table at all (instructions, a chart) is skipped.
-        result.status = "skipped" if several and e.code in ("table-unknown", "table-ambiguous") else "refused"
+        result.status = "skipped" if request.several and e.code in ("table-unknown", "table-ambiguous") else "refused"
     return result
 
 
 def _prepare_and_load(
-    con: duckdb.DuckDBPyConnection,
-    raw: RawSheet,
-    result: SheetResult,
-    sha: str,
-    table_name: str | None,
-    overrides: dict[str, str] | None,
-    constants: dict[str, Any],
-    dry_run: bool,
-    remember: bool,
+    con: duckdb.DuckDBPyConnection, raw: RawSheet, result: SheetResult, request: _Request
 ) -> None:
+    table_name, overrides, constants = request.table, request.overrides, request.constants
     signature = header_signature(raw.headers)
     saved = None if (table_name or overrides) else saved_mapping(con, signature)
     if saved is not None:
@@ -266,7 +257,7 @@ def _prepare_and_load(
     rejects = _rejects_frame(raw, checked.errors, origins, numbers)
     record = loader.BatchRecord(
         file_name=result.file_name,
-        sha256=sha,
+        sha256=request.sha,
         sheet=raw.name,
         table=chosen,
         rows_read=len(raw.frame),
@@ -275,17 +266,17 @@ def _prepare_and_load(
         constants=fixed,
         warnings=[i.as_dict("en") for i in checked.warnings],
     )
-    counts = loader.load_rows(con, table, checked.rows, record, rejects, dry_run=dry_run)
+    counts = loader.load_rows(con, table, checked.rows, record, rejects, dry_run=request.dry_run)
     result.inserted, result.updated, result.unchanged = counts.inserted, counts.updated, counts.unchanged
     result.batch_id = counts.batch_id
-    if dry_run:
+    if request.dry_run:
         result.status = "checked"
     elif counts.batch_id is None:
         result.status = "unchanged"
-        result.previous_batch = loader.previous_load(con, sha, raw.name)
+        result.previous_batch = loader.previous_load(con, request.sha, raw.name)
     else:
         result.status = "loaded"
-        if remember:
+        if request.remember:
             save_mapping(con, signature, mapping)
 
 
