@@ -103,34 +103,30 @@ class Filters:
 
     # -- SQL ---------------------------------------------------------------------------
 
+    @staticmethod
+    def _equal(alias: str, pairs: tuple[tuple[object, str], ...]) -> tuple[list[str], list]:
+        """``alias.column = ?`` for each (value, column) whose value is set."""
+        chosen = [(value, column) for value, column in pairs if value is not None]
+        return [f"{_col(alias, column)} = ?" for _, column in chosen], [value for value, _ in chosen]
+
     def _student_conditions(self, alias: str) -> tuple[list[str], list]:
-        conds: list[str] = []
-        params: list = []
-        for value, column in (
+        conds, params = self._equal(alias, (
             (self.school, "school_id"),
             (self.major, "major"),
             (self.cohort, "cohort_year"),
             (self.model, "training_model"),
             (self.enterprise, "enterprise_id"),
-        ):
-            if value is not None:
-                conds.append(f"{_col(alias, column)} = ?")
-                params.append(value)
+        ))
         if self.dual != "all":
             conds.append(f"{_col(alias, 'dual_mentor')} IS {'TRUE' if self.dual == 'in' else 'FALSE'}")
         return self._with_scope(alias, conds, params)
 
     def _mentor_conditions(self, alias: str) -> tuple[list[str], list]:
-        conds: list[str] = []
-        params: list = []
-        for value, column in (
+        conds, params = self._equal(alias, (
             (self.school, "school_id"),
             (self.major, "major"),
             (self.enterprise, "enterprise_id"),
-        ):
-            if value is not None:
-                conds.append(f"{_col(alias, column)} = ?")
-                params.append(value)
+        ))
         return self._with_scope(alias, conds, params)
 
     def _with_scope(self, alias: str, conds: list[str], params: list) -> tuple[list[str], list]:
