@@ -332,3 +332,19 @@ def test_realdata_placement_imports_as_employment_with_a_mapping(con):
         ("employed", 148, 148),
         ("unemployed", 67, 0),
     ]
+
+
+def test_unknown_students_are_counted_as_orphans(con, tmp_path):
+    import_file(con, write_csv(tmp_path / "s.csv", [["学号", "姓名", "班级", "入学年份"], ["1", "张三", "数控1班", "2022"]]))
+    exams = (("1", "电工"), ("7", "电工"), ("8", "电工"), ("8", "钳工"), ("9", "电工"),
+             ("10", "电工"), ("11", "电工"), ("12", "电工"))
+    path = write_csv(
+        tmp_path / "c.csv",
+        [CERT_HEADER] + [[sid, cert, "2024-06-20", "初级", "通过", "80"] for sid, cert in exams],
+    )
+    (r,) = import_file(con, path)
+    (orphans,) = [i for i in r.warnings if i.code == "orphan-reference"]
+    # Known: student 1. Unknown IDs 7, 8, 9, 10, 11, 12 (six distinct) in 7 rows (8 twice);
+    # five examples in sorted text order, then "…".
+    assert (orphans.params["count"], orphans.params["rows"]) == (6, 7)
+    assert orphans.params["examples"] == "10、11、12、7、8…"

@@ -15,6 +15,7 @@ from datetime import date
 import duckdb
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from analytics import schema
 from analytics.db import quote_ident
@@ -215,28 +216,34 @@ def _resolve_references(
     is reported, so nothing is dropped.
     """
     ref = schema.table(column.ref)
-    id_col = ref.key[0]
+    id_col, ident = ref.key[0], quote_ident(ref.name)
     values = rows[column.name]
-    distinct = pd.unique(values.dropna())
-    if len(distinct) == 0:
-        return rows, []
     cur = con.cursor()
-    cur.register("_refs", pd.DataFrame({"v": pd.Series(distinct, dtype=object)}))
-    known = {
-        r[0]
-        for r in cur.execute(
-            f"SELECT v FROM _refs SEMI JOIN {quote_ident(ref.name)} r ON r.{quote_ident(id_col)} = _refs.v"
-        ).fetchall()
-    }
-    cur.unregister("_refs")
-    unknown = [v for v in distinct if v not in known]
+    name_col = NAME_COLUMNS.get(ref.name)
+    # Values that are no known ID and how many rows hold them, by a DuckDB anti-join over
+    # the column: a million student IDs stay in Arrow. Only a table that has names (to
+    # resolve) needs every unknown value; otherwise a few examples do.
+    cur.register("_refs", pa.table({"v": pa.array(values, type=pa.string(), from_pandas=True)}))
+    try:
+        unknowns = (
+            f"SELECT v FROM _refs ANTI JOIN {ident} r ON r.{quote_ident(id_col)} = _refs.v "
+            "WHERE v IS NOT NULL"
+        )
+        unknown_rows, distinct = cur.execute(
+            f"SELECT count(*), count(DISTINCT v) FROM ({unknowns})"
+        ).fetchall()[0]
+        limit = "" if name_col else f" LIMIT {EXAMPLES + 1}"
+        unknown = [r[0] for r in cur.execute(f"SELECT DISTINCT v FROM ({unknowns}) ORDER BY v{limit}").fetchall()]
+    finally:
+        cur.unregister("_refs")
+    if not distinct:
+        return rows, []
     warnings: list[Issue] = []
     mapping: dict[str, str] = {}
-    name_col = NAME_COLUMNS.get(ref.name)
-    if unknown and name_col:
+    if name_col:
         by_name: dict[str, list[str]] = {}
         for rid, rname in cur.execute(
-            f"SELECT {quote_ident(id_col)}, {quote_ident(name_col)} FROM {quote_ident(ref.name)} "
+            f"SELECT {quote_ident(id_col)}, {quote_ident(name_col)} FROM {ident} "
             f"WHERE {quote_ident(name_col)} IS NOT NULL"
         ).fetchall():
             by_name.setdefault(name_key(rname), []).append(rid)
@@ -259,14 +266,14 @@ def _resolve_references(
             )
     unresolved = [v for v in unknown if v not in mapping]
     if unresolved:
-        rows_affected = int(values.notna().sum() - values.isin(list(known) + list(mapping)).sum())
+        rows_affected = unknown_rows - (int(values.isin(list(mapping)).sum()) if mapping else 0)
         warnings.append(
             Issue(
                 "orphan-reference",
                 WARNING,
                 column=header,
                 params={
-                    "count": len(unresolved),
+                    "count": distinct - len(mapping),
                     "rows": rows_affected,
                     "table": ref.name,
                     "examples": _examples(unresolved),
