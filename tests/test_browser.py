@@ -29,6 +29,8 @@ BUSY = ('[data-testid="stStatusWidget"]', '[data-testid="stSkeleton"]', '[data-t
 NAVIGATION = [("技能证书", "技能证书"), ("就业", "就业"), ("企业满意度", "企业满意度"), ("学生", "学生"),
               ("导师", "导师"), ("企业与经费", "企业与经费"), ("数据管理", "数据管理"), ("总览", "总览")]
 MAJOR = "数控技术应用"
+SCHOOL, SCHOOL_NAME = "3301012", "临江市机电职业技术学校"  # one of the demo's two schools
+PASSWORD = "correct horse battery"
 
 pytestmark = [
     pytest.mark.browser,
@@ -49,6 +51,11 @@ def server(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
     """A running dashboard on a copy of the demo database; yields its base URL."""
     db_file = tmp_path_factory.mktemp("browser") / "dashboard.duckdb"
     shutil.copy(demo_db, db_file)
+    yield from _serve(db_file)
+
+
+def _serve(db_file: Path) -> Iterator[str]:
+    """Run ``streamlit run dashboard.py`` on ``db_file`` on a free port until the caller is done."""
     port = _free_port()
     env = {**os.environ, "DUAL_MENTOR_DB": str(db_file)}
     proc = subprocess.Popen(
@@ -229,3 +236,41 @@ def test_language_follows_the_browser_locale(server: str, browser) -> None:
         no_errors(pg)
     finally:
         context.close()
+
+
+@pytest.fixture(scope="module")
+def users_server(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The dashboard with a users file made by the CLI: a leader of one school."""
+    folder = tmp_path_factory.mktemp("users")
+    db_file = folder / "dashboard.duckdb"
+    shutil.copy(demo_db, db_file)
+    add = subprocess.run(
+        [sys.executable, "-m", "analytics", "user", "add", "zhang", "--role", "leader", "--school", SCHOOL,
+         "--password-stdin", "--db", str(db_file)],
+        cwd=ROOT, input=PASSWORD + "\n", text=True, capture_output=True, timeout=120,
+    )
+    assert add.returncode == 0, add.stderr
+    yield from _serve(db_file)
+
+
+def test_signed_in_leader_sees_only_their_school_and_is_refused_an_import(users_server: str, page) -> None:
+    page.goto(f"{users_server}/data")
+    settle(page)
+    assert heading(page) == "登录"
+    page.get_by_label("用户名").fill("zhang")
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_function("() => document.querySelector('h1') && document.querySelector('h1').innerText.trim() === '数据管理'")
+    settle(page)
+    no_errors(page)
+    # Only their school in the school filter: open it and read the options.
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    sidebar.get_by_text("当前用户：zhang").wait_for()
+    page.locator('[data-testid="stSelectbox"]').filter(has_text="学校").first.click()
+    options = page.locator('[role="option"]').all_text_contents()
+    assert options == ["全部", SCHOOL_NAME], options
+    page.keyboard.press("Escape")
+    # An administrator's action (importing) is refused, with the reason on the page.
+    assert page.get_by_text("无权执行此操作").count() > 0
+    assert page.locator('[data-testid="stFileUploader"]').count() == 0
+    shot(page, "30_leader_data_page")
