@@ -16,24 +16,23 @@ f = ui.frame("employment")
 c.header(f)
 target = f.settings.targets.initial_employment
 
-initial = store.query(emp.initial_employment_rate, f.filters)
+summary = store.query(emp.summary, f.filters, "graduation_year")
+initial, salary = summary.initial, summary.salary
 if initial.rate.denominator == 0:
     c.no_data(f, f.t("nav.employment"))
     st.stop()
-salary = store.query(emp.median_monthly_salary, f.filters)
 tiles = st.columns(5)
 tiles[0].metric(f.t("employment.initial"), c.pct(initial.rate.value), border=True, help=c.rate_text(f, initial.rate),
                 delta=c.pp(f, initial.rate.value - target) if initial.rate.value is not None else None)
 tiles[1].metric(f.t("employment.coverage"), c.pct(initial.coverage.value), border=True,
                 help=c.rate_text(f, initial.coverage), delta_color="off")
-for col, key, fn in ((tiles[2], "related", emp.related_to_major_rate), (tiles[3], "partner", emp.partner_placement_rate),
-                     (tiles[4], "retention", emp.retention_rate)):
-    r = store.query(fn, f.filters)
+for col, key, r in ((tiles[2], "related", summary.related), (tiles[3], "partner", summary.partner),
+                    (tiles[4], "retention", summary.retention)):
     col.metric(f.t(f"employment.{key}"), c.pct(r.value), border=True, help=c.rate_text(f, r))
 st.caption(f.t("employment.vs_target", target=c.pct(target, 0)) + " "
            + f.t("employment.salary_line", value=c.number(salary["value"]), n=f"{salary['n']:,}"))
 
-by_year = store.query(emp.initial_employment_by, f.filters, "graduation_year")
+by_year = summary.initial_by
 left, right = st.columns(2)
 with left:
     fig = charts.rate_trend(by_year, f.lang, title=f.t("employment.initial_trend"),
@@ -49,9 +48,9 @@ with right:
 
 left, right = st.columns(2)
 with left:
-    related = store.query(emp.related_to_major_by, f.filters, "graduation_year").assign(series="related")
-    partner = store.query(emp.partner_placement_by, f.filters, "graduation_year").assign(series="partner")
-    retained = store.query(emp.retention_by, f.filters, "graduation_year").assign(series="retention")
+    related = summary.related_by.assign(series="related")
+    partner = summary.partner_by.assign(series="partner")
+    retained = summary.retention_by.assign(series="retention")
     both = pd.concat([related, partner, retained], ignore_index=True)
     fig = charts.rate_trend(both, f.lang, title=f.t("employment.quality_trend"), x_title=f.t("by.graduation_year"),
                             series="series", series_labels={k: f.t(f"employment.{k}")
@@ -68,7 +67,7 @@ with right:
         c.chart(f, fig, n=int(bands["graduates"].sum()), key="emp_salary_bands",
                 note=f.t("employment.salary_line", value=c.number(salary["value"]), n=f"{salary['n']:,}"))
     with by_year:
-        pay = store.query(emp.median_monthly_salary_by, f.filters, "graduation_year")
+        pay = summary.salary_by
         fig = charts.bars(pay, f.lang, x="group", y=["value"], title=f.t("employment.salary_title"),
                           x_title=f.t("by.graduation_year"), y_title=f.t("employment.salary_axis"),
                           y_labels={"value": f.t("employment.salary_axis")})

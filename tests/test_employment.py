@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 from metric_fixtures import by_group, insert, make_db
 
@@ -176,3 +177,15 @@ def test_salary_distribution_counts_the_employed_at_their_first_survey() -> None
     assert [tuple(r) for r in df[["lower", "upper", "graduates"]].itertuples(index=False)] == [
         (4000.0, 4500.0, 1), (4500.0, 5000.0, 1), (5000.0, 5500.0, 1),
     ]
+
+
+def test_summary_equals_the_single_figures(con) -> None:
+    f, s = Filters(), Settings()
+    got = m.summary(con, f, s, "graduation_year")
+    assert got.initial == m.initial_employment_rate(con, f, s)
+    assert (got.related, got.partner, got.retention) == (
+        m.related_to_major_rate(con, f, s), m.partner_placement_rate(con, f, s), m.retention_rate(con, f, s))
+    assert got.salary == m.median_monthly_salary(con, f, s)
+    pd.testing.assert_frame_equal(got.initial_by, m.initial_employment_by(con, f, s, "graduation_year"))
+    pd.testing.assert_frame_equal(got.retention_by, m.retention_by(con, f, s, "graduation_year"))
+    pd.testing.assert_frame_equal(got.salary_by, m.median_monthly_salary_by(con, f, s, "graduation_year"))
