@@ -111,15 +111,15 @@ def kpis(con: duckdb.DuckDBPyConnection, f: Filters, s: Settings) -> list[Kpi]:
                    int(waves["responses"].sum())))
 
     for kind in mentors.MENTOR_TYPES:
-        result = mentors.compliance(con, f, s, kind)
-        per = (result.calendar.groupby("period").agg(start=("period_start", "min"), share=("compliant", "mean"))
-               .sort_values("start")["share"])  # calendar order: spring before autumn of a year
-        value = result.rate.value if result.rate is not None else None
-        enough = result.rate is not None and not result.rate.small_n
+        rate = mentors.compliance_rate(con, f, s, kind)
+        # calendar order: spring before autumn of a year
+        per = mentors.compliance_by_period(con, f, s, kind).set_index("period")["share"]
+        value = rate.value if rate is not None else None
+        enough = rate is not None and not rate.small_n
         out.append(Kpi(f"{kind}_compliance", value, float(per.iloc[-2]) if len(per) > 1 else None,
                        targets.compliance, status(value, targets.compliance, enough),
                        str(per.index[-1]) if len(per) else "", tuple(per.index), tuple(per.tolist()),
-                       result.rate.denominator if result.rate is not None else 0))
+                       rate.denominator if rate is not None else 0))
     return out
 
 
@@ -177,7 +177,7 @@ def attention(
             overall=pct(overall.value)), overall.value - float(worst["rate"])))
 
     for kind in mentors.MENTOR_TYPES:
-        result = mentors.compliance(con, f, s, kind)
+        result = mentors.compliance(con, f, s, kind, with_calendar=False)
         bad = result.non_compliant
         if result.rate is None or bad.empty:
             continue

@@ -7,6 +7,7 @@ import json
 import tomllib
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from analytics.config import Settings
@@ -356,3 +357,21 @@ def test_program_catalogs_have_both_languages() -> None:
     assert len(keys["en"]) > 60
     for code in ("program-unknown-grouping", "program-unknown-mentor-type", "query-failed"):
         assert f"error.{code}" in catalog("zh") and f"error.{code}" in catalog("en")
+
+
+
+def test_compliance_by_period_matches_the_calendar(con) -> None:
+    m = mentors
+    f, s = Filters(), Settings()
+    for kind in ("school", "enterprise"):
+        full = m.compliance(con, f, s, kind)
+        by_period = m.compliance_by_period(con, f, s, kind)
+        expected = (full.calendar.groupby("period")
+                    .agg(period_start=("period_start", "min"), share=("compliant", "mean"), cells=("compliant", "size"))
+                    .sort_values("period_start").reset_index())
+        assert by_period["period"].tolist() == expected["period"].tolist()
+        assert by_period["share"].tolist() == pytest.approx(expected["share"].tolist())
+        assert by_period["cells"].tolist() == expected["cells"].tolist()
+        light = m.compliance(con, f, s, kind, with_calendar=False)
+        assert light.rate == full.rate and light.calendar.empty
+        pd.testing.assert_frame_equal(light.non_compliant, full.non_compliant)

@@ -140,6 +140,8 @@ def _choices(fn: Any) -> list[dict[str, Any]]:
             values = ["certificate_pass_rate"]
         elif p.name == "width":
             values = [500]
+        elif p.name == "with_calendar":
+            values = [True, False]
         else:
             raise AssertionError(f"{fn.__module__}.{fn.__name__}: no test values for {p.name}")
         cases = [{**c, p.name: v} for c in cases for v in values]

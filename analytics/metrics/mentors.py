@@ -185,16 +185,39 @@ def compliance_rate(con: duckdb.DuckDBPyConnection, f: Filters, s: Settings, men
     return rate(compliant, cells, s.small_n) if logged else None
 
 
-def compliance(con: duckdb.DuckDBPyConnection, f: Filters, s: Settings, mentor_type: str = "school") -> ComplianceResult:
+def compliance_by_period(
+    con: duckdb.DuckDBPyConnection, f: Filters, s: Settings, mentor_type: str = "school"
+) -> pd.DataFrame:
+    """Share of compliant mentors in each period, in calendar order:
+    [period, period_start, share, cells] (a trend without shipping the whole calendar)."""
+    cte, params = _calendar_cte(f, s, mentor_type)
+    return query(
+        con,
+        f"WITH {cte} SELECT period, min(period_start) AS period_start, "
+        "avg(CASE WHEN compliant THEN 1.0 ELSE 0.0 END) AS share, count(*) AS cells "
+        "FROM calendar GROUP BY period ORDER BY period_start",
+        params,
+    )
+
+
+def compliance(
+    con: duckdb.DuckDBPyConnection,
+    f: Filters,
+    s: Settings,
+    mentor_type: str = "school",
+    *,
+    with_calendar: bool = True,
+) -> ComplianceResult:
     """Compliance of every rostered mentor of ``mentor_type`` in every period, with the
-    per-mentor counts, the non-compliant mentors and the full mentor × period calendar."""
+    per-mentor counts, the non-compliant mentors and (unless ``with_calendar`` is False,
+    for callers that only need the list) the full mentor × period calendar."""
     compliant, cells, logged, period_from, period_to = _totals(con, f, s, mentor_type)
     cte, params = _calendar_cte(f, s, mentor_type)
     threshold = int(getattr(s, _rule(mentor_type).threshold))
     calendar = query(
         con,
         f"WITH {cte} SELECT mentor_id, period, period_start, activities, compliant "
-        "FROM calendar ORDER BY mentor_id, period_start",
+        "FROM calendar " + ("" if with_calendar else "WHERE FALSE ") + "ORDER BY mentor_id, period_start",
         params,
     )
     per_mentor = query(
