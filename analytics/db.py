@@ -256,7 +256,8 @@ def table_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     }
 
 
-def _year_expr(table: schema.Table) -> str | None:
+def year_expression(table: schema.Table) -> str | None:
+    """SQL for the year a row of ``table`` belongs to (its ``year_column``), or None."""
     if table.year_column is None:
         return None
     col = table.column(table.year_column)
@@ -269,7 +270,7 @@ def table_coverage(con: duckdb.DuckDBPyConnection) -> list[dict[str, object]]:
     cur = con.cursor()
     out: list[dict[str, object]] = []
     for t in schema.TABLES:
-        expr = _year_expr(t)
+        expr = year_expression(t)
         years = f"min({expr}), max({expr})" if expr else "NULL, NULL"
         rows, first, last = cur.execute(
             f"SELECT count(*), {years} FROM {quote_ident(t.name)}"

@@ -12,14 +12,8 @@ import pandas as pd
 
 from analytics import schema
 from analytics.db import quote_ident as q
+from analytics.db import year_expression
 from analytics.errors import StoreError
-
-
-def _year_expr(table: schema.Table) -> str | None:
-    if table.year_column is None:
-        return None
-    col = table.column(table.year_column)
-    return f"year({q(col.name)})" if col.kind == "date" else q(col.name)
 
 
 def table_quality(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
@@ -31,7 +25,7 @@ def table_quality(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
         for table in schema.TABLES:
             t = q(table.name)
             values = [c for c in table.value_columns if not c.generated]
-            year = _year_expr(table)
+            year = year_expression(table)
             missing = " + ".join(f"count(*) - count({q(c.name)})" for c in values) or "0"
             row = cur.execute(
                 f"SELECT count(*), {f'min({year}), max({year})' if year else 'NULL, NULL'}, {missing} FROM {t}"

@@ -9,7 +9,7 @@ import hashlib
 import pandas as pd
 import streamlit as st
 
-from analytics import audit, schema
+from analytics import audit, db, schema
 from analytics.errors import AnalyticsError
 from analytics.ingest.issues import ERROR
 from analytics.filters import Filters
@@ -52,14 +52,14 @@ def start_screen(f: Frame) -> None:
 
 def data_status(f: Frame) -> None:
     """What is loaded: rows per table, years covered and the latest imports."""
-    quality = store.query_store(table_quality)
+    coverage = pd.DataFrame(store.query_store(db.table_coverage))
     rows = pd.DataFrame({
-        "table": [schema.table(name).label(f.lang) for name in quality["table"]],
-        "rows": quality["rows"],
-        "years": [_years(a, b) for a, b in zip(quality["year_min"], quality["year_max"], strict=True)],
+        "table": [schema.table(name).label(f.lang) for name in coverage["table"]],
+        "rows": coverage["rows"],
+        "years": [_years(a, b) for a, b in zip(coverage["year_from"], coverage["year_to"], strict=True)],
     })
     ui.table(f, rows, name="tables", labels={"table": f.t("data.col.table"), "rows": f.t("data.col.rows"),
-                                             "years": f.t("data.col.years")}, n=int(quality["rows"].sum()))
+                                             "years": f.t("data.col.years")}, n=int(coverage["rows"].sum()))
     recent = store.query_store(list_batches, 5)
     if len(recent):
         st.markdown(f"**{f.t('data.latest_imports')}**")
