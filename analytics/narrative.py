@@ -19,8 +19,9 @@ import pandas as pd
 from analytics.config import Settings
 from analytics.filters import Filters
 from analytics.i18n import t
-from analytics.metrics import certificates, employment, mentors, satisfaction
+from analytics.metrics import certificates, employment, mentors, satisfaction, targets
 from analytics.metrics.targets import status
+from analytics.stats import Rate, rate
 
 KPI_KEYS = (
     "pass_rate_improvement",
@@ -74,52 +75,90 @@ def _at(ys: Sequence, i: int | None) -> float | None:
     return None if i is None else float(ys[i])
 
 
+@dataclass(frozen=True)
+class _Inputs:
+    """The figures behind the headline tiles, computed once for the tiles and the targets."""
+
+    by_year: pd.DataFrame  # certificates.dual_vs_other_by_year
+    jobs: pd.DataFrame  # employment.initial_employment_by(..., "graduation_year")
+    trend: satisfaction.Trend
+    rates: dict[str, Rate | None]  # mentors.compliance_rate per mentor type
+    periods: dict[str, pd.DataFrame]  # mentors.compliance_by_period per mentor type
+
+
+def _inputs(con: duckdb.DuckDBPyConnection, f: Filters, s: Settings) -> _Inputs:
+    return _Inputs(
+        certificates.dual_vs_other_by_year(con, f, s, "attempt"),
+        employment.initial_employment_by(con, f, s, "graduation_year"),
+        satisfaction.trend(con, f, s),
+        {kind: mentors.compliance_rate(con, f, s, kind) for kind in mentors.MENTOR_TYPES},
+        {kind: mentors.compliance_by_period(con, f, s, kind) for kind in mentors.MENTOR_TYPES},
+    )
+
+
 def kpis(con: duckdb.DuckDBPyConnection, f: Filters, s: Settings) -> list[Kpi]:
     """The headline metrics of SPEC §1 against their targets, latest period first-class."""
-    targets = s.targets
+    return _kpis(s, _inputs(con, f, s))
+
+
+def overview(
+    con: duckdb.DuckDBPyConnection, f: Filters, s: Settings
+) -> tuple[list[Kpi], list[targets.TargetStatus]]:
+    """The tiles and the target statuses (with years missed) of the overview, from one set
+    of inputs: the two would otherwise each run the same employment, certificate,
+    satisfaction and compliance queries."""
+    given = _inputs(con, f, s)
+    compliance = {
+        kind: ((given.rates[kind] or rate(0, 0, s.small_n)).as_dict(), targets.compliance_by_year(con, f, s, kind))
+        for kind in mentors.MENTOR_TYPES
+    }
+    return _kpis(s, given), targets.evaluate(s, given.by_year, given.jobs, given.trend, compliance)
+
+
+def _kpis(s: Settings, given: _Inputs) -> list[Kpi]:
+    goals = s.targets
     out: list[Kpi] = []
 
-    by_year = certificates.dual_vs_other_by_year(con, f, s, "attempt")
+    by_year = given.by_year
     xs, ys = by_year["year"].tolist(), by_year["relative"].tolist()
     last, prev = _last_two(xs, ys)
     enough = last is not None and min(int(by_year["group_denominator"].iloc[last]),
                                       int(by_year["baseline_denominator"].iloc[last])) >= s.small_n
     value = _at(ys, last)
-    out.append(Kpi("pass_rate_improvement", value, _at(ys, prev), targets.pass_rate_improvement,
-                   status(value, targets.pass_rate_improvement, enough),
+    out.append(Kpi("pass_rate_improvement", value, _at(ys, prev), goals.pass_rate_improvement,
+                   status(value, goals.pass_rate_improvement, enough),
                    str(xs[last]) if last is not None else "", tuple(xs), tuple(ys),
                    int(by_year["group_denominator"].sum() + by_year["baseline_denominator"].sum())))
 
-    jobs = employment.initial_employment_by(con, f, s, "graduation_year")
-    jobs = jobs[jobs["denominator"] > 0]
+    jobs = given.jobs[given.jobs["denominator"] > 0]
     xs, ys = jobs["group"].tolist(), jobs["rate"].tolist()
     last, prev = _last_two(xs, ys)
     value = _at(ys, last)
     enough = last is not None and not bool(jobs["small_n"].iloc[last])
-    out.append(Kpi("initial_employment", value, _at(ys, prev), targets.initial_employment,
-                   status(value, targets.initial_employment, enough),
+    out.append(Kpi("initial_employment", value, _at(ys, prev), goals.initial_employment,
+                   status(value, goals.initial_employment, enough),
                    str(xs[last]) if last is not None else "", tuple(xs), tuple(ys), int(jobs["denominator"].sum())))
 
-    waves = satisfaction.trend(con, f, s).waves
+    waves = given.trend.waves
     xs, rel = waves["wave"].tolist(), waves["relative_first"].tolist()
     last, prev = _last_two(xs, rel) if len(waves) >= 2 else (None, None)
     value = _at(rel, last)
     enough = last is not None and min(int(waves["responses"].iloc[0]), int(waves["responses"].iloc[last])) >= s.small_n
     out.append(Kpi("satisfaction_improvement", value, _at(rel, prev),
-                   targets.satisfaction_improvement, status(value, targets.satisfaction_improvement, enough),
+                   goals.satisfaction_improvement, status(value, goals.satisfaction_improvement, enough),
                    str(xs[last]) if last is not None else "", tuple(xs), tuple(waves["mean_0_100"].tolist()),
                    int(waves["responses"].sum())))
 
     for kind in mentors.MENTOR_TYPES:
-        rate = mentors.compliance_rate(con, f, s, kind)
+        share = given.rates[kind]
         # calendar order: spring before autumn of a year
-        per = mentors.compliance_by_period(con, f, s, kind).set_index("period")["share"]
-        value = rate.value if rate is not None else None
-        enough = rate is not None and not rate.small_n
+        per = given.periods[kind].set_index("period")["share"]
+        value = share.value if share is not None else None
+        enough = share is not None and not share.small_n
         out.append(Kpi(f"{kind}_compliance", value, float(per.iloc[-2]) if len(per) > 1 else None,
-                       targets.compliance, status(value, targets.compliance, enough),
+                       goals.compliance, status(value, goals.compliance, enough),
                        str(per.index[-1]) if len(per) else "", tuple(per.index), tuple(per.tolist()),
-                       rate.denominator if rate is not None else 0))
+                       share.denominator if share is not None else 0))
     return out
 
 

@@ -24,6 +24,7 @@ from analytics.cli import main
 from analytics.config import Settings
 from analytics.filters import Filters
 from analytics.i18n import t
+from analytics.metrics.targets import targets as target_statuses
 from analytics.report import SECTIONS, build_report, render_html, render_xlsx, report_html, report_xlsx
 from tests.metric_fixtures import insert, make_db
 
@@ -246,3 +247,11 @@ def test_report_puts_the_school_beside_the_published_benchmark(demo_db: Path):
     # = 91.93%, beside the school's 2025 rate of 282 / 298 = 94.63%.
     assert "Benchmark: Initial employment rate" in html_text
     assert "91.9%" in html_text and "94.6%" in html_text
+
+
+def test_overview_equals_the_tiles_and_the_targets_computed_apart(demo_db: Path):
+    con = db.connect(demo_db)
+    f, s = Filters(), Settings()
+    tiles, statuses = narrative.overview(con, f, s)
+    assert tiles == narrative.kpis(con, f, s)
+    assert statuses == target_statuses(con, f, s)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import streamlit as st
 
 from analytics import charts, narrative
-from analytics.metrics import targets
 from ui import components as c
 from ui import store
 from ui.frame import Frame
@@ -25,12 +24,12 @@ _BADGES = {
 
 def kpis(f: Frame) -> list[narrative.Kpi]:
     """The headline metrics against their targets (cached on filters and data version)."""
-    return store.query(narrative.kpis, f.filters)
+    return store.query(narrative.overview, f.filters)[0]
 
 
 def years_missed(f: Frame) -> dict[str, int]:
     """KPI key -> the most recent years in a row that missed the target."""
-    missed = {t.metric: t.years_missed for t in store.query(targets.targets, f.filters)}
+    missed = {t.metric: t.years_missed for t in store.query(narrative.overview, f.filters)[1]}
     return {k: missed.get(_TARGET_METRIC.get(k, k), 0) for k in narrative.KPI_KEYS}
 
 
