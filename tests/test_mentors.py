@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 import json
 import tomllib
 from pathlib import Path
@@ -375,3 +376,14 @@ def test_compliance_by_period_matches_the_calendar(con) -> None:
         light = m.compliance(con, f, s, kind, with_calendar=False)
         assert light.rate == full.rate and light.calendar.empty
         pd.testing.assert_frame_equal(light.non_compliant, full.non_compliant)
+
+
+def test_compliance_rate_by_year_equals_the_rate_of_each_year_alone(con) -> None:
+    s = Settings()
+    for f in (Filters(), Filters(year_from=2024, year_to=2025)):
+        for kind in ("school", "enterprise"):
+            per_year = mentors.compliance_rate_by_year(con, f, s, kind)
+            assert per_year, kind
+            for year, got in per_year.items():
+                alone = mentors.compliance_rate(con, replace(f, year_from=year, year_to=year), s, kind)
+                assert got == alone, (kind, year)

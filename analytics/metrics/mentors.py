@@ -185,6 +185,29 @@ def compliance_rate(con: duckdb.DuckDBPyConnection, f: Filters, s: Settings, men
     return rate(compliant, cells, s.small_n) if logged else None
 
 
+def compliance_rate_by_year(
+    con: duckdb.DuckDBPyConnection, f: Filters, s: Settings, mentor_type: str
+) -> dict[int, Rate | None]:
+    """``compliance_rate`` for each calendar year of the period in one query: the grid spans
+    the whole log whatever the years, so a year's cells are the periods starting in it."""
+    cte, params = _calendar_cte(f, s, mentor_type)
+    rows = _rows(
+        con,
+        f"""
+        WITH {cte},
+        logged AS (
+          SELECT year(unit) AS y, count(*) AS n FROM done WHERE unit IN (SELECT unit FROM grid) GROUP BY 1
+        )
+        SELECT year(c.period_start) AS y, count(*) FILTER (WHERE c.compliant), count(*),
+               coalesce(any_value(l.n), 0)
+        FROM calendar c LEFT JOIN logged l ON l.y = year(c.period_start)
+        GROUP BY 1 ORDER BY 1
+        """,
+        params,
+    )
+    return {int(y): rate(k, n, s.small_n) if logged else None for y, k, n, logged in rows}
+
+
 def compliance_by_period(
     con: duckdb.DuckDBPyConnection, f: Filters, s: Settings, mentor_type: str = "school"
 ) -> pd.DataFrame:

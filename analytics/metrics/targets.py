@@ -18,7 +18,7 @@ for satisfaction, and activity-log years for communication compliance.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import duckdb
 import pandas as pd
@@ -125,9 +125,10 @@ def compliance_by_year(
         f"WHERE a.{q('activity_date')} IS NOT NULL AND {where} ORDER BY 1",
         params,
     )["y"].tolist()
+    per_year = mentors.compliance_rate_by_year(con, f, s, mentor_type)
     out: list[float | None] = []
     for y in years:
-        r = mentors.compliance_rate(con, replace(f, year_from=int(y), year_to=int(y)), s, mentor_type)
+        r = per_year.get(int(y))
         out.append(r.value if r is not None and not r.small_n else None)
     return out
 
