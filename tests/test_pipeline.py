@@ -348,3 +348,24 @@ def test_unknown_students_are_counted_as_orphans(con, tmp_path):
     # five examples in sorted text order, then "…".
     assert (orphans.params["count"], orphans.params["rows"]) == (6, 7)
     assert orphans.params["examples"] == "10、11、12、7、8…"
+
+
+def test_a_school_scoped_import_writes_only_that_schools_rows(con, tmp_path):
+    roster = write_csv(tmp_path / "s.csv", [["学号", "姓名", "学校代码", "班级", "入学年份"],
+                                             ["a1", "张三", "A", "数控1班", "2022"], ["b1", "李四", "B", "汽修1班", "2022"]])
+    import_file(con, roster)
+    exams = write_csv(tmp_path / "c.csv", [CERT_HEADER, ["a1", "电工", "2024-06-20", "初级", "通过", "80"],
+                                           ["b1", "电工", "2024-06-20", "初级", "通过", "80"],
+                                           ["x9", "电工", "2024-06-20", "初级", "通过", "80"]])
+    (r,) = import_file(con, exams, scope=("A",))
+    # Row 2 (a1, school A) loads; row 3 (b1, school B) and row 4 (x9, on no roster) are rejected.
+    assert (r.inserted, r.rejected) == (1, 2)
+    assert sorted((i.row, i.code) for i in r.errors) == [(3, "out-of-scope"), (4, "out-of-scope")]
+    newcomer = write_csv(tmp_path / "s2.csv", [["学号", "姓名", "学校代码"], ["b2", "王五", "B"]])
+    (r,) = import_file(con, newcomer, scope=("A",))
+    assert (r.inserted, [i.code for i in r.errors]) == (0, ["out-of-scope"])
+    funding = write_csv(tmp_path / "f.csv", [["年度", "经费来源", "支出类别", "预算", "支出"], ["2024", "政府", "设备", "100", "90"]])
+    before = snapshot(con)
+    (r,) = import_file(con, funding, scope=("A",))
+    assert (r.status, r.refused.code) == ("refused", "table-out-of-scope")
+    assert snapshot(con) == before

@@ -106,7 +106,7 @@ def history_table(f: Frame, batches: pd.DataFrame, name: str) -> None:
 # -- upload flow -------------------------------------------------------------------------
 
 
-def _checked(key: str, data: bytes, file_name: str, sheet: str | None = None, table: str | None = None,
+def _checked(f: Frame, key: str, data: bytes, file_name: str, sheet: str | None = None, table: str | None = None,
              overrides: dict[str, str] | None = None, constants: dict[str, str] | None = None) -> list[SheetResult]:
     """Dry-run results, kept in the session so widgets can rerun without re-reading the file."""
     cache = st.session_state.setdefault(f"_dry_{key}", {})
@@ -114,7 +114,8 @@ def _checked(key: str, data: bytes, file_name: str, sheet: str | None = None, ta
              tuple(sorted((constants or {}).items())))
     if ident not in cache:
         cache[ident] = store.write(import_file, data, file_name=file_name, sheet=sheet, table=table,
-                                   overrides=overrides or None, constants=constants or None, dry_run=True)
+                                   overrides=overrides or None, constants=constants or None, dry_run=True,
+                                   scope=f.user.scope)
     return cache[ident]
 
 
@@ -136,20 +137,20 @@ def upload_flow(f: Frame, key: str, detailed: bool = True) -> None:
     plan: list[tuple[bytes, str, SheetResult]] = []
     for file_index, uploaded in enumerate(files):
         data = uploaded.getvalue()
-        for sheet_index, result in enumerate(_checked(key, data, uploaded.name)):
+        for sheet_index, result in enumerate(_checked(f, key, data, uploaded.name)):
             wkey = f"{key}_{file_index}_{sheet_index}"
             with st.container(border=True):
                 st.markdown(f"**{result.file_name}**" + (f" · {result.sheet}" if result.sheet else ""))
                 if detailed and result.preview is not None:
                     table = _table_choice(f, wkey, result)
                     if table and table != result.table:
-                        result = _checked(key, data, uploaded.name, result.sheet, table)[0]
+                        result = _checked(f, key, data, uploaded.name, result.sheet, table)[0]
                     overrides = _mapping_editor(f, f"{wkey}_{result.table}", result)
                     if overrides is not None:
-                        result = _checked(key, data, uploaded.name, result.sheet, result.table, overrides)[0]
+                        result = _checked(f, key, data, uploaded.name, result.sheet, result.table, overrides)[0]
                     constants = _constants_editor(f, f"{wkey}_{result.table}", result)
                     if constants:
-                        result = _checked(key, data, uploaded.name, result.sheet, result.table,
+                        result = _checked(f, key, data, uploaded.name, result.sheet, result.table,
                                           dict(result.mapping.columns), constants)[0]
                 _sheet_report(f, result, wkey, detailed)
             plan.append((data, uploaded.name, result))
@@ -268,7 +269,8 @@ def _confirm(f: Frame, key: str, plan: list[tuple[bytes, str, SheetResult]]) -> 
             results = access.write_as(
                 f.user, "import", import_file, data, file_name=name, sheet=checked.sheet, table=checked.table,
                 overrides=dict(checked.mapping.columns) if checked.mapping else None,
-                constants={k: str(v) for k, v in checked.constants.items()} or None, remember=True)
+                constants={k: str(v) for k, v in checked.constants.items()} or None, remember=True,
+                scope=f.user.scope)
         except AnalyticsError as err:
             ui.show_error(f, err)
             return

@@ -36,7 +36,7 @@ from analytics.ingest.mapping import (
 )
 from analytics.ingest.normalize import normalize_column
 from analytics.ingest.read import Limits, RawSheet, read_file
-from analytics.ingest.validate import validate
+from analytics.ingest.validate import scoped_import_allowed, validate
 
 PREVIEW_ROWS = 20
 # China's initial employment rate is taken on 31 August of the graduation year.
@@ -120,6 +120,7 @@ def import_file(
     dry_run: bool = False,
     remember: bool = False,
     limits: Limits | None = None,
+    scope: tuple[str, ...] | None = None,
 ) -> list[SheetResult]:
     """Import every sheet of ``source`` (or just ``sheet``), one batch per sheet.
 
@@ -127,7 +128,8 @@ def import_file(
     ``constants`` set a column for the whole file (``{"graduation_year": "2024"}``).
     With ``dry_run`` nothing is written and the result says what would happen.
     With ``remember`` a mapping that loaded is saved under the header signature and
-    reused automatically for files with the same headers.
+    reused automatically for files with the same headers. ``scope`` (a school-scoped
+    user's schools) restricts what may be written to rows of those schools.
     """
     name = file_name or ("upload" if isinstance(source, bytes) else Path(source).name)
     try:
@@ -149,7 +151,9 @@ def import_file(
             )
             return [SheetResult(name, sheet, "refused", refused=err)]
         sheets = chosen
-    request = _Request(name, sha, table, overrides, constants or {}, dry_run, remember, len(sheets) > 1)
+    request = _Request(
+        name, sha, table, overrides, constants or {}, dry_run, remember, len(sheets) > 1, scope
+    )
     results = [_import_sheet(con, raw, request) for raw in sheets]
     if request.several and all(r.status == "skipped" for r in results):
         for r in results:
@@ -169,6 +173,7 @@ class _Request:
     dry_run: bool
     remember: bool
     several: bool  # the file has several sheets
+    scope: tuple[str, ...] | None  # a school-scoped user's schools
 
 
 def _import_sheet(con: duckdb.DuckDBPyConnection, raw: RawSheet, request: _Request) -> SheetResult:
@@ -210,6 +215,8 @@ def _prepare_and_load(
         raise FileRejectedError("table-unknown", sheet=raw.name, headers="、".join(raw.headers[:8]))
     table = schema.table(chosen)
     result.table = chosen
+    if request.scope is not None and not scoped_import_allowed(chosen):
+        raise FileRejectedError("table-out-of-scope", sheet=raw.name, table=table.zh, table_en=table.en)
     if chosen == aggregate.TABLE:
         # Aggregate tables have their own layout vocabulary (saved and reused the same way).
         mapping = aggregate.plan(raw.headers, overrides)
@@ -250,7 +257,7 @@ def _prepare_and_load(
     if len(frame) == 0:
         raise FileRejectedError("header-only", file=result.file_name)
 
-    checked = validate(con, table, frame, numbers, headers)
+    checked = validate(con, table, frame, numbers, headers, scope=request.scope)
     result.issues += checked.warnings + checked.errors
     rejected_rows = sorted({int(numbers[p]) for p in checked.rejected_positions})
     result.rejected = len(rejected_rows)

@@ -67,8 +67,12 @@ def validate(
     headers: dict[str, str],
     *,
     today: date | None = None,
+    scope: tuple[str, ...] | None = None,
 ) -> Validated:
     """Normalise and check ``raw`` (canonical column name → cell text) for ``table``.
+
+    With a ``scope`` (the schools of a school-scoped user) a row that belongs to no school
+    of the scope is rejected (``out-of-scope``): such a user cannot write other schools' data.
 
     ``headers`` names the source of each column as the user knows it (a header, or
     a constant set for the file) so that every issue points at something visible.
@@ -109,6 +113,12 @@ def validate(
             )
         bad |= missing
 
+    if scope is not None:
+        outside = _outside_scope(con, table, frame, scope) & ~bad
+        for i in np.flatnonzero(outside):
+            errors.append(Issue("out-of-scope", ERROR, int(row_numbers[i]), params={"schools": "、".join(scope)}))
+        bad |= outside
+
     keep = ~bad
     rows = frame.loc[keep].reset_index(drop=True)
     kept_numbers = row_numbers[keep]
@@ -140,6 +150,52 @@ def validate(
         errors=errors,
         warnings=warnings,
     )
+
+
+# How a row of each table belongs to a school: its own school_id, or its student's or
+# mentor's school. Tables with no school (enterprises, surveys, funding) have no entry.
+_SCHOOL_LINK = {
+    "schools": ("school_id", None),
+    "students": ("school_id", None),
+    "mentors": ("school_id", None),
+    "certificate_exams": ("student_id", "students"),
+    "employment": ("student_id", "students"),
+    "student_assessments": ("student_id", "students"),
+    "mentor_activities": ("mentor_id", "mentors"),
+    "mentor_evaluations": ("mentor_id", "mentors"),
+}
+# Published aggregates belong to no school and may be loaded by anyone who may import.
+SCOPE_FREE = frozenset({"benchmarks"})
+
+
+def scoped_import_allowed(table: str) -> bool:
+    """Whether a school-scoped user may import into ``table`` (rows are then checked)."""
+    return table in _SCHOOL_LINK or table in SCOPE_FREE
+
+
+def _outside_scope(
+    con: duckdb.DuckDBPyConnection, table: schema.Table, frame: pd.DataFrame, scope: tuple[str, ...]
+) -> np.ndarray:
+    """Rows that belong to no school of ``scope`` (a student or mentor not yet on a roster
+    of the scope counts as outside: load the roster first)."""
+    if table.name in SCOPE_FREE:
+        return np.zeros(len(frame), dtype=bool)
+    column, via = _SCHOOL_LINK[table.name]
+    values = frame[column].astype(object)
+    if via is None:
+        inside = values.isin(list(scope))
+    else:
+        ident = quote_ident(via)
+        key = quote_ident(schema.table(via).key[0])
+        members = {
+            r[0]
+            for r in con.cursor().execute(
+                f"SELECT {key} FROM {ident} WHERE list_contains(?::VARCHAR[], {quote_ident('school_id')})",
+                [list(scope)],
+            ).fetchall()
+        }
+        inside = values.isin(members)
+    return ~inside.fillna(False).to_numpy(dtype=bool)
 
 
 def _has_duplicate_keys(con: duckdb.DuckDBPyConnection, rows: pd.DataFrame, table: schema.Table) -> bool:
