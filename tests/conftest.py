@@ -18,6 +18,13 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 
+@pytest.fixture(autouse=True)
+def _default_store_elsewhere(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test writes the developer's data/dual_mentor.duckdb (or settings.toml beside it):
+    the default store is a fresh temporary file unless a test names its own."""
+    monkeypatch.setenv("DUAL_MENTOR_DB", str(tmp_path_factory.mktemp("store") / "default.duckdb"))
+
+
 @pytest.fixture(scope="session")
 def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A database file holding the default demo data (2,400 students), built once."""
