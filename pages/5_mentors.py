@@ -30,7 +30,7 @@ for col, kind in zip(tiles[3:], ("school", "enterprise"), strict=True):
 st.subheader(f.t("mentors.compliance_title"), anchor=False)
 kind = st.segmented_control(f.t("mentors.type_label"), ["school", "enterprise"], key="men_type", required=True,
                             default="school", format_func=lambda k: f.t(f"mentors.type.{k}"))
-result = store.query(men.compliance, f.filters, kind)
+result = store.query(men.compliance, f.filters, kind, with_calendar=False)
 rule = f.t(f"mentors.rule.{kind}", n=result.threshold)
 if result.rate is None:
     st.info(f.t("mentors.no_log", rule=rule), icon=":material/info:")
@@ -41,7 +41,7 @@ else:
     # the calendar of the CALENDAR_MENTORS least compliant mentors: a readable grid, never a huge payload
     shown = auth.mask(result.per_mentor.sort_values(["share", "mentor_id"]).head(CALENDAR_MENTORS), f.user.role)
     names = dict(zip(shown["mentor_id"], shown["mentor_name"].fillna(""), strict=True))
-    cal = result.calendar[result.calendar["mentor_id"].isin(names)]
+    cal = store.query(men.least_compliant_calendar, f.filters, kind, CALENDAR_MENTORS)
     label = {m: f"{names[m] or m} · {m}" for m in names}
     cal = cal.assign(mentor=cal["mentor_id"].map(label))
     cal = cal.sort_values("period_start").assign(period=lambda d: [period_label(f, p) for p in d["period"]],

@@ -387,3 +387,13 @@ def test_compliance_rate_by_year_equals_the_rate_of_each_year_alone(con) -> None
             for year, got in per_year.items():
                 alone = mentors.compliance_rate(con, replace(f, year_from=year, year_to=year), s, kind)
                 assert got == alone, (kind, year)
+
+
+def test_least_compliant_calendar_is_the_calendar_of_the_worst_mentors(con) -> None:
+    f, s = Filters(), Settings()
+    for kind in ("school", "enterprise"):
+        full = mentors.compliance(con, f, s, kind)
+        worst = full.per_mentor.sort_values(["share", "mentor_id"]).head(2)["mentor_id"].tolist()
+        expected = full.calendar[full.calendar["mentor_id"].isin(worst)].reset_index(drop=True)
+        got = mentors.least_compliant_calendar(con, f, s, kind, 2)
+        pd.testing.assert_frame_equal(got, expected, check_dtype=False)

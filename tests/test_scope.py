@@ -142,6 +142,8 @@ def _choices(fn: Any) -> list[dict[str, Any]]:
             values = [500]
         elif p.name == "with_calendar":
             values = [True, False]
+        elif p.name == "limit":
+            values = [40]
         else:
             raise AssertionError(f"{fn.__module__}.{fn.__name__}: no test values for {p.name}")
         cases = [{**c, p.name: v} for c in cases for v in values]

@@ -208,6 +208,30 @@ def compliance_rate_by_year(
     return {int(y): rate(k, n, s.small_n) if logged else None for y, k, n, logged in rows}
 
 
+def least_compliant_calendar(
+    con: duckdb.DuckDBPyConnection, f: Filters, s: Settings, mentor_type: str = "school", limit: int = 40
+) -> pd.DataFrame:
+    """The mentor × period calendar of the ``limit`` least compliant mentors (lowest share of
+    compliant periods, then mentor ID, as ``per_mentor`` orders them): what a heatmap can
+    show, without building the whole calendar (1.3 million cells at a million students).
+    Columns as ``ComplianceResult.calendar``."""
+    cte, params = _calendar_cte(f, s, mentor_type)
+    return query(
+        con,
+        f"""
+        WITH {cte},
+        worst AS (
+          SELECT mentor_id FROM calendar GROUP BY mentor_id
+          ORDER BY count(*) FILTER (WHERE compliant) / count(*), mentor_id LIMIT ?
+        )
+        SELECT mentor_id, period, period_start, activities, compliant
+        FROM calendar SEMI JOIN worst USING (mentor_id)
+        ORDER BY mentor_id, period_start
+        """,
+        [*params, limit],
+    )
+
+
 def compliance_by_period(
     con: duckdb.DuckDBPyConnection, f: Filters, s: Settings, mentor_type: str = "school"
 ) -> pd.DataFrame:
