@@ -79,6 +79,17 @@ def _col(alias: str, name: str) -> str:
     return f"{alias}.{q(name)}"
 
 
+def _through(alias: str, key: str, table: str, inner: str, conds: list[str]) -> list[str]:
+    """``alias.key IN (rows of table meeting conds)``: a row reached through its student or
+    mentor; nothing when no condition applies."""
+    if not conds:
+        return []
+    return [
+        f"{_col(alias, key)} IN (SELECT {inner}.{q(key)} FROM {q(table)} {inner} "
+        f"WHERE {' AND '.join(conds)})"
+    ]
+
+
 @dataclass(frozen=True)
 class Filters:
     """Years range, school, major, cohort year, training model, dual-mentor, enterprise."""
@@ -190,24 +201,16 @@ class Filters:
             params += p
         elif table in _STUDENT_KEYED:
             c, p = self._student_conditions("_fs")
-            if c:
-                conds.append(
-                    f"{_col(alias, 'student_id')} IN (SELECT _fs.{q('student_id')} FROM {q('students')} _fs "
-                    f"WHERE {' AND '.join(c)})"
-                )
-                params += p
+            conds += _through(alias, "student_id", "students", "_fs", c)
+            params += p
         elif table == "mentors":
             c, p = self._mentor_conditions(alias)
             conds += c
             params += p
         elif table in _MENTOR_KEYED:
             c, p = self._mentor_conditions("_fm")
-            if c:
-                conds.append(
-                    f"{_col(alias, 'mentor_id')} IN (SELECT _fm.{q('mentor_id')} FROM {q('mentors')} _fm "
-                    f"WHERE {' AND '.join(c)})"
-                )
-                params += p
+            conds += _through(alias, "mentor_id", "mentors", "_fm", c)
+            params += p
         elif table in ("satisfaction_surveys", "enterprises"):
             if self.enterprise is not None:
                 conds.append(f"{_col(alias, 'enterprise_id')} = ?")
