@@ -20,3 +20,11 @@ def query(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) 
         return con.cursor().execute(sql, params or []).df()
     except duckdb.Error as e:
         raise StoreError("query-failed", detail=str(e)) from e
+
+
+def rows(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> list[tuple]:
+    """Like :func:`query`, as plain Python tuples (for single figures that go into JSON)."""
+    try:
+        return con.cursor().execute(sql, params or []).fetchall()
+    except duckdb.Error as e:
+        raise StoreError("query-failed", detail=str(e)) from e

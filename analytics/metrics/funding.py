@@ -19,9 +19,9 @@ import pandas as pd
 from analytics import schema
 from analytics.config import Settings
 from analytics.db import quote_ident as q
-from analytics.errors import AnalyticsError, StoreError
+from analytics.errors import AnalyticsError
 from analytics.filters import Filters
-from analytics.metrics import query
+from analytics.metrics import query, rows
 
 GROUPS = ("year", "source", "category")
 
@@ -34,14 +34,6 @@ _ORDER = {
     "source": 'list_position(?, "group")',
     "category": 'budget DESC NULLS LAST, "group"',
 }
-
-
-def _one(con: duckdb.DuckDBPyConnection, sql: str, params: list) -> tuple:
-    """The single result row of ``sql`` as Python values (``query`` gives frames)."""
-    try:
-        return con.cursor().execute(sql, params).fetchone()
-    except duckdb.Error as e:
-        raise StoreError("query-failed", detail=str(e)) from e
 
 
 def funding_by(con: duckdb.DuckDBPyConnection, f: Filters, s: Settings, by: str = "year") -> pd.DataFrame:
@@ -87,7 +79,7 @@ def totals(con: duckdb.DuckDBPyConnection, f: Filters, s: Settings) -> dict:
         FROM {_T} fu
         WHERE {where}
     """
-    budget, spent, execution = _one(con, sql, params)
+    budget, spent, execution = rows(con, sql, params)[0]
     return {"budget": budget, "spent": spent, "execution_rate": execution}
 
 

@@ -43,10 +43,10 @@ import pandas as pd
 from analytics import schema
 from analytics.config import Settings
 from analytics.db import quote_ident as q
-from analytics.errors import AnalyticsError, StoreError
+from analytics.errors import AnalyticsError
 from analytics.filters import Filters
 from analytics.i18n import t
-from analytics.metrics import query
+from analytics.metrics import query, rows
 from analytics.stats import Rate, rate
 
 
@@ -101,14 +101,6 @@ class ComplianceResult:
     calendar: pd.DataFrame
     period_from: dt.date | None
     period_to: dt.date | None
-
-
-def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list) -> list[tuple]:
-    """The result rows of ``sql`` as Python values (``query`` gives frames)."""
-    try:
-        return con.cursor().execute(sql, params).fetchall()
-    except duckdb.Error as e:
-        raise StoreError("query-failed", detail=str(e)) from e
 
 
 def _rule(mentor_type: str) -> _Rule:
@@ -175,7 +167,7 @@ def _totals(con: duckdb.DuckDBPyConnection, f: Filters, s: Settings, mentor_type
                      (SELECT count(*) FROM done WHERE unit IN (SELECT unit FROM grid)) AS logged
               FROM grid) g
     """
-    return _rows(con, sql, params)[0]
+    return rows(con, sql, params)[0]
 
 
 def compliance_rate(con: duckdb.DuckDBPyConnection, f: Filters, s: Settings, mentor_type: str) -> Rate | None:
@@ -191,7 +183,7 @@ def compliance_rate_by_year(
     """``compliance_rate`` for each calendar year of the period in one query: the grid spans
     the whole log whatever the years, so a year's cells are the periods starting in it."""
     cte, params = _calendar_cte(f, s, mentor_type)
-    rows = _rows(
+    per_year = rows(
         con,
         f"""
         WITH {cte},
@@ -205,7 +197,7 @@ def compliance_rate_by_year(
         """,
         params,
     )
-    return {int(y): rate(k, n, s.small_n) if logged else None for y, k, n, logged in rows}
+    return {int(y): rate(k, n, s.small_n) if logged else None for y, k, n, logged in per_year}
 
 
 def least_compliant_calendar(
@@ -329,7 +321,7 @@ def team(con: duckdb.DuckDBPyConnection, f: Filters, s: Settings) -> dict:
         FROM {q('mentors')} m
         WHERE {where}
     """
-    rules = _rows(con, rules_sql, [s.school_mentor_min_years, s.enterprise_mentor_min_years, *params])[0]
+    rules = rows(con, rules_sql, [s.school_mentor_min_years, s.enterprise_mentor_min_years, *params])[0]
     student_where, student_params = f.where("students", "st")
     load_sql = f"""
         WITH roster AS (
@@ -348,7 +340,7 @@ def team(con: duckdb.DuckDBPyConnection, f: Filters, s: Settings) -> dict:
         FROM roster r LEFT JOIN load l USING (mentor_type, mentor_id)
         GROUP BY r.mentor_type
     """
-    loads = _rows(con, load_sql, [*params, *student_params, *student_params])
+    loads = rows(con, load_sql, [*params, *student_params, *student_params])
     by_type = {row[0]: row[1:] for row in loads}
     out: dict = {
         "school_rule_share": rate(rules[0], rules[1], s.small_n),

@@ -21,9 +21,9 @@ import pandas as pd
 from analytics import schema
 from analytics.config import Settings
 from analytics.db import quote_ident as q
-from analytics.errors import AnalyticsError, StoreError
+from analytics.errors import AnalyticsError
 from analytics.filters import Filters
-from analytics.metrics import query
+from analytics.metrics import query, rows
 from analytics.stats import rate
 
 BANDS = ("excellent", "good", "pass", "fail")
@@ -75,14 +75,6 @@ def _scored(f: Filters, s: Settings, student_column: str | None = None) -> tuple
     return sql, [*map(float, s.weights), *params]
 
 
-def _one(con: duckdb.DuckDBPyConnection, sql: str, params: list) -> tuple:
-    """The single result row of ``sql`` as Python values (``query`` gives frames)."""
-    try:
-        return con.cursor().execute(sql, params).fetchone()
-    except duckdb.Error as e:
-        raise StoreError("query-failed", detail=str(e)) from e
-
-
 def composite_scores(con: duckdb.DuckDBPyConnection, f: Filters, s: Settings) -> pd.DataFrame:
     """One row per filtered assessment: student_id, student_name, term, stage, the three
     component scores, composite (NULL when a component is missing) and band."""
@@ -115,7 +107,7 @@ def composite_summary(con: duckdb.DuckDBPyConnection, f: Filters, s: Settings) -
                count(*) - count(composite), {_band_counts_sql()}
         FROM scored
     """
-    mean, med, n, missing, *bands = _one(con, sql, params)
+    mean, med, n, missing, *bands = rows(con, sql, params)[0]
     return {
         "mean": mean,
         "median": med,
