@@ -66,10 +66,6 @@ class SheetResult:
     preview: pd.DataFrame | None = None
 
     @property
-    def ok(self) -> bool:
-        return self.status not in ("refused",)
-
-    @property
     def warnings(self) -> list[Issue]:
         return [i for i in self.issues if i.severity == WARNING]
 
