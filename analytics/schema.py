@@ -40,7 +40,6 @@ class Column:
     en: str
     synonyms: tuple[str, ...] = ()
     required: bool = False
-    allowed: tuple[str, ...] = ()
     default: object = None
     min: float | None = None
     max: float | None = None
@@ -54,16 +53,36 @@ class Column:
     counter: bool = False
     # Accepts 5-point Likert words (非常满意 … 非常不满意) as 5 … 1.
     likert: bool = False
+    # A score column that accepts grade words (优秀 … 不及格, A–E) as their configured scores.
+    grades: bool = False
+    # A result column where 缺考/免考/缓考 … mean "not taken": missing with its reason, never 0.
+    absence: bool = False
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
             raise ValueError(f"{self.name}: unknown kind {self.kind!r}")
-        if (self.kind == "enum") != bool(self.allowed):
-            raise ValueError(f"{self.name}: enum columns, and only they, list allowed values")
+        if self.kind == "enum" and self.name not in VOCABULARIES:
+            raise ValueError(f"{self.name}: an enum column needs the vocabulary of the same name")
 
     @property
     def sql_type(self) -> str:
         return SQL_TYPES[self.kind]
+
+    @property
+    def vocabulary(self) -> Vocabulary | None:
+        """The vocabulary whose words this column's cells may use (enum codes, yes/no, Likert)."""
+        if self.kind == "enum":
+            return VOCABULARIES[self.name]
+        if self.kind == "bool":
+            return VOCABULARIES["boolean"]
+        if self.likert:
+            return VOCABULARIES["likert"]
+        return None
+
+    @property
+    def allowed(self) -> tuple[str, ...]:
+        """The codes an enum column stores (empty for other kinds)."""
+        return VOCABULARIES[self.name].codes if self.kind == "enum" else ()
 
     def label(self, lang: str) -> str:
         return self.zh if lang == "zh" else self.en
@@ -118,49 +137,338 @@ class Table:
 
 BOOL = "bool"
 
-COOPERATION_FORMS = ("order_class", "apprenticeship", "campus_factory", "internship_base", "other")
-TRAINING_MODELS = ("2+1", "1.5+1.5", "other")
-MENTOR_TYPES = ("school", "enterprise")
-EMPLOYMENT_STATUSES = (
-    "employed",
-    "self_employed",
-    "further_study",
-    "enlisted",
-    "unemployed",
-    "other",
-)
-ACTIVITY_TYPES = (
-    "enterprise_visit",
-    "school_teaching",
-    "joint_research",
-    "training",
-    "student_meeting",
-    "other",
-)
-SATISFACTION_DIMENSIONS = (
-    "overall",
-    "professional_skills",
-    "work_attitude",
-    "learning_ability",
-    "teamwork",
-    "innovation",
-)
-STAGES = ("basic", "skill", "internship")
-BENCHMARK_INDICATORS = (
-    "certificate_pass_rate",
-    "initial_employment_rate",
-    "employment_rate",
-    "related_to_major_rate",
-    "satisfaction",
-    "achievement_rate",
-    "median_salary",
-    "other",
-)
-# Suppression markers of statistics offices, kept in ``benchmarks.marker`` when a value is missing.
-SUPPRESSION_MARKERS = ("na", "ns", "nd", "x", "c", "low", "-")
-EVALUATOR_TYPES = ("school", "enterprise", "student", "third_party")
-FUNDING_SOURCES = ("school", "government", "enterprise")
-GENDERS = ("male", "female", "other")
+
+# --- Vocabularies: what a coded value means -------------------------------------------------
+#
+# One vocabulary per kind of code: each term has its code, its zh/en label (the one every
+# page, the report and the exports show), the whole-cell spellings the importer accepts,
+# and keywords that identify it inside longer wording ("升学（XX职业技术学院）",
+# "3、到企业走访实习学生"). ``analytics.ingest.normalize`` matches a cell in this order
+# (documented in docs/IMPORT.md):
+#
+#   1. a value map the user gave for the column (``--value status:TEXT=CODE``);
+#   2. the code, a label or a spelling, ignoring width, case, spaces, ``_`` and ``-``;
+#   3. the same after stripping numbering (一、 1. ① (2) A.), bracketed qualifiers and
+#      punctuation;
+#   4. keywords found in that core (then in the whole cell): the longest keyword wins,
+#      then the one further left; a ``fallback`` term (其他) only when no other term's
+#      keyword occurs; in a vocabulary with ``negations`` a negation word right before a
+#      keyword of a term with a ``negated`` code gives that code (不对口 → no);
+#   5. otherwise the value is unknown: reported once per distinct value with the nearest
+#      codes, and its rows are rejected until it is mapped.
+
+
+@dataclass(frozen=True)
+class Term:
+    """One code of a vocabulary: labels, accepted spellings and keywords."""
+
+    code: str
+    zh: str
+    en: str
+    spellings: tuple[str, ...] = ()
+    keywords: tuple[str, ...] = ()
+    fallback: bool = False  # "其他": matched by keyword only when no other term is
+    negated: str | None = None  # the code a negation word before this term's keyword gives
+
+    def label(self, lang: str) -> str:
+        return self.zh if lang == "zh" else self.en
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """The codes of one kind of value, in display order."""
+
+    kind: str
+    terms: tuple[Term, ...]
+    negations: tuple[str, ...] = ()  # words that turn a following keyword into its ``negated`` code
+
+    def __post_init__(self) -> None:
+        codes = [t.code for t in self.terms]
+        if len(set(codes)) != len(codes):
+            raise ValueError(f"{self.kind}: duplicate code")
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        return tuple(t.code for t in self.terms)
+
+    def term(self, code: str) -> Term:
+        for t in self.terms:
+            if t.code == code:
+                return t
+        raise KeyError(f"{self.kind}: unknown code {code!r}")
+
+
+_NEGATIONS = ("不", "未", "没", "非", "无", "not ", "non-", "non")
+
+VOCABULARIES: dict[str, Vocabulary] = {v.kind: v for v in (
+    Vocabulary("status", (
+        # National graduate-destination codes (毕业去向代码) are spellings of their status.
+        Term("employed", "就业", "Employed",
+             ("已就业", "签约就业", "协议就业", "灵活就业", "合同就业", "受雇就业", "placed", "in work",
+              "签就业协议形式就业", "签劳动合同形式就业", "其他录用形式就业", "科研助理、管理助理",
+              "国家基层项目", "地方基层项目", "自由职业", "10", "11", "12", "27", "50", "51", "76"),
+             ("就业", "签约", "劳动合同", "录用", "入职", "上岗", "受聘", "聘用", "工作", "基层项目",
+              "西部计划", "三支一扶", "自由职业", "灵活", "employed", "employment", "job", "hired")),
+        Term("self_employed", "自主创业", "Self-employed",
+             ("创业", "75", "self employed"),
+             ("创业", "自营", "个体", "开店", "网店", "self-employ", "selfemploy", "entrepreneur",
+              "own business")),
+        Term("further_study", "升学", "Further study",
+             ("升入高职", "专升本", "对口升学", "继续深造", "境内升学", "出国、出境", "出国出境", "80", "85"),
+             ("升学", "深造", "升入", "考入", "录取", "专升本", "读研", "高职", "大专", "本科", "留学",
+              "出国", "单招", "春考", "复读", "further study", "study", "college", "university")),
+        Term("enlisted", "参军入伍", "Enlisted",
+             ("参军", "入伍", "应征入伍", "应征义务兵", "military", "46"),
+             ("参军", "入伍", "应征", "义务兵", "部队", "服役", "当兵", "army", "military", "enlist")),
+        Term("unemployed", "待就业", "Not yet employed",
+             ("未就业", "求职中", "暂不就业", "待业", "不就业拟升学", "其他暂不就业", "not placed", "70",
+              "71", "72"),
+             ("待就业", "未就业", "待业", "求职", "暂不就业", "不就业", "失业", "无业", "在家",
+              "unemploy", "not placed", "not employed", "seeking")),
+        Term("other", "其他", "Other", (), ("其他", "其它", "other"), fallback=True),
+    )),
+    Vocabulary("activity_type", (
+        Term("enterprise_visit", "企业走访", "Enterprise visit",
+             ("走访企业", "下企业", "赴企业", "到企业指导", "企业实践", "下厂"),
+             ("走访", "下企业", "赴企业", "到企业", "入企", "进企业", "下厂", "企业实践", "巡查",
+              "巡视", "探访", "看望", "实习检查", "visit")),
+        Term("school_teaching", "进校授课", "Teaching at school",
+             ("来校授课", "校内授课", "授课", "实训教学", "teaching"),
+             ("授课", "进校", "来校", "到校", "上课", "讲课", "教学", "实训指导", "示范课", "讲座",
+              "实操课", "lecture", "teach", "class")),
+        Term("joint_research", "联合研发", "Joint research",
+             ("技术攻关", "教研", "联合教研"),
+             ("研发", "攻关", "教研", "课程开发", "教材", "研讨", "开发", "科研", "research")),
+        Term("training", "培训", "Training", (), ("培训", "进修", "研修", "轮训", "training", "workshop")),
+        Term("student_meeting", "师生交流", "Student meeting",
+             ("学生座谈", "指导学生", "师生见面", "学生指导"),
+             ("座谈", "谈心", "交流", "见面", "面谈", "班会", "答疑", "辅导", "指导学生", "学生指导",
+              "meeting", "mentoring", "counsel")),
+        Term("other", "其他", "Other", (), ("其他", "其它", "other"), fallback=True),
+    )),
+    Vocabulary("stage", (
+        Term("basic", "基础阶段", "Basic stage", ("基础", "第一阶段"),
+             ("基础", "认知", "入门", "第一阶段", "basic", "foundation")),
+        Term("skill", "技能阶段", "Skill stage", ("技能", "跟岗", "跟岗实习", "第二阶段"),
+             ("技能", "跟岗", "专项", "第二阶段", "skill")),
+        # 岗位实习 is the official term since 2021 (it replaced 顶岗实习).
+        Term("internship", "岗位实习阶段", "Internship stage",
+             ("岗位实习", "实习", "实习阶段", "顶岗实习", "顶岗实习阶段", "第三阶段"),
+             ("岗位实习", "顶岗", "实习", "第三阶段", "intern", "placement")),
+    )),
+    Vocabulary("source", (
+        Term("school", "学校", "School", ("学校自筹", "自筹", "学校经费", "校本经费"),
+             ("学校", "自筹", "校本", "本校", "事业收入", "school")),
+        Term("government", "政府", "Government", ("财政", "财政拨款", "专项资金"),
+             ("财政", "政府", "拨款", "专项", "中央", "省级", "市级", "县级", "区级", "教育局", "补助",
+              "奖补", "government", "public", "state")),
+        Term("enterprise", "企业", "Enterprise", ("企业投入", "企业捐赠", "校企合作"),
+             ("企业", "公司", "捐赠", "赞助", "合作方", "行业", "enterprise", "company", "industry")),
+    )),
+    Vocabulary("cooperation_form", (
+        Term("order_class", "订单班", "Order-based class",
+             ("订单培养", "订单式", "订单式培养", "order class", "order-based class"),
+             ("订单", "冠名班", "定向", "order")),
+        Term("apprenticeship", "现代学徒制", "Modern apprenticeship",
+             ("学徒制", "modern apprenticeship"), ("学徒", "师带徒", "apprentice")),
+        Term("campus_factory", "校中厂", "On-campus factory",
+             ("厂中校", "校内工厂", "校办工厂", "on-campus factory"),
+             ("校中厂", "厂中校", "校内工厂", "校办工厂", "生产性实训", "工厂", "factory")),
+        Term("internship_base", "实习基地", "Internship base",
+             ("实训基地", "校外实训基地", "internship base"),
+             ("基地", "实习", "实训", "见习", "base", "internship")),
+        Term("other", "其他", "Other", (), ("其他", "其它", "other"), fallback=True),
+    )),
+    Vocabulary("mentor_type", (
+        Term("school", "校内导师", "School mentor",
+             ("校内", "学校", "学校导师", "教师", "专任教师", "校内教师", "school mentor"),
+             ("校内", "学校", "教师", "老师", "专任", "在校", "school", "teacher", "campus")),
+        Term("enterprise", "企业导师", "Enterprise mentor",
+             ("企业", "企业师傅", "师傅", "兼职教师", "产业导师", "校外导师", "enterprise mentor"),
+             ("企业", "师傅", "兼职", "产业", "行业", "校外", "技师", "工程师", "公司", "enterprise",
+              "company", "industry")),
+    )),
+    Vocabulary("evaluator_type", (
+        Term("school", "学校评价", "School", ("学校", "校方", "校企互评(学校)", "校内"),
+             ("学校", "校方", "校内", "院系", "教务", "督导", "school")),
+        Term("enterprise", "企业评价", "Enterprise", ("企业",),
+             ("企业", "用人单位", "师傅", "enterprise", "employer", "company")),
+        Term("student", "学生评价", "Students", ("学生", "学生评教"),
+             ("学生", "学员", "徒弟", "student", "learner")),
+        Term("third_party", "第三方评价", "Third party", ("第三方",),
+             ("第三方", "行业协会", "评估机构", "专家", "社会", "third")),
+    )),
+    Vocabulary("dimension", (
+        Term("overall", "总体满意度", "Overall",
+             ("总体", "整体满意度", "总体评价", "overall satisfaction"),
+             ("总体", "整体", "综合", "总的", "总评", "overall", "general")),
+        Term("professional_skills", "专业技能", "Professional skills",
+             ("职业技能", "技能水平"),
+             ("专业技能", "职业技能", "技能", "专业能力", "动手", "业务能力", "技术水平", "操作",
+              "skill")),
+        Term("work_attitude", "工作态度", "Work attitude",
+             ("职业态度", "敬业精神"),
+             ("态度", "敬业", "责任", "职业道德", "纪律", "吃苦", "职业素养", "attitude", "ethic")),
+        Term("learning_ability", "学习能力", "Learning ability", (),
+             ("学习", "适应", "learning")),
+        Term("teamwork", "团队合作", "Teamwork", ("团队协作", "沟通协作"),
+             ("团队", "协作", "合作", "沟通", "team", "cooperat", "communicat")),
+        Term("innovation", "创新能力", "Innovation", ("创新意识",),
+             ("创新", "创造", "革新", "innovat", "creativ")),
+    )),
+    Vocabulary("gender", (
+        Term("male", "男", "Male", ("男性", "m", "man"), ("男", "male")),
+        Term("female", "女", "Female", ("女性", "f", "woman"), ("女", "female")),
+        Term("other", "其他", "Other", (), (), fallback=True),
+    )),
+    Vocabulary("training_model", (
+        Term("2+1", "2+1 模式", "2+1 model", ("2+1模式", "2+1学制"), ("2+1",)),
+        Term("1.5+1.5", "1.5+1.5 模式", "1.5+1.5 model", ("1.5+1.5模式", "1.5+1.5学制"), ("1.5+1.5",)),
+        Term("other", "其他模式", "Other model", ("其他",), ("其他", "其它", "other"), fallback=True),
+    )),
+    Vocabulary("indicator", (
+        Term("certificate_pass_rate", "证书通过率", "Certificate pass rate",
+             ("技能证书通过率", "考证通过率", "职业资格证书通过率"), ("通过率", "合格率", "pass rate")),
+        Term("initial_employment_rate", "初次就业率", "Initial employment rate", (),
+             ("初次就业率", "initial employment")),
+        Term("employment_rate", "就业率", "Employment rate", (), ("就业率", "employment rate")),
+        Term("related_to_major_rate", "专业对口率", "Employed in a related field", ("对口就业率",),
+             ("对口", "related")),
+        Term("satisfaction", "满意度", "Satisfaction", ("用人单位满意度", "企业满意度"),
+             ("满意度", "satisfaction")),
+        Term("achievement_rate", "完成率", "Achievement rate", ("结业率",), ("完成率", "结业率")),
+        Term("median_salary", "月薪中位数", "Median salary", ("起薪中位数",), ("中位数", "median")),
+        Term("other", "其他指标", "Other indicator", ("其他",), (), fallback=True),
+    )),
+    # Suppression markers of statistics offices, kept in ``benchmarks.marker`` when a value is missing.
+    Vocabulary("marker", (
+        Term("na", "无数据", "not available", ("n/a",)),
+        Term("ns", "样本过少，不具统计意义", "not significant (too few respondents)"),
+        Term("nd", "未公布", "not disclosed"),
+        Term("x", "不适用", "not applicable"),
+        Term("c", "保密", "confidential"),
+        Term("low", "数值过低未公布", "too low to publish"),
+        Term("-", "为零或已隐去", "zero or suppressed"),
+    )),
+    # Yes/no cells (codes "yes"/"no" stand for True/False).
+    Vocabulary("boolean", (
+        Term("yes", "是", "Yes",
+             ("是的", "通过", "已通过", "合格", "及格", "对", "对口", "相关", "√", "✓", "✔", "☑", "y", "t",
+              "true", "pass", "passed", "有效"),
+             ("是", "通过", "合格", "对口", "相关", "取得", "获得", "√", "✓", "✔", "yes", "pass"),
+             negated="no"),
+        Term("no", "否", "No",
+             ("不是", "未通过", "不通过", "没通过", "不合格", "不及格", "错", "不对口", "不相关", "×", "✗", "✘",
+              "✕", "☒", "n", "f", "false", "fail", "failed"),
+             ("否", "未通过", "不通过", "不合格", "不对口", "不相关", "×", "✗", "no", "fail")),
+    ), negations=_NEGATIONS),
+    # Five-point answers of a satisfaction question; codes are the scores.
+    Vocabulary("likert", (
+        Term("5", "非常满意", "Very satisfied",
+             ("很满意", "十分满意", "特别满意", "very satisfied", "extremely satisfied"),
+             ("非常满意", "很满意", "十分满意", "特别满意", "very satisfied"), negated="2"),
+        Term("4", "满意", "Satisfied", ("比较满意", "较满意", "satisfied"),
+             ("比较满意", "较满意", "满意", "satisfied"), negated="2"),
+        Term("3", "一般", "Neutral", ("基本满意", "neutral", "neither satisfied nor dissatisfied"),
+             ("一般", "基本满意", "说不清", "neutral")),
+        Term("2", "不满意", "Dissatisfied", ("不太满意", "较不满意", "dissatisfied", "unsatisfied"),
+             ("不太满意", "较不满意", "不满意", "dissatisfied", "unsatisfied")),
+        Term("1", "非常不满意", "Very dissatisfied",
+             ("很不满意", "十分不满意", "very dissatisfied", "very unsatisfied"),
+             ("非常不满意", "很不满意", "十分不满意", "极不满意", "very dissatisfied")),
+    ), negations=_NEGATIONS),
+    # Grade words in a score column; the score of each grade is a setting
+    # (``[import] grade_scores``, defaults in ``DEFAULT_GRADE_SCORES``).
+    Vocabulary("grade", (
+        Term("excellent", "优秀", "Excellent", ("优", "a"), ("优秀",)),
+        Term("good", "良好", "Good", ("良", "b"), ("良好",)),
+        Term("fair", "中等", "Fair", ("中", "c"), ("中等",)),
+        Term("pass", "及格", "Pass", ("合格", "d"), ("及格", "合格")),
+        Term("fail", "不及格", "Fail", ("不合格", "e", "f"), ("不及格", "不合格")),
+    )),
+    # Why a result is missing: the exam or assessment was not taken. Never a zero score.
+    Vocabulary("absence", (
+        Term("absent", "缺考", "Absent", ("缺席", "旷考", "未参考", "未参加", "absent", "no show"),
+             ("缺考", "缺席", "旷考", "未参考", "未参加", "absent")),
+        Term("exempt", "免考", "Exempt", ("免试", "exempt"), ("免考", "免试", "exempt")),
+        Term("deferred", "缓考", "Deferred", ("延考", "deferred"), ("缓考", "延考", "defer")),
+    )),
+    # Display-only vocabularies: groups of students, composite bands, batch states.
+    Vocabulary("dual", (
+        Term("in", "双导师学生", "Dual-mentor students"),
+        Term("out", "其他学生", "Other students"),
+    )),
+    Vocabulary("band", (
+        Term("excellent", "优秀（≥90）", "Excellent (≥90)"),
+        Term("good", "良好（80–89）", "Good (80–89)"),
+        Term("pass", "合格（60–79）", "Pass (60–79)"),
+        Term("fail", "不合格（<60）", "Fail (<60)"),
+    )),
+    Vocabulary("batch_status", (
+        Term("loaded", "已导入", "Loaded"),
+        Term("undone", "已撤销", "Undone"),
+    )),
+)}
+
+# Default score of each grade word (the middle of its band on a 100-point scale; 不及格 the
+# middle of 40–59, since a failed grade is rarely below 40 in school records).
+DEFAULT_GRADE_SCORES = {"excellent": 95.0, "good": 85.0, "fair": 75.0, "pass": 65.0, "fail": 50.0}
+
+# Calendar periods of the compliance statistics: months ``2024-03``, semesters ``2024-autumn``.
+PERIOD_LABELS = {
+    "month": ("{year}年{month}月", "{year}-{month:02d}"),
+    "spring": ("{year}年春季学期", "Spring {year}"),
+    "autumn": ("{year}年秋季学期", "Autumn {year}"),
+}
+
+
+def vocabulary(kind: str) -> Vocabulary:
+    """The vocabulary of ``kind``; ``KeyError`` names the known kinds."""
+    try:
+        return VOCABULARIES[kind]
+    except KeyError:
+        raise KeyError(f"unknown vocabulary {kind!r}; known: {', '.join(VOCABULARIES)}") from None
+
+
+def label(kind: str, value: object, lang: str) -> str:
+    """A code as a reader sees it, in ``lang``: ``label("status", "unemployed", "zh") == "待就业"``.
+
+    ``dual`` also takes the stored booleans (True → in); a value outside the vocabulary is
+    shown as it is, so a page never fails on an unexpected code.
+    """
+    text = str(value)
+    if kind == "dual" and text in ("True", "False", "true", "false"):
+        text = "in" if text.lower() == "true" else "out"
+    for term in vocabulary(kind).terms:
+        if term.code == text:
+            return term.label(lang)
+    return text
+
+
+def period_label(period: object, lang: str) -> str:
+    """A compliance period as a reader sees it: "2024-03" → "2024年3月" / "2024-03",
+    "2024-autumn" → "2024年秋季学期" / "Autumn 2024"; anything else as it is."""
+    year, _, part = str(period).partition("-")
+    key = "month" if part.isdigit() else part
+    if not year.isdigit() or key not in PERIOD_LABELS:
+        return str(period)
+    zh, en = PERIOD_LABELS[key]
+    return (zh if lang == "zh" else en).format(year=int(year), month=int(part) if part.isdigit() else 0)
+
+
+COOPERATION_FORMS = VOCABULARIES["cooperation_form"].codes
+TRAINING_MODELS = VOCABULARIES["training_model"].codes
+MENTOR_TYPES = VOCABULARIES["mentor_type"].codes
+EMPLOYMENT_STATUSES = VOCABULARIES["status"].codes
+ACTIVITY_TYPES = VOCABULARIES["activity_type"].codes
+SATISFACTION_DIMENSIONS = VOCABULARIES["dimension"].codes
+STAGES = VOCABULARIES["stage"].codes
+BENCHMARK_INDICATORS = VOCABULARIES["indicator"].codes
+SUPPRESSION_MARKERS = VOCABULARIES["marker"].codes
+EVALUATOR_TYPES = VOCABULARIES["evaluator_type"].codes
+FUNDING_SOURCES = VOCABULARIES["source"].codes
+GENDERS = VOCABULARIES["gender"].codes
+ABSENCES = VOCABULARIES["absence"].codes
 
 # Reusable column definitions (the same column in several tables keeps one spelling).
 _STUDENT_ID = Column(
@@ -221,7 +529,7 @@ TABLES: tuple[Table, ...] = (
                    ("所属行业", "行业", "行业类别", "industry", "sector")),
             Column("cooperation_form", "enum", "合作形式", "Cooperation form",
                    ("合作形式", "合作模式", "合作方式", "cooperation form", "cooperation type",
-                    "partnership form"), allowed=COOPERATION_FORMS),
+                    "partnership form")),
             Column("partner_since", "date", "合作起始日期", "Partner since",
                    ("合作起始日期", "合作开始时间", "合作起始时间", "签约日期", "合作时间",
                     "partner since", "partnership start", "since")),
@@ -241,7 +549,7 @@ TABLES: tuple[Table, ...] = (
                    required=True, personal=True),
             Column("mentor_type", "enum", "导师类型", "Mentor type",
                    ("导师类型", "导师类别", "类型", "校内/企业", "mentor type", "type"),
-                   required=True, allowed=MENTOR_TYPES),
+                   required=True),
             _SCHOOL_ID,
             _ENTERPRISE_ID,
             _MAJOR,
@@ -266,7 +574,7 @@ TABLES: tuple[Table, ...] = (
             Column("student_id", "id", "学号", "Student ID", _STUDENT_ID.synonyms, personal=True),
             Column("student_name", "text", "姓名", "Name",
                    ("姓名", "学生姓名", "student name", "name", "full name"), personal=True),
-            Column("gender", "enum", "性别", "Gender", ("性别", "gender", "sex"), allowed=GENDERS),
+            Column("gender", "enum", "性别", "Gender", ("性别", "gender", "sex")),
             _SCHOOL_ID,
             _MAJOR,
             Column("class_name", "text", "班级", "Class",
@@ -278,8 +586,7 @@ TABLES: tuple[Table, ...] = (
                    ("毕业年份", "毕业届别", "届别", "毕业时间", "毕业年度", "graduation year",
                     "graduating year", "class of", "year of graduation"), min=1990, max=2100),
             Column("training_model", "enum", "培养模式", "Training model",
-                   ("培养模式", "学制模式", "培养方式", "training model", "model"),
-                   allowed=TRAINING_MODELS),
+                   ("培养模式", "学制模式", "培养方式", "training model", "model")),
             Column("dual_mentor", "bool", "是否双导师", "Dual-mentor program",
                    ("是否双导师", "双导师", "是否参加双导师制", "双导师制", "dual mentor",
                     "dual-mentor", "in program")),
@@ -330,7 +637,7 @@ TABLES: tuple[Table, ...] = (
                     "graduating year", "year of graduation"), min=1990, max=2100),
             Column("status", "enum", "就业状态", "Status",
                    ("就业状态", "就业情况", "去向", "毕业去向", "就业去向", "状态", "status",
-                    "employment status", "destination"), required=True, allowed=EMPLOYMENT_STATUSES),
+                    "employment status", "destination"), required=True),
             Column("employer_name", "text", "就业单位", "Employer",
                    ("就业单位", "工作单位", "单位名称", "用人单位", "employer", "employer name",
                     "company name")),
@@ -361,8 +668,7 @@ TABLES: tuple[Table, ...] = (
                    ("填写人", "评价人", "调查对象", "答卷人", "受访者", "respondent", "rater"),
                    default="", personal=True),
             Column("dimension", "enum", "评价维度", "Dimension",
-                   ("评价维度", "维度", "评价项目", "指标", "dimension", "aspect", "item"),
-                   allowed=SATISFACTION_DIMENSIONS, default="overall"),
+                   ("评价维度", "维度", "评价项目", "指标", "dimension", "aspect", "item"), default="overall"),
             Column("seq", "int", "序号", "Seq", generated=True, counter=True),
             Column("score", "number", "评分", "Score",
                    ("评分", "得分", "分数", "满意度", "评价", "score", "rating"),
@@ -383,8 +689,7 @@ TABLES: tuple[Table, ...] = (
                    ("活动日期", "日期", "活动时间", "时间", "走访日期", "授课日期", "activity date",
                     "date")),
             Column("activity_type", "enum", "活动类型", "Activity type",
-                   ("活动类型", "活动形式", "类型", "活动内容", "activity type", "type", "activity"),
-                   allowed=ACTIVITY_TYPES),
+                   ("活动类型", "活动形式", "类型", "活动内容", "activity type", "type", "activity")),
             Column("seq", "int", "序号", "Seq", generated=True, counter=True),
             Column("count", "int", "次数", "Count",
                    ("次数", "活动次数", "count", "times", "sessions"), default=1, min=0, max=1000),
@@ -405,7 +710,7 @@ TABLES: tuple[Table, ...] = (
             Column("term", "text", "学期", "Term",
                    ("学期", "考核学期", "学年学期", "term", "semester")),
             Column("stage", "enum", "培养阶段", "Stage",
-                   ("培养阶段", "阶段", "学习阶段", "stage", "phase"), allowed=STAGES),
+                   ("培养阶段", "阶段", "学习阶段", "stage", "phase")),
             Column("theory_score", "number", "理论成绩", "Theory score",
                    ("理论成绩", "理论", "理论知识", "理论考核", "theory", "theory score"),
                    min=0, max=100),
@@ -427,7 +732,7 @@ TABLES: tuple[Table, ...] = (
                    ("评价周期", "考核周期", "学期", "学年", "期间", "period", "term")),
             Column("evaluator_type", "enum", "评价主体", "Evaluator",
                    ("评价主体", "评价方", "评价人类型", "评价类型", "evaluator", "evaluator type",
-                    "rater type"), allowed=EVALUATOR_TYPES),
+                    "rater type")),
             Column("score", "number", "评价得分", "Score",
                    ("评价得分", "得分", "评分", "分数", "score", "rating"),
                    required=True, min=0, max=100),
@@ -440,8 +745,7 @@ TABLES: tuple[Table, ...] = (
             Column("year", "int", "年度", "Year", ("年度", "年份", "预算年度", "year", "fiscal year"),
                    min=1990, max=2100),
             Column("source", "enum", "经费来源", "Source",
-                   ("经费来源", "来源", "资金来源", "source", "funding source"),
-                   allowed=FUNDING_SOURCES),
+                   ("经费来源", "来源", "资金来源", "source", "funding source")),
             Column("category", "text", "支出类别", "Category",
                    ("支出类别", "类别", "用途", "经费类别", "项目", "category", "purpose", "item")),
             Column("budget", "number", "预算", "Budget",
@@ -465,8 +769,7 @@ TABLES: tuple[Table, ...] = (
             Column("licence", "text", "许可说明", "Licence",
                    ("许可", "许可说明", "授权", "licence", "license")),
             Column("indicator", "enum", "指标", "Indicator",
-                   ("指标", "指标名称", "indicator", "measure", "metric"),
-                   allowed=BENCHMARK_INDICATORS),
+                   ("指标", "指标名称", "indicator", "measure", "metric")),
             Column("period", "text", "期间", "Period",
                    ("期间", "年份", "年度", "学年", "统计年度", "period", "year", "academic year")),
             # Derived by the importer: ``year`` from ``period``, ``marker`` from the value cell.
@@ -480,8 +783,7 @@ TABLES: tuple[Table, ...] = (
             Column("value", "number", "数值", "Value",
                    ("数值", "比率", "值", "value", "rate"), min=0),
             Column("unit", "text", "单位", "Unit", ("单位", "unit", "units")),
-            Column("marker", "enum", "缺失标记", "Suppression marker", (),
-                   allowed=SUPPRESSION_MARKERS, generated=True),
+            Column("marker", "enum", "缺失标记", "Suppression marker", (), generated=True),
         ),
         signature=("指标", "分组", "数值"),
         year_column="year",

@@ -6,7 +6,7 @@ Each template has a data sheet and an instructions sheet:
   it matches headers (``mapping.header_key``), so the Chinese label maps the column with
   no manual mapping while English readers see what it means;
 * enumerations and yes/no columns get dropdowns offering the words users type (the
-  Chinese words of ``normalize.VOCABULARY`` in the zh template, the codes in the en one),
+  Chinese labels of the ``schema`` vocabularies in the zh template, the codes in the en one),
   numbers a range check, dates a date check — all as warnings, so any other spelling the
   importer knows can still be kept;
 * columns carry their formats (IDs and text as text so leading zeros survive, dates
@@ -21,7 +21,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 import os
-import re
 from pathlib import Path
 
 from openpyxl import Workbook
@@ -33,7 +32,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from analytics import schema
 from analytics.errors import ConfigError
 from analytics.i18n import t
-from analytics.ingest.normalize import MAX_DATE, MIN_DATE, VOCABULARY
+from analytics.ingest.normalize import MAX_DATE, MIN_DATE
 
 # Rows of the data sheet that carry validations (Excel applies column formats to every row).
 TEMPLATE_ROWS = 10_000
@@ -48,7 +47,6 @@ NUMBER_FORMATS = {
 }
 MONEY_FORMAT = "#,##0.00"
 MONEY_COLUMNS = ("monthly_salary", "budget", "spent")
-_CJK = re.compile("[\u4e00-\u9fff]")
 _HEADER_FILL = PatternFill("solid", fgColor="1F4E79")
 _REQUIRED_FILL = PatternFill("solid", fgColor="C00000")
 _EXAMPLE_FONT = Font(italic=True, color="808080")
@@ -129,19 +127,16 @@ def template_columns(table: str) -> tuple[schema.Column, ...]:
 def choices(column: schema.Column, lang: str) -> list[str]:
     """Dropdown values of an enum or yes/no column: words the importer maps to the codes.
 
-    zh: the first Chinese spelling of each code in ``normalize.VOCABULARY`` (the code
-    when there is none); en: the codes themselves. Empty for other kinds.
+    zh: the Chinese label of each code in its ``schema`` vocabulary; en: the codes themselves.
+    Empty for other kinds.
     """
     if column.kind == "bool":
-        return [t("export.template.yes", lang), t("export.template.no", lang)]
+        return [schema.label("boolean", "yes", lang), schema.label("boolean", "no", lang)]
     if column.kind != "enum":
         return []
     if lang != "zh":
         return list(column.allowed)
-    words = VOCABULARY.get(column.name, {})
-    return [
-        next((w for w, code in words.items() if code == c and _CJK.search(w)), c) for c in column.allowed
-    ]
+    return [schema.label(column.name, c, "zh") for c in column.allowed]
 
 
 def example(table: str, column: schema.Column, lang: str) -> object:

@@ -160,10 +160,13 @@ def test_bool_false(raw):
     assert one(PASSED, raw) == (False, None)
 
 
-@pytest.mark.parametrize("raw", ["有", "2", "maybe", "0.5"])
-def test_bool_unknown_is_type_error(raw):
+@pytest.mark.parametrize(("raw", "code"), [
     # 有 is rejected because its partner 无 means "missing": a 有/无 column would count only yeses.
-    assert one(PASSED, raw) == (None, T)
+    # A word is an unknown value (the user can map it once); a number other than 0/1 is no yes/no.
+    ("有", U), ("maybe", U), ("待定", U), ("2", T), ("0.5", T),
+])
+def test_bool_unknown(raw, code):
+    assert one(PASSED, raw) == (None, code)
 
 
 @pytest.mark.parametrize(("raw", "expected"), [
@@ -296,7 +299,7 @@ def test_enum_spellings(table, name, raw, code):
 
 
 @pytest.mark.parametrize(("table", "name", "raw"), [
-    ("employment", "status", "失业中吧"),
+    ("employment", "status", "见附件"),
     ("students", "training_model", "3+0"),
     ("funding", "source", "学生"),  # a word of another column's vocabulary
     ("satisfaction_surveys", "dimension", "employed"),
@@ -305,10 +308,19 @@ def test_enum_unknown(table, name, raw):
     assert one(enum(table, name), raw) == (None, U)
 
 
-def test_vocabulary_codes_are_allowed_codes():
-    enums = {c.name: c for t in schema.TABLES for c in t.columns if c.kind == "enum"}
-    for name, words in normalize.VOCABULARY.items():
-        assert set(words.values()) <= set(enums[name].allowed), name
+def test_every_word_of_a_vocabulary_reads_as_its_code():
+    """Codes, labels and spellings of every term come back as the term's code, in both languages."""
+    for kind, vocab in schema.VOCABULARIES.items():
+        for term in vocab.terms:
+            for word in (term.code, term.zh, term.en, *term.spellings):
+                assert normalize.vocabulary_code(kind, word) == term.code, (kind, word)
+
+
+def test_enum_columns_store_the_codes_of_their_vocabulary():
+    for table in schema.TABLES:
+        for column in table.columns:
+            if column.kind == "enum":
+                assert column.allowed == schema.vocabulary(column.name).codes
 
 
 def test_enum_code_is_shared_with_mapping():
@@ -357,9 +369,9 @@ def test_million_rows_parse_each_distinct_value_once(monkeypatch):
         cleaned_sizes.append(len(texts))
         return clean(texts)
 
-    def counting_scalar(text, column):
+    def counting_scalar(text, column, rules):
         scalar_calls.append(text)
-        return scalar(text, column)
+        return scalar(text, column, rules)
 
     monkeypatch.setattr(normalize, "_clean", counting_clean)
     monkeypatch.setitem(normalize._SCALAR, "bool", counting_scalar)
@@ -375,7 +387,7 @@ def test_plain_numbers_skip_the_scalar_parser(monkeypatch):
     calls: list[str] = []
     number = normalize._SCALAR["number"]
     monkeypatch.setitem(normalize._SCALAR, "number",
-                        lambda text, column: calls.append(text) or number(text, column))
+                        lambda text, column, rules: calls.append(text) or number(text, column, rules))
     cells = pd.Series([str(i % 500) for i in range(100_000)] + ["3,500"], dtype=object)
     values, errors = normalize_column(cells, SALARY)
     assert calls == ["3,500"]

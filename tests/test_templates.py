@@ -62,11 +62,11 @@ def test_header_row_validations_formats_and_example(table, lang):
 @pytest.mark.parametrize(
     "column, lang, words",
     [
-        (schema.table("employment").column("status"), "zh", ["已就业", "自主创业", "升学", "参军", "待就业", "其他"]),
+        (schema.table("employment").column("status"), "zh", ["就业", "自主创业", "升学", "参军入伍", "待就业", "其他"]),
         (schema.table("employment").column("status"), "en", list(schema.EMPLOYMENT_STATUSES)),
         (schema.table("students").column("dual_mentor"), "zh", ["是", "否"]),
         (schema.table("students").column("gender"), "zh", ["男", "女", "其他"]),
-        (schema.table("students").column("training_model"), "zh", ["2+1模式", "1.5+1.5模式", "其他"]),
+        (schema.table("students").column("training_model"), "zh", ["2+1 模式", "1.5+1.5 模式", "其他模式"]),
         (schema.table("mentors").column("mentor_type"), "zh", ["校内导师", "企业导师"]),
     ],
 )

@@ -1,17 +1,29 @@
 """Normalise spreadsheet cells to canonical values (SPEC §2, "many spellings").
 
-``normalize_column`` turns one column of text cells into typed canonical values plus a
-per-cell error code. It works on the *distinct* values only (``pd.factorize``) and maps
+``normalize_cells`` turns one column of text cells into typed canonical values, a
+per-cell error code and, for exam and assessment results, the reason a result is
+missing (``absence``). It works on the *distinct* values only (``pd.factorize``) and maps
 the results back with one array ``take``, so a 1M-row column with a few hundred
 distinct spellings costs a few hundred parses.
 
+Coded values (enum codes, yes/no, Likert answers, grade words, absences) are matched
+against the vocabularies of ``schema`` by ``vocabulary_code``: exact spellings first, then
+the cell without numbering and bracketed qualifiers, then keywords (longest, then
+leftmost); see the notes above ``schema.Term``. A value map given by the user
+(``CellRules.value_map``) is applied before all of that.
+
 Decisions (documented here because spreadsheets disagree):
 
-* Missing markers (blank, ``-``, ``—``, ``/``, ``n/a``, ``null``, ``无``, ``空`` …) give a
-  missing value and no error. Excel formula errors (``#N/A``, ``#DIV/0!`` …) are a
-  ``type-error``: they hide a value that was meant to be there.
+* Missing markers (blank, ``-``, ``—``, ``/``, ``n/a``, ``null``, ``无``, ``空``, survey
+  platforms' ``(跳过)`` and ``(空)`` …) give a missing value and no error. Excel formula
+  errors (``#N/A``, ``#DIV/0!`` …) are a ``type-error``: they hide a value that was meant
+  to be there.
 * ``无`` is missing in every column, including yes/no columns; therefore ``有`` is not
   accepted as "yes" either (a column of 有/无 would otherwise count only the yeses).
+* Absences (缺考, 缺席, 免考, 缓考 …) in a result column (``Column.absence``) are a missing
+  value with its reason, never a zero; the pipeline stores the reason.
+* Grade words (优秀/良好/中等/及格/不及格, A–E) in a score column (``Column.grades``)
+  become the configured score of the grade (``schema.DEFAULT_GRADE_SCORES``).
 * Dates ``a/b/yyyy`` are read per column: day-first when some ``a`` > 12, month-first
   when some ``b`` > 12, month-first (Excel's en-US default) when nothing tells; when the
   column holds both kinds, only the values that can be read one way are accepted and
@@ -21,7 +33,9 @@ Decisions (documented here because spreadsheets disagree):
 * A year alone (``2024``, ``2024年``) in a date column is 1 January, a month alone
   (``2024年6月``, ``2024-06``) the first of the month.
 * Percent signs and units only tell the unit: ``85%`` is 85, ``3500元`` is 3500,
-  ``1.2万`` is 12000.
+  ``1.2万`` is 12000. A unit stated for the whole column (``预算（万元）``) is
+  ``CellRules.scale``: plain numbers are multiplied, a cell with its own 万 is not.
+* Accounting negatives ``(12,000.00)`` are -12000 (a refund).
 * Published statistics mark suppressed cells (``na``, ``ns``, ``nd``, ``x``, ``c``, ``low``,
   ``-``): ``suppression_markers`` names the marker of each cell so that the benchmark
   importer can store a missing value *and* the marker. An enum column's own codes are
@@ -31,10 +45,13 @@ Decisions (documented here because spreadsheets disagree):
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import re
-import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -53,14 +70,12 @@ EXCEL_EPOCH = dt.date(1899, 12, 30)
 SERIAL_RANGE = (20000, 80000)
 
 MISSING_MARKERS = frozenset(
-    {"", "/", "\\", "n/a", "na", "null", "none", "nan", "无", "空"}
+    {"", "/", "\\", "n/a", "na", "null", "none", "nan", "无", "空",
+     # survey platforms (问卷星, 腾讯问卷, 金数据): a skipped or unanswered question
+     "(跳过)", "跳过", "(空)", "(未填)", "未填", "未填写", "(未填写)", "未作答", "未回答", "(未回答)"}
 )
 # "-", "--", "—", "——" (full-width "－" is "-" after NFKC); RE2 syntax, run by pyarrow.
 _DASHES = r"^[-—–―]+$"
-# Suppression markers of statistics offices -> the code kept in ``benchmarks.marker``.
-_SUPPRESSION_SPELLINGS = {
-    "na": "na", "n/a": "na", "ns": "ns", "nd": "nd", "x": "x", "c": "c", "low": "low",
-}
 _EXCEL_ERROR = r"^#(?:N/A|DIV/0!|VALUE!|REF!|NAME\?|NUM!|NULL!|SPILL!|CALC!)$"
 _PLAIN_DECIMAL = r"^[-+]?(?:\d+(?:\.\d*)?|\.\d+)$"
 _ZERO_WIDTH = "\u200b\ufeff"
@@ -75,6 +90,7 @@ _UNIT = re.compile(
 _MULTIPLIERS = {"万": 10_000, "千": 1_000, "亿": 100_000_000, "k": 1_000}
 _PLAIN_NUMBER = re.compile(r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:e[-+]?\d+)?", re.I)
 _GROUPED_NUMBER = re.compile(r"[-+]?\d{1,3}(?:,\d{3})+(?:\.\d+)?")
+_ACCOUNTING_NEGATIVE = re.compile(r"\((.+)\)")
 _FLOAT_ID = re.compile(r"(\d+)\.0+")
 
 # Dates.
@@ -87,137 +103,138 @@ _YEAR = re.compile(r"(\d{4})\s*年?")
 _SERIAL = re.compile(r"(\d{5})(?:\.\d+)?")
 _AB_YEAR = re.compile(r"(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})" + _TIME, re.I)
 
-LIKERT = {
-    "非常满意": 5, "很满意": 5, "十分满意": 5, "very satisfied": 5, "extremely satisfied": 5,
-    "满意": 4, "比较满意": 4, "较满意": 4, "satisfied": 4,
-    "一般": 3, "基本满意": 3, "neutral": 3, "neither satisfied nor dissatisfied": 3,
-    "不满意": 2, "不太满意": 2, "较不满意": 2, "dissatisfied": 2, "unsatisfied": 2,
-    "非常不满意": 1, "很不满意": 1, "十分不满意": 1, "very dissatisfied": 1,
-    "very unsatisfied": 1,
-}
-
-BOOLEANS = {
-    **dict.fromkeys(
-        ("是", "是的", "通过", "已通过", "合格", "及格", "对", "对口", "相关", "√", "✓", "✔", "☑",
-         "y", "yes", "t", "true", "pass", "passed"),
-        True,
-    ),
-    **dict.fromkeys(
-        ("否", "不是", "未通过", "不通过", "没通过", "不合格", "不及格", "错", "不对口", "不相关",
-         "×", "✗", "✘", "✕", "☒", "n", "no", "f", "false", "fail", "failed"),
-        False,
-    ),
-}
-
-# Enum spellings per column name: spelling -> canonical code (schema.py lists the codes).
-# Matching ignores case, spaces, "_" and "-"; the codes themselves are always accepted.
-VOCABULARY: dict[str, dict[str, str]] = {
-    "gender": {
-        "男": "male", "男性": "male", "m": "male", "man": "male",
-        "女": "female", "女性": "female", "f": "female", "woman": "female",
-        "其他": "other",
-    },
-    "cooperation_form": {
-        "订单班": "order_class", "订单培养": "order_class", "订单式": "order_class",
-        "订单式培养": "order_class", "order class": "order_class", "order-based class": "order_class",
-        "现代学徒制": "apprenticeship", "学徒制": "apprenticeship",
-        "modern apprenticeship": "apprenticeship",
-        "校中厂": "campus_factory", "厂中校": "campus_factory", "校内工厂": "campus_factory",
-        "校办工厂": "campus_factory", "on-campus factory": "campus_factory",
-        "实习基地": "internship_base", "实训基地": "internship_base",
-        "校外实训基地": "internship_base", "internship base": "internship_base",
-        "其他": "other",
-    },
-    "training_model": {
-        "2+1模式": "2+1", "2+1学制": "2+1", "1.5+1.5模式": "1.5+1.5", "1.5+1.5学制": "1.5+1.5",
-        "其他": "other",
-    },
-    "mentor_type": {
-        "校内导师": "school", "校内": "school", "学校": "school", "学校导师": "school",
-        "教师": "school", "school mentor": "school",
-        "企业导师": "enterprise", "企业": "enterprise", "企业师傅": "enterprise",
-        "师傅": "enterprise", "enterprise mentor": "enterprise",
-    },
-    "status": {
-        "已就业": "employed", "就业": "employed", "签约就业": "employed", "协议就业": "employed",
-        "灵活就业": "employed", "合同就业": "employed", "placed": "employed",
-        "自主创业": "self_employed", "创业": "self_employed",
-        "升学": "further_study", "升入高职": "further_study", "专升本": "further_study",
-        "对口升学": "further_study", "继续深造": "further_study",
-        "参军": "enlisted", "参军入伍": "enlisted", "应征入伍": "enlisted", "入伍": "enlisted",
-        "military": "enlisted",
-        "待就业": "unemployed", "未就业": "unemployed", "求职中": "unemployed",
-        "暂不就业": "unemployed", "not placed": "unemployed",
-        "其他": "other",
-    },
-    "activity_type": {
-        "企业走访": "enterprise_visit", "走访企业": "enterprise_visit", "下企业": "enterprise_visit",
-        "赴企业": "enterprise_visit", "到企业指导": "enterprise_visit",
-        "enterprise visit": "enterprise_visit",
-        "进校授课": "school_teaching", "来校授课": "school_teaching", "校内授课": "school_teaching",
-        "授课": "school_teaching", "实训教学": "school_teaching", "teaching": "school_teaching",
-        "联合研发": "joint_research", "技术攻关": "joint_research", "教研": "joint_research",
-        "联合教研": "joint_research",
-        "培训": "training",
-        "学生座谈": "student_meeting", "师生交流": "student_meeting", "指导学生": "student_meeting",
-        "师生见面": "student_meeting",
-        "其他": "other",
-    },
-    "dimension": {
-        "总体满意度": "overall", "总体": "overall", "整体满意度": "overall", "总体评价": "overall",
-        "overall satisfaction": "overall",
-        "专业技能": "professional_skills", "职业技能": "professional_skills",
-        "技能水平": "professional_skills",
-        "工作态度": "work_attitude", "职业态度": "work_attitude", "敬业精神": "work_attitude",
-        "学习能力": "learning_ability",
-        "团队协作": "teamwork", "团队合作": "teamwork", "沟通协作": "teamwork",
-        "创新能力": "innovation", "创新意识": "innovation",
-    },
-    "stage": {
-        "基础阶段": "basic", "基础": "basic",
-        "技能阶段": "skill", "技能": "skill", "跟岗": "skill",
-        "实习阶段": "internship", "顶岗实习": "internship", "实习": "internship",
-        # 岗位实习 is the official term since 2021 (it replaced 顶岗实习).
-        "岗位实习": "internship", "岗位实习阶段": "internship",
-    },
-    "evaluator_type": {
-        "学校": "school", "校方": "school", "校企互评(学校)": "school", "校内": "school",
-        "企业": "enterprise", "企业评价": "enterprise",
-        "学生": "student", "学生评价": "student", "学生评教": "student",
-        "第三方": "third_party", "第三方评价": "third_party",
-    },
-    "indicator": {
-        "技能证书通过率": "certificate_pass_rate", "证书通过率": "certificate_pass_rate",
-        "考证通过率": "certificate_pass_rate", "职业资格证书通过率": "certificate_pass_rate",
-        "初次就业率": "initial_employment_rate", "就业率": "employment_rate",
-        "专业对口率": "related_to_major_rate", "对口就业率": "related_to_major_rate",
-        "满意度": "satisfaction", "用人单位满意度": "satisfaction", "企业满意度": "satisfaction",
-        "完成率": "achievement_rate", "结业率": "achievement_rate",
-        "月薪中位数": "median_salary", "起薪中位数": "median_salary", "其他": "other",
-    },
-    "source": {
-        "学校": "school", "学校自筹": "school", "自筹": "school",
-        "政府": "government", "财政": "government", "财政拨款": "government",
-        "专项资金": "government",
-        "企业": "enterprise", "企业投入": "enterprise", "企业捐赠": "enterprise",
-    },
-}
 
 
 def _key(text: str) -> str:
-    """Matching form of a word: case-folded, without spaces, ``_`` and ``-``."""
-    return _KEY_DROP.sub("", text.casefold())
+    """Matching form of a word: case-folded, without spaces, ``_`` and ``-`` (``-`` alone stays)."""
+    folded = text.casefold()
+    return _KEY_DROP.sub("", folded) or folded.strip()
 
 
-_LIKERT_KEYS = {_key(k): v for k, v in LIKERT.items()}
-_BOOLEAN_KEYS = {_key(k): v for k, v in BOOLEANS.items()}
+# What ``core`` strips before a cell is looked up again: numbering in front (一、 1. 1、 (2)
+# ② A. Q3 第3), bracketed qualifiers anywhere, and punctuation. Circled digits are plain
+# digits after NFKC; a digit run directly before a CJK character is numbering too ("1满意").
+_NUMBERING = re.compile(
+    r"^\s*(?:第?[一二三四五六七八九十]+[、.)．:]|第\d+[、.)．:题]?|\(\s*[一二三四五六七八九十\d]+\s*\)"
+    r"|\d{1,2}(?:[、)．:]|\.(?!\d))|\d{1,2}(?=[\u4e00-\u9fff])(?![分元年月日级届次个人岁号万千点时])|[a-z][.、)．](?!\d)|q\d+[.、:)]?)\s*",
+    re.I,
+)
+_BRACKETS = re.compile(r"\([^()]*\)|\[[^\[\]]*\]|【[^【】]*】|<[^<>]*>|《[^《》]*》|\{[^{}]*\}")
+_BRACKET_MARKS = re.compile(r"[()\[\]【】<>《》{}]")
+_PUNCTUATION = re.compile(r"[\s_\-,;:!?'\"、。，；：！？·•…~～*#]+|(?<!\d)\.|\.(?!\d)")
+
+
+def unqualified(cleaned: str) -> str:
+    """A cell without numbering in front and bracketed qualifiers: ``"5分（非常满意）"`` → ``"5分"``.
+
+    When nothing is left outside the brackets, their content is kept.
+    """
+    text = _NUMBERING.sub("", cleaned, count=1)
+    outside = _BRACKETS.sub("", text).strip()
+    return outside if _PUNCTUATION.sub("", outside) else _BRACKET_MARKS.sub("", text).strip()
+
+
+def core(cleaned: str) -> str:
+    """A cell without numbering, bracketed qualifiers and punctuation: ``"一、升学（高职）"`` → ``"升学"``."""
+    return _PUNCTUATION.sub("", unqualified(cleaned))
+
+
+@dataclass(frozen=True)
+class _Index:
+    """A vocabulary prepared for matching: exact keys, and keywords longest first."""
+
+    exact: dict[str, str]
+    keywords: tuple[tuple[str, str, bool, str | None], ...]  # key, code, fallback, negated code
+    negations: tuple[str, ...]
 
 
 @cache
-def _enum_index(name: str, allowed: tuple[str, ...]) -> dict[str, str]:
-    index = {_key(code): code for code in allowed}
-    index.update({_key(word): code for word, code in VOCABULARY.get(name, {}).items()})
-    return index
+def _index(kind: str) -> _Index:
+    vocab = schema.vocabulary(kind)
+    exact: dict[str, str] = {}
+    for term in vocab.terms:
+        for word in (term.code, term.zh, term.en, *term.spellings):
+            exact.setdefault(_key(word), term.code)
+    keywords = sorted(
+        ((_key(k), t.code, t.fallback, t.negated) for t in vocab.terms for k in t.keywords if _key(k)),
+        key=lambda k: -len(k[0]),
+    )
+    return _Index(exact, tuple(keywords), tuple(_key(n) for n in vocab.negations if _key(n)))
+
+
+_NEGATION_GAP = 1  # characters allowed between a negation and its keyword ("不太对口")
+
+
+def _negated(index: _Index, text: str, at: int) -> bool:
+    before = text[max(0, at - 6):at]
+    return any(before.endswith(n) or before[:-_NEGATION_GAP].endswith(n) for n in index.negations)
+
+
+def _keyword(index: _Index, text: str) -> str | None:
+    """The term a keyword of ``text`` names: longest keyword, then leftmost; fallback terms last."""
+    best: tuple[tuple[int, int, int], str] | None = None
+    for key, code, fallback, negated in index.keywords:
+        at = text.find(key)
+        if at < 0:
+            continue
+        if negated and _negated(index, text, at):
+            code = negated
+        rank = (int(fallback), -len(key), at)
+        if best is None or rank < best[0]:
+            best = (rank, code)
+    return best[1] if best else None
+
+
+def vocabulary_code(kind: str, cleaned: str) -> str | None:
+    """The code of ``cleaned`` (a cell after NFKC and trimming) in vocabulary ``kind``, or None.
+
+    Tried in order: the code, labels and spellings; the same for the cell's ``core``; the
+    keywords of the core, then of the whole cell (see ``schema``'s vocabulary notes).
+    """
+    index = _index(kind)
+    whole = _key(cleaned)
+    if (code := index.exact.get(whole)) is not None:
+        return code
+    stripped = _key(core(cleaned))
+    if (code := index.exact.get(stripped)) is not None:
+        return code
+    if not stripped:
+        return None
+    return _keyword(index, stripped) or (_keyword(index, whole) if whole != stripped else None)
+
+
+def nearest_codes(kind: str, text: str, n: int = 3) -> tuple[str, ...]:
+    """Up to ``n`` codes of ``kind`` whose words look most like ``text`` (for the unknown-value report)."""
+    target = _key(core(_clean_one(text))) or _key(_clean_one(text))
+    scores: dict[str, float] = {}
+    for term in schema.vocabulary(kind).terms:
+        words = (term.code, term.zh, term.en, *term.spellings, *term.keywords)
+        best = max(difflib.SequenceMatcher(None, target, _key(w)).ratio() for w in words if _key(w))
+        scores[term.code] = best
+    ranked = sorted(scores, key=lambda c: -scores[c])
+    return tuple(c for c in ranked[:n] if scores[c] > 0)
+
+
+def value_key(text: str) -> str:
+    """The form in which a value map matches a cell: NFKC, case, spaces, ``_`` and ``-`` ignored."""
+    return _key(_clean_one(text))
+
+
+@dataclass(frozen=True)
+class CellRules:
+    """How one column of one sheet is read beyond its kind (given by the pipeline).
+
+    ``value_map``: ``value_key(cell)`` → replacement text (a code or any accepted
+    spelling), the user's answer to an unknown value. ``grade_scores``: score of each
+    grade code. ``scale``: multiplier of plain numbers (10000 for a column in 万元).
+    """
+
+    value_map: Mapping[str, str] = field(default_factory=dict)
+    grade_scores: Mapping[str, float] = field(default_factory=lambda: dict(schema.DEFAULT_GRADE_SCORES))
+    scale: float = 1.0
+
+
+_DEFAULT_RULES = CellRules()
 
 
 def _clean(texts: pa.Array) -> pa.Array:
@@ -232,22 +249,30 @@ def _clean_one(text: str) -> str:
 
 def enum_code(column: schema.Column, text: str) -> str | None:
     """The canonical code of ``text`` in the enum ``column``, or None when unknown."""
-    return _enum_index(column.name, column.allowed).get(_key(_clean_one(text)))
+    return vocabulary_code(column.name, _clean_one(text))
 
 
-def parse_number(cleaned: str) -> float | None:
-    """``85``, ``85%``, ``3,500``, ``￥3,500``, ``3500元``, ``1.2万`` … as a float; None if not a number."""
-    text = _UNIT.sub("", _CURRENCY.sub("", cleaned))
-    multiplier = 1
+def parse_number(cleaned: str, scale: float = 1.0) -> float | None:
+    """``85``, ``85%``, ``3,500``, ``￥3,500``, ``3500元``, ``1.2万``, ``(12,000.00)`` … as a float.
+
+    ``scale`` multiplies a number that states no multiplier of its own (a column in 万元).
+    None when the text is no number.
+    """
+    text = cleaned.replace("\u2212", "-")
+    sign = 1
+    if match := _ACCOUNTING_NEGATIVE.fullmatch(text):
+        sign, text = -1, match.group(1).strip()
+    text = _UNIT.sub("", _CURRENCY.sub("", text))
+    multiplier = scale
     if text and text[-1].lower() in _MULTIPLIERS:
         multiplier = _MULTIPLIERS[text[-1].lower()]
         text = text[:-1].rstrip()
     if _GROUPED_NUMBER.fullmatch(text):
         text = text.replace(",", "")
-    if not _PLAIN_NUMBER.fullmatch(text):
+    if not _PLAIN_NUMBER.fullmatch(text) or (sign < 0 and text.startswith(("-", "+"))):
         return None
-    value = float(Decimal(text) * multiplier) if multiplier != 1 else float(text)
-    return value if np.isfinite(value) else None
+    value = float(Decimal(text) * Decimal(str(multiplier))) if multiplier != 1 else float(text)
+    return sign * value if np.isfinite(value) else None
 
 
 def _in_range(value: float, column: schema.Column) -> bool:
@@ -256,29 +281,37 @@ def _in_range(value: float, column: schema.Column) -> bool:
     )
 
 
-def _id(cleaned: str, column: schema.Column) -> tuple[object, str | None]:
+def _id(cleaned: str, column: schema.Column, rules: CellRules) -> tuple[object, str | None]:
     text = _SPACES.sub("", cleaned)
     match = _FLOAT_ID.fullmatch(text)
     return (match.group(1) if match else text), None
 
 
-def _text(cleaned: str, column: schema.Column) -> tuple[object, str | None]:
+def _text(cleaned: str, column: schema.Column, rules: CellRules) -> tuple[object, str | None]:
     return _SPACES.sub(" ", cleaned), None
 
 
-def _number(cleaned: str, column: schema.Column) -> tuple[object, str | None]:
-    if column.likert and (score := _LIKERT_KEYS.get(_key(cleaned))) is not None:
-        return float(score), None
-    value = parse_number(cleaned)
-    if value is None:
-        return None, TYPE_ERROR
-    if not _in_range(value, column):
-        return None, OUT_OF_RANGE
-    return value, None
+def _checked(value: float, column: schema.Column) -> tuple[object, str | None]:
+    return (value, None) if _in_range(value, column) else (None, OUT_OF_RANGE)
 
 
-def _int(cleaned: str, column: schema.Column) -> tuple[object, str | None]:
-    value, error = _number(cleaned, column)
+def _number(cleaned: str, column: schema.Column, rules: CellRules) -> tuple[object, str | None]:
+    value = parse_number(cleaned, rules.scale)
+    if value is not None:
+        return _checked(value, column)
+    # "5分（非常满意）", "①85": the number inside numbering and brackets.
+    inner = unqualified(cleaned)
+    if inner != cleaned and (number := parse_number(inner, rules.scale)) is not None:
+        return _checked(number, column)
+    if column.likert and (code := vocabulary_code("likert", cleaned)) is not None:
+        return float(code), None
+    if column.grades and (code := vocabulary_code("grade", cleaned)) is not None:
+        return _checked(float(rules.grade_scores[code]), column)
+    return None, UNKNOWN_VALUE if (column.likert or column.grades) else TYPE_ERROR
+
+
+def _int(cleaned: str, column: schema.Column, rules: CellRules) -> tuple[object, str | None]:
+    value, error = _number(cleaned, column, rules)
     if error:
         return None, error
     if value != int(value):
@@ -286,15 +319,16 @@ def _int(cleaned: str, column: schema.Column) -> tuple[object, str | None]:
     return int(value), None
 
 
-def _bool(cleaned: str, column: schema.Column) -> tuple[object, str | None]:
-    value = _BOOLEAN_KEYS.get(_key(cleaned))
-    if value is None and _PLAIN_NUMBER.fullmatch(cleaned) and float(cleaned) in (0.0, 1.0):
-        value = float(cleaned) == 1.0
-    return (None, TYPE_ERROR) if value is None else (value, None)
+def _bool(cleaned: str, column: schema.Column, rules: CellRules) -> tuple[object, str | None]:
+    if _PLAIN_NUMBER.fullmatch(cleaned):
+        number = float(cleaned)
+        return (number == 1.0, None) if number in (0.0, 1.0) else (None, TYPE_ERROR)
+    code = vocabulary_code("boolean", cleaned)
+    return (None, UNKNOWN_VALUE) if code is None else (code == "yes", None)
 
 
-def _enum(cleaned: str, column: schema.Column) -> tuple[object, str | None]:
-    code = _enum_index(column.name, column.allowed).get(_key(cleaned))
+def _enum(cleaned: str, column: schema.Column, rules: CellRules) -> tuple[object, str | None]:
+    code = vocabulary_code(column.name, cleaned)
     return (None, UNKNOWN_VALUE) if code is None else (code, None)
 
 
@@ -365,11 +399,13 @@ _DTYPES = {"int": "Int64", "number": "Float64", "bool": "boolean"}
 
 def _plain_numbers(
     cleaned: pa.Array, todo: np.ndarray, column: schema.Column, values: np.ndarray,
-    errors: np.ndarray,
+    errors: np.ndarray, scale: float,
 ) -> np.ndarray:
     """Fast path: parse the plain decimals (``85``, ``85.5``) in one cast; returns what is left."""
     plain = todo & pc.match_substring_regex(cleaned, _PLAIN_DECIMAL).to_numpy(zero_copy_only=False)
     numbers = pc.cast(cleaned.filter(pa.array(plain)), pa.float64()).to_numpy()
+    if scale != 1:
+        numbers = np.round(numbers * scale, 6)
     bad = np.zeros(len(numbers), dtype=bool)
     if column.min is not None:
         bad |= numbers < column.min
@@ -384,11 +420,39 @@ def _plain_numbers(
     return todo & ~plain
 
 
-def _normalize_distinct(cleaned: pa.Array, column: schema.Column) -> tuple[np.ndarray, np.ndarray]:
-    """Canonical value and error code of each distinct cleaned cell (object arrays)."""
+def _mapped(cleaned: pa.Array, rules: CellRules) -> pa.Array:
+    """Cells the user's value map names, replaced by the text they stand for."""
+    if not rules.value_map:
+        return cleaned
+    texts = cleaned.to_numpy(zero_copy_only=False)
+    replaced = [rules.value_map.get(_key(t), rules.value_map.get(_key(core(t)), t)) for t in texts]
+    return _clean(pa.array(replaced, type=pa.string()))
+
+
+def _absences(cleaned: pa.Array, todo: np.ndarray, column: schema.Column) -> np.ndarray:
+    """The absence code (缺考 → absent …) of each distinct cell of a result column, else None."""
+    out = np.full(len(cleaned), None, dtype=object)
+    if not column.absence:
+        return out
+    texts = cleaned.to_numpy(zero_copy_only=False)
+    for i in np.flatnonzero(todo):
+        out[i] = vocabulary_code("absence", texts[i])
+    return out
+
+
+class Distinct(NamedTuple):
+    """Canonical value, error code and absence code of each distinct cleaned cell."""
+
+    values: np.ndarray
+    errors: np.ndarray
+    absences: np.ndarray
+
+
+def _normalize_distinct(cleaned: pa.Array, column: schema.Column, rules: CellRules) -> Distinct:
     size = len(cleaned)
     values = np.full(size, None, dtype=object)
     errors = np.full(size, None, dtype=object)
+    cleaned = _mapped(cleaned, rules)
     excel = pc.match_substring_regex(cleaned, _EXCEL_ERROR, ignore_case=True)
     missing = pc.or_(
         pc.is_in(pc.utf8_lower(cleaned), value_set=pa.array(sorted(MISSING_MARKERS))),
@@ -401,17 +465,19 @@ def _normalize_distinct(cleaned: pa.Array, column: schema.Column) -> tuple[np.nd
     excel = excel.to_numpy(zero_copy_only=False)
     errors[excel] = TYPE_ERROR
     todo = ~excel & ~missing.to_numpy(zero_copy_only=False)
+    absences = _absences(cleaned, todo, column)
+    todo &= np.array([a is None for a in absences], dtype=bool)
     if column.kind == "id":
         ids = pc.replace_substring_regex(cleaned, r"\s+", "")
         ids = pc.replace_substring_regex(ids, r"^(\d+)\.0+$", r"\1")
         values[todo] = ids.to_numpy(zero_copy_only=False)[todo]
-        return values, errors
+        return Distinct(values, errors, absences)
     if column.kind == "text":
         texts = pc.replace_substring_regex(cleaned, r"\s+", " ")
         values[todo] = texts.to_numpy(zero_copy_only=False)[todo]
-        return values, errors
+        return Distinct(values, errors, absences)
     if column.kind in ("number", "int"):
-        todo = _plain_numbers(cleaned, todo, column, values, errors)
+        todo = _plain_numbers(cleaned, todo, column, values, errors, rules.scale)
     texts = cleaned.to_numpy(zero_copy_only=False)
     rest = np.flatnonzero(todo)
     if column.kind == "date":
@@ -421,8 +487,8 @@ def _normalize_distinct(cleaned: pa.Array, column: schema.Column) -> tuple[np.nd
     else:
         scalar = _SCALAR[column.kind]
         for i in rest:
-            values[i], errors[i] = scalar(texts[i], column)
-    return values, errors
+            values[i], errors[i] = scalar(texts[i], column, rules)
+    return Distinct(values, errors, absences)
 
 
 def _take(distinct: np.ndarray, codes: np.ndarray, dtype: str) -> object:
@@ -432,28 +498,42 @@ def _take(distinct: np.ndarray, codes: np.ndarray, dtype: str) -> object:
     return pd.array(distinct, dtype=dtype).take(codes, allow_fill=True)
 
 
-def normalize_column(
-    values: pd.Series, column: schema.Column
-) -> tuple[pd.Series, pd.Series]:
-    """Canonical values and per-cell error codes of one column of text cells.
+class Normalized(NamedTuple):
+    """One column normalised: values, per-cell error codes, per-cell absence codes."""
 
-    ``normalized`` holds str (id/text/enum), int (Int64), float (Float64), bool
-    (boolean) or ``datetime.date`` (object), missing where the cell is blank or marks
-    missing. ``error_codes`` (object) holds None for good cells, else ``type-error``,
-    ``unknown-value`` or ``out-of-range``. Each distinct cell is parsed once.
+    values: pd.Series
+    errors: pd.Series
+    absences: pd.Series
+
+
+def normalize_cells(values: pd.Series, column: schema.Column, rules: CellRules | None = None) -> Normalized:
+    """Canonical values, error codes and absence codes of one column of text cells.
+
+    ``values`` holds str (id/text/enum), int (Int64), float (Float64), bool (boolean) or
+    ``datetime.date`` (object), missing where the cell is blank, marks missing or states an
+    absence. ``errors`` (object) holds None for good cells, else ``type-error``,
+    ``unknown-value`` or ``out-of-range``; ``absences`` the absence code (``absent``,
+    ``exempt``, ``deferred``) of a result that was not taken. Each distinct cell is parsed once.
     """
+    rules = rules or _DEFAULT_RULES
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
     cleaned = _clean(pa.array(np.asarray(uniques, dtype=object), type=pa.string()))
-    distinct, distinct_errors = _normalize_distinct(cleaned, column)
+    distinct = _normalize_distinct(cleaned, column, rules)
     dtype = _DTYPES.get(column.kind, "object")
-    normalized = pd.Series(
-        _take(distinct, codes, dtype), index=values.index, name=values.name, dtype=dtype
-    )
-    errors = pd.Series(
-        _take(distinct_errors, codes, "object"), index=values.index, name=values.name,
-        dtype=object,
-    )
-    return normalized, errors
+
+    def series(array: np.ndarray, kind: str) -> pd.Series:
+        return pd.Series(_take(array, codes, kind), index=values.index, name=values.name, dtype=kind)
+
+    return Normalized(series(distinct.values, dtype), series(distinct.errors, "object"),
+                      series(distinct.absences, "object"))
+
+
+def normalize_column(
+    values: pd.Series, column: schema.Column, rules: CellRules | None = None
+) -> tuple[pd.Series, pd.Series]:
+    """Canonical values and per-cell error codes of one column (``normalize_cells`` without absences)."""
+    normalized = normalize_cells(values, column, rules)
+    return normalized.values, normalized.errors
 
 
 def suppression_markers(values: pd.Series) -> pd.Series:
@@ -464,10 +544,9 @@ def suppression_markers(values: pd.Series) -> pd.Series:
     """
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
     cleaned = _clean(pa.array(np.asarray(uniques, dtype=object), type=pa.string()))
-    lowered = pc.utf8_lower(cleaned).to_numpy(zero_copy_only=False)
+    texts = cleaned.to_numpy(zero_copy_only=False)
     dashes = pc.match_substring_regex(cleaned, _DASHES).to_numpy(zero_copy_only=False)
-    distinct = np.array(
-        ["-" if dash else _SUPPRESSION_SPELLINGS.get(text) for text, dash in zip(lowered, dashes)],
-        dtype=object,
-    )
+    exact = _index("marker").exact
+    distinct = np.array(["-" if dash else exact.get(_key(text)) for text, dash in zip(texts, dashes)],
+                        dtype=object)
     return pd.Series(_take(distinct, codes, "object"), index=values.index, dtype=object)
