@@ -272,9 +272,9 @@ class Filters:
         if self.cohort is not None:
             parts.append(t("filters.cohort", lang, year=self.cohort))
         if self.model is not None:
-            parts.append(t(f"filters.model.{self.model}", lang))
+            parts.append(schema.label("training_model", self.model, lang))
         if self.dual != "all":
-            parts.append(t(f"filters.dual.{self.dual}", lang))
+            parts.append(schema.label("dual", self.dual, lang))
         if self.enterprise is not None:
             parts.append(names.get(self.enterprise, self.enterprise))
         return " · ".join(parts) if parts else t("filters.all_data", lang)

@@ -189,10 +189,7 @@ def _label(c: _Ctx, kind: str, value: object) -> str:
     """A code as a reader sees it (``dual`` True → "双导师学生", ``stage`` basic → "基础阶段")."""
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return c.t("report.unknown")
-    text = str(value)
-    if kind == "dual":
-        return c.t("report.code.dual." + ("in" if text in ("True", "true", "in") else "out"))
-    return c.t(f"report.code.{kind}.{text}")
+    return schema.label(kind, value, c.lang)
 
 
 def _rate_row(c: _Ctx, label: str, r: object) -> dict:
@@ -346,7 +343,7 @@ def _benchmark_blocks(c: _Ctx, indicator: str) -> tuple[Part, ...]:
     if not len(series):
         return ()
     school = benchmarks.school_series(c.con, c.f, c.s, indicator)
-    label = benchmarks.indicator_label(indicator, c.lang)
+    label = schema.label("indicator", indicator, c.lang)
     parts: list[Part] = []
     for i, (source, group) in enumerate(zip(series["source"], series["group_label"], strict=True)):
         published = benchmarks.benchmark_series(c.con, indicator, group=group, source=source)
@@ -362,7 +359,7 @@ def _benchmark_blocks(c: _Ctx, indicator: str) -> tuple[Part, ...]:
             note = benchmarks.compare_text(result, c.t("bench.school", year=int(row["year"])),
                                            c.t("bench.benchmark", source=source), c.lang)
         frame = both.assign(outside=both["outside"].map(
-            lambda v: "" if pd.isna(v) else c.t("report.bench.yes" if v else "report.bench.no")))
+            lambda v: "" if pd.isna(v) else schema.label("boolean", "yes" if v else "no", c.lang)))
         parts.append(Block(
             f"bench_{indicator}_{i}", title, frame, (
                 Col("year", c.t("bench.col.year"), "year"),
@@ -495,7 +492,7 @@ def _mentors(c: _Ctx) -> Section:
         per = (res.calendar.groupby("period")
                .agg(start=("period_start", "min"), share=("compliant", "mean"), mentors=("mentor_id", "nunique"))
                .sort_values("start").reset_index())  # calendar order: spring before autumn
-        per["label"] = [mentors.period_label(p, c.lang) for p in per["period"]]
+        per["label"] = [schema.period_label(p, c.lang) for p in per["period"]]
         per["order"] = [f"{i:03d}" for i in range(len(per))]
         title = c.t(f"report.men.by_period.{kind}")
         fig = charts.lines(per, c.lang, x="order", y="share", title=title, y_title=c.t("report.col.share_compliant"),
@@ -523,7 +520,7 @@ def _mentors(c: _Ctx) -> Section:
         Col("rank", c.t("report.col.rank"), "int"),
         Col("mentor_name", c.t("report.col.mentor_name")),
         Col("mentor_type", c.t("report.col.mentor_type")),
-        *(Col(f"score_{e}", _label(c, "evaluator", e), "dec1") for e in schema.EVALUATOR_TYPES),
+        *(Col(f"score_{e}", _label(c, "evaluator_type", e), "dec1") for e in schema.EVALUATOR_TYPES),
         Col("overall", c.t("report.col.overall"), "dec1"),
         Col("n", c.t("report.col.evaluations"), "int"),
     ), note=c.t("report.men.evaluations_note")))
@@ -603,7 +600,7 @@ def _funding(c: _Ctx) -> Section:
 
 def _methods(c: _Ctx) -> Section:
     s = c.s
-    placed = [c.t(f"report.code.status.{x}") for x in s.placed_statuses()]
+    placed = [schema.label("status", x, c.lang) for x in s.placed_statuses()]
     defs = [
         Text(c.t("report.def.pass_rate"), c.t("report.def.pass_rate_title")),
         Text(c.t("report.def.improvement"), c.t("report.def.improvement_title")),
@@ -630,7 +627,7 @@ def _methods(c: _Ctx) -> Section:
     batches = scoped_batches(c.con, c.f.scope)
     batches = batches.assign(
         table_label=[schema.table(x).label(c.lang) if x in _TABLE_NAMES else x for x in batches["target_table"]],
-        status_label=[c.t(f"report.batch_status.{x}") for x in batches["status"]],
+        status_label=[schema.label("batch_status", x, c.lang) for x in batches["status"]],
     )
     return Section("methods", c.t("report.section.methods"), (
         *defs,

@@ -23,25 +23,25 @@ else:
     tiles[0].metric(f.t("students.mean"), c.number(summary["mean"], 1), border=True)
     tiles[1].metric(f.t("students.median"), c.number(summary["median"], 1), border=True)
     for col, (band, r) in zip(tiles[2:], summary["bands"].items(), strict=True):
-        col.metric(f.t(f"label.band.{band}"), c.pct(r.value), border=True, help=c.rate_text(f, r))
+        col.metric(group_label(f, "band", band), c.pct(r.value), border=True, help=c.rate_text(f, r))
 
     by = st.selectbox(f.t("common.breakdown_by"), ["stage", "major", "class", "term", "school_mentor",
                                                    "enterprise_mentor"],
                       key="stu_by", format_func=lambda b: f.t(f"by.{b}"))
     dist = store.query(stu.distribution_by, f.filters, by)
-    dist = dist.assign(label=[f.t(f"label.stage.{g}") if by == "stage" and g else (lbl or f.t("common.unknown"))
+    dist = dist.assign(label=[group_label(f, "stage", g) if by == "stage" and g else (lbl or f.t("common.unknown"))
                               for g, lbl in zip(dist["group"], dist["label"], strict=True)])
     bands = list(summary["bands"])
     long = dist.melt(id_vars=["label"], value_vars=bands, var_name="band", value_name="count")
     fig = charts.stacked_bars(long, f.lang, x="label", color="band", y="count", percent=True,
                               title=f.t("students.bands_title", by=f.t(f"by.{by}")), x_title=f.t(f"by.{by}"),
-                              color_labels={b: f.t(f"label.band.{b}") for b in bands}, colors=charts.BANDS)
+                              color_labels={b: group_label(f, "band", b) for b in bands}, colors=charts.BANDS)
     c.chart(f, fig, n=int(dist["n"].sum()), key="stu_bands")
     shown = dist.drop(columns=["group"])
     c.table(f, shown, name=f"composite_by_{by}", n=int(dist["n"].sum()),
             labels={"label": f.t(f"by.{by}"), "n": "n", "missing": f.t("students.missing"),
                     "mean": f.t("students.mean"), "median": f.t("students.median"),
-                    **{b: f.t(f"label.band.{b}") for b in bands}},
+                    **{b: group_label(f, "band", b) for b in bands}},
             formats={"mean": c.decimal_column(1), "median": c.decimal_column(1)})
 
 st.subheader(f.t("students.growth_title"), anchor=False)
@@ -56,7 +56,7 @@ if student_id:
             st.markdown(f.t("students.profile", name=row["student_name"] or student_id, id=student_id,
                             major=row["major"] or "—", cls=row["class_name"] or "—",
                             cohort=row["cohort_year"] if pd.notna(row["cohort_year"]) else "—",
-                            dual=f.t("sidebar.dual_choice." + ("in" if row["dual_mentor"] is True else "out"))))
+                            dual=group_label(f, "dual", row["dual_mentor"] is True)))
         scores = growth["assessments"]
         if len(scores):
             long = scores.melt(id_vars=["term"], value_vars=["theory_score", "skill_score", "professionalism_score",

@@ -10,7 +10,7 @@ from analytics import charts
 from analytics.metrics import mentors as men
 from ui import components as c
 from ui import store
-from ui.labels import period_label
+from ui.labels import group_label, period_label
 
 CALENDAR_MENTORS = 40
 
@@ -29,7 +29,7 @@ for col, kind in zip(tiles[3:], ("school", "enterprise"), strict=True):
 
 st.subheader(f.t("mentors.compliance_title"), anchor=False)
 kind = st.segmented_control(f.t("mentors.type_label"), ["school", "enterprise"], key="men_type", required=True,
-                            default="school", format_func=lambda k: f.t(f"mentors.type.{k}"))
+                            default="school", format_func=lambda k: group_label(f, "mentor_type", k))
 result = store.query(men.compliance, f.filters, kind, with_calendar=False)
 rule = f.t(f"mentors.rule.{kind}", n=result.threshold)
 if result.rate is None:

@@ -130,11 +130,6 @@ def test_compare_text(lang, direction, expected):
     assert b.compare_text(b.compare(stats.rate(45, 50), bench), school, name, lang) == expected
 
 
-def test_labels():
-    assert b.indicator_label("certificate_pass_rate", "en") == "Certificate pass rate"
-    assert b.marker_label("ns", "zh") == "样本过少，不具统计意义"
-
-
 def test_school_series_reuses_the_certificate_metric(con):
     # 2024 exams: 3 sat, 2 passed → 2/3 beside the national written-exam 0.4595.
     insert(con, "certificate_exams", ("student_id", "certificate_name", "exam_date", "passed"),

@@ -55,9 +55,9 @@ def test_where_rejects_bad_names() -> None:
     [
         (Filters(), "全部数据", "All data"),
         (Filters(2023, 2025, major="数控技术应用", dual="in"),
-         "2023–2025 · 数控技术应用 · 双导师学生", "2023–2025 · 数控技术应用 · dual-mentor students"),
+         "2023–2025 · 数控技术应用 · 双导师学生", "2023–2025 · 数控技术应用 · Dual-mentor students"),
         (Filters(2024, 2024, cohort=2022, model="2+1", dual="out"),
-         "2024 · 2022级 · 2+1 模式 · 非双导师学生", "2024 · cohort 2022 · 2+1 model · other students"),
+         "2024 · 2022级 · 2+1 模式 · 其他学生", "2024 · cohort 2022 · 2+1 model · Other students"),
         (Filters(year_from=2023, school="S1"), "2023 年起 · 一中", "from 2023 · 一中"),
         (Filters(year_to=2023, enterprise="E9"), "截至 2023 年 · E9", "up to 2023 · E9"),
     ],

@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 
 from analytics import i18n, schema
-from analytics.filters import DUAL_VALUES
 
 ROOT = Path(__file__).resolve().parents[1]
 UI_SOURCES = [ROOT / "dashboard.py", ROOT / "analytics" / "charts.py",
@@ -27,23 +26,12 @@ EXPANDED = [
     *(f"{p}.intro" for p in PAGES),
     *(f"nav.group.{g}" for g in ("overview", "outcomes", "program", "data")),
     *(f"lang.{code}" for code in i18n.LANGS),
-    *(f"sidebar.dual_choice.{v}" for v in DUAL_VALUES),
+    "sidebar.dual_choice.all",
     *(f"status.{s}" for s in ("met", "near", "not_met", "no_data")),
-    *(f"filters.model.{m}" for m in schema.TRAINING_MODELS),
-    *(f"label.status.{s}" for s in schema.EMPLOYMENT_STATUSES),
-    *(f"label.dimension.{d}" for d in schema.SATISFACTION_DIMENSIONS),
-    *(f"label.stage.{s}" for s in schema.STAGES),
-    *(f"label.semester.{s}" for s in ("spring", "autumn")),
-    *(f"label.band.{b}" for b in ("excellent", "good", "pass", "fail")),
-    *(f"label.source.{s}" for s in schema.FUNDING_SOURCES),
-    *(f"label.evaluator.{e}" for e in schema.EVALUATOR_TYPES),
-    *(f"label.cooperation_form.{c}" for c in schema.COOPERATION_FORMS),
-    *(f"label.activity.{a}" for a in schema.ACTIVITY_TYPES),
     *(f"certificates.{k}.{m}" for k in ("measure", "measure_inline") for m in ("attempt", "first_attempt", "person")),
     *(f"by.{b}" for b in ("major", "school", "cohort", "certificate", "level", "model", "enterprise", "dual",
                           "graduation_year", "year", "source", "category", "stage", "class", "term",
                           "school_mentor", "enterprise_mentor")),
-    *(f"data.status.{s}" for s in ("loaded", "undone")),
     *(f"data.severity.{s}" for s in ("error", "warning")),
     *(f"data.col.{c}" for c in ("batch_id", "imported_at", "file_name", "sheet", "target_table", "rows_read",
                                 "rows_inserted", "rows_updated", "rows_rejected", "status", "table", "rows",
@@ -53,7 +41,7 @@ EXPANDED = [
     *(f"overview.kpi.{k}" for k in ("pass_rate_improvement", "initial_employment", "satisfaction_improvement",
                                     "school_compliance", "enterprise_compliance")),
     *(f"mentors.{k}" for k in ("school_rule_share", "enterprise_rule_share", "dual_qualified_share")),
-    *(f"mentors.{p}.{k}" for p in ("type", "rule") for k in schema.MENTOR_TYPES),
+    *(f"mentors.rule.{k}" for k in schema.MENTOR_TYPES),
     *(f"mentors.students_per_{k}" for k in schema.MENTOR_TYPES),
     *(f"mentors.col.{c}" for c in ("mentor_id", "mentor_name", "mentor_type", "periods", "compliant_periods",
                                    "non_compliant_periods", "activities", "share", "overall", "n", "rank",

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from analytics import charts, stats
+from analytics import charts, schema, stats
 from analytics.metrics import benchmarks as bench
 from ui import components as c
 from ui import store
@@ -19,7 +19,7 @@ def benchmark_panel(f: Frame, indicator: str) -> None:
     series = series[series["figures"] > 0]
     if not len(series):
         return
-    st.subheader(f.t("bench.title", indicator=bench.indicator_label(indicator, f.lang)), anchor=False)
+    st.subheader(f.t("bench.title", indicator=schema.label("indicator", indicator, f.lang)), anchor=False)
     choices = list(zip(series["source"], series["group_label"], strict=True))
     source, group = st.selectbox(f.t("bench.series"), choices, key=f"bench_{indicator}",
                                  format_func=lambda sg: f"{sg[0]} · {sg[1]}" if sg[1] else sg[0])
@@ -38,7 +38,7 @@ def benchmark_panel(f: Frame, indicator: str) -> None:
         st.markdown(bench.compare_text(result, f.t("bench.school", year=int(row["year"])),
                                        f.t("bench.benchmark", source=source), f.lang))
     columns = ["year", "value", "ci_low", "ci_high", "benchmark", "diff_pp", "outside", "marker"]
-    shown = both.assign(marker=[bench.marker_label(m, f.lang) if isinstance(m, str) else "" for m in both["marker"]])
+    shown = both.assign(marker=[schema.label("marker", m, f.lang) if isinstance(m, str) else "" for m in both["marker"]])
     c.table(f, shown[columns], name=f"benchmark_{indicator}", labels={k: f.t(f"bench.col.{k}") for k in columns},
             formats={k: c.percent_column() for k in ("value", "ci_low", "ci_high", "benchmark")}
             | {"diff_pp": c.decimal_column(1)}, n=n)

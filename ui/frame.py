@@ -20,7 +20,7 @@ from typing import Any
 
 import streamlit as st
 
-from analytics import auth, i18n
+from analytics import auth, i18n, schema
 from analytics.config import Settings
 from analytics.errors import AnalyticsError
 from analytics.filter_options import FilterOptions
@@ -197,7 +197,8 @@ def _filter_widgets(f: Frame) -> None:
     st.session_state["f_dual"] = flt.dual
     st.segmented_control(
         f.t("sidebar.dual_label"), options=list(DUAL_VALUES), key="f_dual", required=True,
-        format_func=lambda v: f.t("sidebar.dual_choice." + v), on_change=_filters_changed,
+        format_func=lambda v: f.t("sidebar.dual_choice.all") if v == "all" else schema.label("dual", v, f.lang),
+        on_change=_filters_changed,
     )
     if flt != Filters():
         st.button(f.t("sidebar.reset"), key="f_reset", on_click=_reset_filters, icon=":material/filter_alt_off:")
@@ -209,7 +210,7 @@ def _formatter(f: Frame, key: str, names: dict[str, str]):
         if value == ALL:
             return f.t("sidebar.all")
         if key == "f_model":
-            return f.t(f"filters.model.{value}")
+            return schema.label("training_model", value, f.lang)
         if key == "f_cohort":
             return f.t("filters.cohort", year=value)
         return names.get(value, str(value))

@@ -97,7 +97,7 @@ def history_table(f: Frame, batches: pd.DataFrame, name: str) -> None:
     """Import batches as a readable table."""
     shown = batches.assign(
         target_table=batches["target_table"].map(lambda n: schema.table(n).label(f.lang)),
-        status=batches["status"].map(lambda s: f.t(f"data.status.{s}")),
+        status=batches["status"].map(lambda s: schema.label("batch_status", s, f.lang)),
     )[["batch_id", "imported_at", "file_name", "sheet", "target_table", "rows_read", "rows_inserted",
        "rows_updated", "rows_rejected", "status"]]
     ui.table(f, shown, name=name, labels={c: f.t(f"data.col.{c}") for c in shown.columns})

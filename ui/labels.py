@@ -3,24 +3,24 @@ page language, so charts and tables never show raw codes such as ``True`` or ``2
 
 from __future__ import annotations
 
-import re
-
 import pandas as pd
 
 from analytics import schema
 from ui.frame import Frame
 
-# Breakdowns whose groups are codes with catalog words: by -> catalog prefix.
-_CODE_PREFIX = {
-    "model": "filters.model",
-    "status": "label.status",
-    "dimension": "label.dimension",
-    "stage": "label.stage",
-    "band": "label.band",
-    "source": "label.source",
-    "evaluator_type": "label.evaluator",
-    "cooperation_form": "label.cooperation_form",
-    "activity_type": "label.activity",
+# Breakdowns whose groups are codes of a ``schema`` vocabulary: by -> vocabulary kind.
+_CODE_KIND = {
+    "model": "training_model",
+    "dual": "dual",
+    "status": "status",
+    "dimension": "dimension",
+    "stage": "stage",
+    "band": "band",
+    "source": "source",
+    "evaluator_type": "evaluator_type",
+    "cooperation_form": "cooperation_form",
+    "activity_type": "activity_type",
+    "mentor_type": "mentor_type",
 }
 
 
@@ -29,16 +29,14 @@ def group_label(f: Frame, by: str, value: object) -> str:
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return f.t("common.unknown")
     text = str(value)
-    if by == "dual":
-        return f.t("sidebar.dual_choice." + ("in" if text in ("True", "true", "in") else "out"))
+    if by in _CODE_KIND:
+        return schema.label(_CODE_KIND[by], value, f.lang)
     if by in ("school", "enterprise"):
         return f.options.names.get(text, text)
     if by == "cohort":
         return f.t("filters.cohort", year=text)
     if by == "table":
         return schema.table(text).label(f.lang)
-    if by in _CODE_PREFIX:
-        return f.t(f"{_CODE_PREFIX[by]}.{text}")
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return text
@@ -55,6 +53,5 @@ def with_labels(f: Frame, df: pd.DataFrame, by: str, column: str = "group") -> p
 
 
 def period_label(f: Frame, period: object) -> str:
-    """A compliance period: months stay "2024-03", semesters read "2024 秋季学期" / "autumn 2024"."""
-    match = re.fullmatch(r"(\d{4})-(spring|autumn)", str(period))
-    return f.t(f"label.semester.{match.group(2)}", year=match.group(1)) if match else str(period)
+    """A compliance period in the page language (``schema.period_label``)."""
+    return schema.period_label(period, f.lang)

@@ -149,16 +149,6 @@ def beside(school: pd.DataFrame, benchmark: pd.DataFrame) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
-def indicator_label(indicator: str, lang: str = "zh") -> str:
-    """The indicator's name in ``lang``."""
-    return t(f"benchmark.indicator.{indicator}", lang)
-
-
-def marker_label(marker: str, lang: str = "zh") -> str:
-    """What a suppression marker means, in ``lang`` (``ns`` → "not significant …")."""
-    return t(f"benchmark.marker.{marker}", lang)
-
-
 def compare_text(result: dict, school: str, benchmark: str, lang: str = "zh") -> str:
     """One sentence for a :func:`compare` result, naming both sides as given."""
     diff = "" if result["diff_pp"] is None else f"{abs(result['diff_pp']):.1f}"

@@ -287,15 +287,6 @@ def compliance(
     )
 
 
-def period_label(period: str, lang: str) -> str:
-    """Display name of a calendar ``period`` code: "2024-03" -> "2024年3月" / "2024-03",
-    "2024-autumn" -> "2024年秋季学期" / "Autumn 2024"."""
-    year, part = period.split("-", 1)
-    if part in ("spring", "autumn"):
-        return t(f"program.period.{part}", lang, year=int(year))
-    return t("program.period.month", lang, year=int(year), month=int(part))
-
-
 def team(con: duckdb.DuckDBPyConnection, f: Filters, s: Settings) -> dict:
     """Qualification rules and load of the filtered roster.
 
