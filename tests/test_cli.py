@@ -39,7 +39,7 @@ def test_import_json_reports_mapping_counts_and_rejects(tmp_path, files, capsys)
     assert report["mapping"]["student_id"] == "学号"
     assert (report["rows_read"], report["inserted"], report["rejected"]) == (2, 1, 1)
     (reject,) = report["rejects"]
-    assert (reject["row"], reject["column"], reject["value"], reject["code"]) == (3, "是否通过", "也许", "type-error")
+    assert (reject["row"], reject["column"], reject["value"], reject["code"]) == (3, "是否通过", "也许", "unknown-value")
     assert reject["message"]
 
 

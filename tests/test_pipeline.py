@@ -77,9 +77,7 @@ def test_bad_cells_reject_their_rows_and_keep_the_original_row(con, tmp_path):
     (r,) = import_file(con, path)
     assert (r.inserted, r.rejected) == (1, 4)
     found = {(i.row, i.code) for i in r.errors}
-    assert found == {(3, "type-error"), (4, "unknown-value"), (5, "out-of-range"), (6, "missing-value")} or found == {
-        (3, "type-error"), (4, "type-error"), (5, "out-of-range"), (6, "missing-value")
-    }
+    assert found == {(3, "type-error"), (4, "unknown-value"), (5, "out-of-range"), (6, "missing-value")}
     rejects = batch_rejects(con, r.batch_id)
     assert list(rejects["row_number"]) == [3, 4, 5, 6]
     original = json.loads(rejects.loc[rejects["row_number"] == 3, "original_row"].iloc[0])
