@@ -57,6 +57,9 @@ class Column:
     grades: bool = False
     # A result column where 缺考/免考/缓考 … mean "not taken": missing with its reason, never 0.
     absence: bool = False
+    # How the importer fills this column when a sheet lacks it: (source column, template),
+    # e.g. ("graduation_year", "{year}-08-31"); reported as ``<column>-derived``.
+    derived_from: tuple[str, str] | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -97,8 +100,8 @@ class Table:
     en: str
     key: tuple[str, ...]
     columns: tuple[Column, ...]
-    # Headers that, when present, strongly suggest this table (besides column synonyms).
-    signature: tuple[str, ...] = field(default=())
+    # Words that name this table in a title, sheet name or file name ("2024届毕业去向…").
+    words: tuple[str, ...] = field(default=())
     # Column holding the year used by the global year filter, or an expression source.
     year_column: str | None = None
 
@@ -514,7 +517,7 @@ TABLES: tuple[Table, ...] = (
             Column("region", "text", "地区", "Region",
                    ("地区", "所在地区", "区域", "所在地", "省市", "region", "area", "city")),
         ),
-        signature=("学校代码", "学校名称"),
+        words=("学校名录", "学校信息", "院校信息", "学校名单", "schools"),
     ),
     Table(
         "enterprises", "合作企业", "Enterprises", ("enterprise_id",),
@@ -536,7 +539,7 @@ TABLES: tuple[Table, ...] = (
             Column("demonstration_unit", "bool", "是否示范单位", "Demonstration unit",
                    ("是否示范单位", "示范单位", "是否示范", "demonstration unit", "demonstration")),
         ),
-        signature=("企业名称", "合作形式"),
+        words=("合作企业", "企业名录", "企业信息", "企业名单", "校企合作", "enterprises", "partners"),
     ),
     Table(
         "mentors", "导师", "Mentors", ("mentor_id",),
@@ -566,7 +569,7 @@ TABLES: tuple[Table, ...] = (
                    ("聘任日期", "聘任时间", "聘用日期", "任职日期", "appointed on",
                     "appointment date", "appointed")),
         ),
-        signature=("导师类型", "从业年限", "是否双师型"),
+        words=("导师队伍", "导师名单", "导师信息", "导师花名册", "师资", "双导师", "mentors", "mentor roster"),
     ),
     Table(
         "students", "学生", "Students", ("student_id",),
@@ -600,7 +603,7 @@ TABLES: tuple[Table, ...] = (
                    personal=True, ref="mentors"),
             _ENTERPRISE_ID,
         ),
-        signature=("学号", "姓名", "班级", "入学年份"),
+        words=("学生名单", "学生花名册", "学生信息", "花名册", "学籍", "在校生", "名册", "students", "roster"),
         year_column="cohort_year",
     ),
     Table(
@@ -622,16 +625,17 @@ TABLES: tuple[Table, ...] = (
             Column("score", "number", "成绩", "Score",
                    ("成绩", "分数", "考试成绩", "得分", "score", "mark", "marks"), min=0, max=100),
         ),
-        signature=("证书名称", "是否通过"),
+        words=("证书", "考证", "职业技能等级", "技能等级", "1+x", "鉴定", "certificate"),
         year_column="exam_date",
     ),
     Table(
         "employment", "毕业生就业", "Employment", ("student_id", "survey_date"),
         (
             _STUDENT_ID,
+            # China's initial employment rate is taken on 31 August of the graduation year.
             Column("survey_date", "date", "调查日期", "Survey date",
                    ("调查日期", "统计日期", "调查时间", "填报日期", "跟踪日期", "survey date",
-                    "date of survey")),
+                    "date of survey"), derived_from=("graduation_year", "{year}-08-31")),
             Column("graduation_year", "int", "毕业年份", "Graduation year",
                    ("毕业年份", "毕业届别", "届别", "毕业年度", "graduation year",
                     "graduating year", "year of graduation"), min=1990, max=2100),
@@ -653,7 +657,7 @@ TABLES: tuple[Table, ...] = (
                    ("月薪", "月收入", "起薪", "月工资", "薪资", "工资", "monthly salary", "salary",
                     "wage"), min=0, max=1_000_000, personal=True),
         ),
-        signature=("就业状态", "就业单位"),
+        words=("就业", "毕业去向", "去向", "升学", "employment", "destination"),
         year_column="graduation_year",
     ),
     Table(
@@ -677,7 +681,7 @@ TABLES: tuple[Table, ...] = (
                    ("满分", "量表满分", "分制", "scale max", "scale maximum", "max score"),
                    default=5, min=2, max=100),
         ),
-        signature=("评价维度", "评分"),
+        words=("满意度", "问卷", "调查", "用人单位评价", "satisfaction", "survey"),
         year_column="survey_date",
     ),
     Table(
@@ -700,7 +704,7 @@ TABLES: tuple[Table, ...] = (
                    ("备注", "说明", "活动记录", "内容摘要", "notes", "remarks", "comment"),
                    personal=True),
         ),
-        signature=("活动类型", "活动日期"),
+        words=("台账", "活动记录", "走访", "签到", "授课记录", "工作记录", "指导记录", "日志", "activities", "log"),
         year_column="activity_date",
     ),
     Table(
@@ -721,7 +725,7 @@ TABLES: tuple[Table, ...] = (
                    ("职业素养成绩", "职业素养", "素养成绩", "素养", "professionalism",
                     "professionalism score"), min=0, max=100),
         ),
-        signature=("理论成绩", "技能成绩", "职业素养成绩"),
+        words=("学生考核", "考核成绩", "成绩单", "学期成绩", "综合评价", "学业评价", "assessment"),
     ),
     Table(
         "mentor_evaluations", "导师评价", "Mentor evaluations",
@@ -737,7 +741,7 @@ TABLES: tuple[Table, ...] = (
                    ("评价得分", "得分", "评分", "分数", "score", "rating"),
                    required=True, min=0, max=100),
         ),
-        signature=("评价主体", "评价周期"),
+        words=("导师考核", "导师评价", "导师考评", "评教", "mentor evaluation"),
     ),
     Table(
         "funding", "经费", "Funding", ("year", "source", "category"),
@@ -754,7 +758,7 @@ TABLES: tuple[Table, ...] = (
                    ("支出", "实际支出", "执行金额", "已支出", "支出金额", "spent", "actual",
                     "expenditure"), min=0),
         ),
-        signature=("经费来源", "预算", "支出"),
+        words=("经费", "预算", "资金", "支出", "决算", "funding", "budget"),
         year_column="year",
     ),
     Table(
@@ -785,9 +789,27 @@ TABLES: tuple[Table, ...] = (
             Column("unit", "text", "单位", "Unit", ("单位", "unit", "units")),
             Column("marker", "enum", "缺失标记", "Suppression marker", (), generated=True),
         ),
-        signature=("指标", "分组", "数值"),
+        words=("统计公报", "年报", "质量报告", "公报", "全国", "全省", "benchmark", "statistics"),
         year_column="year",
     ),
+)
+
+# Headers any school sheet may carry whatever it is about (row numbers, contact details,
+# notes, signatures): they say nothing about which table a sheet is, and are never
+# "another table's columns" when left out.
+GENERIC_HEADERS = (
+    "序号", "编号", "行号", "no", "no.", "#", "备注", "说明", "附注", "联系电话", "电话", "手机", "手机号",
+    "手机号码", "联系方式", "民族", "政治面貌", "出生日期", "出生年月", "籍贯", "家庭住址", "住址", "邮箱",
+    "电子邮箱", "email", "qq", "微信", "身份证号", "身份证号码", "证件号码", "证件类型", "填表人", "审核人",
+    "签名", "phone", "remarks", "note", "notes",
+)
+# Metadata columns of survey platforms (问卷星, 腾讯问卷, 金数据): recognised and ignored
+# (the submit time and the answer number are read as the survey date and the respondent).
+SURVEY_METADATA = (
+    "序号", "答卷编号", "答卷id", "提交答卷时间", "提交时间", "开始答题时间", "结束答题时间", "所用时间",
+    "答题时长", "填写时长", "来源", "来源详情", "来源渠道", "渠道", "来自ip", "ip", "ip地址", "ip归属地",
+    "地理位置", "总分", "浏览器", "操作系统", "填写设备", "设备", "用户id", "用户名", "昵称", "微信昵称",
+    "答卷状态", "填写人id", "扩展字段", "自定义字段", "序列号",
 )
 
 TABLE_BY_NAME: dict[str, Table] = {t.name: t for t in TABLES}

@@ -89,7 +89,7 @@ def test_detect_and_resolve_every_table(table, headers):
     assert candidates[0].table == table
     assert resolve_table(headers, None) == (table, candidates)
     assert [c.score for c in candidates] == sorted((c.score for c in candidates), reverse=True)
-    assert all(c.score > 0 for c in candidates)
+    assert all(c.weight > 0 for c in candidates)  # a candidate maps at least one telling header
 
 
 def test_every_table_has_two_header_sets():
@@ -97,11 +97,46 @@ def test_every_table_has_two_header_sets():
 
 
 def test_score_worked_by_hand():
-    # funding: 5 columns matched, signature source/budget/spent all mapped (3 hits), needed
-    # year/source/category all mapped (share 1), 5 of 5 headers used:
-    # (5 + 2 × 3 + 3 × 1) × 5/5 = 14
-    best = detect_table("年度 经费来源 支出类别 预算金额（元） 实际支出（元）".split())[0]
-    assert best == mapping.Candidate("funding", 14.0, 5, 3)
+    # Spread: 年度 is mapped by funding (year) and benchmarks (period) → weight 1/2; the four
+    # other headers only by funding → 1 each. funding: evidence 4 + 0.5 = 4.5, nothing left
+    # out, key year/source/category and no other required column provided (needed 1):
+    # 4.5 − 0 + 1 = 5.5. benchmarks: evidence 0.5, leaves out four funding headers (−4),
+    # provides period and the defaulted group_label of source/indicator/period/group_label
+    # (needed 2/4): 0.5 − 4 + 0.5 = −3.
+    first, second = detect_table("年度 经费来源 支出类别 预算金额（元） 实际支出（元）".split())[:2]
+    assert (first.table, first.score, first.weight, first.key_share, first.needed_share) == (
+        "funding", 5.5, 4.5, 1.0, 1.0)
+    assert dict(first.evidence) == {"年度": 0.5, "经费来源": 1.0, "支出类别": 1.0, "预算金额（元）": 1.0,
+                                    "实际支出（元）": 1.0}
+    assert (second.table, second.score, len(second.against)) == ("benchmarks", -3.0, 4)
+
+
+def test_shared_columns_do_not_capture_a_destination_sheet():
+    """学号/姓名/性别/专业/班级 are carried by every student sheet; 毕业去向, 月收入 … say employment."""
+    headers = "学号 姓名 性别 专业 班级 毕业去向 就业单位 月收入 是否对口".split()
+    table, candidates = resolve_table(headers, None)
+    assert table == "employment"
+    # Spreads: 学号 4 tables (0.25); 毕业去向, 就业单位, 月收入, 是否对口 employment only (1 each).
+    # employment: 0.25 + 4 = 4.25, the student's attributes are carried (nothing left out),
+    # needed student_id + status of student_id/survey_date/status (2/3): 4.25 + 0.667 = 4.917.
+    assert (candidates[0].score, candidates[0].weight) == (4.917, 4.25)
+    # students: 性别, 班级 (1 each), 姓名, 专业 (students and mentors, 0.5 each), 学号 (0.25) = 3.25,
+    # leaves out the four employment headers (−4), needed 1: 3.25 − 4 + 1 = 0.25.
+    students = next(c for c in candidates if c.table == "students")
+    assert {h for h, _ in students.against} == {"毕业去向", "就业单位", "月收入", "是否对口"}
+    assert students.score == 0.25
+
+
+def test_a_title_word_and_a_title_constant_count():
+    # 学号 + 理论/技能 scores: assessments lacks its term; the title states it and names the table.
+    headers = ["学号", "姓名", "理论", "技能"]
+    bare = detect_table(headers)[0]
+    assert (bare.table, bare.key_share, bare.named) == ("student_assessments", 0.5, False)
+    table, candidates = resolve_table(headers, None, ["2023-2024学年第一学期学生考核成绩汇总"])
+    assert table == "student_assessments"
+    # + 1 for the table's words in the title, + 0.5 for the term it states (needed 1/2 → 2/2)
+    assert candidates[0].named and candidates[0].key_share == 1.0
+    assert candidates[0].score == bare.score + 1.5
 
 
 def placement_headers() -> list[str]:
@@ -113,10 +148,11 @@ def test_placement_data_is_employment_like_but_not_clear():
     headers = placement_headers()
     table, candidates = resolve_table(headers, None)
     assert table is None  # no student ID, no survey date: the user has to confirm
-    # employment: Status -> status, Salary -> monthly_salary (2 matched); status is a signature
-    # column (1 hit); needed student_id/survey_date/status: 1 of 3; 2 of 15 headers used:
-    # (2 + 2 × 1 + 3 × 1/3) × 2/15 = 5 × 2/15 = 0.667
-    assert candidates[0] == mapping.Candidate("employment", 0.667, 2, 1)
+    # employment: Status and Salary only employment's (weight 1 each); Gender and Major are the
+    # student's, carried; needed: status of student_id/survey_date/status (1/3):
+    # 2 + 1/3 = 2.333, but none of its key (student_id, survey_date) is there.
+    first = candidates[0]
+    assert (first.table, first.score, first.weight, first.key_share) == ("employment", 2.333, 2.0, 0.0)
 
 
 def test_placement_data_mapped_with_overrides():
@@ -226,10 +262,11 @@ def test_wide_satisfaction_sheet_is_unpivoted():
                  "工作态度": "work_attitude", "学习能力": "learning_ability",
                  "团队协作": "teamwork", "创新能力": "innovation"},
     )
-    # enterprise, date, and the unpivot's dimension + score: 4 matched; signature
-    # dimension/score both supplied (2 hits); needed enterprise_id/survey_date/dimension/score
-    # all there (share 1); 8 of 8 headers used: (4 + 2 × 2 + 3 × 1) × 1 = 11
-    assert detect_table(headers)[0] == mapping.Candidate("satisfaction_surveys", 11.0, 4, 2)
+    # Six dimension headers only this table reads (1 each), 调查日期 shared with employment
+    # (0.5), 企业名称 mapped by enterprises, mentors, students and surveys (0.25); key and
+    # required all there: 6 + 0.5 + 0.25 + 1 = 7.75.
+    first = detect_table(headers)[0]
+    assert (first.table, first.score, first.needed_share) == ("satisfaction_surveys", 7.75, 1.0)
 
 
 def test_long_satisfaction_sheet_is_not_unpivoted():

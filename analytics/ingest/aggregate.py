@@ -487,3 +487,19 @@ def _rows(
         elif col in constants:
             frame[col] = str(constants[col])
     return frame.loc[keep].reset_index(drop=True), keep, issues
+
+
+class AggregateShaper:
+    """The ``shape.Shaper`` of published aggregate tables (see the module notes)."""
+
+    def plan(self, raw: RawSheet, table: str, overrides: dict[str, str] | None, sample: object = None) -> Mapping:
+        return plan(raw.headers, overrides)
+
+    def frame(self, raw: RawSheet, table: schema.Table, mapping: Mapping, constants: dict[str, Any]) -> Any:
+        from analytics.ingest.shape import Shaped
+
+        frame, numbers, origins, headers, issues = canonical_frame(raw, mapping, constants)
+        return Shaped(frame, numbers, origins, headers, issues)
+
+
+SHAPER = AggregateShaper()

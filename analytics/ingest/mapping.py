@@ -1,19 +1,29 @@
 """Which canonical table a sheet is, and which header is which column.
 
-Headers are compared by ``header_key`` (case, width, spaces, punctuation and bracketed
-units ignored) against each column's name, its zh/en labels and its synonyms in
-``schema.py``. A wide satisfaction sheet (one column per dimension) is recognised
-through the dimension vocabulary of ``normalize`` and unpivoted.
+Headers are compared by ``header_key`` (case, width, spaces, punctuation, numbering such
+as ``3、`` or ``Q3.``, bracketed units and, in question headers, words such as 您/贵/请填写
+ignored) against each column's name, its zh/en labels and its synonyms in ``schema.py``.
+A wide satisfaction sheet (one column per dimension, as survey platforms export it) is
+recognised through the dimension vocabulary and unpivoted.
 
-Scoring (``detect_table``), per table, with the automatic mapping of the headers:
+Detection (``detect_table``) weighs each header by how much it tells tables apart: its
+weight is ``1 / spread``, the number of tables that map it (毕业去向, employment only,
+weighs 1; 学号, four tables, 0.25; ``schema.GENERIC_HEADERS`` such as 序号/备注 nothing).
+A table also *carries* headers it does not store: the columns of the tables its key refers
+to (an employment sheet carries the student's 姓名/班级/专业), generic headers and, for
+surveys, the platforms' metadata; a carried header never counts against it. Per table::
 
-    score = (matched + 2 × signature_hits + 3 × needed_share) × header_share
+    score = evidence − against + needed_share + 1 × named
 
-``matched`` counts mapped columns (an unpivot supplies ``dimension`` and ``score``),
-``signature_hits`` the table's signature columns mapped (``Table.signature``), the
-``needed_share`` the share of required columns without default that are mapped, and
-``header_share`` the share of the sheet's headers used, which keeps a table that
-explains only a corner of the sheet behind one that explains all of it.
+``evidence`` sums the weights of the headers the table maps, ``against`` those of headers
+that other tables map and this one neither maps nor carries, ``needed_share`` is the share
+of the table's key and required columns that the sheet provides (a mapped column, a
+default, a constant stated in a title, sheet name or file name, or a declared derivation),
+and ``named`` says whether a title, the sheet name or the file name uses one of the
+table's words (``Table.words``: 毕业去向, 台账, 满意度 …). A table wins clearly when its
+evidence is at least ``MIN_EVIDENCE`` (half of it with its name in a title), it provides at
+least half of its key, and it leads the runner-up by at least ``CLEAR_LEAD`` (half of it when
+the runner-up lacks one of its own key or required columns and could not load the sheet).
 """
 
 from __future__ import annotations
@@ -22,7 +32,9 @@ import datetime as dt
 import hashlib
 import re
 import unicodedata
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cache
 
 from analytics import schema
 from analytics.errors import ConfigError
@@ -30,21 +42,40 @@ from analytics.ingest import normalize
 
 # Brackets and what they hold: units and hints such as （元） (%) [分] (yyyy-mm-dd) (必填).
 _BRACKETED = re.compile(r"\([^()]*\)|\[[^\[\]]*\]|【[^【】]*】|<[^<>]*>|《[^《》]*》|\{[^{}]*\}")
-_DROP = re.compile(r"[\s_\-.*:]+")
+_DROP = re.compile(r"[\s_\-.*:?!？！、，,。;；]+")
+# Numbering of a question header: 3、 3. (3) 第3题 Q3 一、 (after NFKC, ③ is 3).
+_HEADER_NUMBERING = re.compile(
+    r"^\s*(?:q\s*\d+\s*[.、:)]?|第\s*\d+\s*题[.、:)]?|\(\s*\d+\s*\)|\d{1,3}\s*[、.)．:](?!\d)"
+    r"|[一二三四五六七八九十]+\s*[、.)．])\s*",
+    re.I,
+)
+# Words of a question that do not say what is asked: "请填写贵单位的名称" is 单位名称.
+_QUESTION = re.compile(r"[您贵请?？]")
+_FILLERS = re.compile(r"请填写|请输入|请选择|请问|您的|您对|您|贵|所在|的|全称|是什么|是多少")
+# A matrix question's sub-item follows its stem: "请评价以下方面—专业技能", "评价:团队合作".
+_SUB_ITEM = re.compile(r"^(.+?)\s*(?:—+|--|:|：|_|\|)\s*([^—:：_|]+)$")
 
-# "Clearly ahead": this many times the runner-up's score, with real evidence behind it.
-CLEAR_MARGIN = 1.5
-MIN_MATCHED = 2
+CLEAR_LEAD = 1.0  # the winner's lead over the runner-up, in weight of one discriminating header
+MIN_EVIDENCE = 0.5
 
 WIDE_TABLE = "satisfaction_surveys"
+# A header of a wide sheet is a dimension only when most of its answers read as scores.
+WIDE_SCORE_SHARE = 0.6
+# Respondent of a wide sheet (one row per answered questionnaire) when none is named.
+RESPONDENT_HEADERS = ("序号", "答卷编号", "答卷id", "编号", "no", "id")
 
 
 def header_key(text: str) -> str:
-    """Matching form of a header: ``"月薪（元）" == "月薪"``, ``"Student_ID" == "studentid"``."""
-    lowered = unicodedata.normalize("NFKC", text).casefold()
-    stripped = _BRACKETED.sub("", lowered)
+    """Matching form of a header: ``"月薪（元）" == "月薪"``, ``"Student_ID" == "studentid"``,
+    ``"1、贵单位名称：" == "单位名称"``."""
+    lowered = unicodedata.normalize("NFKC", text).casefold().strip()
+    question = bool(_QUESTION.search(lowered))
+    unnumbered = _HEADER_NUMBERING.sub("", lowered, count=1) or lowered
+    stripped = _BRACKETED.sub("", unnumbered)
+    if question:
+        stripped = _FILLERS.sub("", stripped)
     key = _DROP.sub("", stripped)
-    return key or _DROP.sub("", re.sub(r"[()\[\]【】<>《》{}]", "", lowered))
+    return key or _DROP.sub("", re.sub(r"[()\[\]【】<>《》{}]", "", unnumbered))
 
 
 @dataclass(frozen=True)
@@ -53,8 +84,16 @@ class Candidate:
 
     table: str
     score: float
-    matched: int
-    signature_hits: int
+    evidence: tuple[tuple[str, float], ...] = ()  # mapped headers and their weights, strongest first
+    against: tuple[tuple[str, float], ...] = ()  # other tables' headers it leaves out, strongest first
+    key_share: float = 0.0
+    needed_share: float = 0.0
+    named: bool = False
+
+    @property
+    def weight(self) -> float:
+        """Sum of the weights of the headers this table maps."""
+        return round(sum(w for _, w in self.evidence), 3)
 
 
 @dataclass(frozen=True)
@@ -67,32 +106,61 @@ class Mapping:
     unpivot: dict[str, str]  # wide satisfaction sheet: source header -> dimension code
 
 
-def _labels(column: schema.Column) -> list[str]:
+@cache
+def _labels(column: schema.Column) -> tuple[str, ...]:
     """Header keys of a column, best first: exact labels, then synonyms in their order."""
     keys: list[str] = []
     for text in (column.zh, column.en, column.name, *column.synonyms):
         key = header_key(text)
         if key and key not in keys:
             keys.append(key)
-    return keys
+    return tuple(keys)
 
 
-def _wide_dimensions(table: schema.Table, headers: list[str], taken: set[str]) -> dict[str, str]:
+# Answers of one header (the sheet's column), for checks that need to look at values.
+Sample = Callable[[str], Sequence[object]]
+
+
+def _dimension_of(header: str) -> str | None:
+    """The satisfaction dimension a header asks about: its matrix sub-item first, then the whole."""
+    text = unicodedata.normalize("NFKC", header)
+    if match := _SUB_ITEM.match(text):
+        code = normalize.vocabulary_code("dimension", match.group(2).strip())
+        if code is not None:
+            return code
+    return normalize.vocabulary_code("dimension", header_key(header))
+
+
+def _scores(values: Sequence[object]) -> bool:
+    """Whether most non-blank answers read as scores (numbers or Likert words)."""
+    import pandas as pd
+
+    series = pd.Series(list(values), dtype=object)
+    present = series.dropna()
+    if present.empty:
+        return True
+    score = schema.table(WIDE_TABLE).column("score")
+    values, errors = normalize.normalize_column(present, score)
+    return bool((values.notna() & errors.isna()).mean() >= WIDE_SCORE_SHARE)
+
+
+def _wide_dimensions(
+    table: schema.Table, headers: list[str], taken: set[str], sample: Sample | None
+) -> dict[str, str]:
     """Headers of a wide satisfaction sheet that name a dimension: header -> code."""
     if table.name != WIDE_TABLE:
         return {}
-    dimension = table.column("dimension")
     found = {}
     for header in headers:
-        if header not in taken:
-            code = normalize.enum_code(dimension, header_key(header))
-            if code is not None:
+        if header not in taken and header_key(header) not in _METADATA:
+            code = _dimension_of(header)
+            if code is not None and (sample is None or _scores(sample(header))):
                 found[header] = code
     return found
 
 
 def _assign(
-    table: schema.Table, headers: list[str], overrides: dict[str, str]
+    table: schema.Table, headers: list[str], overrides: dict[str, str], sample: Sample | None
 ) -> tuple[dict[str, str], dict[str, str]]:
     """Columns and unpivot of ``table``: overrides first, then best label rank, then header order."""
     columns = {name: header for name, header in overrides.items() if header}
@@ -113,7 +181,12 @@ def _assign(
             taken_headers.add(header)
     unpivot = {}
     if "dimension" not in columns and "score" not in columns and "dimension" not in settled:
-        unpivot = _wide_dimensions(table, headers, taken_headers)
+        unpivot = _wide_dimensions(table, headers, taken_headers, sample)
+    if unpivot and "respondent" not in columns and "respondent" not in settled:
+        # One row per answered questionnaire: its number tells respondents apart.
+        respondent = next((h for h, k in zip(headers, keys) if k in RESPONDENT_HEADERS and h not in taken_headers), None)
+        if respondent is not None:
+            columns["respondent"] = respondent
     ordered = {c.name: columns[c.name] for c in table.columns if c.name in columns}
     return ordered, unpivot
 
@@ -139,27 +212,24 @@ def _table(name: str) -> schema.Table:
     return schema.TABLE_BY_NAME[name]
 
 
-def map_headers(table: str, headers: list[str], overrides: dict[str, str] | None = None) -> Mapping:
+def map_headers(
+    table: str, headers: list[str], overrides: dict[str, str] | None = None, sample: Sample | None = None
+) -> Mapping:
     """Map ``headers`` onto ``table``'s columns; ``overrides`` (column -> header) win.
 
     One header fills at most one column and vice versa; an exact label beats a synonym,
     an earlier synonym a later one (so 企业编号 beats 企业名称 for ``enterprise_id``).
-    An override to ``""`` leaves that column unmapped. Raises ``ConfigError`` for an
-    unknown table, column or header.
+    An override to ``""`` leaves that column unmapped. ``sample`` gives a header's answers,
+    so that a question that names a dimension becomes one only when it was answered with
+    scores. Raises ``ConfigError`` for an unknown table, column or header.
     """
     spec = _table(table)
     overrides = dict(overrides or {})
     _validated_overrides(spec, headers, overrides)
-    columns, unpivot = _assign(spec, headers, overrides)
+    columns, unpivot = _assign(spec, headers, overrides, sample)
     used = set(columns.values()) | set(unpivot)
     unmapped = tuple(h for h in headers if h not in used)
     return Mapping(table=table, columns=columns, unmapped=unmapped, unpivot=unpivot)
-
-
-def _signature_hits(table: schema.Table, names: set[str]) -> int:
-    """Signature columns (``Table.signature`` names their zh labels) mapped by any synonym."""
-    signature = [c.name for c in table.columns if c.zh in table.signature]
-    return sum(name in names for name in signature)
 
 
 def _mapped_names(mapping: Mapping) -> set[str]:
@@ -169,59 +239,141 @@ def _mapped_names(mapping: Mapping) -> set[str]:
     return names
 
 
-def _needed(table: schema.Table) -> list[str]:
-    return [c.name for c in table.required_columns if c.default is None]
+_GENERIC = frozenset(header_key(h) for h in schema.GENERIC_HEADERS)
+_METADATA = frozenset(header_key(h) for h in schema.SURVEY_METADATA)
 
 
-def _candidate(table: schema.Table, headers: list[str]) -> Candidate:
-    mapping = map_headers(table.name, headers)
-    names = _mapped_names(mapping)
-    needed = _needed(table)
-    needed_share = sum(n in names for n in needed) / len(needed) if needed else 0.0
-    hits = _signature_hits(table, names)
-    present = [h for h in headers if header_key(h)]
-    header_share = (len(present) - len(mapping.unmapped)) / len(present) if present else 0.0
-    raw = len(names) + 2 * hits + 3 * needed_share
-    score = round(raw * header_share, 3)
-    return Candidate(table.name, score, len(names), hits)
+@cache
+def _carried(table: str) -> frozenset[str]:
+    """Header keys a sheet of ``table`` commonly carries without storing them: the columns of
+    the tables its key refers to (an exam sheet carries the student's 姓名 and 班级), generic
+    headers, and for surveys the platforms' metadata."""
+    spec = schema.table(table)
+    keys: set[str] = set(_GENERIC)
+    for name in spec.key:
+        ref = spec.column(name).ref
+        if ref is not None and ref != table:
+            for column in schema.table(ref).columns:
+                keys.update(_labels(column))
+    if table == WIDE_TABLE:
+        keys |= _METADATA
+    own = {k for c in spec.columns for k in _labels(c)}
+    return frozenset(keys - own)
 
 
-def detect_table(headers: list[str]) -> list[Candidate]:
-    """Every table that explains some of ``headers``, best first."""
-    candidates = [_candidate(t, headers) for t in schema.TABLES]
-    ranked = [c for c in candidates if c.score > 0]
-    return sorted(ranked, key=lambda c: (-c.score, schema.TABLE_NAMES.index(c.table)))
+def _share(columns: Sequence[schema.Column], names: set[str], constants: set[str]) -> float:
+    """Share of ``columns`` the sheet provides: mapped, defaulted, stated for the file, or derived."""
+    def provided(column: schema.Column) -> bool:
+        derived = column.derived_from is not None and column.derived_from[0] in names
+        return column.name in names or column.name in constants or column.default is not None or derived
+    return sum(provided(c) for c in columns) / len(columns) if columns else 1.0
 
 
-def _clearly_ahead(best: Candidate, runner_up: Candidate | None, headers: list[str]) -> bool:
-    """Margin over the runner-up, a signature hit, and at least half of the key provided."""
-    if runner_up is not None and best.score < CLEAR_MARGIN * runner_up.score:
+def _named(texts: Sequence[str]) -> set[str]:
+    """Tables whose words a title, sheet name or file name uses; a word inside a longer word
+    of another table does not count (导师考核 names mentor evaluations, not 考核)."""
+    hits: list[tuple[int, int, str]] = []
+    for text in texts:
+        lowered = unicodedata.normalize("NFKC", text).casefold()
+        for table in schema.TABLES:
+            for word in table.words:
+                for match in re.finditer(re.escape(word.casefold()), lowered):
+                    hits.append((match.start(), match.end(), table.name))
+        named = set()
+        for start, end, name in hits:
+            inside = any(s <= start and end <= e and (e - s) > (end - start) and n != name for s, e, n in hits)
+            if not inside:
+                named.add(name)
+        hits.clear()
+        yield from named
+
+
+def detect_table(
+    headers: list[str], texts: Sequence[str] = (), sample: Sample | None = None
+) -> list[Candidate]:
+    """Every table that explains some of ``headers``, best first.
+
+    ``texts`` are the title lines, the sheet name and the file name (for constants and
+    table words); ``sample`` gives a header's answers (see ``map_headers``).
+    """
+    keys = {h: header_key(h) for h in headers}
+    mappings = {t.name: map_headers(t.name, headers, sample=sample) for t in schema.TABLES}
+    spread: dict[str, int] = {}
+    for h, key in keys.items():
+        if not key or key in _GENERIC:
+            continue
+        spread[h] = sum(h in set(m.columns.values()) | set(m.unpivot) for m in mappings.values())
+    weight = {h: 1 / n for h, n in spread.items() if n}
+    named = set(_named(texts))
+    candidates = []
+    for table in schema.TABLES:
+        mapping = mappings[table.name]
+        used = set(mapping.columns.values()) | set(mapping.unpivot)
+        evidence = sorted(((h, round(weight.get(h, 0.0), 3)) for h in used if h in weight), key=lambda e: -e[1])
+        carried = _carried(table.name)
+        against = sorted(
+            ((h, round(w, 3)) for h, w in weight.items() if h not in used and keys[h] not in carried),
+            key=lambda e: -e[1],
+        )
+        names = _mapped_names(mapping)
+        constants = set(propose_constants(table.name, mapping, list(texts), "", ""))
+        share = _share([table.column(k) for k in table.key if not table.column(k).generated], names, constants)
+        needed = _share(table.required_columns, names, constants)
+        total = sum(w for _, w in evidence)
+        if total <= 0:
+            continue
+        score = total - sum(w for _, w in against) + needed + (1.0 if table.name in named else 0.0)
+        candidates.append(Candidate(table.name, round(score, 3), tuple(evidence), tuple(against),
+                                    round(share, 3), round(needed, 3), table.name in named))
+    return sorted(candidates, key=lambda c: (-c.score, schema.TABLE_NAMES.index(c.table)))
+
+
+def clearly_ahead(best: Candidate, runner_up: Candidate | None) -> bool:
+    """Enough evidence, at least half of the key, and a lead of ``CLEAR_LEAD`` over the runner-up
+    (half of it over a runner-up that could not load the sheet: one of its key or required
+    columns is missing)."""
+    if best.weight < MIN_EVIDENCE and not (best.named and best.weight >= MIN_EVIDENCE / 2):
         return False
-    if best.signature_hits < 1 or best.matched < MIN_MATCHED:
+    if best.key_share < 0.5:
         return False
-    table = schema.table(best.table)
-    names = _mapped_names(map_headers(best.table, headers))
-    keys = [k for k in table.key if not table.column(k).generated]
-    provided = sum(k in names or table.column(k).default is not None for k in keys)
-    return 2 * provided >= len(keys)
+    if runner_up is None:
+        return True
+    lead = CLEAR_LEAD if runner_up.needed_share >= 1 else CLEAR_LEAD / 2
+    return best.score - runner_up.score >= lead
 
 
-def resolve_table(headers: list[str], table: str | None) -> tuple[str | None, list[Candidate]]:
+def resolve_table(
+    headers: list[str], table: str | None, texts: Sequence[str] = (), sample: Sample | None = None
+) -> tuple[str | None, list[Candidate]]:
     """The table for a sheet: ``table`` when given (validated), else the clear winner or None.
 
-    "Clear" means: at least ``CLEAR_MARGIN`` times the runner-up's score, at least one
-    signature header, at least ``MIN_MATCHED`` columns and at least half of the key
-    columns mapped. With None the caller reports ``table-ambiguous`` (candidates) or
-    ``table-unknown`` (no candidate).
+    With None the caller reports ``table-ambiguous`` (candidates) or ``table-unknown``
+    (no candidate).
     """
-    candidates = detect_table(headers)
+    candidates = detect_table(headers, texts, sample)
     if table is not None:
         return _table(table).name, candidates
     if not candidates:
         return None, candidates
     runner_up = candidates[1] if len(candidates) > 1 else None
-    return (candidates[0].table if _clearly_ahead(candidates[0], runner_up, headers) else None,
-            candidates)
+    return (candidates[0].table if clearly_ahead(candidates[0], runner_up) else None), candidates
+
+
+def foreign_columns(chosen: str, mapping: Mapping, candidates: list[Candidate]) -> dict[str, list[str]]:
+    """Headers the chosen table leaves out that another table would store: table -> headers.
+
+    The sheet loads without them, and the caller warns naming them (``columns-of-other-table``).
+    """
+    best = next((c for c in candidates if c.table == chosen), None)
+    if best is None:
+        return {}
+    left_out = [h for h, _ in best.against if h in mapping.unmapped]
+    out: dict[str, list[str]] = {}
+    for header in left_out:
+        owner = next((c.table for c in candidates if c.table != chosen and header in dict(c.evidence)), None)
+        if owner is not None:
+            out.setdefault(owner, []).append(header)
+    return out
 
 
 _YEAR = r"((?:19|20)\d{2})"

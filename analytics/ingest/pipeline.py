@@ -23,24 +23,23 @@ import pandas as pd
 from analytics import schema
 from analytics.db import transaction
 from analytics.errors import AnalyticsError, ConfigError, FileRejectedError
-from analytics.ingest import aggregate
 from analytics.ingest import load as loader
+from analytics.ingest import shape
 from analytics.ingest.issues import ERROR, WARNING, Issue
 from analytics.ingest.mapping import (
     Candidate,
     Mapping,
+    foreign_columns,
     header_signature,
-    map_headers,
     propose_constants,
     resolve_table,
 )
-from analytics.ingest.normalize import normalize_column
-from analytics.ingest.read import Limits, RawSheet, read_file
+from analytics.ingest.read import Limits, RawSheet, read_bytes, read_file
 from analytics.ingest.validate import scoped_import_allowed, validate
 
 PREVIEW_ROWS = 20
-# China's initial employment rate is taken on 31 August of the graduation year.
-DEFAULT_SURVEY_MONTH_DAY = "08-31"
+SAMPLE_ROWS = 200  # answers looked at to tell a dimension question from another question
+DECIDING_HEADERS = 3  # headers named for each table in an ambiguity message
 
 
 @dataclass
@@ -81,7 +80,8 @@ class SheetResult:
             "status": self.status,
             "table": self.table,
             "candidates": [
-                {"table": c.table, "score": round(c.score, 3)} for c in self.candidates[:3]
+                {"table": c.table, "score": round(c.score, 3), "headers": [h for h, _ in c.evidence]}
+                for c in self.candidates[:3]
             ],
             "mapping": dict(self.mapping.columns) if self.mapping else {},
             "unpivot": dict(self.mapping.unpivot) if self.mapping else {},
@@ -129,9 +129,10 @@ def import_file(
     """
     name = file_name or ("upload" if isinstance(source, bytes) else Path(source).name)
     try:
-        # The reader checks the size before it reads a path, so a huge file is refused cheaply.
-        sheets = read_file(source, file_name=name, limits=limits)
-        data = source if isinstance(source, bytes) else Path(source).read_bytes()
+        # The bytes are read once (after the size check, so a huge file is refused cheaply)
+        # and serve both the reader and the batch's checksum.
+        data = source if isinstance(source, bytes) else read_bytes(Path(source), name, limits)
+        sheets = read_file(data, file_name=name, limits=limits)
     except FileRejectedError as e:
         return [SheetResult(name, None, "refused", refused=e)]
     except OSError as e:
@@ -186,8 +187,42 @@ def _import_sheet(con: duckdb.DuckDBPyConnection, raw: RawSheet, request: _Reque
     except FileRejectedError as e:
         result.refused = e
         # In a workbook, a sheet that is no table at all (instructions, a chart) is skipped.
-        result.status = "skipped" if request.several and e.code in ("table-unknown", "table-ambiguous") else "refused"
+        result.status = "skipped" if request.several and e.code in _NOT_A_TABLE else "refused"
     return result
+
+
+_NOT_A_TABLE = ("table-unknown", "table-ambiguous", "table-uncertain", "table-key-missing")
+
+
+def _sample(raw: RawSheet) -> shape.Sample:
+    """The first answers of a header (to check that a question was answered with scores)."""
+    return lambda header: raw.frame[header].head(SAMPLE_ROWS).tolist()
+
+
+def _deciding(candidate: Candidate) -> str:
+    return "、".join(h for h, _ in candidate.evidence[:DECIDING_HEADERS])
+
+
+def _undecided(raw: RawSheet, candidates: list[Candidate], texts: list[str]) -> FileRejectedError:
+    """Why no table was chosen, naming the likely tables, the headers that decided and the option."""
+    if not candidates:
+        return FileRejectedError("table-unknown", sheet=raw.name, headers="、".join(raw.headers[:8]))
+    first = candidates[0]
+    table = schema.table(first.table)
+    params = {"sheet": raw.name, "first": first.table, "first_zh": table.zh, "first_en": table.en,
+              "first_headers": _deciding(first)}
+    if first.key_share < 0.5:
+        names = {c for c in propose_constants(first.table, Mapping(first.table, {}, (), {}), texts, "", "")}
+        missing = [c for c in table.required_columns if c.name in table.key and c.name not in names
+                   and c.name not in {h for h, _ in first.evidence} and c.default is None]
+        return FileRejectedError("table-key-missing", **params,
+                                 keys_zh="、".join(c.zh for c in missing), keys_en=", ".join(c.en for c in missing))
+    if len(candidates) == 1 or candidates[1].score <= 0:
+        return FileRejectedError("table-uncertain", **params)
+    second = candidates[1]
+    other = schema.table(second.table)
+    return FileRejectedError("table-ambiguous", **params, second=second.table, second_zh=other.zh,
+                             second_en=other.en, second_headers=_deciding(second))
 
 
 def _prepare_and_load(
@@ -199,26 +234,24 @@ def _prepare_and_load(
     if saved is not None:
         table_name, overrides = saved["table"], saved["columns"]
         result.issues.append(Issue("mapping-reused", WARNING, params={"table": saved["table"]}))
-    chosen, candidates = resolve_table(raw.headers, table_name)
+    texts = [*raw.title_lines, raw.name, request.file_name]
+    sample = _sample(raw)
+    chosen, candidates = resolve_table(raw.headers, table_name, texts, sample)
     result.candidates = candidates
     if chosen is None:
-        if candidates:
-            raise FileRejectedError(
-                "table-ambiguous",
-                sheet=raw.name,
-                candidates="、".join(f"{c.table}" for c in candidates[:3]),
-            )
-        raise FileRejectedError("table-unknown", sheet=raw.name, headers="、".join(raw.headers[:8]))
+        raise _undecided(raw, candidates, texts)
     table = schema.table(chosen)
     result.table = chosen
     if request.scope is not None and not scoped_import_allowed(chosen):
         raise FileRejectedError("table-out-of-scope", sheet=raw.name, table=table.zh, table_en=table.en)
-    if chosen == aggregate.TABLE:
-        # Aggregate tables have their own layout vocabulary (saved and reused the same way).
-        mapping = aggregate.plan(raw.headers, overrides)
-    else:
-        mapping = map_headers(chosen, raw.headers, overrides)
+    shaper = shape.shaper(chosen)
+    mapping = shaper.plan(raw, chosen, overrides, sample)
     result.mapping = mapping
+    for owner, headers in foreign_columns(chosen, mapping, candidates).items():
+        other = schema.table(owner)
+        result.issues.append(Issue("columns-of-other-table", WARNING, column="、".join(headers), params={
+            "table_zh": table.zh, "table_en": table.en, "other": owner, "other_zh": other.zh,
+            "other_en": other.en, "count": len(headers)}))
 
     unknown = [c for c in constants if c not in table.column_names]
     if unknown:
@@ -233,11 +266,9 @@ def _prepare_and_load(
             )
     result.constants = fixed
 
-    if chosen == aggregate.TABLE:
-        frame, numbers, origins, headers, found = aggregate.canonical_frame(raw, mapping, fixed)
-        result.issues += found
-    else:
-        frame, numbers, origins, headers = _canonical_frame(raw, table, mapping, fixed, result)
+    shaped = shaper.frame(raw, table, mapping, fixed)
+    frame, numbers, origins, headers = shaped.frame, shaped.numbers, shaped.origins, shaped.headers
+    result.issues += shaped.issues
     missing = [
         c
         for c in table.required_columns
@@ -281,65 +312,6 @@ def _prepare_and_load(
         result.status = "loaded"
         if request.remember:
             save_mapping(con, signature, mapping)
-
-
-def _canonical_frame(
-    raw: RawSheet,
-    table: schema.Table,
-    mapping: Mapping,
-    constants: dict[str, Any],
-    result: SheetResult,
-) -> tuple[pd.DataFrame, np.ndarray, np.ndarray, dict[str, str]]:
-    """Cell text per canonical column, with each row's spreadsheet number and source position.
-
-    A wide satisfaction sheet is unpivoted here: one row per respondent and dimension,
-    blank dimension cells skipped (a respondent may skip a question).
-    """
-    n = len(raw.frame)
-    numbers = np.asarray(raw.row_numbers, dtype=np.int64)
-    origins = np.arange(n)
-    cols = {col: raw.frame[header].reset_index(drop=True) for col, header in mapping.columns.items()}
-    headers = dict(mapping.columns)
-    for col, value in constants.items():
-        cols[col] = pd.Series([_as_text(value)] * n, dtype=object)
-        headers[col] = f"{col}={_as_text(value)}"
-    frame = pd.DataFrame(cols, index=range(n))
-    if mapping.unpivot:
-        parts, part_numbers, part_origins = [], [], []
-        for header, dimension in mapping.unpivot.items():
-            score = raw.frame[header].reset_index(drop=True)
-            present = score.notna().to_numpy()
-            part = frame.loc[present].assign(dimension=dimension, score=score[present])
-            parts.append(part)
-            part_numbers.append(numbers[present])
-            part_origins.append(origins[present])
-        frame = pd.concat(parts, ignore_index=True) if parts else frame.iloc[0:0]
-        numbers = np.concatenate(part_numbers) if part_numbers else numbers[:0]
-        origins = np.concatenate(part_origins) if part_origins else origins[:0]
-        headers["dimension"] = "、".join(mapping.unpivot)
-        headers["score"] = headers["dimension"]
-    for column in table.columns:
-        # A key part with a default (an anonymous respondent, an overall dimension) may be absent.
-        if column.name in table.key and column.default is not None and column.name not in frame.columns:
-            frame[column.name] = str(column.default)
-            headers[column.name] = f"{column.name}={column.default}"
-    if (
-        table.name == "employment"
-        and "survey_date" not in frame.columns
-        and "graduation_year" in frame.columns
-    ):
-        years, _ = normalize_column(frame["graduation_year"], table.column("graduation_year"))
-        years = pd.Series(years, dtype="Int64")
-        frame["survey_date"] = (years.astype("string") + f"-{DEFAULT_SURVEY_MONTH_DAY}").astype(
-            object
-        ).where(years.notna(), None)
-        headers["survey_date"] = headers["graduation_year"]
-        result.issues.append(Issue("survey-date-derived", WARNING, column=headers["graduation_year"]))
-    return frame, numbers, origins, headers
-
-
-def _as_text(value: Any) -> str:
-    return value.isoformat() if hasattr(value, "isoformat") else str(value)
 
 
 def _rejects_frame(

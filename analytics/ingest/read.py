@@ -83,6 +83,12 @@ class RawSheet:
     issues: list[Issue] = field(default_factory=list)
 
 
+def read_bytes(path: Path, name: str, limits: Limits | None = None) -> bytes:
+    """The bytes of the file at ``path``, refused before reading when it is over the size limit."""
+    _check_size(path.stat().st_size, name, limits or Limits())
+    return path.read_bytes()
+
+
 def read_file(
     source: str | os.PathLike | bytes, *, file_name: str | None = None, limits: Limits | None = None
 ) -> list[RawSheet]:
@@ -94,8 +100,7 @@ def read_file(
     else:
         path = Path(source)
         name = file_name or path.name
-        _check_size(path.stat().st_size, name, limits)
-        data = path.read_bytes()
+        data = read_bytes(path, name, limits)
     ext = Path(name).suffix.lower()
     if ext not in SUPPORTED_EXTENSIONS:
         raise FileRejectedError(

@@ -1,0 +1,124 @@
+"""Shapers: how one kind of table turns a sheet into the canonical text frame validation takes.
+
+A shaper has two steps, the same for every kind of table:
+
+* ``plan(raw, overrides, sample)`` → ``Mapping``: which headers fill which columns (saved
+  and reused as the mapping of files with the same headers);
+* ``frame(raw, table, mapping, constants)`` → ``Shaped``: cell text per canonical column,
+  each row's spreadsheet row number and source position, the header each column came
+  from (for messages), and what was found on the way.
+
+``DEFAULT`` serves the record tables of SPEC §2 (a wide satisfaction sheet is unpivoted,
+derivations declared in ``schema`` such as the employment ``survey_date`` are applied);
+``analytics.ingest.aggregate`` serves the published ``benchmarks`` tables. ``shaper(table)``
+picks one, so ``pipeline`` has no special case for any table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import numpy as np
+import pandas as pd
+
+from analytics import schema
+from analytics.ingest.issues import WARNING, Issue
+from analytics.ingest.mapping import Mapping, Sample, map_headers
+from analytics.ingest.normalize import normalize_column
+from analytics.ingest.read import RawSheet
+
+
+@dataclass
+class Shaped:
+    """A sheet as canonical text: one row per record, with where each row came from."""
+
+    frame: pd.DataFrame
+    numbers: np.ndarray  # spreadsheet row number of each row
+    origins: np.ndarray  # position of each row's source in the sheet
+    headers: dict[str, str]  # canonical column -> where it came from, as the user knows it
+    issues: list[Issue] = field(default_factory=list)
+
+
+class Shaper(Protocol):
+    def plan(self, raw: RawSheet, table: str, overrides: dict[str, str] | None, sample: Sample | None) -> Mapping: ...
+
+    def frame(self, raw: RawSheet, table: schema.Table, mapping: Mapping, constants: dict[str, Any]) -> Shaped: ...
+
+
+def as_text(value: Any) -> str:
+    """A constant as the cell text it stands for (dates in ISO form)."""
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)
+
+
+class RecordShaper:
+    """The record tables: one sheet row is one record, or one per dimension of a wide survey."""
+
+    def plan(self, raw: RawSheet, table: str, overrides: dict[str, str] | None, sample: Sample | None) -> Mapping:
+        return map_headers(table, raw.headers, overrides, sample)
+
+    def frame(self, raw: RawSheet, table: schema.Table, mapping: Mapping, constants: dict[str, Any]) -> Shaped:
+        n = len(raw.frame)
+        numbers = np.asarray(raw.row_numbers, dtype=np.int64)
+        origins = np.arange(n)
+        cols = {col: raw.frame[header].reset_index(drop=True) for col, header in mapping.columns.items()}
+        headers = dict(mapping.columns)
+        for col, value in constants.items():
+            cols[col] = pd.Series([as_text(value)] * n, dtype=object)
+            headers[col] = f"{col}={as_text(value)}"
+        frame = pd.DataFrame(cols, index=range(n))
+        if mapping.unpivot:
+            frame, numbers, origins = _unpivot(raw, frame, numbers, origins, mapping)
+            headers["dimension"] = "、".join(mapping.unpivot)
+            headers["score"] = headers["dimension"]
+        for column in table.columns:
+            # A key part with a default (an anonymous respondent, an overall dimension) may be absent.
+            if column.name in table.key and column.default is not None and column.name not in frame.columns:
+                frame[column.name] = str(column.default)
+                headers[column.name] = f"{column.name}={column.default}"
+        issues = _derive(table, frame, headers)
+        return Shaped(frame, numbers, origins, headers, issues)
+
+
+def _unpivot(
+    raw: RawSheet, frame: pd.DataFrame, numbers: np.ndarray, origins: np.ndarray, mapping: Mapping
+) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """One row per respondent and dimension; a blank answer gives no row (a skipped question)."""
+    parts, part_numbers, part_origins = [], [], []
+    for header, dimension in mapping.unpivot.items():
+        score = raw.frame[header].reset_index(drop=True)
+        present = score.notna().to_numpy()
+        parts.append(frame.loc[present].assign(dimension=dimension, score=score[present]))
+        part_numbers.append(numbers[present])
+        part_origins.append(origins[present])
+    if not parts:
+        return frame.iloc[0:0], numbers[:0], origins[:0]
+    return pd.concat(parts, ignore_index=True), np.concatenate(part_numbers), np.concatenate(part_origins)
+
+
+def _derive(table: schema.Table, frame: pd.DataFrame, headers: dict[str, str]) -> list[Issue]:
+    """Fill the columns ``schema`` declares derivable (``Column.derived_from``) that the sheet lacks."""
+    issues = []
+    for column in table.columns:
+        if column.derived_from is None or column.name in frame.columns:
+            continue
+        source, template = column.derived_from
+        if source not in frame.columns:
+            continue
+        values, _ = normalize_column(frame[source], table.column(source))
+        years = pd.Series(values, dtype="Int64").astype("string")
+        before, _, after = template.partition("{year}")
+        frame[column.name] = (before + years + after).astype(object).where(years.notna(), None)
+        headers[column.name] = headers[source]
+        issues.append(Issue(f"{column.name.replace('_', '-')}-derived", WARNING, column=headers[source]))
+    return issues
+
+
+DEFAULT = RecordShaper()
+
+
+def shaper(table: str) -> Shaper:
+    """The shaper of ``table``: the aggregate one for ``benchmarks``, the record one otherwise."""
+    from analytics.ingest import aggregate
+
+    return aggregate.SHAPER if table == aggregate.TABLE else DEFAULT
