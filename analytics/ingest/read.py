@@ -110,12 +110,18 @@ def read_file(
     if not data:
         raise FileRejectedError("file-empty", file=name)
     if data.startswith(_ZIP_MAGIC):
-        _check_zip(data, name, limits)
-        sheets = _read_book(data, name, limits)
+        # The ZIP is opened once: for the safety checks and for the error cells calamine hides.
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as zf:
+                _check_zip(zf, name, limits)
+                errors = _xlsx_error_cells(zf)
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, OSError, NotImplementedError) as e:
+            raise FileRejectedError("file-corrupt", file=name) from e
+        sheets = _read_book(data, name, limits, errors)
     elif data.startswith(_OLE2_MAGIC):
         if "EncryptionInfo".encode("utf-16-le") in data or _biff_filepass(data):
             raise FileRejectedError("file-encrypted", file=name)
-        sheets = _read_book(data, name, limits)
+        sheets = _read_book(data, name, limits, {})
     else:
         if data.startswith(_BINARY_MAGICS):
             raise FileRejectedError("file-not-spreadsheet", file=name)
@@ -138,29 +144,26 @@ def _mb(size: int) -> str:
     return f"{size / 1024**2:.1f}"
 
 
-def _check_zip(data: bytes, name: str, limits: Limits) -> None:
-    """Refuse corrupt ZIPs, ZIP bombs and XML with a DTD (entity expansion) before calamine sees them."""
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as zf:
-            infos = zf.infolist()
-            total = sum(info.file_size for info in infos)
-            if total > limits.max_uncompressed:
-                raise FileRejectedError(
-                    "zip-bomb", file=name, size_mb=_mb(total), limit_mb=_mb(limits.max_uncompressed)
-                )
-            for info in infos:
-                if info.file_size > _RATIO_MIN_ENTRY and info.file_size > limits.max_ratio * max(info.compress_size, 1):
-                    raise FileRejectedError(
-                        "zip-bomb", file=name, size_mb=_mb(info.file_size), limit_mb=_mb(limits.max_uncompressed)
-                    )
-            for info in infos:
-                if info.filename.endswith((".xml", ".rels")):
-                    with zf.open(info) as fh:
-                        head = fh.read(4096)
-                    if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
-                        raise FileRejectedError("file-unsafe", file=name)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, OSError, NotImplementedError) as e:
-        raise FileRejectedError("file-corrupt", file=name) from e
+def _check_zip(zf: zipfile.ZipFile, name: str, limits: Limits) -> None:
+    """Refuse ZIP bombs and XML with a DTD (entity expansion) before calamine sees them
+    (a corrupt ZIP raises ``zipfile``'s errors, which the caller turns into ``file-corrupt``)."""
+    infos = zf.infolist()
+    total = sum(info.file_size for info in infos)
+    if total > limits.max_uncompressed:
+        raise FileRejectedError(
+            "zip-bomb", file=name, size_mb=_mb(total), limit_mb=_mb(limits.max_uncompressed)
+        )
+    for info in infos:
+        if info.file_size > _RATIO_MIN_ENTRY and info.file_size > limits.max_ratio * max(info.compress_size, 1):
+            raise FileRejectedError(
+                "zip-bomb", file=name, size_mb=_mb(info.file_size), limit_mb=_mb(limits.max_uncompressed)
+            )
+    for info in infos:
+        if info.filename.endswith((".xml", ".rels")):
+            with zf.open(info) as fh:
+                head = fh.read(4096)
+            if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
+                raise FileRejectedError("file-unsafe", file=name)
 
 
 _ERROR_CELL = re.compile(rb"<c\b([^>]*\bt=\"e\"[^>]*)>.*?<v>([^<]*)</v>", re.S)
@@ -185,7 +188,7 @@ def _biff_filepass(data: bytes) -> bool:
     return at >= 0 and data[at + 20 : at + 22] == _BIFF_FILEPASS
 
 
-def _xlsx_error_cells(data: bytes) -> dict[str, dict[tuple[int, int], str]]:
+def _xlsx_error_cells(zf: zipfile.ZipFile) -> dict[str, dict[tuple[int, int], str]]:
     """Excel error values (#N/A, #DIV/0!, …) by sheet name and (row, column), 0-based.
 
     calamine reads an error cell as an empty string, which would turn a broken formula
@@ -194,29 +197,28 @@ def _xlsx_error_cells(data: bytes) -> dict[str, dict[tuple[int, int], str]]:
     """
     out: dict[str, dict[tuple[int, int], str]] = {}
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as zf:
-            names = set(zf.namelist())
-            if "xl/workbook.xml" not in names or "xl/_rels/workbook.xml.rels" not in names:
-                return out
-            targets = {
-                rel.get("Id"): rel.get("Target", "").lstrip("/").removeprefix("xl/")
-                for rel in defused_et.fromstring(zf.read("xl/_rels/workbook.xml.rels"))
-            }
-            for sheet in defused_et.fromstring(zf.read("xl/workbook.xml")).iter():
-                if not sheet.tag.endswith("}sheet"):
-                    continue
-                part = "xl/" + targets.get(sheet.get(_REL_NS), "")
-                if part not in names:
-                    continue
-                xml = zf.read(part)
-                if b't="e"' not in xml:
-                    continue
-                cells: dict[tuple[int, int], str] = {}
-                for attrs, value in _ERROR_CELL.findall(xml):
-                    ref = _CELL_REF.search(attrs)
-                    if ref:
-                        cells[(int(ref.group(2)) - 1, _column_index(ref.group(1).decode()))] = value.decode()
-                out[sheet.get("name", "")] = cells
+        names = set(zf.namelist())
+        if "xl/workbook.xml" not in names or "xl/_rels/workbook.xml.rels" not in names:
+            return out
+        targets = {
+            rel.get("Id"): rel.get("Target", "").lstrip("/").removeprefix("xl/")
+            for rel in defused_et.fromstring(zf.read("xl/_rels/workbook.xml.rels"))
+        }
+        for sheet in defused_et.fromstring(zf.read("xl/workbook.xml")).iter():
+            if not sheet.tag.endswith("}sheet"):
+                continue
+            part = "xl/" + targets.get(sheet.get(_REL_NS), "")
+            if part not in names:
+                continue
+            xml = zf.read(part)
+            if b't="e"' not in xml:
+                continue
+            cells: dict[tuple[int, int], str] = {}
+            for attrs, value in _ERROR_CELL.findall(xml):
+                ref = _CELL_REF.search(attrs)
+                if ref:
+                    cells[(int(ref.group(2)) - 1, _column_index(ref.group(1).decode()))] = value.decode()
+            out[sheet.get("name", "")] = cells
     except (zipfile.BadZipFile, zlib.error, defused_et.ParseError, KeyError, ValueError):
         return {}
     return out
@@ -434,7 +436,9 @@ def _blank_to_null(table: pa.Table) -> pa.Table:
 # --- workbooks ------------------------------------------------------------------------------
 
 
-def _read_book(data: bytes, name: str, limits: Limits) -> list[RawSheet]:
+def _read_book(
+    data: bytes, name: str, limits: Limits, errors: dict[str, dict[tuple[int, int], str]]
+) -> list[RawSheet]:
     try:
         book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
     except python_calamine.PasswordError as e:
@@ -442,7 +446,6 @@ def _read_book(data: bytes, name: str, limits: Limits) -> list[RawSheet]:
     except (python_calamine.CalamineError, ValueError, OSError) as e:
         raise FileRejectedError("file-corrupt", file=name) from e
     sheets: list[RawSheet] = []
-    errors = _xlsx_error_cells(data) if data.startswith(_ZIP_MAGIC) else {}
     with book:
         for meta in book.sheets_metadata:
             if meta.typ != python_calamine.SheetTypeEnum.WorkSheet:
