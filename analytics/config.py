@@ -34,6 +34,11 @@ class Targets:
     compliance: float = 1.0  # communication compliance of school and enterprise mentors
 
 
+# Units a pass rate can count (analytics.metrics.certificates): every exam sat, each
+# student's first sitting of a certificate, or each student once.
+PASS_RATE_UNITS = ("attempt", "first_attempt", "person")
+
+
 def _default_evaluator_weights() -> dict[str, float]:
     return {e: 1.0 for e in schema.EVALUATOR_TYPES}
 
@@ -46,7 +51,8 @@ class Settings:
     weights: tuple[float, float, float] = (0.3, 0.5, 0.2)  # theory, skill, professionalism
     further_study_is_placed: bool = True
     enlisted_is_placed: bool = True
-    satisfied_threshold: float = 80.0  # on the 0-100 scale
+    satisfied_threshold: float = 80.0  # percent of the scale maximum (80 = 4 of 5, 8 of 10)
+    comparison_unit: str = "first_attempt"  # unit of the dual-vs-other pass-rate comparison
     visits_per_month: int = 2  # school mentors, enterprise_visit
     teaching_per_semester: int = 4  # enterprise mentors, school_teaching
     school_mentor_min_years: float = 3
@@ -65,6 +71,9 @@ class Settings:
         if not math.isclose(sum(self.weights), 1.0, abs_tol=1e-9):
             raise ConfigError("settings-weights-sum", total=round(sum(self.weights), 6), path=_DIRECT)
         _check_range("satisfied_threshold", self.satisfied_threshold, 0, 100)
+        if self.comparison_unit not in PASS_RATE_UNITS:
+            raise ConfigError("settings-choice", key="certificates.comparison_unit", value=self.comparison_unit,
+                              allowed=", ".join(PASS_RATE_UNITS), path=_DIRECT)
         _check_range("compliance.visits_per_month", self.visits_per_month, 1, 100)
         _check_range("compliance.teaching_per_semester", self.teaching_per_semester, 1, 500)
         _check_range("mentor_rules.school_mentor_min_years", self.school_mentor_min_years, 0, 60)
@@ -104,6 +113,7 @@ def _check_range(key: str, value: float, low: float, high: float) -> None:
 _SCALARS: dict[tuple[str | None, str], tuple[str, type]] = {
     (None, "small_n"): ("small_n", int),
     (None, "satisfied_threshold"): ("satisfied_threshold", float),
+    ("certificates", "comparison_unit"): ("comparison_unit", str),
     ("employment", "further_study_is_placed"): ("further_study_is_placed", bool),
     ("employment", "enlisted_is_placed"): ("enlisted_is_placed", bool),
     ("compliance", "visits_per_month"): ("visits_per_month", int),
@@ -120,9 +130,15 @@ DEFAULT_TOML = """\
 # Settings of the dual-mentor dashboard. Edit a value and reload the page.
 # Rates below this many cases are flagged as unreliable (and suppressed in exports).
 small_n = 10
-# A satisfaction score counts as "satisfied" at or above this value on the 0-100 scale
-# (80 = 4 of 5).
+# A satisfaction score counts as "satisfied" at or above this percent of the scale's
+# maximum, compared on the raw scale (80 = 4 of 5, 8 of 10, 80 of 100).
 satisfied_threshold = 80.0
+
+[certificates]
+# Unit of the dual-mentor vs other students pass-rate comparison and its test: "first_attempt"
+# (each student's first sitting of a certificate; retakes make attempts dependent),
+# "attempt" (every exam sat) or "person" (each student once: passed any).
+comparison_unit = "first_attempt"
 
 [weights]
 # Composite student score; the three weights must sum to 1.

@@ -256,26 +256,39 @@ def table_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     }
 
 
-def year_expression(table: schema.Table) -> str | None:
-    """SQL for the year a row of ``table`` belongs to (its ``year_column``), or None."""
+def year_expression(table: schema.Table, alias: str | None = None) -> str | None:
+    """SQL for the year a row of ``table`` (optionally aliased ``alias``) belongs to (its
+    ``year_column``), or None."""
     if table.year_column is None:
         return None
     col = table.column(table.year_column)
-    ident = quote_ident(col.name)
+    ident = quote_ident(col.name) if alias is None else f"{alias}.{quote_ident(col.name)}"
     return f"year({ident})" if col.kind == "date" else ident
 
 
-def table_coverage(con: duckdb.DuckDBPyConnection) -> list[dict[str, object]]:
-    """Per canonical table: rows and the years its data covers (None when it has no year)."""
+def table_coverage(
+    con: duckdb.DuckDBPyConnection, scope: tuple[str, ...] | None = None
+) -> list[dict[str, object]]:
+    """Per canonical table: rows and the years its data covers (None when it has no year),
+    limited to the rows a user with ``scope`` (their schools; ``None`` = all) may see."""
+    from analytics.filters import Filters  # filters builds on quote_ident here
+
+    scoped = Filters(scope=scope)
     cur = con.cursor()
     out: list[dict[str, object]] = []
-    for t in schema.TABLES:
-        expr = year_expression(t)
-        years = f"min({expr}), max({expr})" if expr else "NULL, NULL"
-        rows, first, last = cur.execute(
-            f"SELECT count(*), {years} FROM {quote_ident(t.name)}"
-        ).fetchone()
-        out.append(
-            {"table": t.name, "zh": t.zh, "en": t.en, "rows": rows, "year_from": first, "year_to": last}
-        )
+    try:
+        for t in schema.TABLES:
+            expr = year_expression(t, "x")
+            years = f"min({expr}), max({expr})" if expr else "NULL, NULL"
+            where, params = scoped.where(t.name, "x")
+            rows, first, last = cur.execute(
+                f"SELECT count(*), {years} FROM {quote_ident(t.name)} x WHERE {where}", params
+            ).fetchone()
+            out.append(
+                {"table": t.name, "zh": t.zh, "en": t.en, "rows": rows, "year_from": first, "year_to": last}
+            )
+    except duckdb.Error as e:
+        raise StoreError("query-failed", detail=str(e)) from e
+    finally:
+        cur.close()
     return out

@@ -1,6 +1,6 @@
 """The values the global filters can take, read from the data (SPEC §4).
 
-The dashboard offers only years, schools, majors, cohorts, models and enterprises that are
+The dashboard offers only years, schools, majors, cohorts, models, genders and enterprises that are
 actually present, so a filter never selects an empty world by accident.
 """
 
@@ -34,6 +34,7 @@ class FilterOptions:
     majors: tuple[str, ...] = ()
     cohorts: tuple[int, ...] = ()
     models: tuple[str, ...] = ()
+    genders: tuple[str, ...] = ()  # in schema order
     enterprises: tuple[tuple[str, str], ...] = ()  # (enterprise_id, name)
 
     @property
@@ -90,12 +91,16 @@ def filter_options(con: duckdb.DuckDBPyConnection, scope: tuple[str, ...] | None
         models = tuple(r[0] for r in cur.execute(
             f"SELECT DISTINCT x.{q('training_model')} FROM {q('students')} x "
             f"WHERE x.{q('training_model')} IS NOT NULL AND {s_where} ORDER BY 1", s_params).fetchall())
+        present = {r[0] for r in cur.execute(
+            f"SELECT DISTINCT x.{q('gender')} FROM {q('students')} x "
+            f"WHERE x.{q('gender')} IS NOT NULL AND {s_where}", s_params).fetchall()}
         return FilterOptions(
             years=years,
             schools=_ids_with_names(cur, "schools", "school_name", "students", scoped),
             majors=majors,
             cohorts=cohorts,
             models=models,
+            genders=tuple(g for g in schema.GENDERS if g in present),
             enterprises=_ids_with_names(cur, "enterprises", "enterprise_name", "students", scoped),
         )
     except duckdb.Error as e:

@@ -10,7 +10,7 @@ every table:
   in the years when their time at school overlaps them (``cohort_year <= to`` and
   ``graduation_year >= from``; an unknown year does not exclude). Tables without a
   date (``mentors``, ``student_assessments`` terms, ``mentor_evaluations`` periods) ignore years.
-* **Student filters** (school, major, cohort, model, dual, enterprise) apply to
+* **Student filters** (school, major, cohort, model, gender, dual, enterprise) apply to
   ``students`` directly and reach tables keyed by ``student_id`` through the roster
   (``student_id IN (SELECT student_id FROM students WHERE ...)``); a student absent from
   the roster therefore drops out once any of them is set. ``enterprise`` is the
@@ -60,7 +60,7 @@ _YEAR_COLUMN = {
 }
 _STUDENT_KEYED = ("certificate_exams", "employment", "student_assessments")
 _MENTOR_KEYED = ("mentor_activities", "mentor_evaluations")
-_STUDENT_FIELDS = ("school", "major", "cohort", "model", "dual", "enterprise")
+_STUDENT_FIELDS = ("school", "major", "cohort", "model", "gender", "dual", "enterprise")
 _MENTOR_FIELDS = ("school", "major", "enterprise")
 _ALIAS = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _QUERY_KEYS = {
@@ -70,6 +70,7 @@ _QUERY_KEYS = {
     "major": "major",
     "cohort": "cohort",
     "model": "model",
+    "gender": "gender",
     "dual": "dual",
     "enterprise": "enterprise",
 }
@@ -92,7 +93,7 @@ def _through(alias: str, key: str, table: str, inner: str, conds: list[str]) -> 
 
 @dataclass(frozen=True)
 class Filters:
-    """Years range, school, major, cohort year, training model, dual-mentor, enterprise."""
+    """Years range, school, major, cohort year, training model, gender, dual-mentor, enterprise."""
 
     year_from: int | None = None
     year_to: int | None = None
@@ -100,6 +101,7 @@ class Filters:
     major: str | None = None
     cohort: int | None = None
     model: str | None = None
+    gender: str | None = None
     dual: str = "all"
     enterprise: str | None = None
     scope: tuple[str, ...] | None = None  # the user's schools (None = all); see the module doc
@@ -126,6 +128,7 @@ class Filters:
             (self.major, "major"),
             (self.cohort, "cohort_year"),
             (self.model, "training_model"),
+            (self.gender, "gender"),
             (self.enterprise, "enterprise_id"),
         ))
         if self.dual != "all":
@@ -273,6 +276,8 @@ class Filters:
             parts.append(t("filters.cohort", lang, year=self.cohort))
         if self.model is not None:
             parts.append(schema.label("training_model", self.model, lang))
+        if self.gender is not None:
+            parts.append(schema.label("gender", self.gender, lang))
         if self.dual != "all":
             parts.append(schema.label("dual", self.dual, lang))
         if self.enterprise is not None:
@@ -315,6 +320,7 @@ class Filters:
         if year_from is not None and year_to is not None and year_from > year_to:
             year_from, year_to = year_to, year_from
         model = get("model")
+        gender = get("gender")
         dual = get("dual")
         return cls(
             year_from=year_from,
@@ -323,6 +329,7 @@ class Filters:
             major=get("major"),
             cohort=year("cohort"),
             model=model if model in schema.TRAINING_MODELS else None,
+            gender=gender if gender in schema.GENDERS else None,
             dual=dual if dual in DUAL_VALUES else "all",
             enterprise=get("enterprise"),
         )

@@ -173,3 +173,14 @@ def test_dual_in_and_out_partition_known_flags(con) -> None:
     # = all 6/9 minus e's 2/2
     both = [c.pass_rate(con, Filters(dual=d), S) for d in ("in", "out", "all")]
     assert [(r.numerator, r.denominator) for r in both] == [(2, 3), (2, 4), (6, 9)]
+
+
+def test_gender_is_a_student_filter() -> None:
+    f = Filters.from_query({"gender": "female"})
+    assert f.gender == "female" and f.to_query() == {"gender": "female"}
+    assert Filters.from_query({"gender": "unknown"}).gender is None  # a value outside the vocabulary
+    assert f.caption("zh") == "女生" and f.caption("en") == "female students"
+    where, params = f.where("certificate_exams", "e")
+    assert "gender" in where and params == ["female"]
+    assert f.ignored("funding") == ("gender",)
+    assert f.ignored("students") == ()

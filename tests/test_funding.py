@@ -97,3 +97,11 @@ def test_unknown_grouping(con) -> None:
     with pytest.raises(AnalyticsError) as err:
         funding.funding_by(con, Filters(), Settings(), "school")
     assert err.value.code == "program-unknown-grouping"
+
+
+def test_totals_count_the_lines_the_rate_leaves_out(con) -> None:
+    # 5 lines; the 2024 enterprise line (budget 100) has no spent figure: 4 lines in the rate
+    out = funding.totals(con, Filters(), Settings())
+    assert (out["lines"], out["lines_in_rate"], out["lines_without_spent"], out["budget_without_spent"]) == (
+        5, 4, 1, 100.0)
+    assert funding.totals(con, Filters(year_to=2023), Settings())["lines_without_spent"] == 0

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import replace
 import json
 import tomllib
 from pathlib import Path
@@ -15,6 +14,7 @@ from analytics.config import Settings
 from analytics.errors import AnalyticsError
 from analytics.filters import Filters
 from analytics.i18n import catalog
+from analytics import narrative
 from analytics.metrics import mentors
 from tests.metric_fixtures import insert, make_db
 
@@ -364,15 +364,21 @@ def test_compliance_by_period_matches_the_calendar(con) -> None:
         pd.testing.assert_frame_equal(light.non_compliant, full.non_compliant)
 
 
-def test_compliance_rate_by_year_equals_the_rate_of_each_year_alone(con) -> None:
-    s = Settings()
-    for f in (Filters(), Filters(year_from=2024, year_to=2025)):
+def test_the_headline_window_equals_the_rate_of_those_years_alone(con) -> None:
+    # The compliance headline selects its years from the whole grid; the result must equal the
+    # rate computed with the years in the filter (so value and label describe one period).
+    from analytics.metrics import headlines
+
+    s = Settings(small_n=1)
+    for f in (Filters(), Filters(year_from=2024, year_to=2025), Filters(year_from=2024, year_to=2024)):
         for kind in ("school", "enterprise"):
-            per_year = mentors.compliance_rate_by_year(con, f, s, kind)
-            assert per_year, kind
-            for year, got in per_year.items():
-                alone = mentors.compliance_rate(con, replace(f, year_from=year, year_to=year), s, kind)
-                assert got == alone, (kind, year)
+            h = headlines.compliance(con, f, s, kind)
+            alone = mentors.compliance_rate(con, f, s, kind)
+            if alone is None:
+                assert h.value is None, (kind, f)
+                continue
+            assert (h.value, h.basis[0].numerator, h.basis[0].denominator) == (
+                alone.value, alone.numerator, alone.denominator), (kind, f)
 
 
 def test_least_compliant_calendar_is_the_calendar_of_the_worst_mentors(con) -> None:

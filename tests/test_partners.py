@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from analytics import db
@@ -41,3 +42,20 @@ def test_partners(con, filters: Filters, expected: list) -> None:
     got = [(r.enterprise_id, r.cooperation_form if isinstance(r.cooperation_form, str) else None,
             r.students, r.dual_students, r.hired) for r in df.itertuples()]
     assert got == expected
+
+
+def test_partner_table_gives_each_rate_its_n_and_flag(con) -> None:
+    from analytics.metrics.partners import by_form, partner_table
+
+    df = partner_table(con, Filters(), Settings()).set_index("enterprise_id")
+    # E1: its students 1 (employed) and 2 (unemployed) -> 1 of 2 placed, a small group;
+    # E2: student 3 self-employed -> 1 of 1; E3 has no students: no rate, no flag
+    assert (df.loc["E1", "placed_k"], df.loc["E1", "placed_n"], df.loc["E1", "placed"]) == (1, 2, 0.5)
+    assert bool(df.loc["E1", "placed_small"]) and bool(df.loc["E2", "placed_small"])
+    # Wilson 1/1: centre (1 + 1.920729)/4.841459 = 0.603275, half 1.959964·0.979982/4.841459 = 0.396725
+    assert (df.loc["E2", "placed"], df.loc["E2", "placed_low"]) == (1.0, pytest.approx(0.206549, abs=1e-6))
+    assert df.loc["E3", "placed_n"] is pd.NA and not df.loc["E3", "placed_small"]
+    assert not df.loc["E3", "satisfaction_small"]
+    forms = by_form(con, Filters(), Settings())
+    # E3 has no form: counted as "other"
+    assert forms.values.tolist() == [["apprenticeship", 1, 1, 1], ["order_class", 1, 2, 1], ["other", 1, 0, 0]]

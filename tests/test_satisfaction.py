@@ -42,18 +42,23 @@ def test_waves(con) -> None:
     assert df["mean_0_100"].tolist() == pytest.approx([65.0, 250 / 3, 265 / 3])
     # satisfied: 2022 1 of 3; 2023 1 of 2; 2024 3 of 3
     assert df["share_satisfied"].tolist() == pytest.approx([1 / 3, 0.5, 1.0])
-    assert df["responses"].tolist() == [3, 2, 3]
+    # n is respondents (one questionnaire: enterprise, date, respondent, seq), not ratings:
+    # 2022 r1 rated two dimensions and r2 one -> 2 respondents, 3 ratings; 2023 2 and 2; 2024 2 and 3
+    assert df["respondents"].tolist() == [2, 2, 2]
+    assert df["ratings"].tolist() == [3, 2, 3]
 
 
 def test_waves_by_enterprise_and_dimension(con) -> None:
     df = m.waves(con, Filters(), S, by="enterprise")
-    got = {(w, e): (mean, n) for w, e, mean, n in df[["wave", "enterprise", "mean_0_100", "responses"]].itertuples(index=False)}
-    # E1 2022: (50 + 75)/2 = 62.5; E1 2024: (100 + 75)/2 = 87.5
+    got = {(w, e): (mean, n, r) for w, e, mean, n, r in
+           df[["wave", "enterprise", "mean_0_100", "respondents", "ratings"]].itertuples(index=False)}
+    # E1 2022: (50 + 75)/2 = 62.5 from one respondent's two ratings; E1 2024: (100 + 75)/2 = 87.5
     assert got == {
-        (2022, "E1"): (62.5, 2), (2022, "E2"): (70.0, 1),
-        (2023, "E1"): (100.0, 1), (2023, "E2"): (pytest.approx(200 / 3), 1),
-        (2024, "E1"): (87.5, 2), (2024, "E2"): (90.0, 1),
+        (2022, "E1"): (62.5, 1, 2), (2022, "E2"): (70.0, 1, 1),
+        (2023, "E1"): (100.0, 1, 1), (2023, "E2"): (pytest.approx(200 / 3), 1, 1),
+        (2024, "E1"): (87.5, 1, 2), (2024, "E2"): (90.0, 1, 1),
     }
+    assert df["small_n"].all()  # one respondent each, below 10
     dims = m.waves(con, Filters(), S, by="dimension")
     assert dims[dims["dimension"] == "teamwork"]["mean_0_100"].tolist() == [75.0, 75.0]
 
@@ -112,11 +117,23 @@ def test_enterprise_dimensions_pool_the_waves() -> None:
         ("E2", "2024-06-01", "", "overall", 1, 2, 5),
     ])
     df = m.enterprise_dimensions(con, Filters(), Settings())
-    got = {(r.enterprise, r.dimension): (r.mean_0_100, r.share_satisfied, r.responses) for r in df.itertuples()}
-    # E1 teamwork: scores 5 and 3 over two waves -> (100 + 50) / 2 = 75; satisfied 1 of 2.
+    got = {(r.enterprise, r.dimension): (r.mean_0_100, r.share_satisfied, r.respondents) for r in df.itertuples()}
+    # E1 teamwork: scores 5 and 3 over two waves (two questionnaires) -> (100 + 50) / 2 = 75; satisfied 1 of 2.
     # E1 overall: 4 -> 75, satisfied; E2 overall: 2 -> 25, not satisfied.
     assert got == {
         ("E1", "overall"): (75.0, 1.0, 1),
         ("E1", "teamwork"): (75.0, 0.5, 2),
         ("E2", "overall"): (25.0, 0.0, 1),
     }
+
+
+def test_dimension_changes_and_latest_wave_per_enterprise(con) -> None:
+    # overall: 2022 (50 + 70)/2 = 60 -> 2024 (100 + 90)/2 = 95: 95/60 - 1 = 0.583333;
+    # teamwork: 75 -> 75: 0; smallest change first
+    df = m.dimension_changes(con, Filters(), S)
+    assert df["dimension"].tolist() == ["teamwork", "overall"]
+    assert df["relative_first"].tolist() == pytest.approx([0.0, 95 / 60 - 1])
+    assert df[["first", "latest"]].values.tolist() == [[2022, 2024], [2022, 2024]]
+    latest = m.latest_by_enterprise(con, Filters(), S)
+    assert dict(zip(latest["enterprise"], latest["wave"], strict=True)) == {"E1": 2024, "E2": 2024}
+    assert m.dimension_changes(make_db(), Filters(), S).empty

@@ -26,7 +26,7 @@ import pandas as pd
 import pytest
 
 import analytics.metrics
-from analytics import privacy, report
+from analytics import db, privacy, report
 from analytics.config import Settings
 from analytics.filter_options import filter_options
 from analytics.filters import Filters
@@ -131,9 +131,11 @@ def _choices(fn: Any) -> list[dict[str, Any]]:
             if fn.__name__ in ("waves", "trend"):
                 values = [None, "dimension", "enterprise"]
             if fn.__name__ == "pass_rates_by":
-                values = ["year", "major", "school", "dual", "certificate"]
+                values = ["year", "major", "school", "dual", "certificate", "gender"]
+            if fn.__name__ in ("dual_vs_other_strata", "dual_vs_other_adjusted"):
+                values = [(), ("major",), ("major", "cohort"), ("school", "gender")]
         elif p.name == "measure":
-            values = ["attempt", "first_attempt"] + (["person"] if fn.__name__ != "dual_vs_other_by_year" else [])
+            values = ["attempt", "first_attempt", "person"]
         elif p.name == "mentor_type":
             values = ["school", "enterprise"] + ([None] if p.default is None else [])
         elif p.name == "indicator":
@@ -144,6 +146,12 @@ def _choices(fn: Any) -> list[dict[str, Any]]:
             values = [True, False]
         elif p.name == "limit":
             values = [40]
+        elif p.name == "unit":
+            values = ["major", "school"]
+        elif p.name == "group":  # a major or school that joined the program (none does here)
+            values = ["数控", "SCH-A"]
+        elif p.name == "key":
+            values = list(importlib.import_module("analytics.metrics.headlines").KEYS)
         else:
             raise AssertionError(f"{fn.__module__}.{fn.__name__}: no test values for {p.name}")
         cases = [{**c, p.name: v} for c in cases for v in values]
@@ -197,7 +205,8 @@ def test_every_metric_function_is_covered() -> None:
     names = {c[0].split("(")[0] for c in CALLS}
     assert {"certificates.pass_rate", "employment.initial_employment_by", "mentors.compliance",
             "partners.partners", "satisfaction.trend", "funding.totals", "students.distribution_by",
-            "summary.headline", "targets.targets", "benchmarks.school_series"} <= names
+            "summary.headline", "headlines.headlines", "benchmarks.school_series",
+            "certificates.dual_vs_other_adjusted", "certificates.before_after_table", "partners.partner_table"} <= names
     assert len(names) >= 35
 
 
@@ -279,7 +288,7 @@ def test_growth_file_of_another_school_is_unknown(both) -> None:
 
 
 def test_report_appendix_lists_only_visible_batches_and_rows(both) -> None:
-    coverage = {c["table"]: c["rows"] for c in report.scoped_coverage(both, SCOPE)}
+    coverage = {c["table"]: c["rows"] for c in db.table_coverage(both, SCOPE)}
     # A: 4 students, 4 exams, 8 surveys of jobs, 2 mentors, 3 activities, no funding, 1 benchmark,
     # enterprises E-A and E-AB, their 2 surveys.
     assert coverage == {"schools": 1, "enterprises": 2, "mentors": 2, "students": 4, "certificate_exams": 4,

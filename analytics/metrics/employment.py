@@ -28,7 +28,7 @@ Decisions, so that every figure can be defended:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import duckdb
 import numpy as np
@@ -57,6 +57,7 @@ BY = {
     "major": "major",
     "school": "school_id",
     "dual": "dual_mentor",
+    "gender": "gender",
     "enterprise": "enterprise_id",
 }
 
@@ -92,10 +93,7 @@ def _table(con: duckdb.DuckDBPyConnection, f: Filters, s: Settings, by: str | No
     else:
         g_grad, g_roster = "NULL", "NULL"
     sx_join = f"LEFT JOIN {q('students')} sx ON sx.{q('student_id')} = gr.student_id"
-    st_where, st_params = Filters(
-        school=f.school, major=f.major, cohort=f.cohort, model=f.model, dual=f.dual,
-        enterprise=f.enterprise, scope=f.scope,
-    ).where("students", "st")
+    st_where, st_params = replace(f, year_from=None, year_to=None).where("students", "st")
     e_where, e_params = f.where("employment", "e")
     gy = f"st.{q('graduation_year')}"
     year_conds, year_params = [], []
@@ -366,6 +364,14 @@ def summary(
         retention_by=_by(groups, "retained", "retention_base", s),
         salary_by=_salary_by(groups),
     )
+
+
+def pooled_period(summary: Summary) -> str:
+    """The graduation years a :class:`Summary`'s pooled figures cover ("2021–2025", "2025", "")."""
+    years = summary.initial_by.loc[summary.initial_by["denominator"] > 0, "group"].dropna().astype(int).tolist()
+    if not years:
+        return ""
+    return str(years[0]) if years[0] == years[-1] else f"{years[0]}–{years[-1]}"
 
 
 def destinations(con: duckdb.DuckDBPyConnection, f: Filters, s: Settings) -> pd.DataFrame:

@@ -2,7 +2,8 @@
 
 * ``budget`` and ``spent`` are plain sums; a missing amount adds nothing.
 * ``execution_rate`` = spent / budget over the rows where *both* amounts are known, so
-  a line whose spending has not been reported yet does not pull the rate down. When
+  a line whose spending has not been reported yet does not pull the rate down; the
+  totals count the lines it leaves out, and every screen says so beside the rate. When
   every row is complete it equals ``spent / budget`` of the same group.
 * ``budget_share`` and ``spent_share`` are the group's part of the filtered total
   budget and total spent ("financial synergy" when grouped by source).
@@ -69,18 +70,28 @@ def funding_by(con: duckdb.DuckDBPyConnection, f: Filters, s: Settings, by: str 
 
 
 def totals(con: duckdb.DuckDBPyConnection, f: Filters, s: Settings) -> dict:
-    """Filtered totals: ``{"budget", "spent", "execution_rate"}`` (``None`` when no funding rows)."""
+    """Filtered totals: ``{"budget", "spent", "execution_rate", "lines", "lines_in_rate",
+    "lines_without_spent", "budget_without_spent"}`` (amounts ``None`` when no funding rows).
+
+    The execution rate counts only lines with both amounts; ``lines_without_spent`` and
+    their ``budget_without_spent`` say what it leaves out, so a screen can say so beside it.
+    """
     where, params = f.where("funding", "fu")
     sql = f"""
         SELECT sum(fu.{_BUDGET}) AS budget,
                sum(fu.{_SPENT}) AS spent,
                sum(fu.{_SPENT}) FILTER (WHERE fu.{_BUDGET} IS NOT NULL)
-                 / nullif(sum(fu.{_BUDGET}) FILTER (WHERE fu.{_SPENT} IS NOT NULL), 0) AS execution_rate
+                 / nullif(sum(fu.{_BUDGET}) FILTER (WHERE fu.{_SPENT} IS NOT NULL), 0) AS execution_rate,
+               count(*) AS lines,
+               count(*) FILTER (WHERE fu.{_BUDGET} IS NOT NULL AND fu.{_SPENT} IS NOT NULL) AS lines_in_rate,
+               count(*) FILTER (WHERE fu.{_SPENT} IS NULL) AS lines_without_spent,
+               sum(fu.{_BUDGET}) FILTER (WHERE fu.{_SPENT} IS NULL) AS budget_without_spent
         FROM {_T} fu
         WHERE {where}
     """
-    budget, spent, execution = rows(con, sql, params)[0]
-    return {"budget": budget, "spent": spent, "execution_rate": execution}
+    budget, spent, execution, lines, in_rate, without, budget_without = rows(con, sql, params)[0]
+    return {"budget": budget, "spent": spent, "execution_rate": execution, "lines": lines,
+            "lines_in_rate": in_rate, "lines_without_spent": without, "budget_without_spent": budget_without}
 
 
 def headline(con: duckdb.DuckDBPyConnection, f: Filters, s: Settings) -> dict:

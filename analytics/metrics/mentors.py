@@ -45,7 +45,6 @@ from analytics.config import Settings
 from analytics.db import quote_ident as q
 from analytics.errors import AnalyticsError
 from analytics.filters import Filters
-from analytics.i18n import t
 from analytics.metrics import query, rows
 from analytics.stats import Rate, rate
 
@@ -157,47 +156,49 @@ def _calendar_cte(f: Filters, s: Settings, mentor_type: str) -> tuple[str, list]
     return sql, [r.activity, *scope_params, *year_params, mentor_type, *mentor_params, threshold]
 
 
-def _totals(con: duckdb.DuckDBPyConnection, f: Filters, s: Settings, mentor_type: str) -> tuple:
+def compliance_periods(
+    con: duckdb.DuckDBPyConnection, f: Filters, s: Settings, mentor_type: str = "school"
+) -> pd.DataFrame:
+    """Every period (month or semester) of the grid in calendar order, with its counts:
+    [period, period_start, period_end, compliant, cells, share, logged] (``cells`` mentor-
+    periods on the roster, ``logged`` mentor-periods of the log holding such an activity,
+    whoever's). Rates, years and the series of the headline all add these rows up."""
     cte, params = _calendar_cte(f, s, mentor_type)
-    sql = f"""
-        WITH {cte}
-        SELECT c.compliant, c.cells, g.logged, g.period_from, g.period_to
-        FROM (SELECT count(*) FILTER (WHERE compliant) AS compliant, count(*) AS cells FROM calendar) c,
-             (SELECT min(unit) AS period_from, max(unit_end) AS period_to,
-                     (SELECT count(*) FROM done WHERE unit IN (SELECT unit FROM grid)) AS logged
-              FROM grid) g
-    """
-    return rows(con, sql, params)[0]
+    df = query(
+        con,
+        f"""
+        WITH {cte},
+        logged AS (SELECT unit, count(*) AS n FROM done GROUP BY unit),
+        cells AS (
+          SELECT period_start AS unit, count(*) FILTER (WHERE compliant) AS compliant, count(*) AS cells
+          FROM calendar GROUP BY period_start
+        )
+        SELECT g.period, g.unit AS period_start, g.unit_end AS period_end,
+               coalesce(c.compliant, 0) AS compliant, coalesce(c.cells, 0) AS cells,
+               coalesce(l.n, 0) AS logged
+        FROM grid g LEFT JOIN cells c ON c.unit = g.unit LEFT JOIN logged l ON l.unit = g.unit
+        ORDER BY g.unit
+        """,
+        params,
+    )
+    for col in ("compliant", "cells", "logged"):
+        df[col] = df[col].astype("int64")
+    df["share"] = df["compliant"] / df["cells"].where(df["cells"] > 0)
+    return df
+
+
+def pooled(periods: pd.DataFrame, s: Settings) -> Rate | None:
+    """Compliant mentor-periods / mentor-periods over the rows of :func:`compliance_periods`;
+    ``None`` ("no data") when none of them holds an activity of the type."""
+    if int(periods["logged"].sum()) == 0:
+        return None
+    return rate(int(periods["compliant"].sum()), int(periods["cells"].sum()), s.small_n)
 
 
 def compliance_rate(con: duckdb.DuckDBPyConnection, f: Filters, s: Settings, mentor_type: str) -> Rate | None:
     """Compliant mentor-periods / mentor-periods of ``mentor_type`` ("school" monthly visits,
     "enterprise" teaching per semester); ``None`` when the period has no such activity."""
-    compliant, cells, logged, _, _ = _totals(con, f, s, mentor_type)
-    return rate(compliant, cells, s.small_n) if logged else None
-
-
-def compliance_rate_by_year(
-    con: duckdb.DuckDBPyConnection, f: Filters, s: Settings, mentor_type: str
-) -> dict[int, Rate | None]:
-    """``compliance_rate`` for each calendar year of the period in one query: the grid spans
-    the whole log whatever the years, so a year's cells are the periods starting in it."""
-    cte, params = _calendar_cte(f, s, mentor_type)
-    per_year = rows(
-        con,
-        f"""
-        WITH {cte},
-        logged AS (
-          SELECT year(unit) AS y, count(*) AS n FROM done WHERE unit IN (SELECT unit FROM grid) GROUP BY 1
-        )
-        SELECT year(c.period_start) AS y, count(*) FILTER (WHERE c.compliant), count(*),
-               coalesce(any_value(l.n), 0)
-        FROM calendar c LEFT JOIN logged l ON l.y = year(c.period_start)
-        GROUP BY 1 ORDER BY 1
-        """,
-        params,
-    )
-    return {int(y): rate(k, n, s.small_n) if logged else None for y, k, n, logged in per_year}
+    return pooled(compliance_periods(con, f, s, mentor_type), s)
 
 
 def least_compliant_calendar(
@@ -229,14 +230,7 @@ def compliance_by_period(
 ) -> pd.DataFrame:
     """Share of compliant mentors in each period, in calendar order:
     [period, period_start, share, cells] (a trend without shipping the whole calendar)."""
-    cte, params = _calendar_cte(f, s, mentor_type)
-    return query(
-        con,
-        f"WITH {cte} SELECT period, min(period_start) AS period_start, "
-        "avg(CASE WHEN compliant THEN 1.0 ELSE 0.0 END) AS share, count(*) AS cells "
-        "FROM calendar GROUP BY period ORDER BY period_start",
-        params,
-    )
+    return compliance_periods(con, f, s, mentor_type)[["period", "period_start", "share", "cells"]]
 
 
 def compliance(
@@ -250,7 +244,7 @@ def compliance(
     """Compliance of every rostered mentor of ``mentor_type`` in every period, with the
     per-mentor counts, the non-compliant mentors and (unless ``with_calendar`` is False,
     for callers that only need the list) the full mentor × period calendar."""
-    compliant, cells, logged, period_from, period_to = _totals(con, f, s, mentor_type)
+    periods = compliance_periods(con, f, s, mentor_type)
     cte, params = _calendar_cte(f, s, mentor_type)
     threshold = int(getattr(s, _rule(mentor_type).threshold))
     calendar = query(
@@ -278,12 +272,12 @@ def compliance(
     return ComplianceResult(
         mentor_type=mentor_type,
         threshold=threshold,
-        rate=rate(compliant, cells, s.small_n) if logged else None,
+        rate=pooled(periods, s),
         per_mentor=per_mentor,
         non_compliant=non_compliant,
         calendar=calendar,
-        period_from=period_from,
-        period_to=period_to,
+        period_from=pd.Timestamp(periods["period_start"].min()).date() if len(periods) else None,
+        period_to=pd.Timestamp(periods["period_end"].max()).date() if len(periods) else None,
     )
 
 
