@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from analytics import db
+from analytics import db, schema
 from analytics.errors import AnalyticsError, ConfigError, FileRejectedError, UndoError
 from analytics.i18n import normalize_lang, t
 
@@ -193,6 +193,7 @@ def _filters(args: argparse.Namespace) -> Any:
         major=args.major,
         cohort=args.cohort,
         model=args.model,
+        gender=args.gender,
         dual=args.dual or "all",
         enterprise=args.enterprise,
     )
@@ -206,17 +207,17 @@ def _settings(args: argparse.Namespace) -> Any:
 
 
 def cmd_metrics(args: argparse.Namespace, lang: str) -> int:
-    from analytics.metrics.summary import headline
+    from analytics.metrics.summary import collect
 
     filters = _filters(args)
     settings = _settings(args)
-    data = headline(db.connect(args.db, read_only=False), filters, settings)
+    data, items = collect(db.connect(args.db, read_only=False), filters, settings)
     if args.json:
         _print_json(data)
     else:
-        from analytics.metrics.summary import headline_text
+        from analytics.narrative import terminal_text
 
-        print(headline_text(data, filters, lang))
+        print(terminal_text(data, filters, lang, items))
     return EXIT_OK
 
 
@@ -391,6 +392,7 @@ def build_parser() -> argparse.ArgumentParser:
     filtered.add_argument("--major")
     filtered.add_argument("--cohort", type=int)
     filtered.add_argument("--model")
+    filtered.add_argument("--gender", choices=schema.GENDERS)
     filtered.add_argument("--dual", choices=("all", "in", "out"))
     filtered.add_argument("--enterprise")
     filtered.add_argument("--settings", help="settings.toml (default: beside the database)")

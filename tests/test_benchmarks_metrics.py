@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from metric_fixtures import insert, make_db
 
-from analytics import stats
+from analytics import narrative, stats
 from analytics.config import Settings
 from analytics.filters import Filters
 from analytics.metrics import benchmarks as b
@@ -127,7 +127,7 @@ def test_beside_matches_years(con):
 def test_compare_text(lang, direction, expected):
     bench = 0.97 if direction == "below" else 0.95
     school, name = ("School", "National") if lang == "en" else ("本校", "全国")
-    assert b.compare_text(b.compare(stats.rate(45, 50), bench), school, name, lang) == expected
+    assert narrative.benchmark_text(b.compare(stats.rate(45, 50), bench), school, name, lang) == expected
 
 
 def test_school_series_reuses_the_certificate_metric(con):

@@ -9,7 +9,8 @@ from metric_fixtures import insert, make_db
 
 from analytics.config import Settings
 from analytics.filters import Filters
-from analytics.metrics import summary, targets
+from analytics import narrative
+from analytics.metrics import headlines, summary
 
 S = Settings()
 RATE_KEYS = {"value", "numerator", "denominator", "ci_low", "ci_high", "small_n"}
@@ -18,7 +19,7 @@ KEYS = {
     "pass_rate_improvement_dual_vs_other", "initial_employment_rate", "related_to_major_rate",
     "partner_placement_rate", "retention_rate", "median_monthly_salary", "satisfaction",
     "school_mentor_compliance", "enterprise_mentor_compliance", "mentor_team", "composite_score",
-    "funding", "targets",
+    "funding", "targets", "headlines",
 }
 
 
@@ -66,7 +67,8 @@ def test_keys_and_json(con) -> None:
     assert {"excellent", "good", "pass", "fail"} <= set(out["composite_score"]["bands"])
     assert {"budget", "spent", "execution_rate"} <= set(out["funding"])
     for target in out["targets"]:
-        assert set(target) == {"metric", "target", "value", "status", "years_missed"}
+        assert set(target) == {"metric", "target", "value", "status", "near", "years_missed"}
+    assert [h["key"] for h in out["headlines"]] == list(headlines.KEYS)
 
 
 def test_values(con) -> None:
@@ -75,9 +77,11 @@ def test_values(con) -> None:
     assert (out["certificate_pass_rate"]["numerator"], out["certificate_pass_rate"]["denominator"]) == (3, 4)
     assert (out["first_attempt_pass_rate"]["numerator"], out["first_attempt_pass_rate"]["denominator"]) == (2, 3)
     assert out["certification_rate"]["value"] == 1.0
-    # dual a 1/1 vs others b, c 2/3: 1 / (2/3) - 1 = 0.5; diff 1/3 = 33.3 pp
+    # first attempts (the comparison's unit): dual a 1/1 vs others b (first sitting failed), c
+    # 1/2: 1 / (1/2) - 1 = 1.0; diff 1/2 = 50 pp
     imp = out["pass_rate_improvement_dual_vs_other"]
-    assert imp["value"] == pytest.approx(0.5) and imp["diff_pp"] == pytest.approx(100 / 3)
+    assert imp["unit"] == "first_attempt"
+    assert imp["value"] == pytest.approx(1.0) and imp["diff_pp"] == pytest.approx(50.0)
     # latest graduation year 2024: a employed, b unemployed = 1/2, coverage 2 of roster 2
     ie = out["initial_employment_rate"]
     assert (ie["graduation_year"], ie["numerator"], ie["denominator"]) == (2024, 1, 2)
@@ -88,9 +92,12 @@ def test_values(con) -> None:
     assert out["median_monthly_salary"] == {"value": 3500.0, "n": 2}
     # satisfaction 3/5 -> 50, 4/5 -> 75: relative 75/50 - 1 = 0.5
     assert [w["mean_0_100"] for w in out["satisfaction"]["waves"]] == [50.0, 75.0]
+    assert [w["respondents"] for w in out["satisfaction"]["waves"]] == [1, 1]
     assert out["satisfaction"]["relative_change_first_to_latest"] == pytest.approx(0.5)
     assert out["funding"]["execution_rate"] == pytest.approx(0.8)  # 80 / 100
     assert [x["status"] for x in out["targets"]] == ["no_data"] * 5  # every group below 10
+    # the same figures as the headlines every screen shows
+    assert [x["value"] for x in out["targets"]] == [h["value"] for h in out["headlines"]]
 
 
 def test_empty_database_is_all_null() -> None:
@@ -102,18 +109,23 @@ def test_empty_database_is_all_null() -> None:
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
-def test_headline_text(con, lang: str) -> None:
+def test_terminal_text(con, lang: str) -> None:
     f = Filters(major="CNC")
-    text = summary.headline_text(summary.headline(con, f, S), f, lang)
-    assert "summary." not in text  # every label found in the catalog
+    data, items = summary.collect(con, f, S)
+    text = narrative.terminal_text(data, f, lang, items)
+    assert "summary." not in text and "headline." not in text  # every label found in the catalog
     assert f.caption(lang) in text.splitlines()[0]
     # CNC exams: a T, b F, b T = 2/3 -> "66.7% (2/3, ..."
     assert "66.7% (2/3" in text
+    for h in items:  # each headline written as every screen writes it
+        assert narrative.value_text(h, lang) in text and narrative.basis_text(h, lang) in text
 
 
-def test_targets_match_the_standalone_function(con) -> None:
-    # The summary evaluates targets from figures it already has; the result must be the same.
+def test_targets_are_read_from_the_headlines(con) -> None:
     for s in (S, Settings(small_n=1)):
-        assert summary.headline(con, Filters(), s)["targets"] == [
-            x.as_dict() for x in targets.targets(con, Filters(), s)
-        ]
+        out = summary.headline(con, Filters(), s)
+        items = headlines.headlines(con, Filters(), s)
+        assert out["targets"] == [
+            {"metric": h.key, "target": h.target, "value": h.value, "status": h.status, "near": h.near,
+             "years_missed": h.years_missed} for h in items]
+        assert out["headlines"] == [h.as_dict() for h in items]

@@ -24,7 +24,6 @@ from analytics import schema
 from analytics.config import Settings
 from analytics.db import quote_ident as q
 from analytics.filters import Filters
-from analytics.i18n import t
 from analytics.ingest.aggregate import is_rate
 from analytics.metrics import certificates, employment, query
 from analytics.stats import Rate
@@ -147,9 +146,3 @@ def beside(school: pd.DataFrame, benchmark: pd.DataFrame) -> pd.DataFrame:
     outside = (out["benchmark"] < out["ci_low"]) | (out["benchmark"] > out["ci_high"])
     out["outside"] = outside.astype("boolean").where(present, pd.NA)
     return out.reset_index(drop=True)
-
-
-def compare_text(result: dict, school: str, benchmark: str, lang: str = "zh") -> str:
-    """One sentence for a :func:`compare` result, naming both sides as given."""
-    diff = "" if result["diff_pp"] is None else f"{abs(result['diff_pp']):.1f}"
-    return t(f"benchmark.compare.{result['direction']}", lang, school=school, benchmark=benchmark, diff=diff)

@@ -13,17 +13,16 @@ import math
 import duckdb
 
 from analytics.config import Settings
-from analytics.schema import MENTOR_TYPES
 from analytics.filters import Filters
-from analytics.i18n import t
+from analytics import stats
 from analytics.metrics import (
     certificates,
     employment,
     funding,
+    headlines,
     mentors,
     satisfaction,
     students,
-    targets,
 )
 
 
@@ -36,104 +35,84 @@ def _number(value: object) -> float | None:
 
 
 def headline(con: duckdb.DuckDBPyConnection, f: Filters, s: Settings) -> dict:
-    """Every headline metric under the filter, ready for ``json.dumps``."""
+    """Every headline metric under the filter, ready for ``json.dumps``.
+
+    ``headlines`` holds the SPEC §5 headlines exactly as every screen shows them
+    (``analytics.metrics.headlines``); ``targets`` and the improvement and employment keys
+    are read from those same objects.
+    """
+    return collect(con, f, s)[0]
+
+
+def collect(
+    con: duckdb.DuckDBPyConnection, f: Filters, s: Settings
+) -> tuple[dict, tuple[headlines.Headline, ...]]:
+    """:func:`headline`'s dict and the headline objects it was read from (for the terminal text)."""
+    items = headlines.headlines(con, f, s)
+    by_key = {h.key: h for h in items}
+    employment_keys, _ = employment.headline_with_years(con, f, s)
+    pass_rate = by_key["pass_rate_improvement"]
+    initial = by_key["initial_employment"]
+    coverage = initial.figure("coverage")
+    sat = by_key["satisfaction_improvement"]
     trend = satisfaction.trend(con, f, s)
-    pass_by_year = certificates.dual_vs_other_by_year(con, f, s)
-    employment_keys, employment_by_year = employment.headline_with_years(con, f, s)
-    mentor_keys = mentors.headline(con, f, s)
-    compliance = {
-        kind: (mentor_keys[f"{kind}_mentor_compliance"], targets.compliance_by_year(con, f, s, kind))
-        for kind in MENTOR_TYPES
-    }
     waves = [
         {
             "wave": int(w.wave),
             "mean_0_100": _number(w.mean_0_100),
+            "ci_low": _number(w.ci_low),
+            "ci_high": _number(w.ci_high),
             "share_satisfied": _number(w.share_satisfied),
-            "responses": int(w.responses),
+            "respondents": int(w.respondents),
+            "ratings": int(w.ratings),
+            "enterprises": int(w.enterprises),
         }
         for w in trend.waves.itertuples(index=False)
     ]
+    mentor_keys = mentors.headline(con, f, s)
     return {
+        "headlines": [h.as_dict() for h in items],
         "certificate_pass_rate": certificates.pass_rate(con, f, s).as_dict(),
         "first_attempt_pass_rate": certificates.first_attempt_pass_rate(con, f, s).as_dict(),
         "certification_rate": certificates.certification_rate(con, f, s).as_dict(),
-        "pass_rate_improvement_dual_vs_other": certificates.pooled_comparison(pass_by_year, s).as_dict(),
+        "pass_rate_improvement_dual_vs_other": pass_rate.adjusted.crude.as_dict() | {
+            "unit": s.comparison_unit, "period": pass_rate.period, "status": pass_rate.status,
+            "mantel_haenszel": pass_rate.adjusted.mh.as_dict(),
+            "changes_verdict": pass_rate.adjusted.changes_verdict,
+        },
         **employment_keys,
+        "initial_employment_rate": {
+            "value": initial.value,
+            "numerator": initial.basis[0].numerator if initial.basis else 0,
+            "denominator": initial.basis[0].denominator if initial.basis else 0,
+            "ci_low": initial.ci_low, "ci_high": initial.ci_high, "small_n": initial.small,
+            "graduation_year": int(initial.period) if initial.period else None,
+            "coverage": {"value": coverage.value, "numerator": coverage.numerator,
+                         "denominator": coverage.denominator, "ci_low": coverage.ci_low,
+                         "ci_high": coverage.ci_high, "small_n": coverage.small} if coverage else None,
+        },
         "satisfaction": {
             "waves": waves,
-            "relative_change_first_to_latest": trend.relative_change_first_to_latest,
+            "relative_change_first_to_latest": sat.value,
+            "change_points": trend.change_first_to_latest,
+            "change": None if trend.change is None else trend.change.as_dict(),
             "slope_per_year": trend.slope_per_year,
         },
-        **mentor_keys,
+        **{key: value for key, value in mentor_keys.items()},
+        "school_mentor_compliance": _compliance(by_key["school_compliance"], s),
+        "enterprise_mentor_compliance": _compliance(by_key["enterprise_compliance"], s),
         **students.headline(con, f, s),
         **funding.headline(con, f, s),
         "targets": [
-            x.as_dict() for x in targets.evaluate(s, pass_by_year, employment_by_year, trend, compliance)
+            {"metric": h.key, "target": h.target, "value": h.value, "status": h.status, "near": h.near,
+             "years_missed": h.years_missed}
+            for h in items
         ],
-    }
+    }, items
 
 
-def _pct(value: float | None, digits: int = 1) -> str:
-    return "—" if value is None else f"{100 * value:.{digits}f}%"
-
-
-def _rate_text(r: dict, lang: str) -> str:
-    """"73.2% (1513/2067, 95% CI 71.2–75.1%)", flagged when the group is small."""
-    if r["value"] is None:
-        return t("summary.no_data", lang)
-    text = (
-        f"{_pct(r['value'])} ({r['numerator']}/{r['denominator']}, 95% CI "
-        f"{100 * r['ci_low']:.1f}–{_pct(r['ci_high'])})"
-    )
-    return text + (" " + t("summary.small_n", lang) if r["small_n"] else "")
-
-
-def headline_text(data: dict, f: Filters, lang: str) -> str:
-    """The headline dict as a few readable lines for the terminal, in ``lang``."""
-    lines = [f"{t('summary.title', lang)} · {f.caption(lang)}"]
-
-    def line(key: str, value: str, **params: object) -> None:
-        lines.append(f"{t(f'summary.{key}', lang, **params)}: {value}")
-
-    for key in ("certificate_pass_rate", "first_attempt_pass_rate", "certification_rate"):
-        line(key, _rate_text(data[key], lang))
-    imp = data["pass_rate_improvement_dual_vs_other"]
-    if imp["value"] is None:
-        line("pass_rate_improvement_dual_vs_other", t("summary.no_data", lang))
-    else:
-        p = imp["p_value"]
-        line(
-            "pass_rate_improvement_dual_vs_other",
-            t("summary.improvement", lang, relative=f"{100 * imp['value']:+.1f}%",
-              diff=f"{imp['diff_pp']:+.1f}", low=f"{100 * imp['ci_low']:+.1f}",
-              high=f"{100 * imp['ci_high']:+.1f}",
-              p="—" if p is None else ("< 0.001" if p < 0.001 else f"= {p:.3f}")),
-        )
-    ie = data["initial_employment_rate"]
-    line("initial_employment_rate", _rate_text(ie, lang), year=ie["graduation_year"] or "—")
-    line("coverage", _rate_text(ie["coverage"], lang))
-    for key in ("related_to_major_rate", "partner_placement_rate", "retention_rate"):
-        line(key, _rate_text(data[key], lang))
-    salary = data["median_monthly_salary"]
-    line("median_monthly_salary",
-         t("summary.no_data", lang) if salary["value"] is None else f"{salary['value']:,.0f} (n={salary['n']})")
-    waves = data["satisfaction"]["waves"]
-    line("satisfaction", " → ".join(
-        f"{w['wave']} {w['mean_0_100']:.1f} (n={w['responses']})" for w in waves
-    ) or t("summary.no_data", lang))
-    line("satisfaction_change", _signed_pct(data["satisfaction"]["relative_change_first_to_latest"]))
-    for key in ("school_mentor_compliance", "enterprise_mentor_compliance"):
-        line(key, _rate_text(data[key], lang))
-    lines.append(t("summary.targets", lang))
-    for target in data["targets"]:
-        lines.append(
-            f"  {t('summary.target.' + target['metric'], lang)} ≥ {_pct(target['target'], 0)}: "
-            f"{_pct(target['value'])} · {t('summary.status.' + target['status'], lang)}"
-            + (f" · {t('summary.years_missed', lang, n=target['years_missed'])}" if target["years_missed"] else "")
-        )
-    return "\n".join(lines)
-
-
-def _signed_pct(value: float | None) -> str:
-    return "—" if value is None else f"{100 * value:+.1f}%"
+def _compliance(h: headlines.Headline, s: Settings) -> dict:
+    """A compliance headline as a rate dict (0/0 without data), with its period."""
+    basis = h.basis[0] if h.basis else None
+    r = stats.rate(basis.numerator, basis.denominator, s.small_n) if basis else stats.rate(0, 0, s.small_n)
+    return r.as_dict() | {"period": h.period}
