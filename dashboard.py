@@ -8,10 +8,11 @@ type without the sidebar, for a projector.
 import streamlit as st
 
 import ui
+from analytics.metrics.headlines import KEYS
 from ui import components as c
 from ui.frame import link_params
 from ui.importer import data_status, upload_flow
-from ui.overview import attention, kpis, sentences, tile, years_missed
+from ui.overview import attention, sentences, tiles
 
 f = ui.frame("overview")
 c.header(f, intro=not f.meeting)
@@ -20,17 +21,13 @@ if f.meeting:
     st.page_link("dashboard.py", label=f.t("overview.leave_meeting"), icon=":material/close_fullscreen:",
                  query_params=link_params(f.lang, f.filters))
 
-headline = kpis(f)
-missed = years_missed(f)
-for col, k in zip(st.columns(len(headline)), headline, strict=True):
-    with col:
-        tile(f, k, missed[k.key], big=f.meeting)
+tiles(f, KEYS, big=f.meeting)
 st.caption(f"{f.caption} · {f.t('overview.tiles_note')}")
 
 story, focus = st.columns([3, 2], gap="large")
 with story:
     st.subheader(f.t("overview.story_title"), anchor=False)
-    st.markdown("\n".join(f"- {sentence}" for sentence in sentences(f, headline)))
+    st.markdown("\n".join(f"- {sentence}" for sentence in sentences(f)))
 with focus:
     st.subheader(f.t("overview.attention_title"), anchor=False)
     items = attention(f)

@@ -10,13 +10,13 @@ rate it is compared with.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import duckdb
 import pandas as pd
 
+from analytics import schema
 from analytics.config import Settings
 from analytics.filters import Filters
 from analytics.i18n import t
@@ -48,24 +48,11 @@ def count(n: int | None) -> str:
     return "—" if n is None else f"{n:,}"
 
 
-def period_label(period: object, lang: str) -> str:
-    """One period code as a reader sees it: "2024-03" → "2024年3月" / "2024-03",
-    "2024-autumn" → "2024年秋季学期" / "Autumn 2024"; years stay as they are."""
-    text = str(period)
-    semester = re.fullmatch(r"(\d{4})-(spring|autumn)", text)
-    if semester:
-        return t(f"program.period.{semester.group(2)}", lang, year=int(semester.group(1)))
-    month = re.fullmatch(r"(\d{4})-(\d{2})", text)
-    if month:
-        return t("program.period.month", lang, year=int(month.group(1)), month=int(month.group(2)))
-    return text
-
-
 def period_text(period: str, lang: str) -> str:
-    """A period code or span ("2023-09–2025-06") with each end as :func:`period_label` says it."""
+    """A period code or span ("2023-09–2025-06") with each end as ``schema.period_label`` says it."""
     if not period:
         return "—"
-    parts = [period_label(p, lang) for p in period.split("–")]
+    parts = [schema.period_label(p, lang) for p in period.split("–")]
     return t("headline.span", lang, first=parts[0], last=parts[1]) if len(parts) == 2 else parts[0]
 
 

@@ -1,5 +1,6 @@
-"""Enterprise satisfaction: trend per dimension, change from the first to the latest wave
-against the target, and each partner enterprise's scores with their response counts."""
+"""Enterprise satisfaction: the improvement headline (first to latest wave, as on the
+overview) with the change in points and in the share satisfied; the trend per dimension
+and each dimension's change; each partner enterprise's scores with their respondents."""
 
 import streamlit as st
 
@@ -8,7 +9,8 @@ from analytics import charts
 from analytics.metrics import satisfaction as sat
 from ui import components as c
 from ui import store
-from ui.labels import labels_for
+from ui.labels import labels_for, with_labels
+from ui.overview import headline, tile
 
 f = ui.frame("satisfaction")
 c.header(f)
@@ -18,17 +20,23 @@ overall = store.query(sat.trend, f.filters)
 if not len(overall.waves):
     c.no_data(f, f.t("nav.satisfaction"))
     st.stop()
-latest = overall.waves.iloc[-1]
-first = overall.waves.iloc[0]
-tiles = st.columns(4)
-tiles[0].metric(f.t("satisfaction.latest_mean", wave=int(latest["wave"])), c.number(latest["mean_0_100"], 1),
-                delta=c.number(latest["change_prev"], 1) if len(overall.waves) > 1 else None, border=True)
-rel = overall.relative_change_first_to_latest
-tiles[1].metric(f.t("satisfaction.change_first", first=int(first["wave"]), latest=int(latest["wave"])),
-                c.pct(rel), border=True, delta=f.t("status." + c.target_status(rel, target)), delta_color="off",
-                help=f.t("satisfaction.target_help", target=c.pct(target, 0)))
-tiles[2].metric(f.t("satisfaction.share_satisfied"), c.pct(latest["share_satisfied"]), border=True)
-tiles[3].metric(f.t("satisfaction.slope"), c.number(overall.slope_per_year, 1), border=True)
+lead, rest = st.columns([2, 3])
+with lead:
+    tile(f, headline(f, "satisfaction_improvement"), detail=True)
+with rest:
+    waves = overall.waves
+    fig = charts.lines(waves, f.lang, x="wave", y="mean_0_100", title=f.t("satisfaction.waves_title"),
+                       x_title=f.t("satisfaction.wave"), y_title=f.t("satisfaction.mean_axis"))
+    c.chart(f, fig, n=int(waves["respondents"].sum()), key="sat_waves", note=f.t("satisfaction.n_note"))
+    shown = waves[["wave", "mean_0_100", "ci_low", "ci_high", "share_satisfied", "respondents", "ratings",
+                   "enterprises", "small_n"]]
+    c.table(f, shown, name="satisfaction_waves",
+            labels={k: f.t(f"satisfaction.col.{k}") for k in ("wave", "mean_0_100", "ci_low", "ci_high",
+                                                              "share_satisfied", "respondents", "ratings",
+                                                              "enterprises", "small_n")},
+            formats={"share_satisfied": c.percent_column(),
+                     **{k: c.decimal_column(1) for k in ("mean_0_100", "ci_low", "ci_high")}},
+            n=int(waves["respondents"].sum()))
 
 dims = store.query(sat.trend, f.filters, "dimension").waves
 left, right = st.columns([3, 2])
@@ -36,17 +44,15 @@ with left:
     fig = charts.lines(dims, f.lang, x="wave", y="mean_0_100", color="dimension", title=f.t("satisfaction.trend_title"),
                        x_title=f.t("satisfaction.wave"), y_title=f.t("satisfaction.mean_axis"),
                        color_labels=labels_for(f, "dimension", dims["dimension"].unique()))
-    c.chart(f, fig, n=int(dims["responses"].sum()), key="sat_trend")
+    c.chart(f, fig, n=int(overall.waves["respondents"].sum()), key="sat_trend")
 with right:
-    change = dims.groupby("dimension", sort=False).tail(1)[["dimension", "relative_first"]]
-    fig = charts.bars(change.sort_values("relative_first"), f.lang, x="dimension", y=["relative_first"], percent=True,
-                      horizontal=True, title=f.t("satisfaction.change_title"),
+    change = store.query(sat.dimension_changes, f.filters)
+    names = labels_for(f, "dimension", change["dimension"])
+    fig = charts.bars(change.assign(label=[names[str(d)] for d in change["dimension"]]), f.lang, x="label",
+                      y=["relative_first"], percent=True, horizontal=True, title=f.t("satisfaction.change_title"),
                       y_labels={"relative_first": f.t("satisfaction.change_axis")})
-    fig.update_yaxes(ticktext=[labels_for(f, "dimension", change["dimension"])[str(d)]
-                               for d in change.sort_values("relative_first")["dimension"]],
-                     tickvals=[str(d) for d in change.sort_values("relative_first")["dimension"]])
     charts.add_target(fig, target, f.lang, horizontal=False)
-    c.chart(f, fig, n=int(dims["responses"].sum()), key="sat_change")
+    c.chart(f, fig, n=int(overall.waves["respondents"].sum()), key="sat_change", note=f.t("satisfaction.change_note"))
 
 st.subheader(f.t("satisfaction.enterprise_title"), anchor=False)
 grid = store.query(sat.enterprise_dimensions, f.filters)
@@ -54,12 +60,10 @@ fig = charts.heatmap(grid, f.lang, x="dimension", y="enterprise", z="mean_0_100"
                      x_labels=labels_for(f, "dimension", grid["dimension"].unique()),
                      y_labels=labels_for(f, "enterprise", grid["enterprise"].unique()),
                      z_title=f.t("satisfaction.mean_axis"), z_format=".0f")
-c.chart(f, fig, n=int(grid["responses"].sum()), key="sat_heatmap")
+c.chart(f, fig, n=int(overall.waves["respondents"].sum()), key="sat_heatmap")
 ent = store.query(sat.waves, f.filters, "enterprise")
-table = ent.assign(enterprise=[labels_for(f, "enterprise", [e])[str(e)] for e in ent["enterprise"]])
-c.table(f, table, name="satisfaction_by_enterprise",
-        labels={"wave": f.t("satisfaction.wave"), "enterprise": f.t("by.enterprise"),
-                "mean_0_100": f.t("satisfaction.mean_axis"), "share_satisfied": f.t("satisfaction.share_satisfied"),
-                "responses": f.t("satisfaction.responses")},
+c.table(f, with_labels(f, ent, "enterprise", column="enterprise"), name="satisfaction_by_enterprise",
+        labels={k: f.t(f"satisfaction.col.{k}") for k in ("wave", "enterprise", "mean_0_100", "share_satisfied",
+                                                          "respondents", "ratings", "small_n")},
         formats={"share_satisfied": c.percent_column(), "mean_0_100": c.decimal_column(1)},
-        n=int(ent["responses"].sum()))
+        n=int(ent["respondents"].sum()), note=f.t("common.small_n", n=f.settings.small_n))

@@ -11,6 +11,7 @@ from analytics.metrics import mentors as men
 from ui import components as c
 from ui import store
 from ui.labels import group_label, period_label
+from ui.overview import tiles as headline_tiles
 
 CALENDAR_MENTORS = 40
 
@@ -18,16 +19,17 @@ f = ui.frame("mentors")
 c.header(f)
 
 team = store.query(men.team, f.filters)
-tiles = st.columns(5)
-for col, key in zip(tiles, ("school_rule_share", "enterprise_rule_share", "dual_qualified_share"), strict=False):
+cols = st.columns(5)
+for col, key in zip(cols, ("school_rule_share", "enterprise_rule_share", "dual_qualified_share"), strict=False):
     r = team[key]
     col.metric(f.t(f"mentors.{key}"), c.pct(r.value), border=True, help=c.rate_text(f, r))
-for col, kind in zip(tiles[3:], ("school", "enterprise"), strict=True):
+for col, kind in zip(cols[3:], ("school", "enterprise"), strict=True):
     load = team[f"students_per_{kind}_mentor"]
     col.metric(f.t(f"mentors.students_per_{kind}"), c.number(load["mean"], 1), border=True,
                help=f.t("mentors.students_per_help", max=c.number(load["max"]), mentors=load["mentors"]))
 
 st.subheader(f.t("mentors.compliance_title"), anchor=False)
+headline_tiles(f, ("school_compliance", "enterprise_compliance"), detail=True)
 kind = st.segmented_control(f.t("mentors.type_label"), ["school", "enterprise"], key="men_type", required=True,
                             default="school", format_func=lambda k: group_label(f, "mentor_type", k))
 result = store.query(men.compliance, f.filters, kind, with_calendar=False)
@@ -35,9 +37,7 @@ rule = f.t(f"mentors.rule.{kind}", n=result.threshold)
 if result.rate is None:
     st.info(f.t("mentors.no_log", rule=rule), icon=":material/info:")
 else:
-    st.markdown(f.t("mentors.compliance_line", rule=rule, rate=c.rate_text(f, result.rate),
-                    target=c.pct(f.settings.targets.compliance, 0),
-                    status=f.t("status." + c.target_status(result.rate.value, f.settings.targets.compliance))))
+    st.markdown(f.t("mentors.compliance_line", rule=rule))
     # the calendar of the CALENDAR_MENTORS least compliant mentors: a readable grid, never a huge payload
     shown = auth.mask(result.per_mentor.sort_values(["share", "mentor_id"]).head(CALENDAR_MENTORS), f.user.role)
     names = dict(zip(shown["mentor_id"], shown["mentor_name"].fillna(""), strict=True))

@@ -1,56 +1,41 @@
-"""Enterprises & funding: each partner enterprise's students, certificate pass rate,
-placements and satisfaction; funding by year, source and category with execution rate."""
+"""Enterprises & funding: each partner enterprise's students, certification, placements and
+satisfaction, each with its n and the small-group flag; funding by year, source and category
+with the execution rate (and the lines it leaves out)."""
 
 import streamlit as st
 
 import ui
 from analytics import charts
-from analytics.metrics import certificates as cert
-from analytics.metrics import employment as emp
 from analytics.metrics import funding as fund
-from analytics.metrics.partners import partners
-from analytics.metrics import satisfaction as sat
+from analytics.metrics import partners
 from ui import components as c
 from ui import store
-from ui.labels import labels_for
+from ui.labels import labels_for, with_labels
 
 f = ui.frame("enterprises")
 c.header(f)
 
 st.subheader(f.t("enterprises.partners_title"), anchor=False)
-roster = store.query(partners, f.filters)
-if not len(roster):
+forms = store.query(partners.by_form, f.filters)
+if not len(forms):
     c.no_data(f, f.t("enterprises.partners_title"))
 else:
-    forms = roster.assign(cooperation_form=roster["cooperation_form"].fillna("other")).groupby(
-        "cooperation_form", as_index=False).agg(partners=("enterprise_id", "count"), students=("students", "sum"),
-                                               hired=("hired", "sum"))
     fig = charts.bars(forms, f.lang, x="cooperation_form", y=["students", "hired"], title=f.t("enterprises.forms_title"),
                       y_labels={k: f.t(f"enterprises.col.{k}") for k in ("students", "hired")})
     names = labels_for(f, "cooperation_form", forms["cooperation_form"])
     fig.update_xaxes(tickvals=list(forms["cooperation_form"]),
                      ticktext=[f.t("enterprises.form_tick", form=names[v], n=n)
                                for v, n in zip(forms["cooperation_form"], forms["partners"], strict=True)])
-    c.chart(f, fig, n=len(roster), key="partner_forms")
-    exams = store.query(cert.pass_rates_by, f.filters, "enterprise", "person")
-    jobs = store.query(emp.initial_employment_by, f.filters, "enterprise")
-    scores = store.query(sat.waves, f.filters, "enterprise")
-    latest = scores.sort_values("wave").groupby("enterprise").tail(1)
-    table = (
-        roster.drop(columns=["industry", "partner_since"])
-        .merge(jobs[["group", "rate"]].rename(columns={"group": "enterprise_id", "rate": "placed"}),
-               on="enterprise_id", how="left")
-        .merge(exams[["group", "rate"]].rename(columns={"group": "enterprise_id", "rate": "certified"}),
-               on="enterprise_id", how="left")
-        .merge(latest[["enterprise", "mean_0_100", "responses"]].rename(columns={"enterprise": "enterprise_id"}),
-               on="enterprise_id", how="left")
-    )
-    table = table.assign(cooperation_form=[labels_for(f, "cooperation_form", [v])[str(v)] if isinstance(v, str)
-                                           else "" for v in table["cooperation_form"]])
-    c.table(f, table.drop(columns=["enterprise_id"]), name="partners", height=360,
-            labels={k: f.t(f"enterprises.col.{k}") for k in table.columns},
+    c.chart(f, fig, n=int(forms["partners"].sum()), key="partner_forms")
+    table = store.query(partners.partner_table, f.filters)
+    shown = with_labels(f, table, "cooperation_form", column="cooperation_form")
+    columns = ["enterprise_name", "cooperation_form", "demonstration_unit", "students", "dual_students", "hired",
+               "placed", "placed_k", "placed_n", "placed_small", "certified", "certified_k", "certified_n",
+               "certified_small", "wave", "mean_0_100", "respondents", "satisfaction_small"]
+    c.table(f, shown[columns], name="partners", height=360,
+            labels={k: f.t(f"enterprises.col.{k}") for k in columns},
             formats={"placed": c.percent_column(), "certified": c.percent_column(), "mean_0_100": c.decimal_column(1)},
-            note=f.t("enterprises.partners_note"))
+            note=f.t("enterprises.partners_note", n=f.settings.small_n))
 
 st.subheader(f.t("enterprises.funding_title"), anchor=False)
 if f.filters.scope is not None:  # funding has no school: hidden from school-scoped users
@@ -64,6 +49,9 @@ tiles = st.columns(3)
 tiles[0].metric(f.t("enterprises.budget"), c.number(totals["budget"]), border=True)
 tiles[1].metric(f.t("enterprises.spent"), c.number(totals["spent"]), border=True)
 tiles[2].metric(f.t("enterprises.execution"), c.pct(totals["execution_rate"]), border=True)
+tiles[2].caption(f.t("enterprises.execution_all", n=totals["lines"]) if not totals["lines_without_spent"] else
+                 f.t("enterprises.execution_left_out", n=totals["lines_without_spent"], lines=totals["lines"],
+                     budget=c.number(totals["budget_without_spent"])))
 by_year = store.query(fund.funding_by, f.filters, "year")
 left, right = st.columns([3, 2])
 with left:

@@ -14,6 +14,7 @@ PAGES = {
     "pages/5_mentors.py": ("导师", "Mentors"),
     "pages/6_enterprises.py": ("企业与经费", "Enterprises & funding"),
     "pages/7_data.py": ("数据管理", "Data"),
+    "pages/8_methods.py": ("方法说明", "Methods"),
 }
 MAJOR = "数控技术应用"  # one of the demo's six majors
 
@@ -142,3 +143,47 @@ def test_clear_filters_keeps_language(app, demo_db) -> None:
     assert at.query_params["lang"] in ("en", ["en"])
     assert at.selectbox(key="f_major").value == ""
     assert any(c.value.startswith("All data") for c in at.caption)
+
+
+def test_methods_page_opens_the_linked_section(app, demo_db) -> None:
+    from analytics.report import methods
+
+    at = app("pages/8_methods.py", demo_db, lang="en", section="satisfaction")
+    assert not at.exception, [e.value for e in at.exception]
+    titles = [e.label for e in at.expander]
+    assert titles == [s.title for s in methods.sections("en") if s.key != "intro"]
+    assert [e.proto.expanded for e in at.expander if e.label == methods.section("en", "satisfaction").title] == [True]
+    assert sum(e.proto.expanded for e in at.expander) == 1
+    assert any("respondents, not ratings" in m.value for m in at.markdown)
+
+
+def test_tiles_link_to_their_page_and_the_methods(app, demo_db) -> None:
+    at = app("dashboard.py", demo_db, major=MAJOR)
+    links = [(p.proto.page, p.proto.query_string) for p in at.get("page_link")]
+    assert sum("section=pass-rate-improvement" in q and page.endswith("methods") for page, q in links) == 1
+    assert any(page.endswith("certificates") and "major=" in q for page, q in links)
+
+
+def test_certificates_page_flags_a_verdict_the_adjustment_changes(app, tmp_path) -> None:
+    from analytics import db
+    from analytics.i18n import t
+    from tests.metric_fixtures import insert
+
+    path = tmp_path / "confounded.duckdb"
+    con = db.connect(path)
+    students, exams = [], []
+    for major, dual_n, dual_pass, other_n, other_pass in (("E", 40, 36, 10, 9), ("H", 10, 4, 40, 16)):
+        for dual, n, passed in ((True, dual_n, dual_pass), (False, other_n, other_pass)):
+            for i in range(n):
+                sid = f"{major}{'d' if dual else 'o'}{i:02d}"
+                students.append((sid, major, dual))
+                exams.append((sid, "X", "2024-05-10", i < passed))
+    insert(con, "students", ["student_id", "major", "dual_mentor"], students)
+    insert(con, "certificate_exams", ["student_id", "certificate_name", "exam_date", "passed"], exams)
+    con.close()
+    at = app("pages/1_certificates.py", path, lang="en")
+    assert not at.exception, [e.value for e in at.exception]
+    assert ("2024|+60.0%") in [f"{m.label}|{m.value}" for m in at.metric]  # crude: 0.8 / 0.5 - 1
+    warnings = [w.value for w in at.warning]
+    assert t("certificates.verdict_changes", "en") in warnings
+    assert any(w.startswith("⚠ Compared within the same major and year") for w in warnings)

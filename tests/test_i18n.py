@@ -10,9 +10,12 @@ from pathlib import Path
 import pytest
 
 from analytics import i18n, schema
+from analytics.config import PASS_RATE_UNITS
+from analytics.metrics import certificates, funding, headlines
 
 ROOT = Path(__file__).resolve().parents[1]
-UI_SOURCES = [ROOT / "dashboard.py", ROOT / "analytics" / "charts.py",
+UI_SOURCES = [ROOT / "dashboard.py", ROOT / "analytics" / "charts.py", ROOT / "analytics" / "narrative.py",
+              *sorted((ROOT / "analytics" / "report").glob("*.py")),
               *sorted((ROOT / "pages").glob("*.py")), *sorted((ROOT / "ui").glob("*.py"))]
 # f.t("key"...), t("key", ...), i18n.t("key", ...) with a literal key
 LITERAL = re.compile(r"""\bt\(\s*["']([A-Za-z0-9_.\-]+)["']\s*[,)]""")
@@ -20,14 +23,14 @@ LITERAL = re.compile(r"""\bt\(\s*["']([A-Za-z0-9_.\-]+)["']\s*[,)]""")
 DYNAMIC = re.compile(r"""\bt\(\s*(?:f["']([A-Za-z0-9_.\-]*)\{|["']([A-Za-z0-9_.\-]+)["']\s*\+)""")
 
 # Keys built from values at run time: (prefix, values).
-PAGES = ("overview", "certificates", "employment", "satisfaction", "students", "mentors", "enterprises", "data")
+PAGES = ("overview", "certificates", "employment", "satisfaction", "students", "mentors", "enterprises", "data",
+         "methods")
 EXPANDED = [
     *(f"nav.{p}" for p in PAGES),
     *(f"{p}.intro" for p in PAGES),
     *(f"nav.group.{g}" for g in ("overview", "outcomes", "program", "data")),
     *(f"lang.{code}" for code in i18n.LANGS),
     "sidebar.dual_choice.all",
-    *(f"status.{s}" for s in ("met", "near", "not_met", "no_data")),
     *(f"certificates.{k}.{m}" for k in ("measure", "measure_inline") for m in ("attempt", "first_attempt", "person")),
     *(f"by.{b}" for b in ("major", "school", "cohort", "certificate", "level", "model", "enterprise", "dual",
                           "graduation_year", "year", "source", "category", "stage", "class", "term",
@@ -49,13 +52,47 @@ EXPANDED = [
     *(f"enterprises.col.{c}" for c in ("enterprise_id", "enterprise_name", "cooperation_form",
                                        "demonstration_unit", "students", "dual_students", "hired", "partners",
                                        "certified", "placed", "group", "graduates", "known", "placed", "examinees", "certified", "wave",
-                                       "mean_0_100", "responses", "budget", "spent", "execution_rate",
-                                       "budget_share", "spent_share")),
+                                       "mean_0_100", "budget", "spent", "execution_rate",
+                                       "budget_share", "spent_share", "placed_k", "placed_n", "placed_small", "certified_k",
+                                       "certified_n", "certified_small", "respondents", "satisfaction_small")),
     *(f"students.part.{p}" for p in ("theory_score", "skill_score", "professionalism_score", "composite")),
     *(f"error.{code}" for code in ("db-read-failed",)),
     *(f"common.download_{fmt}" for fmt in ("csv", "xlsx")),
     *(f"auth.role.{r}" for r in ("admin", "leader", "researcher", "viewer")),
     *(f"bench.col.{c}" for c in ("year", "value", "ci_low", "ci_high", "benchmark", "diff_pp", "outside", "marker")),
+    # the headlines and how every screen writes them (analytics/narrative.py)
+    *(f"headline.{part}.{k}" for part in ("label", "none", "say", "small") for k in headlines.KEYS),
+    *(f"headline.status.{s}" for s in ("met", "not_met", "near", "no_data")),
+    *(f"headline.unit.{u}" for u in (*PASS_RATE_UNITS, "mentor_months", "mentor_semesters")),
+    *(f"headline.change.{c}" for c in ("vs", "similar", "up_text", "down_text", "similar_text")),
+    *(f"headline.direction.{kind}.{d}" for kind in ("pass", "satisfaction") for d in ("up", "down", "similar", "none")),
+    *(f"headline.direction_short.{d}" for d in ("up", "down", "similar", "none")),
+    *(f"narrative.attention.{k}" for k in ("school_subject", "enterprise_subject", "school_mentors",
+                                           "enterprise_mentors")),
+    *(f"narrative.rule.{k}" for k in schema.MENTOR_TYPES),
+    *(f"benchmark.compare.{d}" for d in ("above", "below", "within", "no-data")),
+    *(f"certificates.col.{c}" for c in ("method", "relative", "diff_pp", "ci_low_pp", "ci_high_pp", "p", "direction",
+                                        "status", "group", "dual_numerator", "dual_denominator", "dual_rate",
+                                        "other_numerator", "other_denominator", "other_rate", "small_n", "join_cohort",
+                                        "before", "before_n", "after", "after_n", "change_pp", "control_pp", "did_pp",
+                                        "did_low_pp", "did_high_pp")),
+    *(f"certificates.strata.{k}" for k in ("major", "major_cohort")),
+    *(f"certificates.unit_name.{u}" for u in certificates.JOIN_UNITS),
+    *(f"satisfaction.col.{c}" for c in ("wave", "enterprise", "mean_0_100", "ci_low", "ci_high", "share_satisfied",
+                                        "respondents", "ratings", "enterprises", "small_n")),
+    *(f"summary.{k}" for k in ("certificate_pass_rate", "first_attempt_pass_rate", "certification_rate",
+                               "related_to_major_rate", "partner_placement_rate", "retention_rate",
+                               "median_monthly_salary", "satisfaction")),
+    # the meeting pack (analytics/report/)
+    *(f"report.cert.stratum.{k}" for k in ("year", *certificates.STRATA)),
+    *(f"report.col.{g}" for g in funding.GROUPS),
+    *(f"report.fund.by_{g}" for g in funding.GROUPS),
+    *(f"report.men.{p}.{k}" for p in ("rule", "by_period", "non_compliant") for k in schema.MENTOR_TYPES),
+    *(f"report.men.{k}" for k in ("school_rule_share", "enterprise_rule_share", "dual_qualified_share")),
+    *(f"report.section.{k}" for k in ("summary", "certificates", "employment", "satisfaction", "mentors", "students",
+                                      "funding", "methods")),
+    *(f"report.sheet.{k}" for k in ("summary", "certificates", "employment", "satisfaction", "mentors", "students",
+                                    "funding", "methods")),
 ]
 
 

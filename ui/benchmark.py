@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from analytics import charts, schema, stats
+from analytics import charts, narrative, schema, stats
 from analytics.metrics import benchmarks as bench
 from ui import components as c
 from ui import store
@@ -35,7 +35,7 @@ def benchmark_panel(f: Frame, indicator: str) -> None:
         row = latest.iloc[0]
         rate = stats.rate(int(row["numerator"]), int(row["denominator"]), f.settings.small_n)
         result = bench.compare(rate, float(row["benchmark"]))
-        st.markdown(bench.compare_text(result, f.t("bench.school", year=int(row["year"])),
+        st.markdown(narrative.benchmark_text(result, f.t("bench.school", year=int(row["year"])),
                                        f.t("bench.benchmark", source=source), f.lang))
     columns = ["year", "value", "ci_low", "ci_high", "benchmark", "diff_pp", "outside", "marker"]
     shown = both.assign(marker=[schema.label("marker", m, f.lang) if isinstance(m, str) else "" for m in both["marker"]])

@@ -13,7 +13,7 @@ import streamlit as st
 from analytics import auth, schema
 from analytics.errors import AnalyticsError
 from analytics.safe_export import to_csv_bytes, to_xlsx_bytes
-from analytics.stats import Comparison, Rate, add_rate_columns
+from analytics.stats import Rate, add_rate_columns
 from ui import access
 from ui.frame import Frame
 
@@ -35,10 +35,6 @@ def pp(f: Frame, diff: float | None) -> str:
     if diff is None or pd.isna(diff):
         return "—"
     return f.t("fmt.pp", value=f"{diff * 100:+.1f}")
-
-
-def _points(diff: float | None) -> str:
-    return "—" if diff is None or pd.isna(diff) else f"{diff * 100:+.1f}"
 
 
 def number(value: float | None, digits: int = 0) -> str:
@@ -138,37 +134,6 @@ def header(f: Frame, intro: bool = True) -> None:
     st.title(f.t(f"nav.{f.page}"))
     if intro:
         st.caption(f.t(f"{f.page}.intro"))
-
-
-def p_text(p: float | None) -> str:
-    """A p-value as people write it ("p < 0.001", "p = 0.03")."""
-    if p is None or pd.isna(p):
-        return "p = —"
-    return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
-
-
-def target_status(value: float | None, target: float | None, enough: bool = True) -> str:
-    """met | near (within 90% of the target) | not_met | no_data."""
-    if value is None or pd.isna(value) or target is None or not enough:
-        return "no_data"
-    if value >= target:
-        return "met"
-    return "near" if target > 0 and value >= 0.9 * target else "not_met"
-
-
-def comparison_text(f: Frame, cmp: Comparison, measure: str, target: float | None = None) -> str:
-    """Dual-mentor vs others in one sentence: both rates, relative change, interval, p-value, target."""
-    if cmp.group.value is None or cmp.baseline.value is None:
-        return f.t("common.compare_no_data")
-    text = f.t("common.compare", measure=measure, group=pct(cmp.group.value), baseline=pct(cmp.baseline.value),
-               relative=f"{cmp.relative * 100:+.1f}%" if cmp.relative is not None else "—",
-               diff=pp(f, cmp.diff), low=_points(cmp.ci_low), high=_points(cmp.ci_high),
-               p=p_text(cmp.p_value))
-    if target is not None:
-        enough = not (cmp.group.small_n or cmp.baseline.small_n)
-        status = target_status(cmp.relative, target, enough)
-        text += " " + f.t("common.compare_target", target=f"{target:.0%}", status=f.t(f"status.{status}"))
-    return text
 
 
 def dual_trend(by_year: pd.DataFrame, small_n: int) -> pd.DataFrame:

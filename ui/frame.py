@@ -37,9 +37,10 @@ PAGES: tuple[tuple[str, str, str, str], ...] = (
     ("mentors", "pages/5_mentors.py", "program", ":material/groups:"),
     ("enterprises", "pages/6_enterprises.py", "program", ":material/factory:"),
     ("data", "pages/7_data.py", "data", ":material/database:"),
+    ("methods", "pages/8_methods.py", "data", ":material/menu_book:"),
 )
 GROUPS = ("overview", "outcomes", "program", "data")
-FILTER_KEYS = ("from", "to", "school", "major", "cohort", "model", "dual", "enterprise")
+FILTER_KEYS = ("from", "to", "school", "major", "cohort", "model", "gender", "dual", "enterprise")
 ALL = ""  # the "all" choice of a select filter
 
 _MEETING_CSS = """
@@ -187,6 +188,7 @@ def _filter_widgets(f: Frame) -> None:
         ("f_major", "sidebar.major", list(opts.majors), flt.major),
         ("f_cohort", "sidebar.cohort_year", list(opts.cohorts), flt.cohort),
         ("f_model", "sidebar.model_label", list(opts.models), flt.model),
+        ("f_gender", "sidebar.gender", list(opts.genders), flt.gender),
         ("f_enterprise", "sidebar.enterprise", [e for e, _ in opts.enterprises], flt.enterprise),
     )
     for key, label, values, current in selects:
@@ -211,6 +213,8 @@ def _formatter(f: Frame, key: str, names: dict[str, str]):
             return f.t("sidebar.all")
         if key == "f_model":
             return schema.label("training_model", value, f.lang)
+        if key == "f_gender":
+            return schema.label("gender", value, f.lang)
         if key == "f_cohort":
             return f.t("filters.cohort", year=value)
         return names.get(value, str(value))
@@ -237,6 +241,7 @@ def _filters_from_widgets() -> Filters:
         major=pick("f_major"),
         cohort=pick("f_cohort"),
         model=pick("f_model"),
+        gender=pick("f_gender"),
         dual=state.get("f_dual") or "all",
         enterprise=pick("f_enterprise"),
     )

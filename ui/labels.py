@@ -12,6 +12,7 @@ from ui.frame import Frame
 _CODE_KIND = {
     "model": "training_model",
     "dual": "dual",
+    "gender": "gender",
     "status": "status",
     "dimension": "dimension",
     "stage": "stage",

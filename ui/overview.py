@@ -1,62 +1,93 @@
-"""The overview's headline tiles, with the story and the attention list of
-``analytics.narrative`` (shared with the meeting-pack report, so both say the same)."""
+"""The headline tiles (``analytics.metrics.headlines`` written by ``analytics.narrative``),
+shared by the overview, the meeting view and each headline's own page, so all of them
+show the same value, basis, interval, status and arrow; and the overview's attention list.
+"""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from analytics import charts, narrative
-from ui import components as c
+from analytics import charts, narrative, schema
+from analytics.metrics import headlines as hl
 from ui import store
-from ui.frame import Frame
-from ui.labels import period_label
+from ui.frame import PAGES, Frame, link_params
 
-# narrative KPI key -> targets metric (for the years a target was missed in a row)
-_TARGET_METRIC = {"school_compliance": "school_mentor_compliance",
-                  "enterprise_compliance": "enterprise_mentor_compliance"}
 _BADGES = {
     "met": (":material/check_circle:", "green"),
     "near": (":material/error:", "orange"),
     "not_met": (":material/cancel:", "red"),
     "no_data": (":material/help:", "gray"),
 }
+_PATHS = {key: path for key, path, _, _ in PAGES}
 
 
-def kpis(f: Frame) -> list[narrative.Kpi]:
-    """The headline metrics against their targets (cached on filters and data version)."""
-    return store.query(narrative.overview, f.filters)[0]
+def headlines(f: Frame) -> tuple[hl.Headline, ...]:
+    """Every headline under the page's filters (one cached computation for every screen)."""
+    return store.query(hl.headlines, f.filters)
 
 
-def years_missed(f: Frame) -> dict[str, int]:
-    """KPI key -> the most recent years in a row that missed the target."""
-    missed = {t.metric: t.years_missed for t in store.query(narrative.overview, f.filters)[1]}
-    return {k: missed.get(_TARGET_METRIC.get(k, k), 0) for k in narrative.KPI_KEYS}
+def headline(f: Frame, key: str) -> hl.Headline:
+    """The headline ``key``, from the same cached computation as the overview."""
+    return hl.pick(headlines(f), key)
 
 
-def tile(f: Frame, k: narrative.Kpi, missed: int, big: bool = False) -> None:
-    """One KPI tile: value, status against the target, delta vs the previous period, sparkline."""
-    with st.container(border=True):
-        st.markdown(f"**{f.t(f'overview.kpi.{k.key}')}**")
-        delta = c.pp(f, k.delta) if k.delta is not None else None
-        st.metric(period_label(f, k.period) if k.period else f.t("common.no_data"), c.pct(k.value), delta=delta)
-        icon, color = _BADGES[k.status]
-        st.badge(f.t("status." + k.status), icon=icon, color=color)
-        line = f.t("overview.target", value=c.pct(k.target, 0))
-        if missed > 1:
-            line += " · " + f.t("overview.years_missed", n=missed)
-        st.caption(line)
-        if len(k.xs) > 1:
-            percent = k.key != "satisfaction_improvement"  # its series holds the wave means (0–100)
-            color_line = charts.STATUS[k.status] if k.status != "no_data" else charts.DUAL
-            fig = charts.sparkline([period_label(f, x) for x in k.xs], k.ys, color=color_line,
-                                   target=k.target if percent else None, percent=percent)
+def tile(f: Frame, h: hl.Headline, *, big: bool = False, detail: bool = False) -> None:
+    """One headline tile: its label, period, value, the arrow against the previous period
+    (labelled, flat when "similar"), status against the target, n and the interval, the
+    secondary figures (all of them with ``detail``), the series, and links to its page and
+    to the methods note."""
+    lang = f.lang
+    with st.container(border=True, key=f"tile_{h.key}"):
+        st.markdown(f"**{narrative.label(h, lang)}**")
+        change = narrative.change_parts(h, lang)
+        delta, description, arrow = change if change else (None, None, "auto")
+        st.metric(narrative.period_text(h.period, lang) if h.period else f.t("common.no_data"),
+                  narrative.value_text(h, lang), delta=delta, delta_description=description, delta_arrow=arrow,
+                  delta_color="off" if arrow == "off" else "normal",
+                  help=f.t("overview.arrow_help"))
+        shade = "near" if h.near else h.status
+        icon, color = _BADGES[shade]
+        st.badge(narrative.status_text(h, lang), icon=icon, color=color)
+        st.caption(narrative.basis_text(h, lang))
+        interval = narrative.interval_text(h, lang)
+        if interval:
+            st.caption(interval)
+        for line in narrative.secondary_texts(h, lang, brief=not detail):
+            st.caption(line)
+        flag = narrative.adjustment_flag(h, lang)
+        if flag:
+            st.warning(flag, icon=":material/balance:")
+        target = narrative.target_text(h, lang)
+        if h.years_missed > 1:
+            target += " · " + f.t("overview.years_missed", n=h.years_missed)
+        st.caption(target)
+        if len(h.series) > 1:
+            percent = h.key != "satisfaction_improvement"  # its series holds the wave means (0–100)
+            color_line = charts.STATUS[shade] if shade != "no_data" else charts.DUAL
+            fig = charts.sparkline([schema.period_label(p.period, lang) for p in h.series],
+                                   [p.value for p in h.series], color=color_line,
+                                   target=h.target if percent else None, percent=percent)
             fig.update_layout(height=110 if big else 70)
-            st.plotly_chart(fig, config={"displayModeBar": False}, theme=None, key=f"spark_{k.key}")
+            st.plotly_chart(fig, config={"displayModeBar": False}, theme=None, key=f"spark_{h.key}")
+        params = link_params(lang, f.filters)
+        if f.page != h.page:
+            st.page_link(_PATHS[h.page], label=f.t("overview.details"), icon=":material/arrow_forward:",
+                         query_params=params)
+        st.page_link(_PATHS["methods"], label=f.t("overview.methods"), icon=":material/menu_book:",
+                     query_params={**params, "section": h.methods})
 
 
-def sentences(f: Frame, ks: list[narrative.Kpi]) -> list[str]:
+def tiles(f: Frame, keys: tuple[str, ...], *, big: bool = False, detail: bool = False) -> None:
+    """The tiles of ``keys`` side by side."""
+    items = [headline(f, key) for key in keys]
+    for col, h in zip(st.columns(len(items)), items, strict=True):
+        with col:
+            tile(f, h, big=big, detail=detail)
+
+
+def sentences(f: Frame) -> list[str]:
     """One full sentence per headline."""
-    return narrative.sentences(ks, f.lang)
+    return narrative.sentences(headlines(f), f.lang, f.settings.small_n)
 
 
 def attention(f: Frame) -> list[str]:
