@@ -7,6 +7,7 @@ import re
 from collections.abc import Mapping
 
 import pandas as pd
+import PIL.Image  # noqa: F401  see below
 import plotly.graph_objects as go
 import streamlit as st
 
@@ -23,6 +24,9 @@ PLOTLY_CONFIG = {
     "toImageButtonOptions": {"format": "png", "scale": 2},
 }
 MAX_ROWS = 2000  # never ship more rows than this to the browser
+# PIL.Image is imported above, once, before any chart is serialized: plotly imports it lazily
+# inside to_json, and two sessions serializing their first chart at the same moment then race
+# on a half-imported module ("partially initialized module 'PIL.Image' has no attribute 'Image'").
 
 
 def pct(value: float | None, digits: int = 1) -> str:
