@@ -277,7 +277,7 @@ class Filters:
         if self.model is not None:
             parts.append(schema.label("training_model", self.model, lang))
         if self.gender is not None:
-            parts.append(schema.label("gender", self.gender, lang))
+            parts.append(t("filters.gender", lang, gender=schema.label("gender", self.gender, lang)))
         if self.dual != "all":
             parts.append(schema.label("dual", self.dual, lang))
         if self.enterprise is not None:

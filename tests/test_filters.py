@@ -179,7 +179,7 @@ def test_gender_is_a_student_filter() -> None:
     f = Filters.from_query({"gender": "female"})
     assert f.gender == "female" and f.to_query() == {"gender": "female"}
     assert Filters.from_query({"gender": "unknown"}).gender is None  # a value outside the vocabulary
-    assert f.caption("zh") == "女生" and f.caption("en") == "female students"
+    assert f.caption("zh") == "性别：女" and f.caption("en") == "gender: Female"
     where, params = f.where("certificate_exams", "e")
     assert "gender" in where and params == ["female"]
     assert f.ignored("funding") == ("gender",)

@@ -50,7 +50,7 @@ def con():
 
 def _filters_with(text: str) -> list[Filters]:
     """The injection string in each string field, and as the scope."""
-    fields = ("school", "major", "model", "enterprise")
+    fields = ("school", "major", "model", "gender", "enterprise")
     out = [Filters(**{name: text}) for name in fields]
     out.append(Filters(scope=(text,)))
     out.append(Filters(scope=("SCH-A", text), school=text))
@@ -67,7 +67,7 @@ def test_every_filter_field_is_a_bound_value(con, text: str) -> None:
             rows = con.execute(f"SELECT count(*) FROM {db.quote_ident(table)} x WHERE {where}", params).fetchone()[0]
             if table == "students":
                 assert rows == 0  # no student has this school, major, model, enterprise or scope
-    everything = Filters(school=text, major=text, model=text, enterprise=text, scope=(text,))
+    everything = Filters(school=text, major=text, model=text, gender=text, enterprise=text, scope=(text,))
     for _label, fn, kwargs in CALLS:  # every metric runs with it and raises nothing
         fn(con, everything, SETTINGS, **kwargs)
     assert _snapshot(con) == before
@@ -76,7 +76,7 @@ def test_every_filter_field_is_a_bound_value(con, text: str) -> None:
 @pytest.mark.parametrize("text", INJECTIONS)
 def test_url_values_are_bound_too(con, text: str) -> None:
     before = _snapshot(con)
-    query = {key: text for key in ("from", "to", "school", "major", "cohort", "model", "dual", "enterprise")}
+    query = {key: text for key in ("from", "to", "school", "major", "cohort", "model", "gender", "dual", "enterprise")}
     f = Filters.from_query(query | {"scope": text})
     assert (f.year_from, f.year_to, f.cohort, f.model, f.dual, f.scope) == (None, None, None, None, "all", None)
     assert f.school == f.major == f.enterprise == text.strip()
@@ -135,4 +135,5 @@ def test_injection_in_headers_and_sheet_names(tmp_path: Path) -> None:
 def test_filters_have_no_other_string_fields() -> None:
     # If a field is added to Filters, add it to _filters_with above.
     kinds = {f.name: f.type for f in dataclasses.fields(Filters)}
-    assert set(kinds) == {"year_from", "year_to", "school", "major", "cohort", "model", "dual", "enterprise", "scope"}
+    assert set(kinds) == {"year_from", "year_to", "school", "major", "cohort", "model", "gender", "dual", "enterprise",
+                          "scope"}
