@@ -236,6 +236,16 @@ def sentences(items: Sequence[Headline], lang: str, small_n: int) -> list[str]:
     return [sentence(h, lang, small_n) for h in items]
 
 
+def funding_note(totals: dict, lang: str) -> str:
+    """What the execution rate of ``funding.totals`` leaves out, said beside the rate ("" without lines)."""
+    if not totals["lines"]:
+        return ""
+    if not totals["lines_without_spent"]:
+        return t("report.fund.all_lines", lang, n=totals["lines"])
+    return t("report.fund.left_out", lang, n=totals["lines_without_spent"], lines=totals["lines"],
+             budget=f"{totals['budget_without_spent'] or 0:,.0f}")
+
+
 # -- Comparisons as tables (the certificates page and the report) -----------------------------------
 
 

@@ -5,7 +5,7 @@ with the execution rate (and the lines it leaves out)."""
 import streamlit as st
 
 import ui
-from analytics import charts
+from analytics import charts, narrative
 from analytics.metrics import funding as fund
 from analytics.metrics import partners
 from ui import components as c
@@ -49,9 +49,7 @@ tiles = st.columns(3)
 tiles[0].metric(f.t("enterprises.budget"), c.number(totals["budget"]), border=True)
 tiles[1].metric(f.t("enterprises.spent"), c.number(totals["spent"]), border=True)
 tiles[2].metric(f.t("enterprises.execution"), c.pct(totals["execution_rate"]), border=True)
-tiles[2].caption(f.t("enterprises.execution_all", n=totals["lines"]) if not totals["lines_without_spent"] else
-                 f.t("enterprises.execution_left_out", n=totals["lines_without_spent"], lines=totals["lines"],
-                     budget=c.number(totals["budget_without_spent"])))
+tiles[2].caption(narrative.funding_note(totals, f.lang))
 by_year = store.query(fund.funding_by, f.filters, "year")
 left, right = st.columns([3, 2])
 with left:

@@ -31,7 +31,7 @@ EXPANDED = [
     *(f"nav.group.{g}" for g in ("overview", "outcomes", "program", "data")),
     *(f"lang.{code}" for code in i18n.LANGS),
     "sidebar.dual_choice.all",
-    *(f"certificates.{k}.{m}" for k in ("measure", "measure_inline") for m in ("attempt", "first_attempt", "person")),
+    *(f"certificates.measure.{m}" for m in ("attempt", "first_attempt", "person")),
     *(f"by.{b}" for b in ("major", "school", "cohort", "certificate", "level", "model", "enterprise", "dual",
                           "graduation_year", "year", "source", "category", "stage", "class", "term",
                           "school_mentor", "enterprise_mentor")),

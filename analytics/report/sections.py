@@ -223,14 +223,7 @@ def summary(c: Context) -> Section:
 
 
 def _funding_note(c: Context) -> str:
-    """What the execution rate leaves out, said beside it."""
-    money = c.money
-    if not money["lines"]:
-        return ""
-    if not money["lines_without_spent"]:
-        return c.t("report.fund.all_lines", n=money["lines"])
-    return c.t("report.fund.left_out", n=money["lines_without_spent"], lines=money["lines"],
-               budget=f"{money['budget_without_spent'] or 0:,.0f}")
+    return narrative.funding_note(c.money, c.lang)
 
 
 # -- Certificates -----------------------------------------------------------------------------
