@@ -61,6 +61,12 @@ class Settings:
     targets: Targets = field(default_factory=Targets)
     users_file: str = ""  # "" = secrets/users.json beside the database (see ``users_file_path``)
     session_timeout_minutes: int = 30  # signed-in sessions end after this much inactivity
+    agreement_expiry_days: int = 90  # an agreement in force that ends within this many days is "expiring"
+    practice_months: float = 6.0  # enterprise practice of a school teacher per ``practice_years``
+    practice_years: int = 5
+    recognition_min_score: float = 85.0  # 360 overall score of a recommended mentor
+    recognition_min_compliance: float = 0.9  # share of a recommended mentor's periods meeting the rule
+    recognition_min_satisfaction: float = 75.0  # 0-100 mean of a demonstration-unit candidate
 
     def __post_init__(self) -> None:
         _check_range("small_n", self.small_n, 1, 10_000)
@@ -91,6 +97,12 @@ class Settings:
         if not isinstance(self.users_file, str):
             raise ConfigError("settings-type", key="access.users_file", expected="str", path=_DIRECT)
         _check_range("access.session_timeout_minutes", self.session_timeout_minutes, 1, 24 * 60)
+        _check_range("agreements.expiry_window_days", self.agreement_expiry_days, 1, 3660)
+        _check_range("training.practice_months", self.practice_months, 0, 120)
+        _check_range("training.practice_years", self.practice_years, 1, 20)
+        _check_range("recognition.min_score", self.recognition_min_score, 0, 100)
+        _check_range("recognition.min_compliance", self.recognition_min_compliance, 0, 1)
+        _check_range("recognition.min_satisfaction", self.recognition_min_satisfaction, 0, 100)
 
     def placed_statuses(self) -> tuple[str, ...]:
         """Employment statuses counted as placed (employed and self-employed always)."""
@@ -122,6 +134,12 @@ _SCALARS: dict[tuple[str | None, str], tuple[str, type]] = {
     ("mentor_rules", "enterprise_mentor_min_years"): ("enterprise_mentor_min_years", float),
     ("access", "users_file"): ("users_file", str),
     ("access", "session_timeout_minutes"): ("session_timeout_minutes", int),
+    ("agreements", "expiry_window_days"): ("agreement_expiry_days", int),
+    ("training", "practice_months"): ("practice_months", float),
+    ("training", "practice_years"): ("practice_years", int),
+    ("recognition", "min_score"): ("recognition_min_score", float),
+    ("recognition", "min_compliance"): ("recognition_min_compliance", float),
+    ("recognition", "min_satisfaction"): ("recognition_min_satisfaction", float),
 }
 _WEIGHT_KEYS = ("theory", "skill", "professionalism")
 _TARGET_KEYS = ("pass_rate_improvement", "initial_employment", "satisfaction_improvement", "compliance")
@@ -184,6 +202,25 @@ compliance = 1.0
 users_file = ""
 # A signed-in session ends after this many minutes without activity.
 session_timeout_minutes = 30
+
+[agreements]
+# An agreement in force that ends within this many days is listed as expiring.
+expiry_window_days = 90
+
+[training]
+# Enterprise practice of school teachers: at least this many months in enterprises over every
+# this many years (the national rule for vocational teachers: 6 months every 5 years).
+practice_months = 6.0
+practice_years = 5
+
+[recognition]
+# A mentor is recommended with an overall 360 score of at least min_score and the
+# communication rule met in at least min_compliance of their months (semesters); an
+# enterprise is a demonstration-unit candidate with a satisfaction mean (0-100) of at least
+# min_satisfaction, an agreement in force and its obligations met.
+min_score = 85.0
+min_compliance = 0.9
+min_satisfaction = 75.0
 """
 
 

@@ -66,7 +66,9 @@ def _table_ddl(table: schema.Table, name: str, extra: list[str]) -> str:
     return f"CREATE TABLE IF NOT EXISTS {quote_ident(name)} (\n  " + ",\n  ".join(cols) + "\n)"
 
 
-_LATER_TABLES = frozenset({"benchmarks"})  # created by a later migration
+# Tables created by a later migration than the first (each by its own).
+LOOP_TABLES = ("agreements", "mentor_training", "actions")
+_LATER_TABLES = frozenset({"benchmarks", *LOOP_TABLES})
 
 
 def _create_with_shadow(con: duckdb.DuckDBPyConnection, table: schema.Table) -> None:
@@ -159,9 +161,21 @@ def _migration_3(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+def _migration_4(con: duckdb.DuckDBPyConnection) -> None:
+    """Closing the loop (issue 19): cooperation agreements, two-way training and the leadership
+    group's actions (canonical tables with their shadows, so each is imported, audited and
+    undone like any other), the contributing enterprise of a funding line, and ``store_info``
+    (facts about the store itself, such as the date a snapshot is judged on)."""
+    for name in LOOP_TABLES:
+        _create_with_shadow(con, schema.table(name))
+    for name in ("funding", prev_table("funding")):
+        con.execute(f"ALTER TABLE {quote_ident(name)} ADD COLUMN IF NOT EXISTS {quote_ident('enterprise_id')} VARCHAR")
+    con.execute("CREATE TABLE IF NOT EXISTS store_info (name VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)")
+
+
 # Append-only: a released migration is never edited, a change is a new entry. Migration 1
 # creates the tables of SPEC §2 as they were then; later tables come in their own step.
-MIGRATIONS = (_migration_1, _migration_2, _migration_3)
+MIGRATIONS = (_migration_1, _migration_2, _migration_3, _migration_4)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

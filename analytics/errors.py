@@ -49,3 +49,9 @@ class UndoError(AnalyticsError):
     """An import batch that cannot be undone (unknown, already undone, or built upon)."""
 
     code = "undo-refused"
+
+
+class DecisionError(AnalyticsError):
+    """An action of the leadership group that cannot be recorded or changed as asked."""
+
+    code = "action-invalid"

@@ -57,9 +57,12 @@ _YEAR_COLUMN = {
     "satisfaction_surveys": ("survey_date", True),
     "mentor_activities": ("activity_date", True),
     "funding": ("year", False),
+    "mentor_training": ("start_date", True),
 }
 _STUDENT_KEYED = ("certificate_exams", "employment", "student_assessments")
-_MENTOR_KEYED = ("mentor_activities", "mentor_evaluations")
+_MENTOR_KEYED = ("mentor_activities", "mentor_evaluations", "mentor_training")
+_ENTERPRISE_KEYED = ("satisfaction_surveys", "enterprises", "agreements")
+_SCHOOL_KEYED = ("schools", "actions")
 _STUDENT_FIELDS = ("school", "major", "cohort", "model", "gender", "dual", "enterprise")
 _MENTOR_FIELDS = ("school", "major", "enterprise")
 _ALIAS = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -214,7 +217,7 @@ class Filters:
             c, p = self._mentor_conditions("_fm")
             conds += _through(alias, "mentor_id", "mentors", "_fm", c)
             params += p
-        elif table in ("satisfaction_surveys", "enterprises"):
+        elif table in _ENTERPRISE_KEYED:
             if self.enterprise is not None:
                 conds.append(f"{_col(alias, 'enterprise_id')} = ?")
                 params.append(self.enterprise)
@@ -222,7 +225,7 @@ class Filters:
                 c, p = self._linked_enterprises(alias)
                 conds.append(c)
                 params += p
-        elif table == "schools":
+        elif table in _SCHOOL_KEYED:
             if self.school is not None:
                 conds.append(f"{_col(alias, 'school_id')} = ?")
                 params.append(self.school)
@@ -240,9 +243,9 @@ class Filters:
             applicable |= set(_STUDENT_FIELDS)
         elif table == "mentors" or table in _MENTOR_KEYED:
             applicable |= set(_MENTOR_FIELDS)
-        elif table in ("satisfaction_surveys", "enterprises"):
+        elif table in _ENTERPRISE_KEYED:
             applicable.add("enterprise")
-        elif table == "schools":
+        elif table in _SCHOOL_KEYED:
             applicable.add("school")
         return tuple(
             f.name

@@ -38,6 +38,8 @@ from openpyxl.styles import Alignment, Font
 from analytics.errors import ConfigError
 from analytics.ingest import pipeline
 from analytics.ingest.read import Limits
+from analytics.snapshot import set_snapshot_date
+from analytics.stats import wilson_interval
 
 # The generated files are trusted and, at a million students, larger than an upload may
 # be (50 MB): the demo loads them with room to spare; uploads keep the default limits.
@@ -139,11 +141,15 @@ DIMENSION_WORDS = ("总体满意度", "专业技能", "工作态度", "学习能
 DIMENSION_OFFSET = np.array([0.05, -0.05, 0.15, 0.0, 0.1, -0.25])
 DIMENSION_TREND = np.array([0.0, 0.04, 0.0, 0.0, 0.0, 0.02])
 EVALUATOR_WORDS = {"school": "学校", "enterprise": "企业", "student": "学生", "third_party": "第三方"}
-FUNDING_LINES = (  # source word, category, budget in 2021 (元)
-    ("学校", "导师津贴", 180_000), ("学校", "教师企业实践", 60_000),
-    ("政府", "实训基地建设", 400_000), ("政府", "现代学徒制试点奖补", 150_000),
-    ("企业", "设备捐赠", 250_000), ("企业", "学生实习补贴", 120_000), ("企业", "企业导师津贴", 90_000),
+FUNDING_LINES = (  # source word, category, budget in 2021 (元), donor (index into enterprises) or -1
+    ("学校", "导师津贴", 180_000, -1), ("学校", "教师企业实践", 60_000, -1),
+    ("政府", "实训基地建设", 400_000, -1), ("政府", "现代学徒制试点奖补", 150_000, -1),
+    # equipment for the on-campus factories, each donated by its enterprise (250,000 in all)
+    *(("企业", "设备捐赠", amount, donor) for donor, amount in
+      ((2, 60_000), (5, 50_000), (11, 45_000), (17, 40_000), (23, 35_000), (26, 20_000))),
+    ("企业", "学生实习补贴", 120_000, -1), ("企业", "企业导师津贴", 90_000, -1),
 )
+HELD_BACK = 0.04  # share of the 2023 cohort's 2+1 students still assessed in the basic stage in year 2
 
 
 @dataclass
@@ -411,7 +417,7 @@ def _students(p: Program, school: int, fmt: str) -> Sheet:
                  np.char.zfill(p.class_no[rows].astype(str), 2), "班")
     dual = p.dual[rows]
     ent = p.enterprise[rows]
-    apprentice = dual & (p.enterprise_form[np.maximum(ent, 0)] == 1)
+    apprentice = _apprentice(p)[rows]
     frame = pd.DataFrame({
         "学号": p.student_id[rows],
         "姓名": p.student_name[rows],
@@ -483,21 +489,28 @@ def _salary(rng: np.random.Generator, years: np.ndarray, partner: np.ndarray) ->
     return np.clip(np.round((base + rng.normal(0, 550, len(years))) / 100) * 100, 3500, 6500)
 
 
-def _employment(p: Program, seed: int, fmt: str) -> tuple[Sheet, Sheet]:
-    """The first survey (31 August of the graduation year) and a follow-up a year later."""
-    rng = _rng(seed, 5)
+def _first_statuses(p: Program, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The graduates reached by the first survey, their graduation year and status
+    (employed 0, further study 1, self-employed 2, enlisted 3, unemployed 4): the first
+    draws of the employment stream, so the demo's actions can quote the figures of their day."""
     grads = np.flatnonzero(np.isin(p.cohort + 3, GRADUATION_YEARS))
     grads = grads[rng.random(len(grads)) >= 0.02]  # a few graduates could not be reached
-    n = len(grads)
     year = p.cohort[grads] + 3
-    dual = p.dual[grads]
-    unemployed = UNEMPLOYED[year - GRADUATION_YEARS[0]] + np.where(dual, -0.02, 0.02)
-    u = rng.random(n)
-    # employed 0, further study 1, self-employed 2, enlisted 3, unemployed 4.
+    unemployed = UNEMPLOYED[year - GRADUATION_YEARS[0]] + np.where(p.dual[grads], -0.02, 0.02)
+    u = rng.random(len(grads))
     status = np.select(
         [u < unemployed, u < unemployed + 0.27, u < unemployed + 0.30, u < unemployed + 0.33],
         [4, 1, 2, 3], 0,
     )
+    return grads, year, status
+
+
+def _employment(p: Program, seed: int, fmt: str) -> tuple[Sheet, Sheet]:
+    """The first survey (31 August of the graduation year) and a follow-up a year later."""
+    rng = _rng(seed, 5)
+    grads, year, status = _first_statuses(p, rng)
+    n = len(grads)
+    dual = p.dual[grads]
     employed = status == 0
     own = p.enterprise[grads]
     at_own = employed & dual & (rng.random(n) < 0.6)
@@ -701,15 +714,24 @@ def _activities(p: Program, seed: int) -> Sheet:
     return Sheet("11_导师活动记录", frame, fmt="csv", encoding="gbk", split_key=date)
 
 
+def _apprentice(p: Program) -> np.ndarray:
+    """Students in the 1.5+1.5 model: dual-mentor students placed with a modern-apprenticeship partner."""
+    return p.dual & (p.enterprise_form[np.maximum(p.enterprise, 0)] == 1)
+
+
 def _assessments(p: Program, seed: int, fmt: str) -> Sheet:
-    """One assessment per completed stage: basic (year 1), skill (year 2), internship (year 3)."""
+    """One assessment per completed stage: basic (year 1), skill (year 2; its first semester in
+    the 1.5+1.5 model, whose internship starts in the second), internship (year 3). A few 2+1
+    students of the 2023 cohort repeat the basic stage in their second year: overdue for the
+    skill stage."""
     rng = _rng(seed, 8)
     stages = np.clip(2025 - p.cohort, 0, 3)
     who = np.repeat(np.arange(len(p.cohort)), stages)
     stage = _rank_within(who)
     n = len(who)
     start = p.cohort[who] + stage
-    term = _cat(start, "-", start + 1, "学年第二学期")
+    first_semester = (stage == 1) & _apprentice(p)[who]
+    term = _cat(start, "-", start + 1, np.where(first_semester, "学年第一学期", "学年第二学期"))
     ability = rng.normal(0, 6, len(p.cohort))[who]
     bonus = np.where(p.dual[who], 3.0, 0.0)
 
@@ -727,6 +749,8 @@ def _assessments(p: Program, seed: int, fmt: str) -> Sheet:
     })
     frame["技能成绩"] = frame["技能成绩"].clip(upper=100)
     frame["职业素养成绩"] = frame["职业素养成绩"].clip(upper=100)
+    held = (p.cohort[who] == 2023) & (stage == 1) & ~_apprentice(p)[who] & (rng.random(n) < HELD_BACK)
+    frame.loc[held, "培养阶段"] = "基础阶段"
     return Sheet("12_学生考核成绩", frame, fmt=fmt)
 
 
@@ -755,18 +779,23 @@ def _evaluations(p: Program, seed: int, fmt: str) -> Sheet:
 
 
 def _funding(seed: int) -> Sheet:
+    """Budget lines 2021–2025; an equipment donation names its enterprise (出资企业) and is kept
+    apart from the others by its category, as the execution sheets of schools do."""
     rng = _rng(seed, 10)
     years = np.arange(2021, 2026)
-    source = np.tile([s for s, _, _ in FUNDING_LINES], len(years))
-    category = np.tile([c for _, c, _ in FUNDING_LINES], len(years))
-    base = np.tile([b for _, _, b in FUNDING_LINES], len(years)).astype(float)
+    donors = np.array([d for *_, d in FUNDING_LINES])
+    named = np.array([c if d < 0 else f"{c}·{_short(ENTERPRISE_NAMES[d])}" for _, c, _, d in FUNDING_LINES])
+    source = np.tile([s for s, *_ in FUNDING_LINES], len(years))
+    category = np.tile(named, len(years))
+    base = np.tile([b for _, _, b, _ in FUNDING_LINES], len(years)).astype(float)
     year = np.repeat(years, len(FUNDING_LINES))
     budget = np.round(base * 1.08 ** (year - 2021) * rng.uniform(0.9, 1.1, len(year)), -3)
     # 2025 is still running: about half spent by September.
     execution = np.where(year == 2025, rng.uniform(0.45, 0.7, len(year)),
                          rng.uniform(0.82, 1.0, len(year)))
+    donor = np.tile(np.array([ENTERPRISE_NAMES[d] if d >= 0 else "" for d in donors]), len(years))
     frame = pd.DataFrame({"年度": year, "经费来源": source, "支出类别": category,
-                          "预算金额": budget, "实际支出": np.round(budget * execution, -2)})
+                          "预算金额": budget, "实际支出": np.round(budget * execution, -2), "出资企业": donor})
     return Sheet("14_双导师制经费预算执行表", frame,
                  title=("校企合作双导师制专项经费预算执行情况表（单位：元）",))
 
@@ -791,6 +820,190 @@ def _benchmarks() -> Sheet:
     return Sheet("15_全省中职质量年报对标数据", pd.DataFrame(rows))
 
 
+# -- Closing the loop: agreements, two-way training, the leadership group's actions -----------
+
+# The day the demo describes (its files are dated 10 September 2025): the store is a snapshot of
+# it (``analytics.snapshot``), so its deadlines read the same whatever the clock says.
+DEMO_DAY = EXPORT_TIME.date()
+AGREEMENT_YEARS = 3  # the usual term of a cooperation agreement
+EXPIRING = 7  # enterprise whose agreement ends 51 days after DEMO_DAY
+LAPSED = (12, 22)  # agreements ended 30 June 2025, not renewed: students still placed there
+NEVER = 28  # a partner that never signed one
+SHORT_MENTORS = (4, 16)  # promised three mentors, provides two
+SHORT_PLACES = (10,)  # promised more internship places than it took interns
+FUNDING_PROMISE = {2: 50_000, 5: 40_000, 11: 35_000, 17: 30_000, 23: 28_000, 26: 40_000}  # 26 gives less
+# Two-way training: (year, month, day, hours, share of the mentors of the type attending).
+TEACHING_SESSIONS = ((2023, 7, 10, 16, 0.35), (2023, 12, 9, 16, 0.35), (2024, 7, 8, 16, 0.45),
+                     (2024, 12, 7, 16, 0.35), (2025, 7, 7, 16, 0.55))
+PRODUCTION_SESSIONS = ((2023, 8, 21, 24, 0.5), (2024, 8, 19, 24, 0.5), (2025, 7, 21, 32, 0.82))
+PRACTICE_SUMMERS = range(2021, 2026)
+PRACTICE_RARE = 0.1  # share of school mentors who seldom practise in an enterprise
+SPRING_MEETING = dt.date(2025, 3, 14)  # the leadership group's last meeting before DEMO_DAY
+AUTUMN_MEETING = dt.date(2024, 9, 20)
+
+
+def _short(name: str) -> str:
+    """An enterprise's short name, as budget lines write it: 临江华锐精密机械有限公司 → 华锐精密机械."""
+    core = name.removesuffix("有限公司")
+    return core[2:] if core.startswith("临江") else core
+
+
+def _add_years(day: dt.date, years: int) -> dt.date:
+    return day.replace(year=day.year + years)
+
+
+def _agreements(p: Program, seed: int) -> Sheet:
+    """The cooperation-agreement register: three-year agreements renewed back to back; on
+    DEMO_DAY one is about to end, two have lapsed, one partner never signed, and a few
+    partners promised more than the data shows (mentors, places, money)."""
+    rng = _rng(seed, 11)
+    n_ent = len(p.enterprise_id)
+    interns = np.bincount(np.maximum(p.enterprise, 0), weights=(p.enterprise >= 0) & (p.cohort == 2023),
+                          minlength=n_ent).astype(int)
+    school_of_major = np.array([m.school for m in MAJORS])
+    days = rng.integers(0, (dt.date(2025, 8, 20) - dt.date(2023, 1, 5)).days, n_ent)
+    rows = []
+    for e in range(n_ent):
+        if e == NEVER:
+            continue
+        current = (dt.date(2022, 11, 1) if e == EXPIRING else dt.date(2022, 7, 1) if e in LAPSED
+                   else dt.date(2023, 1, 5) + dt.timedelta(days=int(days[e])))
+        since = pd.Timestamp(p.enterprise_since[e]).date()
+        signed = [current]
+        while _add_years(signed[-1], -AGREEMENT_YEARS) >= since:
+            signed.append(_add_years(signed[-1], -AGREEMENT_YEARS))
+        places = interns[e] + 4 if e in SHORT_PLACES else max(1, interns[e] - int(rng.integers(0, 3)))
+        for day in reversed(signed):
+            rows.append({
+                "协议编号": f"LJXQ-{day.year}-{e + 1:03d}",
+                "合作企业": ENTERPRISE_NAMES[e],
+                "学校代码": SCHOOLS[school_of_major[p.enterprise_major[e]]][0],
+                "签订日期": day,
+                "到期日期": _add_years(day, AGREEMENT_YEARS) - dt.timedelta(days=1),
+                "合作形式": COOPERATION_WORDS[p.enterprise_form[e]],
+                "约定企业导师人数": 3 if e in SHORT_MENTORS else 2,
+                "约定实习岗位数": places,
+                "共建实训基地": "是" if p.enterprise_form[e] == 2 else "否",
+                "约定年度投入（元）": FUNDING_PROMISE.get(e),
+            })
+    frame = pd.DataFrame(rows)
+    return Sheet("16_校企合作协议台账", frame, title=("临江市职业教育校企合作协议台账（截至2025年9月）",),
+                 date_columns=("签订日期", "到期日期"))
+
+
+def _training_log(p: Program, seed: int) -> pd.DataFrame:
+    """Every two-way training record: mentor (index), type word, start, end, hours, course,
+    host enterprise (index or -1). Enterprise mentors attend the school's teaching-methods
+    courses; school mentors the partners' technology courses (many more in 2025, after the
+    spring meeting asked for it) and practise in an enterprise in the summer holidays."""
+    rng = _rng(seed, 12)
+    n_m = len(p.mentor_id)
+    parts = []
+    for year, month, day, hours, share in TEACHING_SESSIONS:
+        start = dt.date(year, month, day)
+        who = np.flatnonzero(~p.mentor_school & (p.mentor_appointed <= np.datetime64(start))
+                             & (rng.random(n_m) < share))
+        parts.append(pd.DataFrame({"mentor": who, "type": "教学能力培训", "start": start,
+                                   "end": start + dt.timedelta(days=1), "hours": hours,
+                                   "course": "企业导师教学能力提升培训（说课、教学设计、课堂组织）", "host": -1}))
+    for year, month, day, hours, share in PRODUCTION_SESSIONS:
+        start = dt.date(year, month, day)
+        who = np.flatnonzero(p.mentor_school & (p.mentor_appointed <= np.datetime64(start))
+                             & (rng.random(n_m) < share))
+        host = p.mentor_major[who] * 5 + rng.integers(0, 5, len(who))
+        parts.append(pd.DataFrame({
+            "mentor": who, "type": "生产技术培训", "start": start, "end": start + dt.timedelta(days=hours // 8 - 1),
+            "hours": hours, "course": [f"{MAJORS[m].industry}新技术新工艺培训" for m in p.mentor_major[who]],
+            "host": host}))
+    rare = rng.random(n_m) < PRACTICE_RARE
+    for year in PRACTICE_SUMMERS:
+        start = np.datetime64(dt.date(year, 7, 6)) + rng.integers(0, 7, n_m)
+        goes = np.where(rare, rng.random(n_m) < 0.3, rng.random(n_m) < 0.9)
+        length = np.where(rare, 30, 60)
+        who = np.flatnonzero(p.mentor_school & goes & (p.mentor_appointed <= start))
+        host = p.mentor_major[who] * 5 + rng.integers(0, 5, len(who))
+        parts.append(pd.DataFrame({
+            "mentor": who, "type": "企业实践", "start": [pd.Timestamp(d).date() for d in start[who]],
+            "end": [pd.Timestamp(d).date() for d in start[who] + length[who] - 1], "hours": np.nan,
+            "course": "暑期教师企业实践（跟岗学习生产工艺）", "host": host}))
+    return pd.concat(parts, ignore_index=True).sort_values(["start", "mentor"], kind="stable").reset_index(drop=True)
+
+
+def _training(p: Program, seed: int) -> Sheet:
+    log = _training_log(p, seed)
+    frame = pd.DataFrame({
+        "工号": p.mentor_id[log["mentor"].to_numpy()],
+        "姓名": p.mentor_name[log["mentor"].to_numpy()],
+        "培训类型": log["type"],
+        "培训项目": log["course"],
+        "开始日期": log["start"],
+        "结束日期": log["end"],
+        "学时": log["hours"],
+        "实践企业": [ENTERPRISE_NAMES[h] if h >= 0 else "" for h in log["host"]],
+    })
+    return Sheet("17_双向培训记录", frame, title=("双导师双向培训与教师企业实践记录（2023—2025年）",),
+                 date_columns=("开始日期", "结束日期"))
+
+
+def _rate_on_day(k: int, n: int) -> dict:
+    """A rate as the actions sheet states it: percentages as typed, counts exact."""
+    low, high = wilson_interval(k, n)
+    return {"决策时数值": f"{100 * k / n:.2f}%", "决策时区间下限": f"{100 * low:.2f}%",
+            "决策时区间上限": f"{100 * high:.2f}%", "决策时分子": k, "决策时分母": n}
+
+
+def _actions(p: Program, seed: int) -> Sheet:
+    """The leadership group's action list: the autumn 2024 meeting's actions, all done, and the
+    spring 2025 meeting's — two done (one figure up, one similar), one overdue whose figure has
+    not moved, one still open. Values on the day are what the dashboard showed then: the
+    latest graduation year (2024) and the latest training year (2024) before the meeting."""
+    grads, year, status = _first_statuses(p, _rng(seed, 5))
+    network = np.array([m.name for m in MAJORS]).tolist().index("计算机网络技术")
+    in_2024 = year == 2024
+    placed_all = int(((status != 4) & in_2024).sum()), int(in_2024.sum())
+    net = in_2024 & (p.major[grads] == network)
+    placed_net = int(((status != 4) & net).sum()), int(net.sum())
+    log = _training_log(p, seed)
+    started = pd.to_datetime(log["start"]).dt.year
+    on_roster = p.mentor_appointed <= np.datetime64("2024-12-31")
+
+    def trained(school: bool, word: str) -> tuple[int, int]:
+        mentors = np.flatnonzero((p.mentor_school == school) & on_roster)
+        done = set(log.loc[(log["type"] == word) & (started == 2024), "mentor"])
+        return len(done & set(mentors.tolist())), len(mentors)
+
+    blank = {"关联指标": "", "指标范围": "", "预期方向": "", "决策时数值": "", "决策时区间下限": "",
+             "决策时区间上限": "", "决策时分子": "", "决策时分母": "", "决策时统计期": ""}
+    rows = [
+        {"会议日期": AUTUMN_MEETING, "督办事项": "梳理2024届毕业生去向，未就业毕业生逐一跟踪帮扶",
+         "责任方": "学校方", "责任人": "招生就业处", "完成时限": dt.date(2024, 12, 31), "完成情况": "已完成",
+         "完成日期": dt.date(2024, 12, 16), **blank, "关联指标": "初次就业率", "预期方向": "提高",
+         **_rate_on_day(*placed_all), "决策时统计期": "2024", "备注": "2024年秋季领导小组会议"},
+        {"会议日期": AUTUMN_MEETING, "督办事项": "修订《双导师制考核办法》，将走访企业次数纳入校内导师考核",
+         "责任方": "学校方", "责任人": "教务处", "完成时限": dt.date(2025, 1, 31), "完成情况": "已完成",
+         "完成日期": dt.date(2025, 1, 10), **blank, "备注": "2024年秋季领导小组会议"},
+        {"会议日期": SPRING_MEETING, "督办事项": "计算机网络技术专业开展毕业生就业专项帮扶（专场招聘、一对一指导）",
+         "责任方": "学校方", "责任人": "信息商贸学校招生就业处", "完成时限": dt.date(2025, 8, 31),
+         "完成情况": "已完成", "完成日期": dt.date(2025, 8, 29), **blank, "关联指标": "初次就业率",
+         "指标范围": "major=计算机网络技术", "预期方向": "提高", **_rate_on_day(*placed_net),
+         "决策时统计期": "2024", "备注": "2025年春季领导小组会议"},
+        {"会议日期": SPRING_MEETING, "督办事项": "合作企业为校内导师开设新技术新工艺培训，年度覆盖率不低于80%",
+         "责任方": "企业方", "责任人": "各合作企业技术部", "完成时限": dt.date(2025, 8, 31), "完成情况": "已完成",
+         "完成日期": dt.date(2025, 8, 22), **blank, "关联指标": "校内导师生产技术培训覆盖率", "预期方向": "提高",
+         **_rate_on_day(*trained(True, "生产技术培训")), "决策时统计期": "2024", "备注": "2025年春季领导小组会议"},
+        {"会议日期": SPRING_MEETING, "督办事项": "组织企业导师参加教学能力培训，年度覆盖率不低于80%",
+         "责任方": "企业方", "责任人": "各合作企业人力资源部", "完成时限": dt.date(2025, 7, 31),
+         "完成情况": "推进中", "完成日期": "", **blank, "关联指标": "企业导师教学能力培训覆盖率",
+         "预期方向": "提高", **_rate_on_day(*trained(False, "教学能力培训")), "决策时统计期": "2024",
+         "备注": "2025年春季领导小组会议；7月培训参训不足"},
+        {"会议日期": SPRING_MEETING, "督办事项": "修订《企业导师聘任与管理办法》，明确企业导师到校授课要求",
+         "责任方": "学校方", "责任人": "校企合作办公室", "完成时限": dt.date(2025, 12, 31), "完成情况": "推进中",
+         "完成日期": "", **blank, "备注": "2025年春季领导小组会议"},
+    ]
+    return Sheet("18_领导小组督办事项", pd.DataFrame(rows), title=("双导师制工作领导小组督办事项台账",),
+                 date_columns=("会议日期", "完成时限", "完成日期"))
+
+
 def sheets(students: int = DEFAULT_STUDENTS, seed: int = DEFAULT_SEED) -> Iterator[Sheet]:
     """Every export of the demo program, in load order (referenced tables first), one at a
     time so that only one large frame is held in memory."""
@@ -809,6 +1022,9 @@ def sheets(students: int = DEFAULT_STUDENTS, seed: int = DEFAULT_SEED) -> Iterat
     yield _evaluations(p, seed, fmt)
     yield _funding(seed)
     yield _benchmarks()
+    yield _agreements(p, seed)
+    yield _training(p, seed)
+    yield _actions(p, seed)
 
 
 def _cell(value: object) -> object:
@@ -940,10 +1156,14 @@ def load_demo(
     out_dir: Path | None = None,
 ) -> list:
     """Generate the demo exports (into a temporary folder unless ``out_dir`` is given) and
-    import each through the importer, as a user would; returns the importer's SheetResults."""
+    import each through the importer, as a user would; returns the importer's SheetResults.
+    The store becomes a snapshot of ``DEMO_DAY`` (``analytics.snapshot``)."""
     if out_dir is not None:
-        return [r for path in generate(out_dir, students=students, seed=seed)
-                for r in pipeline.import_file(con, path, limits=DEMO_LIMITS)]
-    with tempfile.TemporaryDirectory() as tmp:
-        return [r for path in generate(Path(tmp), students=students, seed=seed)
-                for r in pipeline.import_file(con, path, limits=DEMO_LIMITS)]
+        results = [r for path in generate(out_dir, students=students, seed=seed)
+                   for r in pipeline.import_file(con, path, limits=DEMO_LIMITS)]
+    else:
+        with tempfile.TemporaryDirectory() as tmp:
+            results = [r for path in generate(Path(tmp), students=students, seed=seed)
+                       for r in pipeline.import_file(con, path, limits=DEMO_LIMITS)]
+    set_snapshot_date(con, DEMO_DAY)
+    return results

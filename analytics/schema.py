@@ -202,6 +202,18 @@ class Vocabulary:
 
 
 _NEGATIONS = ("不", "未", "没", "非", "无", "not ", "non-", "non")
+# Where an action of the leadership group stands (stored); "未完成" is open by negation.
+_ACTION_STATUS = (
+    Term("open", "推进中", "Open",
+         ("未完成", "进行中", "推进中", "待办", "在办", "正在落实", "逾期", "逾期未完成", "open", "in progress"),
+         ("进行", "推进", "在办", "待办", "跟进", "落实中", "open", "progress", "pending")),
+    Term("done", "已完成", "Done",
+         ("完成", "已办结", "办结", "已落实", "done", "completed", "closed"),
+         ("完成", "办结", "已落实", "done", "complete", "closed"), negated="open"),
+    Term("dropped", "已撤销", "Dropped",
+         ("取消", "撤销", "已取消", "不再推进", "dropped", "cancelled", "canceled"),
+         ("取消", "撤销", "终止", "drop", "cancel")),
+)
 
 VOCABULARIES: dict[str, Vocabulary] = {v.kind: v for v in (
     Vocabulary("status", (
@@ -411,6 +423,82 @@ VOCABULARIES: dict[str, Vocabulary] = {v.kind: v for v in (
         Term("loaded", "已导入", "Loaded"),
         Term("undone", "已撤销", "Undone"),
     )),
+    # Closing the loop (issue 19): two-way training, the leadership group's actions.
+    Vocabulary("training_type", (
+        Term("teaching_methods", "教学能力培训", "Teaching-methods training",
+             ("教学法培训", "教学方法培训", "教学能力提升培训", "兼职教师培训", "企业导师教学培训"),
+             ("教学能力", "教学法", "教学方法", "教法", "课堂教学", "说课", "兼职教师培训", "teaching",
+              "pedagog")),
+        Term("production_technology", "生产技术培训", "Production-technology training",
+             ("技术技能培训", "新技术培训", "新工艺培训", "生产工艺培训"),
+             ("生产技术", "技术培训", "新技术", "新工艺", "工艺", "技能培训", "设备操作", "production",
+              "technolog")),
+        Term("enterprise_practice", "企业实践", "Enterprise practice",
+             ("教师企业实践", "下企业实践", "企业挂职", "挂职锻炼", "企业顶岗实践"),
+             ("企业实践", "下企业", "挂职", "顶岗实践", "跟岗实践", "practice")),
+        Term("other", "其他", "Other", (), ("其他", "其它", "other"), fallback=True),
+    )),
+    Vocabulary("owner_side", (
+        Term("school", "学校方", "School side", ("学校", "校方", "学校方面", "school"),
+             ("学校", "校方", "校内", "教务", "学生处", "招就处", "school")),
+        Term("enterprise", "企业方", "Enterprise side", ("企业", "企业方面", "enterprise"),
+             ("企业", "公司", "enterprise", "company")),
+    )),
+    Vocabulary("action_status", _ACTION_STATUS, negations=_NEGATIONS),
+    Vocabulary("expected", (
+        Term("up", "提高", "Up", ("上升", "提升", "增加", "增长", "up", "increase", "higher"),
+             ("提高", "上升", "提升", "增加", "增长", "up", "increas", "rais", "higher")),
+        Term("down", "降低", "Down", ("下降", "减少", "down", "decrease", "lower"),
+             ("降低", "下降", "减少", "down", "decreas", "reduc", "lower")),
+    )),
+    # The figures an action can target (``analytics.decisions.FIGURES`` computes each).
+    Vocabulary("metric", (
+        Term("pass_rate_improvement", "证书通过率提升（双导师 vs 其他）",
+             "Pass-rate improvement (dual-mentor vs others)", ("证书通过率提升", "通过率提升"),
+             ("通过率提升", "提升幅度", "pass-rate improvement")),
+        Term("initial_employment", "初次就业率", "Initial employment rate", ("就业率",),
+             ("初次就业", "就业率", "initial employment")),
+        Term("satisfaction_improvement", "企业满意度提升", "Satisfaction improvement", ("满意度提升",),
+             ("满意度", "satisfaction")),
+        Term("school_compliance", "校内导师走访企业", "School mentors' enterprise visits",
+             ("校内导师走访达标率", "走访达标率"), ("走访", "下企业", "school mentor", "visit")),
+        Term("enterprise_compliance", "企业导师到校授课", "Enterprise mentors' teaching at school",
+             ("企业导师授课达标率", "授课达标率"), ("授课", "进校", "enterprise mentor", "teaching")),
+        Term("certificate_pass_rate", "证书通过率", "Certificate pass rate", ("考证通过率", "技能证书通过率"),
+             ("通过率", "合格率", "pass rate")),
+        Term("related_to_major", "专业对口率", "Related-to-major rate", ("对口就业率", "对口率"),
+             ("对口", "related")),
+        Term("enterprise_mentors_trained", "企业导师教学能力培训覆盖率",
+             "Enterprise mentors trained in teaching methods", ("企业导师培训覆盖率",),
+             ("教学能力培训", "企业导师培训", "teaching-methods training")),
+        Term("school_mentors_trained", "校内导师生产技术培训覆盖率",
+             "School mentors trained in production technology", ("校内导师培训覆盖率",),
+             ("生产技术培训", "校内导师培训", "production-technology training")),
+        Term("practice_on_track", "教师企业实践达标率", "School mentors on track with enterprise practice",
+             ("企业实践达标率",), ("企业实践", "practice")),
+        Term("agreement_coverage", "合作企业协议覆盖率", "Hosting enterprises with an agreement in force",
+             ("协议覆盖率",), ("协议", "agreement")),
+    )),
+    # Display-only: how an action stands at a review (its status, or overdue when still open
+    # after its due date), an agreement on a day, an obligation against the data.
+    Vocabulary("action_state", (
+        *(Term(x.code, x.zh, x.en) for x in _ACTION_STATUS[:1]),
+        Term("overdue", "已逾期", "Overdue"),
+        *(Term(x.code, x.zh, x.en) for x in _ACTION_STATUS[1:]),
+    )),
+    Vocabulary("agreement_state", (
+        Term("in_force", "有效", "In force"),
+        Term("expiring", "即将到期", "Expiring soon"),
+        Term("expired", "已到期", "Expired"),
+        Term("pending", "尚未生效", "Not yet in force"),
+    )),
+    Vocabulary("obligation_state", (
+        Term("met", "已履行", "Met"),
+        Term("short", "未达约定", "Short"),
+        Term("not_due", "尚未到期", "Not due yet"),
+        Term("unknown", "无数据", "No data"),
+        Term("none", "未约定", "Not agreed"),
+    )),
 )}
 
 # Default score of each grade word (the middle of its band on a 100-point scale; 不及格 the
@@ -472,6 +560,10 @@ EVALUATOR_TYPES = VOCABULARIES["evaluator_type"].codes
 FUNDING_SOURCES = VOCABULARIES["source"].codes
 GENDERS = VOCABULARIES["gender"].codes
 ABSENCES = VOCABULARIES["absence"].codes
+TRAINING_TYPES = VOCABULARIES["training_type"].codes
+OWNER_SIDES = VOCABULARIES["owner_side"].codes
+ACTION_STATUSES = VOCABULARIES["action_status"].codes
+METRICS = VOCABULARIES["metric"].codes
 
 # Reusable column definitions (the same column in several tables keeps one spelling).
 _STUDENT_ID = Column(
@@ -757,6 +849,10 @@ TABLES: tuple[Table, ...] = (
             Column("spent", "number", "支出", "Spent",
                    ("支出", "实际支出", "执行金额", "已支出", "支出金额", "spent", "actual",
                     "expenditure"), min=0),
+            # The enterprise whose money a line is (checked against an agreement's funding promise).
+            Column("enterprise_id", "id", "出资企业", "Contributing enterprise",
+                   ("出资企业", "投入企业", "捐赠企业", "出资单位", "contributing enterprise"),
+                   ref="enterprises"),
         ),
         words=("经费", "预算", "资金", "支出", "决算", "funding", "budget"),
         year_column="year",
@@ -791,6 +887,112 @@ TABLES: tuple[Table, ...] = (
         ),
         words=("统计公报", "年报", "质量报告", "公报", "全国", "全省", "benchmark", "statistics"),
         year_column="year",
+    ),
+    # Closing the loop (issue 19): what the school and its partners agreed, how mentors are
+    # trained both ways, and what the leadership group decided (a later migration creates them).
+    Table(
+        "agreements", "校企合作协议", "Cooperation agreements", ("enterprise_id", "signed_on"),
+        (
+            Column("enterprise_id", "id", "合作企业", "Enterprise",
+                   (*_ENTERPRISE_ID.synonyms, "乙方", "合作单位", "协议企业"), ref="enterprises"),
+            Column("signed_on", "date", "签订日期", "Signed on",
+                   ("签订日期", "签订时间", "协议签订日期", "签署日期", "签约时间", "signed on",
+                    "signing date", "date signed")),
+            Column("expires_on", "date", "到期日期", "Expires on",
+                   ("到期日期", "协议到期日期", "有效期至", "终止日期", "到期时间", "协议期限至",
+                    "expires on", "expiry date", "valid until")),
+            _SCHOOL_ID,
+            Column("agreement_no", "text", "协议编号", "Agreement number",
+                   ("协议编号", "合同编号", "协议号", "agreement no", "agreement number",
+                    "contract no")),
+            Column("cooperation_form", "enum", "合作形式", "Cooperation form",
+                   ("合作形式", "合作模式", "合作方式", "cooperation form", "cooperation type")),
+            Column("mentors_promised", "int", "约定企业导师人数", "Mentors promised",
+                   ("约定企业导师人数", "企业导师人数", "派出导师人数", "提供导师人数", "导师人数",
+                    "mentors promised", "number of mentors"), min=0, max=1000),
+            Column("places_promised", "int", "约定实习岗位数", "Internship places promised",
+                   ("约定实习岗位数", "实习岗位数", "提供实习岗位数", "接收实习生人数", "岗位数",
+                    "internship places", "places promised"), min=0, max=100_000),
+            Column("training_base", "bool", "共建实训基地", "Training base",
+                   ("共建实训基地", "是否共建实训基地", "共建基地", "实训基地", "training base")),
+            Column("funding_promised", "number", "约定年度投入（元）", "Funding promised per year",
+                   ("约定年度投入", "年度投入", "企业年度投入", "约定出资", "出资金额", "经费投入",
+                    "funding promised", "funding per year"), min=0),
+        ),
+        words=("合作协议", "校企合作协议", "协议台账", "协议清单", "合作合同", "agreements"),
+        year_column="signed_on",
+    ),
+    Table(
+        "mentor_training", "双向培训", "Two-way training", ("mentor_id", "training_type", "start_date"),
+        (
+            _MENTOR_ID,
+            Column("training_type", "enum", "培训类型", "Training type",
+                   ("培训类型", "培训类别", "培训形式", "项目类型", "training type")),
+            Column("start_date", "date", "开始日期", "Start date",
+                   ("开始日期", "培训开始日期", "实践开始日期", "起始日期", "开始时间", "培训日期",
+                    "start date")),
+            Column("end_date", "date", "结束日期", "End date",
+                   ("结束日期", "培训结束日期", "实践结束日期", "结束时间", "end date")),
+            Column("days", "number", "天数", "Days",
+                   ("天数", "实践天数", "培训天数", "累计天数", "days"), min=0, max=3660),
+            Column("hours", "number", "学时", "Hours",
+                   ("学时", "培训学时", "学时数", "hours", "training hours"), min=0, max=10_000),
+            Column("course", "text", "培训项目", "Course",
+                   ("培训项目", "培训内容", "培训名称", "实践内容", "实践岗位", "course", "topic")),
+            Column("enterprise_id", "id", "实践企业", "Host enterprise",
+                   ("实践企业", "实践单位", "培训单位", "承训企业", "host enterprise"), ref="enterprises"),
+        ),
+        words=("双向培训", "培训记录", "企业实践", "师资培训", "教师培训", "培训台账", "training"),
+        year_column="start_date",
+    ),
+    Table(
+        "actions", "决策事项", "Actions", ("decided_on", "title"),
+        (
+            Column("decided_on", "date", "决策日期", "Decided on",
+                   ("决策日期", "会议日期", "议定日期", "决定日期", "交办日期", "decided on",
+                    "meeting date")),
+            Column("title", "text", "事项", "Action",
+                   ("事项", "督办事项", "决策事项", "议定事项", "工作事项", "整改措施", "措施", "任务",
+                    "action", "task", "decision")),
+            Column("owner_side", "enum", "责任方", "Owner side",
+                   ("责任方", "牵头方", "责任主体", "owner side"), required=True),
+            Column("owner", "text", "责任人", "Owner",
+                   ("责任人", "责任部门", "责任单位", "牵头部门", "负责人", "owner", "responsible"),
+                   personal=True),
+            Column("due_on", "date", "完成时限", "Due on",
+                   ("完成时限", "完成期限", "办结时限", "时限", "due on", "due date", "deadline"),
+                   required=True),
+            Column("action_status", "enum", "完成情况", "Action status",
+                   ("完成情况", "办理情况", "办结情况", "进展情况", "落实情况", "action status"),
+                   default="open"),
+            Column("done_on", "date", "完成日期", "Done on",
+                   ("完成日期", "办结日期", "实际完成日期", "done on", "completed on")),
+            Column("metric", "enum", "关联指标", "Linked figure",
+                   ("关联指标", "目标指标", "对应指标", "linked figure")),
+            Column("figure_filters", "text", "指标范围", "Figure filters",
+                   ("指标范围", "筛选条件", "figure filters", "filters")),
+            Column("expected", "enum", "预期方向", "Expected direction",
+                   ("预期方向", "预期变化", "目标方向", "expected direction", "expected")),
+            Column("baseline_value", "number", "决策时数值", "Value on the day",
+                   ("决策时数值", "当日数值", "基线值", "value on the day", "baseline value")),
+            Column("baseline_low", "number", "决策时区间下限", "Interval low on the day",
+                   ("决策时区间下限", "基线区间下限", "baseline low")),
+            Column("baseline_high", "number", "决策时区间上限", "Interval high on the day",
+                   ("决策时区间上限", "基线区间上限", "baseline high")),
+            Column("baseline_numerator", "number", "决策时分子", "Numerator on the day",
+                   ("决策时分子", "基线分子", "baseline numerator"), min=0),
+            Column("baseline_denominator", "number", "决策时分母", "Denominator on the day",
+                   ("决策时分母", "基线分母", "baseline denominator"), min=0),
+            Column("baseline_period", "text", "决策时统计期", "Period on the day",
+                   ("决策时统计期", "基线统计期", "baseline period")),
+            _SCHOOL_ID,
+            Column("recorded_by", "text", "记录人", "Recorded by",
+                   ("记录人", "登记人", "填报人", "recorded by"), personal=True),
+            Column("notes", "text", "备注", "Notes", ("备注", "说明", "进展说明", "notes", "remarks"),
+                   personal=True),
+        ),
+        words=("督办", "决策事项", "会议决定", "议定事项", "任务清单", "整改清单", "领导小组", "actions"),
+        year_column="decided_on",
     ),
 )
 

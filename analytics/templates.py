@@ -46,7 +46,7 @@ NUMBER_FORMATS = {
     "date": "yyyy-mm-dd",
 }
 MONEY_FORMAT = "#,##0.00"
-MONEY_COLUMNS = ("monthly_salary", "budget", "spent")
+MONEY_COLUMNS = ("monthly_salary", "budget", "spent", "funding_promised")
 _HEADER_FILL = PatternFill("solid", fgColor="1F4E79")
 _REQUIRED_FILL = PatternFill("solid", fgColor="C00000")
 _EXAMPLE_FONT = Font(italic=True, color="808080")
@@ -96,6 +96,29 @@ _EXAMPLES: dict[str, object] = {
     "category": "企业导师津贴",
     "budget": 200000,
     "spent": 185000,
+    "signed_on": dt.date(2023, 9, 1),
+    "expires_on": dt.date(2026, 8, 31),
+    "agreement_no": "XQHZ-2023-001",
+    "mentors_promised": 3,
+    "places_promised": 10,
+    "funding_promised": 50000,
+    "start_date": dt.date(2025, 7, 7),
+    "end_date": dt.date(2025, 8, 29),
+    "days": 54,
+    "course": "暑期教师企业实践（数控加工车间）",
+    "decided_on": dt.date(2025, 3, 14),
+    "title": "组织企业导师参加教学能力培训，年度覆盖率不低于80%",
+    "owner": "教务处",
+    "due_on": dt.date(2025, 7, 31),
+    "done_on": dt.date(2025, 7, 20),
+    "figure_filters": "major=数控技术应用",
+    "baseline_value": 0.55,
+    "baseline_low": 0.42,
+    "baseline_high": 0.67,
+    "baseline_numerator": 33,
+    "baseline_denominator": 60,
+    "baseline_period": "2024",
+    "recorded_by": "王校长",
 }
 _TABLE_EXAMPLES: dict[tuple[str, str], object] = {
     ("satisfaction_surveys", "survey_date"): dt.date(2025, 12, 20),
@@ -111,6 +134,8 @@ _TABLE_EXAMPLES: dict[tuple[str, str], object] = {
     ("benchmarks", "denominator"): 9800,
     ("benchmarks", "value"): 93.1,
     ("benchmarks", "unit"): "%",
+    ("mentor_training", "hours"): 16,
+    ("actions", "notes"): "7月培训已组织，覆盖率待核实",
 }
 
 

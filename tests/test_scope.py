@@ -105,6 +105,28 @@ def build(with_b: bool) -> duckdb.DuckDBPyConnection:
                [(2023, "government", "乙专业实训", 100000.0, 90000.0)])
     insert(con, "benchmarks", ["source", "indicator", "period", "year", "group_label", "value"],
            [("省统计", "certificate_pass_rate", "2023", 2023, "", 0.8)])
+    # Closing the loop: agreements, two-way training, the leadership group's actions.
+    deals = [("E-A", dt.date(2022, 1, 1), dt.date(2024, 12, 31), "SCH-A", 1, 2, 5000.0),
+             ("E-AB", dt.date(2021, 1, 1), dt.date(2023, 8, 31), "SCH-A", 2, 1, None)]
+    if with_b:
+        deals.append(("E-B", dt.date(2020, 1, 1), dt.date(2023, 12, 31), "SCH-B", 3, 3, 9999.0))
+    insert(con, "agreements", ["enterprise_id", "signed_on", "expires_on", "school_id", "mentors_promised",
+                               "places_promised", "funding_promised"], deals)
+    courses = [("A-MEN-1", "production_technology", dt.date(2023, 3, 1), None, None, 16.0),
+               ("A-MEN-1", "enterprise_practice", dt.date(2022, 7, 1), dt.date(2022, 8, 29), None, None),
+               ("A-MEN-2", "teaching_methods", dt.date(2023, 4, 1), None, None, 8.0)]
+    if with_b:  # another year: it must not add a year to A's figures
+        courses += [("B-MEN-1", "production_technology", dt.date(2020, 3, 1), None, None, 99.0),
+                    ("B-MEN-1", "enterprise_practice", dt.date(2021, 7, 1), None, 200.0, None),
+                    ("B-MEN-2", "teaching_methods", dt.date(2020, 4, 1), None, None, 99.0)]
+    insert(con, "mentor_training", ["mentor_id", "training_type", "start_date", "end_date", "days", "hours"], courses)
+    if with_b:
+        insert(con, "funding", ["year", "source", "category", "budget", "spent", "enterprise_id"],
+               [(2022, "enterprise", "乙专业设备", 9999.0, 9999.0, "E-B")])
+    decided = [(dt.date(2023, 3, 1), "甲校事项", "school", dt.date(2023, 5, 1), "SCH-A", "school_compliance")]
+    if with_b:
+        decided.append((dt.date(2023, 3, 1), "乙专业事项", "enterprise", dt.date(2023, 4, 1), "SCH-B", "initial_employment"))
+    insert(con, "actions", ["decided_on", "title", "owner_side", "due_on", "school_id", "metric"], decided)
     return con
 
 
@@ -152,6 +174,10 @@ def _choices(fn: Any) -> list[dict[str, Any]]:
             values = ["数控", "SCH-A"]
         elif p.name == "key":
             values = list(importlib.import_module("analytics.metrics.headlines").KEYS)
+        elif p.name == "day":
+            values = [dt.date(2023, 6, 30), dt.date(2024, 6, 30)]
+        elif p.name == "year":
+            values = [2023]
         else:
             raise AssertionError(f"{fn.__module__}.{fn.__name__}: no test values for {p.name}")
         cases = [{**c, p.name: v} for c in cases for v in values]
@@ -293,7 +319,8 @@ def test_report_appendix_lists_only_visible_batches_and_rows(both) -> None:
     # enterprises E-A and E-AB, their 2 surveys.
     assert coverage == {"schools": 1, "enterprises": 2, "mentors": 2, "students": 4, "certificate_exams": 4,
                         "employment": 8, "satisfaction_surveys": 2, "mentor_activities": 3,
-                        "student_assessments": 4, "mentor_evaluations": 2, "funding": 0, "benchmarks": 1}
+                        "student_assessments": 4, "mentor_evaluations": 2, "funding": 0, "benchmarks": 1,
+                        "agreements": 2, "mentor_training": 3, "actions": 1}
 
 
 @pytest.mark.parametrize(
@@ -313,6 +340,7 @@ def test_the_url_cannot_set_or_show_the_scope(query) -> None:
         ("students", 4), ("certificate_exams", 4), ("employment", 8), ("student_assessments", 4),
         ("mentors", 2), ("mentor_activities", 3), ("mentor_evaluations", 2), ("schools", 1),
         ("enterprises", 2), ("satisfaction_surveys", 2), ("funding", 0), ("benchmarks", 1),
+        ("agreements", 2), ("mentor_training", 3), ("actions", 1),
     ],
 )
 def test_where_applies_the_scope_to_every_table(both, table, expected) -> None:

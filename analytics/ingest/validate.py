@@ -163,6 +163,9 @@ _SCHOOL_LINK = {
     "student_assessments": ("student_id", "students"),
     "mentor_activities": ("mentor_id", "mentors"),
     "mentor_evaluations": ("mentor_id", "mentors"),
+    "mentor_training": ("mentor_id", "mentors"),
+    "agreements": ("school_id", None),
+    "actions": ("school_id", None),
 }
 # Published aggregates belong to no school and may be loaded by anyone who may import.
 SCOPE_FREE = frozenset({"benchmarks"})

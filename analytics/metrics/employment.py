@@ -59,6 +59,8 @@ BY = {
     "dual": "dual_mentor",
     "gender": "gender",
     "enterprise": "enterprise_id",
+    "school_mentor": "school_mentor_id",
+    "enterprise_mentor": "enterprise_mentor_id",
 }
 
 
