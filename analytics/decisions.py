@@ -44,7 +44,7 @@ import pandas as pd
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from analytics import schema
+from analytics import schema, stats
 from analytics.config import Settings
 from analytics.db import quote_ident as q
 from analytics.errors import DecisionError
@@ -52,7 +52,8 @@ from analytics.filters import Filters
 from analytics.i18n import t
 from analytics.ingest.load import BatchRecord, list_batches, load_rows, undo_batch
 from analytics.ingest.normalize import normalize_column
-from analytics.metrics import agreements, certificates, employment, mentors, query, satisfaction, training
+from analytics.metrics import agreements, certificates, employment, headlines, query, training
+from analytics.narrative import period_text
 from analytics.safe_export import escape_cell
 from analytics.snapshot import today
 from analytics.stats import Rate
@@ -92,39 +93,29 @@ def _rate(metric: str, r: Rate | None, period: object) -> Measure:
                    "" if period is None else str(period))
 
 
+def _num(value: object) -> float | None:
+    """A plain float (``None`` for missing): readings go into the database and JSON."""
+    return None if value is None or pd.isna(value) else float(value)
+
+
 def _span(first: object, last: object) -> str:
     if first is None or last is None or pd.isna(first) or pd.isna(last):
         return ""
     return str(first) if first == last else f"{first}–{last}"
 
 
-def _pass_gap(con: duckdb.DuckDBPyConnection, f: Filters, s: Settings, day: dt.date) -> Measure:
-    by_year = certificates.dual_vs_other_by_year(con, f, s)
-    cmp = certificates.pooled_comparison(by_year, s)
-    years = by_year["year"].tolist()
-    period = _span(years[0], years[-1]) if years else ""
-    return Measure("pass_rate_improvement", "pp", cmp.diff, cmp.ci_low, cmp.ci_high, period=period)
-
-
-def _employment(con: duckdb.DuckDBPyConnection, f: Filters, s: Settings, day: dt.date) -> Measure:
-    year, r = employment.latest_initial_employment(con, f, s)
-    return _rate("initial_employment", r.rate, year)
-
-
-def _satisfaction(con: duckdb.DuckDBPyConnection, f: Filters, s: Settings, day: dt.date) -> Measure:
-    tr = satisfaction.trend(con, f, s)
-    w = tr.waves
-    if len(w) < 2:
-        return Measure("satisfaction_improvement", "points", None)
-    return Measure("satisfaction_improvement", "points", tr.change_first_to_latest,
-                   period=_span(int(w["wave"].iloc[0]), int(w["wave"].iloc[-1])))
-
-
-def _compliance(kind: str) -> Callable[..., Measure]:
+def _headline(key: str) -> Callable[..., Measure]:
+    """A headline's figure as ``metrics.headlines`` decides it: the quantity its interval bounds
+    (the gap in percentage points for the pass-rate improvement, the change in points for the
+    satisfaction improvement, the rate itself for the others) and its basis."""
     def read(con: duckdb.DuckDBPyConnection, f: Filters, s: Settings, day: dt.date) -> Measure:
-        res = mentors.compliance(con, f, s, kind, with_calendar=False)
-        period = _span(f"{res.period_from:%Y-%m}", f"{res.period_to:%Y-%m}") if res.period_from else ""
-        return _rate(f"{kind}_compliance", res.rate, period)
+        h = headlines.headline(con, f, s, key)
+        if h.interval_of == "value":
+            basis = h.basis[0] if h.basis else None
+            return Measure(key, "rate", _num(h.value), _num(h.ci_low), _num(h.ci_high),
+                           basis.numerator if basis else None, basis.denominator if basis else None, h.period)
+        return Measure(key, "pp" if h.interval_of == "diff" else "points", _num(h.diff), _num(h.ci_low),
+                       _num(h.ci_high), period=h.period)
     return read
 
 
@@ -159,11 +150,7 @@ def _coverage(con: duckdb.DuckDBPyConnection, f: Filters, s: Settings, day: dt.d
 
 # metric code (schema vocabulary "metric") -> how it is read
 FIGURES: dict[str, Callable[[duckdb.DuckDBPyConnection, Filters, Settings, dt.date], Measure]] = {
-    "pass_rate_improvement": _pass_gap,
-    "initial_employment": _employment,
-    "satisfaction_improvement": _satisfaction,
-    "school_compliance": _compliance("school"),
-    "enterprise_compliance": _compliance("enterprise"),
+    **{key: _headline(key) for key in headlines.KEYS},
     "certificate_pass_rate": _pass_rate,
     "related_to_major": _related,
     "enterprise_mentors_trained": _trained("enterprise"),
@@ -227,13 +214,6 @@ def mover(then: Measure, now: Measure) -> tuple[float | None, float | None, floa
     return diff, low, high
 
 
-def direction(low: float | None, high: float | None) -> str | None:
-    """"up" when the interval lies above 0, "down" below, else "similar" (SPEC §5)."""
-    if low is None or high is None:
-        return None
-    return "up" if low > 0 else "down" if high < 0 else "similar"
-
-
 def movement(then: Measure, now: Measure, expected: str | None) -> Movement:
     """Compare the reading on the day with the reading now (the module doc)."""
     same = (then.known and now.known and then.period == now.period and then.numerator == now.numerator
@@ -241,7 +221,7 @@ def movement(then: Measure, now: Measure, expected: str | None) -> Movement:
     if same:
         return Movement(then, now, 0.0, 0.0, 0.0, "similar", True, None)
     diff, low, high = mover(then, now)
-    way = direction(low, high)
+    way = stats.direction(low, high)
     verdict = None
     if expected in ("up", "down") and way in ("up", "down"):
         verdict = "as_expected" if way == expected else "against"
@@ -528,8 +508,8 @@ def item_text(item: Item, lang: str, names: dict[str, str] | None = None) -> str
     if item.movement is not None:
         m = item.movement
         text += t("decisions.item.figure", lang, figure=figure_text(a, lang, names), then=value_text(m.then, lang),
-                  then_period=m.then.period or "—", now=value_text(m.now, lang), now_period=m.now.period or "—",
-                  change=change_text(m, lang))
+                  then_period=period_text(m.then.period, lang), now=value_text(m.now, lang),
+                  now_period=period_text(m.now.period, lang), change=change_text(m, lang))
         if m.verdict:
             text += t(f"decisions.verdict.{m.verdict}", lang)
     return text

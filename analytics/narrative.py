@@ -61,7 +61,7 @@ def period_text(period: str, lang: str) -> str:
 
 def label(h: Headline, lang: str) -> str:
     """The headline's name ("Pass-rate improvement (dual vs others)")."""
-    return t(f"headline.label.{h.key}", lang)
+    return schema.label("metric", h.key, lang)
 
 
 def value_text(h: Headline, lang: str) -> str:

@@ -451,18 +451,19 @@ VOCABULARIES: dict[str, Vocabulary] = {v.kind: v for v in (
         Term("down", "降低", "Down", ("下降", "减少", "down", "decrease", "lower"),
              ("降低", "下降", "减少", "down", "decreas", "reduc", "lower")),
     )),
-    # The figures an action can target (``analytics.decisions.FIGURES`` computes each).
+    # The figures an action can target (``analytics.decisions.FIGURES`` reads each); the first
+    # five are the headlines of SPEC §5, whose names every screen shows from here.
     Vocabulary("metric", (
         Term("pass_rate_improvement", "证书通过率提升（双导师 vs 其他）",
-             "Pass-rate improvement (dual-mentor vs others)", ("证书通过率提升", "通过率提升"),
+             "Pass-rate improvement (dual vs others)", ("证书通过率提升", "通过率提升"),
              ("通过率提升", "提升幅度", "pass-rate improvement")),
-        Term("initial_employment", "初次就业率", "Initial employment rate", ("就业率",),
+        Term("initial_employment", "初次就业率", "Initial employment", ("就业率", "initial employment rate"),
              ("初次就业", "就业率", "initial employment")),
         Term("satisfaction_improvement", "企业满意度提升", "Satisfaction improvement", ("满意度提升",),
              ("满意度", "satisfaction")),
-        Term("school_compliance", "校内导师走访企业", "School mentors' enterprise visits",
+        Term("school_compliance", "校内导师走访企业", "School mentor visits",
              ("校内导师走访达标率", "走访达标率"), ("走访", "下企业", "school mentor", "visit")),
-        Term("enterprise_compliance", "企业导师到校授课", "Enterprise mentors' teaching at school",
+        Term("enterprise_compliance", "企业导师到校授课", "Enterprise mentor teaching",
              ("企业导师授课达标率", "授课达标率"), ("授课", "进校", "enterprise mentor", "teaching")),
         Term("certificate_pass_rate", "证书通过率", "Certificate pass rate", ("考证通过率", "技能证书通过率"),
              ("通过率", "合格率", "pass rate")),

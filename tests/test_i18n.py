@@ -41,8 +41,6 @@ EXPANDED = [
                                 "years", "missing_share", "orphans", "orphan_columns")),
     *(f"data.col.reject_{c}" for c in ("row_number", "column_name", "original_value", "code", "original_row",
                                        "message")),
-    *(f"overview.kpi.{k}" for k in ("pass_rate_improvement", "initial_employment", "satisfaction_improvement",
-                                    "school_compliance", "enterprise_compliance")),
     *(f"mentors.{k}" for k in ("school_rule_share", "enterprise_rule_share", "dual_qualified_share")),
     *(f"mentors.rule.{k}" for k in schema.MENTOR_TYPES),
     *(f"mentors.students_per_{k}" for k in schema.MENTOR_TYPES),
@@ -61,7 +59,7 @@ EXPANDED = [
     *(f"auth.role.{r}" for r in ("admin", "leader", "researcher", "viewer")),
     *(f"bench.col.{c}" for c in ("year", "value", "ci_low", "ci_high", "benchmark", "diff_pp", "outside", "marker")),
     # the headlines and how every screen writes them (analytics/narrative.py)
-    *(f"headline.{part}.{k}" for part in ("label", "none", "say", "small") for k in headlines.KEYS),
+    *(f"headline.{part}.{k}" for part in ("none", "say", "small") for k in headlines.KEYS),
     *(f"headline.status.{s}" for s in ("met", "not_met", "near", "no_data")),
     *(f"headline.unit.{u}" for u in (*PASS_RATE_UNITS, "mentor_months", "mentor_semesters")),
     *(f"headline.change.{c}" for c in ("vs", "similar", "up_text", "down_text", "similar_text")),

@@ -22,7 +22,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
-from analytics import charts, db, narrative, stats
+from analytics import charts, db, narrative, schema, stats
 from analytics.cli import main
 from analytics.config import Settings
 from analytics.filters import Filters
@@ -167,7 +167,7 @@ def test_no_adjustment_when_no_major_holds_both_groups(built) -> None:
     # every dual-mentor student is in A, every other student elsewhere: no stratum has both,
     # so the pack says the comparison cannot be adjusted (rather than calling it changed)
     notes = _block(built["en"], "headline_notes").items
-    assert f"{t('headline.label.pass_rate_improvement', 'en')}: {t('headline.secondary.adjusted_none', 'en')}" in notes
+    assert f"{schema.label('metric', 'pass_rate_improvement', 'en')}: {t('headline.secondary.adjusted_none', 'en')}" in notes
     rows = _block(built["en"], "cert_adjusted").frame
     assert rows["relative"].isna().tolist() == [False, True]
 

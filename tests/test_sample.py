@@ -23,7 +23,8 @@ DEFAULT_FILES = [
     "07_毕业生初次就业情况统计表.xlsx", "08_毕业生跟踪调查.csv",
     "09_用人单位满意度调查_2021-2023.xlsx", "10_企业满意度问卷_2024-2025.csv",
     "11_导师活动记录.csv", "12_学生考核成绩.xlsx", "13_导师考核评价.xlsx",
-    "14_双导师制经费预算执行表.xlsx", "15_全省中职质量年报对标数据.xlsx",
+    "14_双导师制经费预算执行表.xlsx", "15_全省中职质量年报对标数据.xlsx", "16_校企合作协议台账.xlsx",
+    "17_双向培训记录.xlsx", "18_领导小组督办事项.xlsx",
 ]
 
 
@@ -95,7 +96,11 @@ def test_row_counts(students: int, mentors: int, first_attempts: int, graduates:
     assert 0.95 * graduates < len(employment) < graduates
     assert len(frames["12_学生考核成绩"]) == assessments
     assert len(frames["13_导师考核评价"]) == mentors * 2 * 3  # two school years, three evaluators
-    assert len(frames["14_双导师制经费预算执行表"]) == 5 * 7  # 2021-2025 x seven budget lines
+    # 2021-2025 x twelve budget lines: six program lines and six equipment donations
+    assert len(frames["14_双导师制经费预算执行表"]) == 5 * 12
+    # 29 partners with agreements (one never signed), renewed every three years since they joined
+    assert frames["16_校企合作协议台账"]["合作企业"].nunique() == 29
+    assert len(frames["18_领导小组督办事项"]) == 6  # two at the autumn meeting, four in spring
 
 
 def test_exports_look_like_school_files(files: list[Path]) -> None:
@@ -162,6 +167,7 @@ def test_demo_loads_every_table_without_rejects(loaded) -> None:
     assert counts["enterprises"] == 30
     # 3 province-wide indicators × 5 years (PROVINCE_FIGURES)
     assert counts["benchmarks"] == 15
+    assert counts["actions"] == 6
 
 
 def test_province_benchmark_is_stored_as_a_ratio(loaded) -> None:

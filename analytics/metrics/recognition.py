@@ -16,11 +16,11 @@ outcome is below.
 
 **Enterprises**: students hosted (at school on the day), interns, graduates hired (any
 survey of the filter's graduation years, ``metrics.partners``), enterprise mentors provided,
-the satisfaction mean on the 0–100 scale pooled over the filter's waves with its number of
-responses, the current agreement's state and obligations (``metrics.agreements``). A
-**candidate** has an agreement in force with its obligations met, hosts or hired
-students, and a satisfaction mean of at least ``recognition_min_satisfaction`` on at
-least ``small_n`` responses. ``reasons`` lists what a non-candidate lacks.
+the satisfaction mean on the 0–100 scale pooled over the filter's waves with the number of
+respondents behind it (SPEC: n is respondents), the current agreement's state and
+obligations (``metrics.agreements``). A **candidate** has an agreement in force with its
+obligations met, hosts or hired students, and a satisfaction mean of at least
+``recognition_min_satisfaction`` from at least ``small_n`` respondents. ``reasons`` lists what a non-candidate lacks.
 """
 
 from __future__ import annotations
@@ -89,20 +89,22 @@ def mentor_candidates(con: duckdb.DuckDBPyConnection, f: Filters, s: Settings, m
 
 
 def _satisfaction_by_enterprise(con: duckdb.DuckDBPyConnection, f: Filters, s: Settings) -> pd.DataFrame:
-    """Per enterprise: the 0–100 mean and the responses pooled over the filter's waves."""
+    """Per enterprise: the 0–100 mean over every rating of the filter's waves, and the
+    respondents (questionnaires) behind it."""
     w = satisfaction.waves(con, f, s, "enterprise")
     if w.empty:
-        return pd.DataFrame(columns=["enterprise_id", "satisfaction", "responses"])
-    w = w.assign(total=w["mean_0_100"] * w["responses"])
-    g = w.groupby("enterprise", as_index=False).agg(total=("total", "sum"), responses=("responses", "sum"))
-    return pd.DataFrame({"enterprise_id": g["enterprise"].astype(str), "satisfaction": g["total"] / g["responses"],
-                         "responses": g["responses"].astype(int)})
+        return pd.DataFrame(columns=["enterprise_id", "satisfaction", "respondents"])
+    w = w.assign(total=w["mean_0_100"] * w["ratings"])
+    g = w.groupby("enterprise", as_index=False).agg(total=("total", "sum"), ratings=("ratings", "sum"),
+                                                   respondents=("respondents", "sum"))
+    return pd.DataFrame({"enterprise_id": g["enterprise"].astype(str), "satisfaction": g["total"] / g["ratings"],
+                         "respondents": g["respondents"].astype(int)})
 
 
 def unit_candidates(con: duckdb.DuckDBPyConnection, f: Filters, s: Settings, day: dt.date) -> pd.DataFrame:
     """Every enterprise in the filter with its evidence for the demonstration unit: enterprise_id,
     enterprise_name, demonstration_unit (already recognised), students, interns, hired, mentors,
-    satisfaction, responses, satisfaction_small, agreement_state, obligations, candidate,
+    satisfaction, respondents, satisfaction_small, agreement_state, obligations, candidate,
     reasons; candidates first, then by satisfaction."""
     host = agreements.hosting(con, f, s, day)
     roster = partners.partners(con, f, s)[["enterprise_id", "hired", "demonstration_unit"]]
@@ -114,8 +116,8 @@ def unit_candidates(con: duckdb.DuckDBPyConnection, f: Filters, s: Settings, day
     out = (host.merge(roster, on="enterprise_id", how="left").merge(sat, on="enterprise_id", how="left")
            .merge(current, on="enterprise_id", how="left").merge(duties, on="enterprise_id", how="left"))
     out["hired"] = out["hired"].fillna(0).astype(int)
-    out["responses"] = out["responses"].fillna(0).astype(int)
-    out["satisfaction_small"] = out["responses"] < s.small_n
+    out["respondents"] = out["respondents"].fillna(0).astype(int)
+    out["satisfaction_small"] = out["respondents"] < s.small_n
     reasons = []
     for row in out.itertuples(index=False):
         why = []
