@@ -280,12 +280,20 @@ def _write(con: duckdb.DuckDBPyConnection, row: dict, label: str) -> int:
     return int(counts.batch_id)
 
 
+def _dates(df: pd.DataFrame) -> pd.DataFrame:
+    """The date columns of an actions frame as ``datetime.date`` (``None`` when blank)."""
+    for c in TABLE.columns:
+        if c.kind == "date" and c.name in df:
+            df[c.name] = [None if pd.isna(v) else pd.Timestamp(v).date() for v in df[c.name]]
+    return df
+
+
 def find(con: duckdb.DuckDBPyConnection, decided_on: dt.date, title: str) -> dict | None:
     """The stored action of ``decided_on`` named ``title``, as a dict (``None`` when absent)."""
     cols = ", ".join(q(c) for c in TABLE.column_names)
     df = query(con, f"SELECT {cols} FROM {q(TABLE.name)} WHERE {q('decided_on')} = ? AND {q('title')} = ?",
                [decided_on, title])
-    return None if df.empty else df.iloc[0].to_dict()
+    return None if df.empty else _dates(df).iloc[0].to_dict()
 
 
 def record(
@@ -330,7 +338,7 @@ def record(
     if metric is not None:
         f = figure or Filters()
         m = measure(con, metric, f, s, day)
-        row |= {"metric": metric, "figure_filters": filters_text(f), "baseline_value": m.value,
+        row |= {"metric": metric, "figure_filters": filters_text(f) or None, "baseline_value": m.value,
                 "baseline_low": m.low, "baseline_high": m.high, "baseline_numerator": m.numerator,
                 "baseline_denominator": m.denominator, "baseline_period": m.period or None}
     return _write(con, row, t("decisions.batch.recorded", lang, title=title))
@@ -407,8 +415,8 @@ def actions(con: duckdb.DuckDBPyConnection, scope: tuple[str, ...] | None = None
     """Every action the scope may see, newest meeting first."""
     where, params = Filters(scope=scope).where(TABLE.name, "a")
     cols = ", ".join(f"a.{q(c)}" for c in TABLE.column_names)
-    return query(con, f"SELECT {cols} FROM {q(TABLE.name)} a WHERE {where} "
-                      f"ORDER BY a.{q('decided_on')} DESC, a.{q('due_on')}, a.{q('title')}", params)
+    return _dates(query(con, f"SELECT {cols} FROM {q(TABLE.name)} a WHERE {where} "
+                             f"ORDER BY a.{q('decided_on')} DESC, a.{q('due_on')}, a.{q('title')}", params))
 
 
 def state_of(row: dict, day: dt.date) -> tuple[str, int]:

@@ -90,7 +90,7 @@ def agreements(con: duckdb.DuckDBPyConnection, f: Filters, s: Settings, day: dt.
     order = pd.DataFrame({
         "live": in_force.astype(int),
         "open": expires.isna().astype(int),
-        "end": pd.to_datetime(df["expires_on"]).fillna(pd.Timestamp.max),
+        "end": df["days_left"].astype("float64").fillna(float("inf")),
         "signed_by_day": (df["state"] != "pending").astype(int),
     })
     ranked = df.assign(**order).sort_values(["signed_by_day", "live", "open", "end", "signed_on"],

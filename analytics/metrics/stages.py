@@ -198,18 +198,23 @@ def leads(con: duckdb.DuckDBPyConnection, f: Filters, s: Settings, day: dt.date)
 
 
 def overdue(con: duckdb.DuckDBPyConnection, f: Filters, s: Settings, day: dt.date) -> pd.DataFrame:
-    """The students overdue for the next stage, with the mentor who leads the stage they are
-    held in: student_id, student_name, class_name, cohort_year, training_model, last_stage,
-    last_term, expected_then, lead_mentor_id, lead_mentor_name; by cohort and class."""
+    """The students overdue for the next stage, with the mentor(s) leading the stage they are
+    held in (SPEC §1; " / " between the two of the skill stage): student_id, student_name,
+    class_name, cohort_year, training_model, last_stage, last_term, expected_then,
+    lead_mentors (names, else IDs; NULL when none is assigned); by cohort and class."""
     now = students_now(con, f, s, day)
     late = now[now["behind"]].copy()
     names = query(con, f"SELECT {q('mentor_id')} AS mentor_id, {q('mentor_name')} AS mentor_name "
                        f"FROM {q('mentors')}")
     name_of = dict(zip(names["mentor_id"], names["mentor_name"], strict=True))
-    lead = [row.enterprise_mentor_id if LEAD.get(row.last_stage) == "enterprise" else row.school_mentor_id
-            for row in late.itertuples()]
-    late["lead_mentor_id"] = lead
-    late["lead_mentor_name"] = [name_of.get(x) if isinstance(x, str) else None for x in lead]
+
+    def leads_of(row: pd.Series) -> str | None:
+        lead = LEAD[row["last_stage"]]
+        ids = [row[c] for c, side in (("school_mentor_id", "school"), ("enterprise_mentor_id", "enterprise"))
+               if lead in (side, "both") and isinstance(row[c], str)]
+        return " / ".join(name_of.get(x) or x for x in ids) or None
+
+    late["lead_mentors"] = [leads_of(row) for _, row in late.iterrows()] if len(late) else []
     cols = ["student_id", "student_name", "class_name", "cohort_year", "training_model", "last_stage", "last_term",
-            "expected_then", "lead_mentor_id", "lead_mentor_name"]
+            "expected_then", "lead_mentors"]
     return late[cols].sort_values(["cohort_year", "class_name", "student_id"]).reset_index(drop=True)

@@ -11,9 +11,9 @@ Decisions:
 * **Trained in year Y** = mentors of the type on the filtered roster in Y with at least one
   counted record starting in Y / mentors of the type on the roster in Y (appointed on or
   before 31 December of Y, or without a date), with the Wilson interval. The years are
-  the calendar years in which the log holds training of that kind (anyone's, within the
-  user's scope), within the filter's years: a year without any such training is "no data",
-  not 0%. School,
+  the calendar years in which the log holds training of that kind by a mentor of the type
+  (anyone's within the user's scope, whatever the other filters), within the filter's
+  years: a year without any such training is "no data", not 0%. School,
   major and enterprise filters choose mentors, as for compliance. The figure an action
   targets is the latest such year.
 * **Hours**: the sum of the counted records' hours in the year, and per trained mentor
@@ -74,8 +74,11 @@ def trained_by_year(con: duckdb.DuckDBPyConnection, f: Filters, s: Settings, men
     start = q("start_date")
     df = query(con, f"""
         WITH yrs AS (
-          SELECT y FROM (SELECT DISTINCT year(t.{start}) AS y FROM {q('mentor_training')} t
-                         WHERE t.{q('training_type')} = ? AND {scope_where}) x
+          SELECT y FROM (
+            SELECT DISTINCT year(t.{start}) AS y FROM {q('mentor_training')} t
+            JOIN {q('mentors')} tm ON tm.{q('mentor_id')} = t.{q('mentor_id')} AND tm.{q('mentor_type')} = ?
+            WHERE t.{q('training_type')} = ? AND {scope_where}
+          ) x
           WHERE {year_cond}
         ),
         roster AS (
@@ -96,7 +99,7 @@ def trained_by_year(con: duckdb.DuckDBPyConnection, f: Filters, s: Settings, men
                coalesce(sum(d.hours), 0) AS hours, count(*) FILTER (WHERE d.with_hours > 0) AS with_hours
         FROM grid g LEFT JOIN done d ON d.mentor_id = g.mentor_id AND d.y = g.y
         GROUP BY g.y ORDER BY g.y
-    """, [kind, *scope_params, *year_params, mentor_type, *m_params, kind])
+    """, [mentor_type, kind, *scope_params, *year_params, mentor_type, *m_params, kind])
     df = add_rate_columns(df, s.small_n)
     df["mentors"] = df["denominator"]
     df["trained"] = df["numerator"]
