@@ -10,12 +10,14 @@ import streamlit as st
 import ui
 from analytics.metrics.headlines import KEYS
 from ui import components as c
+from ui import decide
 from ui.frame import link_params
 from ui.importer import data_status, upload_flow
 from ui.overview import attention, sentences, tiles
 
 f = ui.frame("overview")
 c.header(f, intro=not f.meeting)
+decide.notice(f)
 if f.meeting:
     st.caption(f.caption)
     st.page_link("dashboard.py", label=f.t("overview.leave_meeting"), icon=":material/close_fullscreen:",
@@ -31,8 +33,12 @@ with story:
 with focus:
     st.subheader(f.t("overview.attention_title"), anchor=False)
     items = attention(f)
-    st.markdown("\n".join(f"{i}. {text}" for i, text in enumerate(items, 1)) if items
-                else f.t("overview.attention_none"))
+    if not items:
+        st.markdown(f.t("overview.attention_none"))
+    for i, (text, item) in enumerate(items, 1):
+        st.markdown(f"{i}. {text}")
+        if not f.meeting:
+            decide.on_attention(f, i, item)
 
 if not f.meeting and f.filters.scope is None:  # the store as a whole: for users who see every school
     st.divider()

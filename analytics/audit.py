@@ -6,8 +6,9 @@ added; the admin page reads them through ``query_audit`` with filters.
 
 Actions (``ACTIONS``): ``login``, ``logout``, ``session_expired``, ``import``, ``undo``,
 ``export`` (report, research, aggregate or a page table), ``user_change`` (add, remove,
-password, from the command line or an admin page) and ``denied`` (an action refused by
-the role check). Details never hold a password or a row of data: only file names,
+password, from the command line or an admin page), ``decision`` (an action of the leadership
+group recorded, closed, dropped or reopened; its undo is an ``undo``) and ``denied`` (an
+action refused by the role check). Details never hold a password or a row of data: only file names,
 counts, batch numbers, export kinds and the filters in force.
 """
 
@@ -25,7 +26,8 @@ from analytics import db
 from analytics.errors import AnalyticsError, StoreError
 from analytics.filters import Filters
 
-ACTIONS = ("login", "logout", "session_expired", "import", "undo", "export", "user_change", "denied")
+ACTIONS = ("login", "logout", "session_expired", "import", "undo", "export", "user_change", "decision", "denied")
+DECISION_CHANGES = ("record", "done", "open", "dropped")
 EXPORT_KINDS = ("report", "research", "aggregate", "table")
 USER_CHANGES = ("add", "remove", "password")
 QUERY_LIMIT = 5000  # rows the admin page shows at most
@@ -144,6 +146,20 @@ def record_user_change(
     if schools is not None:
         details["schools"] = list(schools)
     return record(con, actor, "user_change", address=address, details=details, now=now)
+
+
+def record_decision(
+    con: duckdb.DuckDBPyConnection, user: str, change: str, batch_id: int | None, title: str, *,
+    metric: str | None = None, success: bool = True, address: str | None = None, now: dt.datetime | None = None,
+) -> int:
+    """An action of the leadership group recorded (``change`` "record") or set done, open or
+    dropped, written as import batch ``batch_id`` (``None`` when refused)."""
+    if change not in DECISION_CHANGES:
+        raise AnalyticsError("audit-unknown-change", change=change, known=", ".join(DECISION_CHANGES))
+    details: dict[str, Any] = {"change": change, "batch": batch_id, "title": title}
+    if metric is not None:
+        details["metric"] = metric
+    return record(con, user, "decision", success=success, address=address, details=details, now=now)
 
 
 def record_denied(

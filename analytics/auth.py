@@ -12,7 +12,8 @@ the schools and an argon2id hash (argon2-cffi's defaults, RFC 9106 low-memory pr
 a hash made with weaker parameters is replaced at the next successful sign-in.
 
 **Roles** (``PERMISSIONS``): ``admin`` manages users, imports, undoes, exports and sees
-all schools; ``leader`` views and exports the meeting pack for their schools;
+all schools; ``leader`` views, exports the meeting pack and records the leadership group's
+actions (``record_decision``: record, close, undo its own records) for their schools;
 ``researcher`` views, uploads and makes research/aggregate exports for their schools,
 with names and IDs masked on screen (``mask``); ``viewer`` only views.
 
@@ -64,10 +65,11 @@ ACTIONS = (
     "export_aggregate",  # suppressed aggregate zip
     "manage_users",  # add, remove, re-password users
     "view_audit",  # the audit log page
+    "record_decision",  # record an action of the leadership group, change its status, undo that
 )
 PERMISSIONS: dict[str, frozenset[str]] = {
     "admin": frozenset(ACTIONS),
-    "leader": frozenset({"view", "view_personal", "export_report"}),
+    "leader": frozenset({"view", "view_personal", "export_report", "record_decision"}),
     "researcher": frozenset({"view", "import", "export_research", "export_aggregate"}),
     "viewer": frozenset({"view", "view_personal"}),
 }

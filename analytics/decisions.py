@@ -523,6 +523,38 @@ def item_text(item: Item, lang: str, names: dict[str, str] | None = None) -> str
     return text
 
 
+def _day_text(value: object) -> str:
+    return "" if value is None or (not isinstance(value, str) and pd.isna(value)) else pd.Timestamp(value).date().isoformat()
+
+
+def review_frame(rv: Review, lang: str, names: dict[str, str] | None = None) -> pd.DataFrame:
+    """The review as a table, the way the Actions page and the meeting pack show it: state_code,
+    state, title, owner, decided, due, done, figure, then, now, change, verdict (words of ``lang``)."""
+    def reading(m: Measure) -> str:
+        return t("report.actions.reading", lang, value=value_text(m, lang), period=period_text(m.period, lang))
+
+    rows = []
+    for item in rv.items:
+        a, move = item.action, item.movement
+        rows.append({
+            "state_code": item.state,
+            "state": schema.label("action_state", item.state, lang)
+            + (t("report.actions.days", lang, n=item.days_overdue) if item.state == "overdue" else ""),
+            "title": a["title"],
+            "owner": schema.label("owner_side", a["owner_side"], lang) + (f" · {a['owner']}" if a.get("owner") else ""),
+            "decided": _day_text(a["decided_on"]),
+            "due": _day_text(a["due_on"]),
+            "done": _day_text(a.get("done_on")),
+            "figure": figure_text(a, lang, names) if move else "",
+            "then": reading(move.then) if move else "",
+            "now": reading(move.now) if move else "",
+            "change": change_text(move, lang) if move else "",
+            "verdict": t(f"report.actions.verdict.{move.verdict}", lang) if move and move.verdict else "",
+        })
+    return pd.DataFrame(rows, columns=["state_code", "state", "title", "owner", "decided", "due", "done", "figure",
+                                       "then", "now", "change", "verdict"])
+
+
 # -- The actions as a sheet ------------------------------------------------------------------
 
 

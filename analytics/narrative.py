@@ -10,6 +10,7 @@ rate it is compared with.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -299,22 +300,35 @@ def benchmark_text(result: dict, school: str, benchmark: str, lang: str = "zh") 
 
 @dataclass(frozen=True)
 class Attention:
-    """One thing that needs attention: ``text`` is the sentence, ``subject`` the part to emphasise."""
+    """One thing that needs attention: ``text`` is the sentence, ``subject`` the part to emphasise;
+    ``metric`` and ``figure`` (filter fields set on top of the page's) name the figure an
+    action on it would target."""
 
     key: str
     subject: str
     text: str
     shortfall: float  # distance below the target or the overall rate (fraction), for ranking
+    metric: str | None = None
+    figure: tuple[tuple[str, str], ...] = ()
 
 
 def attention(
-    con: duckdb.DuckDBPyConnection, f: Filters, s: Settings, lang: str, limit: int | None = 3
+    con: duckdb.DuckDBPyConnection, f: Filters, s: Settings, lang: str, limit: int | None = 3,
+    day: dt.date | None = None,
 ) -> list[Attention]:
     """What needs attention most, largest shortfall first: the major whose initial
     employment interval lies wholly below the target, the major whose pass-rate interval
     lies wholly below the overall pass rate, and the mentors who miss their communication
     rule. A group is singled out only when its 95% interval excludes the rate it is
-    compared with (so never a small group by chance), and never below the small-group size."""
+    compared with (so never a small group by chance), and never below the small-group size.
+    The leadership group's overdue actions on ``day`` (the store's today) come first, most
+    overdue first (issue 19)."""
+    from analytics import decisions  # decisions writes with this module's period words
+
+    late = [Attention("overdue_action", row["title"], t(
+        "narrative.attention.overdue_action", lang, title=row["title"], days=row["days_overdue"],
+        side=schema.label("owner_side", row["owner_side"], lang), due=row["due_on"].isoformat()), 0.0)
+        for row in decisions.overdue(con, f, s, day)]
     items: list[Attention] = []
     target = s.targets.initial_employment
     majors = employment.initial_employment_by(con, f, s, "major")
@@ -324,7 +338,7 @@ def attention(
         items.append(Attention("major_employment", str(worst["group"]), t(
             "narrative.attention.major_employment", lang, major=worst["group"], value=pct(worst["rate"]),
             low=pct(worst["ci_low"]), high=pct(worst["ci_high"]), target=pct(target, 0)),
-            target - float(worst["rate"])))
+            target - float(worst["rate"]), "initial_employment", (("major", str(worst["group"])),)))
 
     exams = certificates.pass_rates_by(con, f, s, "major", "attempt")
     overall = certificates.pass_rate(con, f, s)
@@ -335,7 +349,7 @@ def attention(
             items.append(Attention("major_pass", str(worst["group"]), t(
                 "narrative.attention.major_pass", lang, major=worst["group"], value=pct(worst["rate"]),
                 low=pct(worst["ci_low"]), high=pct(worst["ci_high"]), overall=pct(overall.value)),
-                overall.value - float(worst["rate"])))
+                overall.value - float(worst["rate"]), "certificate_pass_rate", (("major", str(worst["group"])),)))
 
     for kind in mentors.MENTOR_TYPES:
         result = mentors.compliance(con, f, s, kind, with_calendar=False)
@@ -347,8 +361,9 @@ def attention(
         items.append(Attention(f"{kind}_mentors", subject, t(
             f"narrative.attention.{kind}_mentors", lang, subject=subject, names=names,
             rule=t(f"narrative.rule.{kind}", lang, n=result.threshold)),
-            s.targets.compliance - (result.rate.value or 0.0)))
+            s.targets.compliance - (result.rate.value or 0.0), f"{kind}_compliance"))
     items.sort(key=lambda a: -a.shortfall)
+    items = late + items
     return items if limit is None else items[:limit]
 
 

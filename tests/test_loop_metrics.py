@@ -139,9 +139,9 @@ def test_lead_mentors(stage_db) -> None:
 
 def test_overdue_names_the_lead_of_the_stage_held_in(stage_db) -> None:
     late = stages.overdue(stage_db, Filters(), S, DAY)
-    late["lead_mentors"] = _none(late["lead_mentors"])
+    late["lead_names"] = _none(late["lead_names"])
     # P2 held in basic: led by the school mentor 李老师; P3 has no mentor at all.
-    assert late[["student_id", "last_stage", "expected_then", "lead_mentors"]].values.tolist() == [
+    assert late[["student_id", "last_stage", "expected_then", "lead_names"]].values.tolist() == [
         ["P2", "basic", "skill", "李老师"], ["P3", "skill", "internship", None]]
 
 

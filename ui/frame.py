@@ -3,7 +3,7 @@
 It sets the page config, picks the language (``?lang=`` in the URL, else the browser's
 locale: Chinese for ``zh-*``, English otherwise), opens the database (creating the demo
 database on a fresh machine), draws the sidebar (translated navigation grouped
-Overview · Outcomes · Program · Data, the language switch and the global filters) and
+Overview · Outcomes · Program · Cooperation · Data, the language switch and the global filters) and
 returns a ``Frame`` with the current ``Filters``.
 
 The URL query string is the single source of truth for the filters and the language:
@@ -30,16 +30,21 @@ from ui import access, store
 # (page key, script path relative to dashboard.py, navigation group, material icon)
 PAGES: tuple[tuple[str, str, str, str], ...] = (
     ("overview", "dashboard.py", "overview", ":material/dashboard:"),
+    ("actions", "pages/9_actions.py", "overview", ":material/task_alt:"),
     ("certificates", "pages/1_certificates.py", "outcomes", ":material/workspace_premium:"),
     ("employment", "pages/2_employment.py", "outcomes", ":material/work:"),
     ("satisfaction", "pages/3_satisfaction.py", "outcomes", ":material/sentiment_satisfied:"),
     ("students", "pages/4_students.py", "program", ":material/school:"),
+    ("stages", "pages/10_stages.py", "program", ":material/stairs:"),
     ("mentors", "pages/5_mentors.py", "program", ":material/groups:"),
     ("enterprises", "pages/6_enterprises.py", "program", ":material/factory:"),
+    ("agreements", "pages/11_agreements.py", "cooperation", ":material/handshake:"),
+    ("training", "pages/12_training.py", "cooperation", ":material/model_training:"),
+    ("recognition", "pages/13_recognition.py", "cooperation", ":material/military_tech:"),
     ("data", "pages/7_data.py", "data", ":material/database:"),
     ("methods", "pages/8_methods.py", "data", ":material/menu_book:"),
 )
-GROUPS = ("overview", "outcomes", "program", "data")
+GROUPS = ("overview", "outcomes", "program", "cooperation", "data")
 FILTER_KEYS = ("from", "to", "school", "major", "cohort", "model", "gender", "dual", "enterprise")
 ALL = ""  # the "all" choice of a select filter
 

@@ -9,7 +9,7 @@ import streamlit as st
 
 from analytics import charts, narrative, schema
 from analytics.metrics import headlines as hl
-from ui import store
+from ui import decide, store
 from ui.frame import PAGES, Frame, link_params
 
 _BADGES = {
@@ -75,6 +75,7 @@ def tile(f: Frame, h: hl.Headline, *, big: bool = False, detail: bool = False) -
                          query_params=params)
         st.page_link(_PATHS["methods"], label=f.t("overview.methods"), icon=":material/menu_book:",
                      query_params={**params, "section": h.methods})
+        decide.button(f, f"tile_{h.key}", h.key)
 
 
 def tiles(f: Frame, keys: tuple[str, ...], *, big: bool = False, detail: bool = False) -> None:
@@ -90,13 +91,14 @@ def sentences(f: Frame) -> list[str]:
     return narrative.sentences(headlines(f), f.lang, f.settings.small_n)
 
 
-def attention(f: Frame) -> list[str]:
-    """The three things most in need of attention, each with its subject in bold (mentors'
-    names left out for roles that may not see personal data)."""
-    items = store.query(narrative.attention, f.filters, f.lang)
+def attention(f: Frame) -> list[tuple[str, narrative.Attention]]:
+    """The three things most in need of attention (the leadership group's overdue actions
+    first), each with its subject in bold (mentors' names left out for roles that may not see
+    personal data), beside the item itself (its figure, for recording an action on it)."""
+    items = store.query(narrative.attention, f.filters, f.lang, day=decide.today())
     personal = f.user.can("view_personal")
     return [
-        f.t("overview.mentors_masked", subject=a.subject) if not personal and a.key.endswith("_mentors")
-        else a.text.replace(a.subject, f"**{a.subject}**", 1) if a.subject else a.text
+        (f.t("overview.mentors_masked", subject=a.subject) if not personal and a.key.endswith("_mentors")
+         else a.text.replace(a.subject, f"**{a.subject}**", 1) if a.subject else a.text, a)
         for a in items
     ]

@@ -201,7 +201,7 @@ def overdue(con: duckdb.DuckDBPyConnection, f: Filters, s: Settings, day: dt.dat
     """The students overdue for the next stage, with the mentor(s) leading the stage they are
     held in (SPEC §1; " / " between the two of the skill stage): student_id, student_name,
     class_name, cohort_year, training_model, last_stage, last_term, expected_then,
-    lead_mentors (names, else IDs; NULL when none is assigned); by cohort and class."""
+    lead_names (names, else IDs; NULL when none is assigned); by cohort and class."""
     now = students_now(con, f, s, day)
     late = now[now["behind"]].copy()
     names = query(con, f"SELECT {q('mentor_id')} AS mentor_id, {q('mentor_name')} AS mentor_name "
@@ -214,7 +214,7 @@ def overdue(con: duckdb.DuckDBPyConnection, f: Filters, s: Settings, day: dt.dat
                if lead in (side, "both") and isinstance(row[c], str)]
         return " / ".join(name_of.get(x) or x for x in ids) or None
 
-    late["lead_mentors"] = [leads_of(row) for _, row in late.iterrows()] if len(late) else []
+    late["lead_names"] = [leads_of(row) for _, row in late.iterrows()] if len(late) else []
     cols = ["student_id", "student_name", "class_name", "cohort_year", "training_model", "last_stage", "last_term",
-            "expected_then", "lead_mentors"]
+            "expected_then", "lead_names"]
     return late[cols].sort_values(["cohort_year", "class_name", "student_id"]).reset_index(drop=True)

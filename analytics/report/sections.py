@@ -36,11 +36,13 @@ from analytics.metrics import (
     students,
 )
 from analytics.report import methods
+from analytics.report.loop import actions_section
 from analytics.report.model import Block, Bullets, Chart, Col, Part, Report, Section, Text
 from analytics.stats import add_rate_columns
 from analytics.stats import rate as make_rate
 
-SECTIONS = ("summary", "certificates", "employment", "satisfaction", "mentors", "students", "funding", "methods")
+SECTIONS = ("actions", "summary", "certificates", "employment", "satisfaction", "mentors", "students", "funding",
+            "methods")
 LIST_LIMIT = 15  # rows of a ranked mentor list in the pack (the dashboard shows them all)
 BENCHMARK_SERIES = 2  # published series shown per indicator
 
@@ -679,6 +681,7 @@ def visible_batches(con: duckdb.DuckDBPyConnection, scope: tuple[str, ...] | Non
 
 _TABLE_NAMES = {tb.name for tb in schema.TABLES}
 BUILDERS = {
+    "actions": actions_section,
     "summary": summary,
     "certificates": certificates_section,
     "employment": employment_section,
