@@ -15,6 +15,11 @@ PAGES = {
     "pages/6_enterprises.py": ("企业与经费", "Enterprises & funding"),
     "pages/7_data.py": ("数据管理", "Data"),
     "pages/8_methods.py": ("方法说明", "Methods"),
+    "pages/9_actions.py": ("决策督办", "Actions"),
+    "pages/10_stages.py": ("培养阶段", "Training stages"),
+    "pages/11_agreements.py": ("合作协议", "Agreements"),
+    "pages/12_training.py": ("双向培训", "Two-way training"),
+    "pages/13_recognition.py": ("评优推荐", "Recognition"),
 }
 MAJOR = "数控技术应用"  # one of the demo's six majors
 

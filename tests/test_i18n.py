@@ -24,11 +24,11 @@ DYNAMIC = re.compile(r"""\bt\(\s*(?:f["']([A-Za-z0-9_.\-]*)\{|["']([A-Za-z0-9_.\
 
 # Keys built from values at run time: (prefix, values).
 PAGES = ("overview", "certificates", "employment", "satisfaction", "students", "mentors", "enterprises", "data",
-         "methods")
+         "methods", "actions", "stages", "agreements", "training", "recognition")
 EXPANDED = [
     *(f"nav.{p}" for p in PAGES),
     *(f"{p}.intro" for p in PAGES),
-    *(f"nav.group.{g}" for g in ("overview", "outcomes", "program", "data")),
+    *(f"nav.group.{g}" for g in ("overview", "outcomes", "program", "cooperation", "data")),
     *(f"lang.{code}" for code in i18n.LANGS),
     "sidebar.dual_choice.all",
     *(f"certificates.measure.{m}" for m in ("attempt", "first_attempt", "person")),
@@ -57,6 +57,30 @@ EXPANDED = [
     *(f"error.{code}" for code in ("db-read-failed",)),
     *(f"common.download_{fmt}" for fmt in ("csv", "xlsx")),
     *(f"auth.role.{r}" for r in ("admin", "leader", "researcher", "viewer")),
+    # closing the loop (issue 19): the columns and codes the loop pages look up
+    *(f"agreements.col.{c}" for c in ("enterprise_name", "state", "days_left", "students", "interns", "mentors",
+                                      "overall", "funding_year", "funding_spent", "mentors_state", "places_state",
+                                      "funding_state")),
+    *(f"training.{part}.{k}" for part in ("trained", "series") for k in schema.MENTOR_TYPES),
+    *(f"training.col.{c}" for c in ("series", "year", "trained", "mentors", "rate", "ci_low", "ci_high", "hours",
+                                    "hours_per_trained", "mentor_id", "mentor_name", "major", "appointed_on", "days",
+                                    "required", "shortfall", "on_track", "last_practice", "undated", "enterprise_name",
+                                    "last_trained")),
+    *(f"stages.lead.{k}" for k in ("school", "both", "enterprise")),
+    *(f"stages.col.{c}" for c in ("group", "stage", "students", "recorded", "behind", "lead", "with_lead",
+                                  "without_lead", "lead_mentors", "per_lead", "student_id", "student_name",
+                                  "class_name", "cohort_year", "training_model", "last_stage", "last_term",
+                                  "expected_then", "lead_names")),
+    *(f"recognition.reason.{r}" for r in ("score", "compliance", "below")),
+    *(f"recognition.unit_reason.{r}" for r in ("no_agreement", "obligations", "no_students", "few_responses",
+                                               "satisfaction")),
+    *(f"recognition.col.{c}" for c in ("rank", "mentor_name", "overall", "evaluations", "compliance", "periods",
+                                       "cert_rate", "cert_k", "cert_n", "cert_small", "jobs_rate", "jobs_k", "jobs_n",
+                                       "jobs_small", "reasons", "enterprise_name", "demonstration_unit", "students",
+                                       "interns", "hired", "mentors", "satisfaction", "respondents", "agreement_state",
+                                       "obligations")),
+    *(f"report.actions.col.{c}" for c in ("state", "title", "owner", "decided", "due", "done", "figure", "then", "now",
+                                          "change", "verdict")),
     *(f"bench.col.{c}" for c in ("year", "value", "ci_low", "ci_high", "benchmark", "diff_pp", "outside", "marker")),
     # the headlines and how every screen writes them (analytics/narrative.py)
     *(f"headline.{part}.{k}" for part in ("none", "say", "small") for k in headlines.KEYS),

@@ -22,6 +22,7 @@ from ui.frame import Frame, PAGES, link_params
 
 NONE = ""  # "no linked figure" in the figure select
 DONE_KEY = "_decision_done"
+UNDO_KEY = "dec_undo_pick"
 DEFAULT_DAYS = 90  # a new action's due date: this many days after today
 
 
@@ -109,6 +110,7 @@ def submit(f: Frame, title: str, side: str, owner: str, due: dt.date, metric: st
     store.write(audit.record_decision, f.user.name, "record", batch, title.strip(), metric=metric,
                 address=access.address())
     st.session_state[DONE_KEY] = f.t("decide.done", title=title.strip(), batch=batch)
+    st.session_state.pop(UNDO_KEY, None)  # offer the new batch first
     st.rerun()
 
 
@@ -155,6 +157,7 @@ def status_form(f: Frame, review: decisions.Review) -> None:
                 address=access.address())
     st.session_state[DONE_KEY] = f.t("decide.status_done", title=action["title"], batch=batch,
                                      status=schema.label("action_status", status, f.lang))
+    st.session_state.pop(UNDO_KEY, None)  # offer the new batch first
     st.rerun()
 
 
@@ -170,7 +173,7 @@ def history(f: Frame) -> None:
     if not live or not f.user.can("record_decision"):
         return
     left, right = st.columns([3, 1], vertical_alignment="bottom")
-    batch = left.selectbox(f.t("decide.undo_pick"), live, key="dec_undo_pick", format_func=lambda b: f"#{b}")
+    batch = left.selectbox(f.t("decide.undo_pick"), live, key=UNDO_KEY, format_func=lambda b: f"#{b}")
     if right.button(f.t("decide.undo"), key="dec_undo", icon=":material/undo:"):
         try:
             done = access.write_as(f.user, "record_decision", decisions.undo, int(batch))
@@ -180,6 +183,7 @@ def history(f: Frame) -> None:
             return
         store.write(audit.record_undo, f.user.name, int(batch), done, address=access.address())
         st.session_state[DONE_KEY] = f.t("decide.undone", batch=batch)
+        st.session_state.pop(UNDO_KEY, None)
         st.rerun()
 
 

@@ -155,6 +155,11 @@ def settings_rows(s: Settings, lang: str) -> list[tuple[str, str]]:
         (t("report.setting.target_employment", lang), pct(s.targets.initial_employment)),
         (t("report.setting.target_satisfaction", lang), f"+{pct(s.targets.satisfaction_improvement)}"),
         (t("report.setting.target_compliance", lang), pct(s.targets.compliance)),
+        (t("report.setting.agreement_expiry", lang), f"{s.agreement_expiry_days}"),
+        (t("report.setting.practice_rule", lang), t("training.rule", lang, months=f"{s.practice_months:g}",
+                                                    years=s.practice_years)),
+        (t("report.setting.recognition", lang), f"{s.recognition_min_score:g} / {pct(s.recognition_min_compliance)} / "
+                                                 f"{s.recognition_min_satisfaction:g}"),
     ]
 
 
