@@ -37,8 +37,7 @@ with focus:
         st.markdown(f.t("overview.attention_none"))
     for i, (text, item) in enumerate(items, 1):
         st.markdown(f"{i}. {text}")
-        if not f.meeting:
-            decide.on_attention(f, i, item)
+        decide.on_attention(f, i, item)  # also in the meeting view: that is where the group decides
 
 if not f.meeting and f.filters.scope is None:  # the store as a whole: for users who see every school
     st.divider()

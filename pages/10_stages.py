@@ -35,7 +35,10 @@ shown = cohorts.assign(
     group=[f"{f.t('filters.cohort', year=y)} · {schema.label('training_model', m, f.lang) if isinstance(m, str) else '—'}"
            for y, m in zip(cohorts["cohort_year"], cohorts["training_model"], strict=True)],
     stage=[stage_word(v) for v in cohorts["stage"]])
-fig = charts.stacked_bars(shown, f.lang, x="group", color="stage", y="students", title=f.t("stages.chart_title"),
+short = shown.assign(group=[f"{y} · {m if isinstance(m, str) else '—'}"  # cohort · model code: short ticks
+                             for y, m in zip(cohorts["cohort_year"], cohorts["training_model"], strict=True)])
+fig = charts.stacked_bars(short.iloc[::-1], f.lang, x="group", color="stage", y="students",
+                          title=f.t("stages.chart_title"), x_title=f.t("stages.col.group"),
                           y_title=f.t("stages.col.students"))
 c.chart(f, fig, n=int(cohorts["students"].sum()), key="stages_chart")
 c.table(f, shown[["group", "stage", "students", "recorded", "behind"]], name="stages_by_cohort",

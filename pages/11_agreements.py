@@ -31,6 +31,7 @@ tiles[3].metric(f.t("agreements.coverage"), c.pct(coverage.value), border=True, 
 st.caption(f.t("agreements.as_of", day=day.isoformat()))
 decide.button(f, "agreements", "agreement_coverage")
 
+DATES = {"signed_on": c.date_column(), "expires_on": c.date_column()}
 labels = c.column_labels(f, "agreements") | {k: f.t(f"agreements.col.{k}") for k in (
     "enterprise_name", "state", "days_left", "students", "interns", "mentors", "overall", "funding_year",
     "funding_spent", "mentors_state", "places_state", "funding_state")}
@@ -45,11 +46,11 @@ def words(df, kinds):
 st.subheader(f.t("agreements.expiring_title", days=f.settings.agreement_expiry_days), anchor=False)
 c.table(f, words(expiring, {"state": "agreement_state", "cooperation_form": "cooperation_form"})[
     ["enterprise_name", "agreement_no", "signed_on", "expires_on", "days_left", "cooperation_form"]],
-    name="agreements_expiring", labels=labels)
+    name="agreements_expiring", labels=labels, formats=DATES)
 st.subheader(f.t("agreements.unsecured_title"), anchor=False)
 c.table(f, words(unsecured, {"state": "agreement_state"})[
     ["enterprise_name", "students", "interns", "mentors", "expires_on", "state"]], name="agreements_unsecured",
-    labels=labels, note=f.t("agreements.unsecured_note"))
+    labels=labels, note=f.t("agreements.unsecured_note"), formats=DATES)
 st.subheader(f.t("agreements.obligations_title"), anchor=False)
 duties = store.query(deals.obligations, f.filters, day)
 state_cols = {k: "obligation_state" for k in ("mentors_state", "places_state", "funding_state", "overall")}
@@ -61,4 +62,5 @@ c.table(f, words(duties, state_cols)[
 with st.expander(f.t("agreements.all_title", n=len(every))):
     c.table(f, words(every, {"state": "agreement_state", "cooperation_form": "cooperation_form"})[
         ["enterprise_name", "agreement_no", "signed_on", "expires_on", "state", "cooperation_form", "mentors_promised",
-         "places_promised", "training_base", "funding_promised"]], name="agreements_all", labels=labels, height=320)
+         "places_promised", "training_base", "funding_promised"]], name="agreements_all", labels=labels, height=320,
+        formats=DATES | {"funding_promised": c.decimal_column(0)})

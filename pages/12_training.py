@@ -22,15 +22,14 @@ practice = store.query(training.practice_rate, f.filters, day)
 tiles = st.columns(3)
 for col, kind in zip(tiles, training.COUNTS, strict=False):
     year, r = latest[kind]
-    col.metric(f.t(f"training.trained.{kind}", year=year or "—"), c.pct(r.value), border=True, help=c.rate_text(f, r))
-tiles[2].metric(f.t("training.on_track"), c.pct(practice.value), border=True, help=c.rate_text(f, practice))
-st.caption(f.t("training.as_of", day=day.isoformat(), rule=rule))
-buttons = st.columns(3)
-for col, metric in zip(buttons, ("enterprise_mentors_trained", "school_mentors_trained", "practice_on_track"),
-                       strict=True):
     with col:
-        decide.button(f, f"training_{metric}", metric, label=f.t("decide.button_for",
-                                                                 figure=schema.label("metric", metric, f.lang)))
+        st.metric(f.t(f"training.trained.{kind}", year=year or "—"), c.pct(r.value), border=True,
+                  help=c.rate_text(f, r))
+        decide.button(f, f"training_{kind}", f"{kind}_mentors_trained")
+with tiles[2]:
+    st.metric(f.t("training.on_track"), c.pct(practice.value), border=True, help=c.rate_text(f, practice))
+    decide.button(f, "training_practice", "practice_on_track")
+st.caption(f.t("training.as_of", day=day.isoformat(), rule=rule))
 
 st.subheader(f.t("training.by_year_title"), anchor=False)
 by_year = pd.concat([store.query(training.trained_by_year, f.filters, kind).assign(series=kind)
@@ -51,7 +50,8 @@ else:
 st.subheader(f.t("training.practice_title", rule=rule), anchor=False)
 people = store.query(training.practice, f.filters, day)
 c.table(f, people, name="training_practice", labels={k: f.t(f"training.col.{k}") for k in people.columns}, height=320,
-        formats={"days": c.decimal_column(0), "required": c.decimal_column(0), "shortfall": c.decimal_column(0)},
+        formats={"days": c.decimal_column(0), "required": c.decimal_column(0), "shortfall": c.decimal_column(0),
+                 "appointed_on": c.date_column(), "last_practice": c.date_column()},
         note=f.t("training.practice_note"))
 
 st.subheader(f.t("training.untrained_title"), anchor=False)
@@ -63,5 +63,6 @@ if year is None:
 else:
     missing = store.query(training.untrained, f.filters, kind, year)
     c.table(f, missing, name=f"training_untrained_{kind}", labels={k: f.t(f"training.col.{k}") for k in missing.columns},
+            formats={"last_trained": c.date_column()},
             note=f.t("training.untrained_note", year=year, training=schema.label("training_type",
                                                                                    training.COUNTS[kind], f.lang)))

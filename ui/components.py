@@ -117,6 +117,11 @@ def percent_column(label: str | None = None) -> st.column_config.Column:
     return st.column_config.NumberColumn(label, format="percent")
 
 
+def date_column() -> st.column_config.Column:
+    """Column config showing dates as 2025-09-10 (no time of day)."""
+    return st.column_config.DateColumn(format="YYYY-MM-DD")
+
+
 def decimal_column(digits: int = 1) -> st.column_config.Column:
     """Column config showing numbers with ``digits`` decimals."""
     return st.column_config.NumberColumn(format=f"%.{digits}f")

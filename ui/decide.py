@@ -117,11 +117,44 @@ def submit(f: Frame, title: str, side: str, owner: str, due: dt.date, metric: st
 # -- The Actions page ---------------------------------------------------------------------------
 
 
+_STATE_BADGES = {"overdue": ("red", ":material/alarm:"), "open": ("blue", ":material/pending:"),
+                 "done": ("green", ":material/task_alt:"), "dropped": ("gray", ":material/block:")}
+
+
 def review_table(f: Frame, review: decisions.Review) -> None:
-    """The review of the next meeting as a table (owners masked for roles without personal data)."""
-    frame = decisions.review_frame(review, f.lang, f.options.names).drop(columns=["state_code"])
-    c.table(f, frame, name="actions_review", labels={k: f.t(f"report.actions.col.{k}") for k in frame.columns},
-            note=f.t("report.actions.note"))
+    """The review of the next meeting: one card per action (state, what, who, by when, and the
+    linked figure then and now with its change), and the same as a table to download (owners
+    masked for roles without personal data)."""
+    names = f.options.names
+    personal = f.user.can("view_personal")
+    for item in review.items:
+        a, move = item.action, item.movement
+        color, icon = _STATE_BADGES[item.state]
+        with st.container(border=True):
+            state = schema.label("action_state", item.state, f.lang)
+            if item.state == "overdue":
+                state += f.t("report.actions.days", n=item.days_overdue)
+            st.badge(state, color=color, icon=icon)
+            st.markdown(f"**{a['title']}**")
+            owner = schema.label("owner_side", a["owner_side"], f.lang)
+            if a.get("owner") and personal:
+                owner += f" · {a['owner']}"
+            line = f.t("decide.card_line", owner=owner, decided=a["decided_on"].isoformat(), due=a["due_on"].isoformat())
+            if item.carried:
+                line += f.t("decisions.item.carried", day=a["decided_on"].isoformat())
+            st.caption(line)
+            if move is not None:
+                st.markdown(f.t("decide.card_figure", figure=decisions.figure_text(a, f.lang, names),
+                                then=decisions.value_text(move.then, f.lang),
+                                then_period=narrative.period_text(move.then.period, f.lang),
+                                now=decisions.value_text(move.now, f.lang),
+                                now_period=narrative.period_text(move.now.period, f.lang),
+                                change=decisions.change_text(move, f.lang))
+                            + (f.t(f"decisions.verdict.{move.verdict}") if move.verdict else ""))
+    frame = decisions.review_frame(review, f.lang, names).drop(columns=["state_code"])
+    with st.expander(f.t("decide.as_table")):
+        c.table(f, frame, name="actions_review", labels={k: f.t(f"report.actions.col.{k}") for k in frame.columns},
+                note=f.t("report.actions.note"))
 
 
 def status_form(f: Frame, review: decisions.Review) -> None:
@@ -168,7 +201,7 @@ def history(f: Frame) -> None:
         return
     shown = batches.assign(status=batches["status"].map(lambda s: schema.label("batch_status", s, f.lang)))[
         ["batch_id", "imported_at", "file_name", "rows_inserted", "rows_updated", "status"]]
-    c.table(f, shown, name="actions_batches", labels={k: f.t(f"data.col.{k}") for k in shown.columns}, height=220)
+    c.table(f, shown, name="actions_batches", labels={k: f.t(f"data.col.{k}") for k in shown.columns})
     live = batches[batches["status"] == "loaded"]["batch_id"].tolist()
     if not live or not f.user.can("record_decision"):
         return
