@@ -185,7 +185,13 @@ class Filters:
         if table not in _YEAR_COLUMN:
             return conds, params
         column, is_date = _YEAR_COLUMN[table]
-        expr = f"year({_col(alias, column)})" if is_date else _col(alias, column)
+        return self.year_range(f"year({_col(alias, column)})" if is_date else _col(alias, column))
+
+    def year_range(self, expr: str) -> tuple[list[str], list]:
+        """``expr >= ?`` / ``expr <= ?`` for the ends of the year range that are set, with their
+        parameters (``expr``: SQL of a year, built from schema names only)."""
+        conds: list[str] = []
+        params: list = []
         if self.year_from is not None:
             conds.append(f"{expr} >= ?")
             params.append(self.year_from)

@@ -79,6 +79,7 @@ EXPANDED = [
                                        "jobs_small", "reasons", "enterprise_name", "demonstration_unit", "students",
                                        "interns", "hired", "mentors", "satisfaction", "respondents", "agreement_state",
                                        "obligations")),
+    *(f"decisions.verdict.{v}" for v in ("as_expected", "against")),
     *(f"report.actions.col.{c}" for c in ("state", "title", "owner", "decided", "due", "done", "figure", "then", "now",
                                           "change", "verdict")),
     *(f"bench.col.{c}" for c in ("year", "value", "ci_low", "ci_high", "benchmark", "diff_pp", "outside", "marker")),

@@ -307,10 +307,10 @@ def test_xlsx_sheets_charts_formats_and_no_formulas(built, lang):
     report = built[lang]
     wb = openpyxl.load_workbook(io.BytesIO(render_xlsx(report)))
     assert wb.sheetnames == [t(f"report.sheet.{key}", lang) for key in SECTIONS]
-    # certificates: by year, dual vs others, by major; employment: by year, by major, destinations;
-    # no satisfaction, mentor, student or funding data, so no chart there
+    # the actions first (no chart); certificates: by year, dual vs others, by major; employment: by
+    # year, by major, destinations; no satisfaction, mentor, student or funding data, so no chart there
     counts = {ws.title: len(ws._charts) for ws in wb}
-    assert list(counts.values()) == [0, 3, 3, 0, 0, 0, 0, 0]
+    assert list(counts.values()) == [0, 0, 3, 3, 0, 0, 0, 0, 0]
     for ws in wb:
         assert ws["A2"].value == report.caption
         assert ws["A3"].value.startswith(report.data_date)
@@ -334,10 +334,10 @@ def test_xlsx_of_the_demo_has_a_chart_for_every_area(demo_db: Path):
     con = db.connect(demo_db)
     wb = openpyxl.load_workbook(io.BytesIO(report_xlsx(con, Filters(), Settings(), "zh")))
     counts = [len(ws._charts) for ws in wb]
-    # summary 0; certificates 3 + 1 beside the demo's province benchmark; employment 3 + 1
-    # likewise; satisfaction 2 (waves, dimensions); mentors 2 (school by month, enterprise by
-    # semester); students 2; funding 3; methods 0
-    assert counts == [0, 4, 4, 2, 2, 2, 3, 0]
+    # last meeting's actions 0; summary 0; certificates 3 + 1 beside the demo's province benchmark;
+    # employment 3 + 1 likewise; satisfaction 2 (waves, dimensions); mentors 2 (school by month,
+    # enterprise by semester); students 2; funding 3; methods 0
+    assert counts == [0, 0, 4, 4, 2, 2, 2, 3, 0]
     kinds = {type(chart).__name__ for ws in wb for chart in ws._charts}
     assert kinds == {"LineChart", "BarChart"}
 
@@ -356,7 +356,9 @@ def test_cli_writes_the_report(tmp_path, capsys, fmt):
     if fmt == "html":
         assert "80.0%" in out.read_text(encoding="utf-8")  # major A: 16 of 20 exams
     else:
-        assert openpyxl.load_workbook(out).sheetnames[0] == t("report.sheet.summary", "en")
+        # the pack opens with last meeting's actions, then the overview
+        assert openpyxl.load_workbook(out).sheetnames[:2] == [t("report.sheet.actions", "en"),
+                                                              t("report.sheet.summary", "en")]
 
 
 def test_cli_unwritable_path_is_a_clear_failure(tmp_path, capsys):

@@ -98,13 +98,7 @@ def _table(con: duckdb.DuckDBPyConnection, f: Filters, s: Settings, by: str | No
     st_where, st_params = replace(f, year_from=None, year_to=None).where("students", "st")
     e_where, e_params = f.where("employment", "e")
     gy = f"st.{q('graduation_year')}"
-    year_conds, year_params = [], []
-    if f.year_from is not None:
-        year_conds.append(f"{gy} >= ?")
-        year_params.append(f.year_from)
-    if f.year_to is not None:
-        year_conds.append(f"{gy} <= ?")
-        year_params.append(f.year_to)
+    year_conds, year_params = f.year_range(gy)
     roster_cond = " AND ".join([f"{gy} IS NOT NULL", st_where, *year_conds])
     same_employer = (
         "coalesce(CASE WHEN first_enterprise_id IS NOT NULL AND last_enterprise_id IS NOT NULL "

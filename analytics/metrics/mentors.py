@@ -112,13 +112,7 @@ def _calendar_cte(f: Filters, s: Settings, mentor_type: str) -> tuple[str, list]
     """CTEs ``log``, ``grid`` (the period) and ``calendar`` (roster × period with activities)."""
     r = _rule(mentor_type)
     unit = r.unit_start.format(d=q("activity_date"))
-    years, year_params = [], []
-    if f.year_from is not None:
-        years.append("year(unit) >= ?")
-        year_params.append(f.year_from)
-    if f.year_to is not None:
-        years.append("year(unit) <= ?")
-        year_params.append(f.year_to)
+    years, year_params = f.year_range("year(unit)")
     mentor_where, mentor_params = f.where("mentors", "m")
     # Only the user's scope limits the log (and so the period grid): another school's
     # activity dates must neither show nor change this school's figures.

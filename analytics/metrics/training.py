@@ -53,23 +53,13 @@ def _check(mentor_type: str) -> str:
     return COUNTS[mentor_type]
 
 
-def _years(f: Filters) -> tuple[str, list]:
-    conds, params = [], []
-    if f.year_from is not None:
-        conds.append("y >= ?")
-        params.append(f.year_from)
-    if f.year_to is not None:
-        conds.append("y <= ?")
-        params.append(f.year_to)
-    return " AND ".join(conds) or "TRUE", params
-
-
 def trained_by_year(con: duckdb.DuckDBPyConnection, f: Filters, s: Settings, mentor_type: str) -> pd.DataFrame:
     """Per year of the training log: year, mentors (on the roster), trained (numerator),
     numerator, denominator, rate, ci_low, ci_high, small_n, hours, hours_per_trained."""
     kind = _check(mentor_type)
     scope_where, scope_params = Filters(scope=f.scope).where("mentor_training", "t")
-    year_cond, year_params = _years(f)
+    year_conds, year_params = f.year_range("y")
+    year_cond = " AND ".join(year_conds) or "TRUE"
     m_where, m_params = f.where("mentors", "m")
     start = q("start_date")
     df = query(con, f"""
