@@ -27,7 +27,9 @@ ARTIFACTS = ROOT / "tests" / "artifacts"
 BUSY = ('[data-testid="stStatusWidget"]', '[data-testid="stSkeleton"]', '[data-testid="stSpinner"]')
 # (sidebar label, page title) in Chinese, in navigation order
 NAVIGATION = [("技能证书", "技能证书"), ("就业", "就业"), ("企业满意度", "企业满意度"), ("学生", "学生"),
-              ("导师", "导师"), ("企业与经费", "企业与经费"), ("数据管理", "数据管理"), ("总览", "总览")]
+              ("导师", "导师"), ("企业与经费", "企业与经费"), ("数据管理", "数据管理"), ("决策督办", "决策督办"),
+              ("培养阶段", "培养阶段"), ("合作协议", "合作协议"), ("双向培训", "双向培训"), ("评优推荐", "评优推荐"),
+              ("总览", "总览")]
 MAJOR = "数控技术应用"
 SCHOOL, SCHOOL_NAME = "3301012", "临江市机电职业技术学校"  # one of the demo's two schools
 PASSWORD = "correct horse battery"
