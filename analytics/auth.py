@@ -58,6 +58,7 @@ ROLES = ("admin", "leader", "researcher", "viewer")
 ACTIONS = (
     "view",  # open the pages
     "view_personal",  # names and IDs on screen
+    "view_id_card",  # ID-card numbers on screen (admins only)
     "import",  # upload and load files
     "undo",  # undo an import batch
     "export_report",  # the meeting pack (HTML, Excel)
@@ -181,16 +182,46 @@ PERSONAL_COLUMNS = frozenset(c.name for tb in schema.TABLES for c in tb.columns 
 }
 
 
+SENSITIVE_COLUMNS = frozenset(c.name for tb in schema.TABLES for c in tb.columns if c.sensitive)
+# An ID-card number anywhere in a cell: 18 characters (17 digits and a digit or X) or the old 15.
+_ID_CARD = re.compile(r"(?<![0-9A-Za-z])(?:\d{17}[\dXx]|\d{15})(?![0-9A-Za-z])")
+
+
 def mask(frame: pd.DataFrame, role: str, extra: Iterable[str] = ()) -> pd.DataFrame:
     """``frame`` with personal columns (``schema.Column.personal``, plus ``extra`` such as
     a label column holding mentor names) replaced by ``***`` for roles that may not see
-    personal data on screen; missing values stay missing. Other roles get ``frame`` itself."""
-    if can(role, "view_personal"):
-        return frame
-    columns = [c for c in frame.columns if c in PERSONAL_COLUMNS or c in set(extra)]
+    personal data on screen, and ID-card numbers (``schema.Column.sensitive``) for every
+    role but admin; missing values stay missing. Other roles get ``frame`` itself."""
+    hidden = set() if can(role, "view_personal") else PERSONAL_COLUMNS | set(extra)
+    if not can(role, "view_id_card"):
+        hidden |= SENSITIVE_COLUMNS
+    columns = [c for c in frame.columns if c in hidden]
     if not columns:
         return frame
     return frame.assign(**{c: frame[c].astype("object").where(frame[c].isna(), MASK) for c in columns})
+
+
+def _masked_id(match: re.Match[str]) -> str:
+    text = match.group(0)
+    return text[:6] + "*" * (len(text) - 10) + text[-4:]
+
+
+def mask_id_cards(frame: pd.DataFrame, role: str) -> pd.DataFrame:
+    """``frame`` (a raw sheet as uploaded, or rejected rows with their original cells as JSON)
+    with every ID-card number in its text masked, first 6 and last 4 characters kept
+    (``110101********003X``), for every role but admin."""
+    if can(role, "view_id_card") or frame.empty:
+        return frame
+    out = {}
+    for name in frame.columns:
+        column = frame[name]
+        if column.dtype != object and not pd.api.types.is_string_dtype(column):
+            out[name] = column
+            continue
+        text = column.astype("string")
+        found = text.str.contains(_ID_CARD.pattern, regex=True).fillna(False).to_numpy(dtype=bool)
+        out[name] = column.mask(found, text.str.replace(_ID_CARD, _masked_id, regex=True)) if found.any() else column
+    return pd.DataFrame(out, index=frame.index)
 
 
 # -- Password hashes --------------------------------------------------------------------------------

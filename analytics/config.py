@@ -43,6 +43,10 @@ def _default_evaluator_weights() -> dict[str, float]:
     return {e: 1.0 for e in schema.EVALUATOR_TYPES}
 
 
+def _default_grade_scores() -> dict[str, float]:
+    return dict(schema.DEFAULT_GRADE_SCORES)
+
+
 @dataclass(frozen=True)
 class Settings:
     """Every configurable number of the dashboard, validated on construction."""
@@ -67,6 +71,10 @@ class Settings:
     recognition_min_score: float = 85.0  # 360 overall score of a recommended mentor
     recognition_min_compliance: float = 0.9  # share of a recommended mentor's periods meeting the rule
     recognition_min_satisfaction: float = 75.0  # 0-100 mean of a demonstration-unit candidate
+    # Import: the score of each grade word (优秀 … 不及格, A–E) in a score column, and whether a
+    # blank yes/no cell means no in a column whose other cells only say yes (是/√/Y).
+    grade_scores: dict[str, float] = field(default_factory=_default_grade_scores, hash=False)
+    blank_yes_no_is_no: bool = True
 
     def __post_init__(self) -> None:
         _check_range("small_n", self.small_n, 1, 10_000)
@@ -103,6 +111,12 @@ class Settings:
         _check_range("recognition.min_score", self.recognition_min_score, 0, 100)
         _check_range("recognition.min_compliance", self.recognition_min_compliance, 0, 1)
         _check_range("recognition.min_satisfaction", self.recognition_min_satisfaction, 0, 100)
+        for key, score in self.grade_scores.items():
+            if key not in schema.DEFAULT_GRADE_SCORES:
+                raise ConfigError("settings-unknown-key", key=f"grade_scores.{key}", path=_DIRECT)
+            _check_range(f"grade_scores.{key}", score, 0, 100)
+        if not isinstance(self.blank_yes_no_is_no, bool):
+            raise ConfigError("settings-type", key="import.blank_yes_no_is_no", expected="bool", path=_DIRECT)
 
     def placed_statuses(self) -> tuple[str, ...]:
         """Employment statuses counted as placed (employed and self-employed always)."""
@@ -140,6 +154,7 @@ _SCALARS: dict[tuple[str | None, str], tuple[str, type]] = {
     ("recognition", "min_score"): ("recognition_min_score", float),
     ("recognition", "min_compliance"): ("recognition_min_compliance", float),
     ("recognition", "min_satisfaction"): ("recognition_min_satisfaction", float),
+    ("import", "blank_yes_no_is_no"): ("blank_yes_no_is_no", bool),
 }
 _WEIGHT_KEYS = ("theory", "skill", "professionalism")
 _TARGET_KEYS = ("pass_rate_improvement", "initial_employment", "satisfaction_improvement", "compliance")
@@ -221,6 +236,20 @@ practice_years = 5
 min_score = 85.0
 min_compliance = 0.9
 min_satisfaction = 75.0
+
+[import]
+# A blank cell in a yes/no column (是否双导师, 是否对口 …) whose other cells only say yes
+# (是/√/Y, no 否 at all) means no: the sheet ticks the yeses. The import reports it.
+blank_yes_no_is_no = true
+
+[grade_scores]
+# The score of each grade word in a score column: 优秀/优/A, 良好/良/B, 中等/中/C,
+# 及格/合格/D, 不及格/不合格/E.
+excellent = 95.0
+good = 85.0
+fair = 75.0
+pass = 65.0
+fail = 50.0
 """
 
 
@@ -264,7 +293,7 @@ def _typed(value: Any, expected: type, key: str, path: Path) -> Any:
 def parse_settings(data: dict[str, Any], path: Path) -> Settings:
     """Settings from a parsed TOML document; unknown keys and wrong types are errors."""
     values: dict[str, Any] = {}
-    sections = {None} | {s for s, _ in _SCALARS} | {"weights", "evaluator_weights", "targets"}
+    sections = {None} | {s for s, _ in _SCALARS} | {"weights", "evaluator_weights", "targets", "grade_scores"}
     for key, value in data.items():
         if isinstance(value, dict):
             if key not in sections:
@@ -283,6 +312,8 @@ def parse_settings(data: dict[str, Any], path: Path) -> Settings:
                 values.setdefault("evaluator_weights", {})[name] = _typed(v, float, dotted, path)
             elif section == "targets" and name in _TARGET_KEYS:
                 values.setdefault("targets", {})[name] = _typed(v, float, dotted, path)
+            elif section == "grade_scores" and name in schema.DEFAULT_GRADE_SCORES:
+                values.setdefault("grade_scores", {})[name] = _typed(v, float, dotted, path)
             else:
                 raise ConfigError("settings-unknown-key", key=dotted, path=str(path))
     defaults = Settings()
@@ -293,6 +324,8 @@ def parse_settings(data: dict[str, Any], path: Path) -> Settings:
         values["evaluator_weights"] = defaults.evaluator_weights | values["evaluator_weights"]
     if "targets" in values:
         values["targets"] = Targets(**values["targets"])
+    if "grade_scores" in values:
+        values["grade_scores"] = defaults.grade_scores | values["grade_scores"]
     try:
         return Settings(**values)
     except ConfigError as e:

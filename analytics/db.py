@@ -173,9 +173,36 @@ def _migration_4(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("CREATE TABLE IF NOT EXISTS store_info (name VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)")
 
 
+# Columns added by migration 5: (table, column) of canonical tables, added to the table and
+# its shadow. A database created now gets them from migration 1 already (it reads
+# ``schema``), hence ``IF NOT EXISTS``.
+_MIGRATION_5_COLUMNS = (
+    ("students", "id_card"),
+    ("certificate_exams", "theory_score"),
+    ("certificate_exams", "practical_score"),
+    ("certificate_exams", "absence"),
+    ("student_assessments", "absence"),
+)
+
+
+def _migration_5(con: duckdb.DuckDBPyConnection) -> None:
+    """Real exports (issue 11): students' ID-card numbers (1+X certificates link through them),
+    theory/practical results and absences (缺考 is not a zero), value maps saved with a header
+    mapping, and the key of a rejected row with its sheet (coverage counts rejected graduates)."""
+    for name, column in _MIGRATION_5_COLUMNS:
+        sql_type = schema.table(name).column(column).sql_type
+        for target in (name, prev_table(name)):
+            con.execute(
+                f"ALTER TABLE {quote_ident(target)} ADD COLUMN IF NOT EXISTS {quote_ident(column)} {sql_type}"
+            )
+    con.execute("ALTER TABLE saved_mappings ADD COLUMN IF NOT EXISTS value_map VARCHAR DEFAULT '{}'")
+    con.execute("ALTER TABLE import_rejects ADD COLUMN IF NOT EXISTS sheet VARCHAR")
+    con.execute("ALTER TABLE import_rejects ADD COLUMN IF NOT EXISTS row_key VARCHAR")
+
+
 # Append-only: a released migration is never edited, a change is a new entry. Migration 1
 # creates the tables of SPEC §2 as they were then; later tables come in their own step.
-MIGRATIONS = (_migration_1, _migration_2, _migration_3, _migration_4)
+MIGRATIONS = (_migration_1, _migration_2, _migration_3, _migration_4, _migration_5)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

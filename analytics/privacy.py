@@ -54,7 +54,7 @@ FORMATS = ("csv", "parquet")
 KEY_FILE = Path("secrets") / "pseudonym.key"
 KEY_BYTES = 32
 PSEUDONYM_LENGTH = 16  # hex digits kept of the HMAC (64 bits: no collision in any school's roster)
-PSEUDONYM_COLUMNS = ("student_id", "mentor_id", "school_mentor_id", "enterprise_mentor_id")
+PSEUDONYM_COLUMNS = ("student_id", "mentor_id", "school_mentor_id", "enterprise_mentor_id", "id_card")
 KEPT_PERSONAL = ("monthly_salary",)
 SUPPRESSED = "c"
 

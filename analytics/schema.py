@@ -57,6 +57,12 @@ class Column:
     grades: bool = False
     # A result column where 缺考/免考/缓考 … mean "not taken": missing with its reason, never 0.
     absence: bool = False
+    # Personal data shown to admins only (an ID-card number), masked for every other role.
+    sensitive: bool = False
+    # A yes/no column that sheets often fill with ticks only: a blank means no (a setting).
+    blank_means_no: bool = False
+    # An amount of money: a unit stated in its header or the title (万元) scales it.
+    money: bool = False
     # How the importer fills this column when a sheet lacks it: (source column, template),
     # e.g. ("graduation_year", "{year}-08-31"); reported as ``<column>-derived``.
     derived_from: tuple[str, str] | None = None
@@ -567,12 +573,14 @@ ACTION_STATUSES = VOCABULARIES["action_status"].codes
 METRICS = VOCABULARIES["metric"].codes
 
 # Reusable column definitions (the same column in several tables keeps one spelling).
-_STUDENT_ID = Column(
-    "student_id", "id", "学号", "Student ID",
-    ("学号", "学生编号", "学籍号", "学生学号", "学生id", "student id", "studentno", "student no",
-     "student number", "stu id", "sid"),
-    personal=True, ref="students",
-)
+_STUDENT_ID_WORDS = ("学号", "学生编号", "学籍号", "学生学号", "学生id", "student id", "studentno", "student no",
+                     "student number", "stu id", "sid")
+# 1+X and other certificate platforms key their exports by the ID-card number: in a table that
+# refers to students it stands for the student (resolved through ``students.id_card``).
+_ID_CARD_WORDS = ("身份证号", "身份证号码", "身份证", "证件号码", "证件号", "公民身份号码", "id card",
+                  "id card number", "national id")
+_STUDENT_ID = Column("student_id", "id", "学号", "Student ID", _STUDENT_ID_WORDS + _ID_CARD_WORDS,
+                     personal=True, ref="students")
 _SCHOOL_ID = Column(
     "school_id", "id", "学校代码", "School ID",
     ("学校代码", "学校编号", "学校id", "院校代码", "school id", "school code", "schoolno",
@@ -630,7 +638,8 @@ TABLES: tuple[Table, ...] = (
                    ("合作起始日期", "合作开始时间", "合作起始时间", "签约日期", "合作时间",
                     "partner since", "partnership start", "since")),
             Column("demonstration_unit", "bool", "是否示范单位", "Demonstration unit",
-                   ("是否示范单位", "示范单位", "是否示范", "demonstration unit", "demonstration")),
+                   ("是否示范单位", "示范单位", "是否示范", "demonstration unit", "demonstration"),
+                   blank_means_no=True),
         ),
         words=("合作企业", "企业名录", "企业信息", "企业名单", "校企合作", "enterprises", "partners"),
     ),
@@ -654,7 +663,7 @@ TABLES: tuple[Table, ...] = (
                     "years of experience", "years experience", "experience"), min=0, max=60),
             Column("dual_qualified", "bool", "是否双师型", "Dual-qualified",
                    ("是否双师型", "双师型", "双师型教师", "双师", "dual qualified",
-                    "dual-qualified", "double qualified")),
+                    "dual-qualified", "double qualified"), blank_means_no=True),
             Column("qualification", "text", "职业资格证书", "Qualification",
                    ("职业资格证书", "资格证书", "职业资格", "职称/资格", "qualification",
                     "certificate", "professional qualification")),
@@ -667,9 +676,13 @@ TABLES: tuple[Table, ...] = (
     Table(
         "students", "学生", "Students", ("student_id",),
         (
-            Column("student_id", "id", "学号", "Student ID", _STUDENT_ID.synonyms, personal=True),
+            Column("student_id", "id", "学号", "Student ID", _STUDENT_ID_WORDS, personal=True),
             Column("student_name", "text", "姓名", "Name",
                    ("姓名", "学生姓名", "student name", "name", "full name"), personal=True),
+            # Personal data kept for linking certificate platforms' rows: masked on screen for
+            # everyone but admins (``sensitive``), pseudonymised in research exports.
+            Column("id_card", "id", "身份证号", "ID card number", _ID_CARD_WORDS, personal=True,
+                   sensitive=True),
             Column("gender", "enum", "性别", "Gender", ("性别", "gender", "sex")),
             _SCHOOL_ID,
             _MAJOR,
@@ -685,7 +698,7 @@ TABLES: tuple[Table, ...] = (
                    ("培养模式", "学制模式", "培养方式", "training model", "model")),
             Column("dual_mentor", "bool", "是否双导师", "Dual-mentor program",
                    ("是否双导师", "双导师", "是否参加双导师制", "双导师制", "dual mentor",
-                    "dual-mentor", "in program")),
+                    "dual-mentor", "in program"), blank_means_no=True),
             Column("school_mentor_id", "id", "校内导师", "School mentor",
                    ("校内导师", "校内导师工号", "校内导师编号", "校内导师姓名", "学校导师",
                     "school mentor", "school mentor id", "on-campus mentor"),
@@ -713,10 +726,19 @@ TABLES: tuple[Table, ...] = (
             Column("certificate_level", "text", "证书等级", "Level",
                    ("证书等级", "等级", "级别", "技能等级", "level", "certificate level", "grade")),
             Column("passed", "bool", "是否通过", "Passed",
-                   ("是否通过", "通过", "考试结果", "结果", "是否合格", "考核结果", "passed",
-                    "result", "pass", "outcome"), required=True),
+                   ("是否通过", "通过", "考试结果", "结果", "是否合格", "考核结果", "鉴定结果", "认定结果",
+                    "passed", "result", "pass", "outcome"), required=True, absence=True),
             Column("score", "number", "成绩", "Score",
-                   ("成绩", "分数", "考试成绩", "得分", "score", "mark", "marks"), min=0, max=100),
+                   ("成绩", "分数", "考试成绩", "得分", "总成绩", "总分", "综合成绩", "score", "mark",
+                    "marks", "total score"), min=0, max=100, grades=True, absence=True),
+            Column("theory_score", "number", "理论成绩", "Theory score",
+                   ("理论成绩", "理论考试成绩", "理论考核成绩", "理论知识成绩", "理论", "应知", "theory",
+                    "theory score", "written score"), min=0, max=100, grades=True, absence=True),
+            Column("practical_score", "number", "实操成绩", "Practical score",
+                   ("实操成绩", "实操考核成绩", "技能操作成绩", "技能考核成绩", "实操", "应会", "practical",
+                    "practical score"), min=0, max=100, grades=True, absence=True),
+            # Why the result is missing (缺考 → absent): filled from the result cells, never read.
+            Column("absence", "enum", "缺考情况", "Absence", generated=True),
         ),
         words=("证书", "考证", "职业技能等级", "技能等级", "1+x", "鉴定", "certificate"),
         year_column="exam_date",
@@ -743,12 +765,12 @@ TABLES: tuple[Table, ...] = (
                    ref="enterprises"),
             Column("related_to_major", "bool", "是否专业对口", "Related to major",
                    ("是否专业对口", "专业对口", "是否对口", "对口", "related to major",
-                    "related", "in field"), ),
+                    "related", "in field"), blank_means_no=True),
             Column("start_date", "date", "入职日期", "Start date",
                    ("入职日期", "入职时间", "就业日期", "上岗日期", "start date", "date joined")),
             Column("monthly_salary", "number", "月薪", "Monthly salary",
                    ("月薪", "月收入", "起薪", "月工资", "薪资", "工资", "monthly salary", "salary",
-                    "wage"), min=0, max=1_000_000, personal=True),
+                    "wage"), min=0, max=1_000_000, personal=True, money=True),
         ),
         words=("就业", "毕业去向", "去向", "升学", "employment", "destination"),
         year_column="graduation_year",
@@ -810,13 +832,15 @@ TABLES: tuple[Table, ...] = (
                    ("培养阶段", "阶段", "学习阶段", "stage", "phase")),
             Column("theory_score", "number", "理论成绩", "Theory score",
                    ("理论成绩", "理论", "理论知识", "理论考核", "theory", "theory score"),
-                   min=0, max=100),
+                   min=0, max=100, grades=True, absence=True),
             Column("skill_score", "number", "技能成绩", "Skill score",
                    ("技能成绩", "技能", "实操成绩", "实践技能", "技能考核", "skill", "skill score",
-                    "practical score"), min=0, max=100),
+                    "practical score"), min=0, max=100, grades=True, absence=True),
             Column("professionalism_score", "number", "职业素养成绩", "Professionalism score",
                    ("职业素养成绩", "职业素养", "素养成绩", "素养", "professionalism",
-                    "professionalism score"), min=0, max=100),
+                    "professionalism score"), min=0, max=100, grades=True, absence=True),
+            # Why a score is missing (缺考 → absent): filled from the score cells, never read.
+            Column("absence", "enum", "缺考情况", "Absence", generated=True),
         ),
         words=("学生考核", "考核成绩", "成绩单", "学期成绩", "综合评价", "学业评价", "assessment"),
     ),
@@ -846,10 +870,11 @@ TABLES: tuple[Table, ...] = (
             Column("category", "text", "支出类别", "Category",
                    ("支出类别", "类别", "用途", "经费类别", "项目", "category", "purpose", "item")),
             Column("budget", "number", "预算", "Budget",
-                   ("预算", "预算金额", "预算数", "budget", "budgeted"), min=0),
+                   ("预算", "预算金额", "预算数", "budget", "budgeted"), min=0, money=True),
+            # A refund is negative spending (-12,000 or (12,000.00)); a budget cannot be negative.
             Column("spent", "number", "支出", "Spent",
                    ("支出", "实际支出", "执行金额", "已支出", "支出金额", "spent", "actual",
-                    "expenditure"), min=0),
+                    "expenditure"), money=True),
             # The enterprise whose money a line is (checked against an agreement's funding promise).
             Column("enterprise_id", "id", "出资企业", "Contributing enterprise",
                    ("出资企业", "投入企业", "捐赠企业", "出资单位", "contributing enterprise"),

@@ -68,6 +68,7 @@ _EXAMPLES: dict[str, object] = {
     "appointed_on": dt.date(2022, 9, 1),
     "student_id": "2023010001",
     "student_name": "张三",
+    "id_card": "11010120080101003X",  # an example (not a real person's) 18-character ID
     "class_name": "23数控1班",
     "cohort_year": 2023,
     "graduation_year": 2026,
@@ -89,6 +90,7 @@ _EXAMPLES: dict[str, object] = {
     "notes": "到企业指导学生数控编程",
     "term": "2024-2025学年第一学期",
     "theory_score": 82,
+    "practical_score": 88,
     "skill_score": 88,
     "professionalism_score": 90,
     "period": "2024-2025学年",

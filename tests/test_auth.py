@@ -233,13 +233,13 @@ def test_activity_keeps_a_session_alive() -> None:
 # upload, research/aggregate export, masked; viewer view only; issue 19: leaders record actions).
 MATRIX = {
     "admin": {a: True for a in auth.ACTIONS},
-    "leader": {"view": True, "view_personal": True, "import": False, "undo": False, "export_report": True,
+    "leader": {"view": True, "view_personal": True, "view_id_card": False, "import": False, "undo": False, "export_report": True,
                "export_research": False, "export_aggregate": False, "manage_users": False, "view_audit": False,
                "record_decision": True},
-    "researcher": {"view": True, "view_personal": False, "import": True, "undo": False, "export_report": False,
+    "researcher": {"view": True, "view_personal": False, "view_id_card": False, "import": True, "undo": False, "export_report": False,
                    "export_research": True, "export_aggregate": True, "manage_users": False, "view_audit": False,
                    "record_decision": False},
-    "viewer": {"view": True, "view_personal": True, "import": False, "undo": False, "export_report": False,
+    "viewer": {"view": True, "view_personal": True, "view_id_card": False, "import": False, "undo": False, "export_report": False,
                "export_research": False, "export_aggregate": False, "manage_users": False, "view_audit": False,
                "record_decision": False},
 }

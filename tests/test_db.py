@@ -40,6 +40,31 @@ def test_a_version_1_database_is_migrated_on_open(tmp_path):
     assert con.execute("SELECT school_name FROM schools").fetchall() == [("第一职校",)]
 
 
+def test_a_version_4_database_gets_the_real_export_columns(tmp_path):
+    """Migration 5 adds students.id_card, exam theory/practical scores and absences, the saved
+    value map and the rejected rows' sheet and key, keeping what the database holds."""
+    path = tmp_path / "v4.duckdb"
+    raw = duckdb.connect(str(path))
+    raw.execute("CREATE TABLE schema_version (version INTEGER PRIMARY KEY, applied_at TIMESTAMP NOT NULL)")
+    for version, migration in enumerate(db.MIGRATIONS[:4], 1):
+        migration(raw)
+        raw.execute("INSERT INTO schema_version VALUES (?, current_timestamp)", [version])
+    # migration 1 reads today's schema: take the new columns away again to make it a real v4 file
+    for table, column in db._MIGRATION_5_COLUMNS:
+        for target in (table, db.prev_table(table)):
+            raw.execute(f'ALTER TABLE "{target}" DROP COLUMN "{column}"')
+    raw.execute("INSERT INTO students (student_id, student_name) VALUES ('2101', '张三')")
+    raw.close()
+    con = db.connect(path)
+    assert con.execute("SELECT max(version) FROM schema_version").fetchone()[0] == db.SCHEMA_VERSION
+    assert con.execute("SELECT student_id, student_name, id_card FROM students").fetchall() == [("2101", "张三", None)]
+    for table, column in db._MIGRATION_5_COLUMNS:
+        for target in (table, db.prev_table(table)):
+            assert column in [c for c, _ in columns(con, target)], (target, column)
+    assert ("value_map", "VARCHAR") in columns(con, "saved_mappings")
+    assert {("sheet", "VARCHAR"), ("row_key", "VARCHAR")} <= set(columns(con, "import_rejects"))
+
+
 def test_a_newer_database_is_refused(tmp_path):
     path = tmp_path / "new.duckdb"
     con = db.connect(path)

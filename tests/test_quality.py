@@ -45,7 +45,7 @@ def test_missing_share(con) -> None:
     q = table_quality(con).set_index("table")
     # schools: value columns school_name, region; 1 row -> 2 cells, region empty -> 1/2
     assert q.loc["schools", "missing_share"] == pytest.approx(1 / 2)
-    # certificate_exams: value columns certificate_level, passed, score -> 6 cells; level and score
-    # empty in both rows -> 4/6
-    assert q.loc["certificate_exams", "missing_share"] == pytest.approx(4 / 6)
+    # certificate_exams: value columns certificate_level, passed, score, theory_score,
+    # practical_score -> 10 cells; all but passed empty in both rows -> 8/10
+    assert q.loc["certificate_exams", "missing_share"] == pytest.approx(8 / 10)
     assert _none(q.loc["funding", "missing_share"]) is None  # no rows, no cells
