@@ -39,6 +39,22 @@ def _pairs(values: Sequence[str] | None, option: str) -> dict[str, str]:
     return out
 
 
+def _value_pairs(values: Sequence[str] | None) -> dict[str, dict[str, str]]:
+    """``--value status:灵活就业（自由职业）=employed`` → ``{"status": {"灵活就业（自由职业）": "employed"}}``.
+
+    The column ends at the first ``:``, the code starts after the last ``=`` (a code never
+    holds one), so the text itself may contain both.
+    """
+    out: dict[str, dict[str, str]] = {}
+    for item in values or ():
+        column, sep, rest = item.partition(":")
+        text, eq, code = rest.rpartition("=")
+        if not sep or not eq or not column.strip() or not text.strip() or not code.strip():
+            raise ConfigError("cli-bad-value", value=item)
+        out.setdefault(column.strip(), {})[text.strip()] = code.strip()
+    return out
+
+
 def _print_json(data: Any) -> None:
     print(json.dumps(data, ensure_ascii=False, indent=2, default=str))
 
@@ -89,6 +105,8 @@ def cmd_import(args: argparse.Namespace, lang: str) -> int:
 
     overrides = _pairs(args.map, "--map") or None
     constants = _pairs(args.set, "--set")
+    values = _value_pairs(args.value)
+    settings = _settings(args)
     con = db.connect(args.db)
     everything: list[dict[str, Any]] = []
     status = EXIT_OK
@@ -101,7 +119,9 @@ def cmd_import(args: argparse.Namespace, lang: str) -> int:
             overrides=overrides,
             constants=constants,
             dry_run=args.dry_run,
-            remember=bool(args.table or overrides),
+            remember=bool(args.table or overrides or values),
+            values=values,
+            settings=settings,
         )
         for r in results:
             if r.status == "refused":
@@ -116,9 +136,23 @@ def cmd_import(args: argparse.Namespace, lang: str) -> int:
                 print("  ✗ " + _issue_text(issue, lang))
             if len(r.errors) > args.show:
                 print("  " + t("cli.more-rejects", lang, count=len(r.errors) - args.show, batch=r.batch_id))
+            _print_unknown_values(r.unknown_values, lang)
     if args.json:
         _print_json(everything)
     return status
+
+
+def _print_unknown_values(unknown: Sequence[Any], lang: str) -> None:
+    """Each distinct value not understood, once, with its count, the nearest codes and the option."""
+    if not unknown:
+        return
+    print("  " + t("cli.unknown-values", lang, count=len(unknown)))
+    for u in unknown:
+        nearest = ", ".join(u.nearest) or "-"
+        print("    " + t("cli.unknown-value", lang, header=u.header, value=u.value, count=u.count, nearest=nearest))
+    first = unknown[0]
+    example = f"{first.column}:{first.value}={first.nearest[0] if first.nearest else 'CODE'}"
+    print("  " + t("cli.unknown-values-hint", lang, example=example))
 
 
 def _issue_text(issue: Any, lang: str) -> str:
@@ -363,6 +397,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--sheet", help="only this sheet of a workbook")
     p.add_argument("--map", action="append", metavar="COLUMN=HEADER", help="map a header to a column")
     p.add_argument("--set", action="append", metavar="COLUMN=VALUE", help="a value for the whole file")
+    p.add_argument("--value", action="append", metavar="COLUMN:TEXT=CODE",
+                   help="what a value the importer does not understand means, e.g. status:自由职业=employed "
+                        "(repeatable; saved with the mapping and reused for files with the same headers)")
+    p.add_argument("--settings", help="settings.toml (default: beside the database)")
     p.add_argument("--dry-run", action="store_true", help="validate and report, write nothing")
     p.add_argument("--json", action="store_true", help="machine-readable report")
     p.add_argument("--show", type=int, default=20, help="rejected cells to list per sheet")

@@ -74,3 +74,41 @@ def test_missing_column_set_for_the_whole_file(app, demo_copy) -> None:
     assert any(m.value == "读取 2 行：新增 2，更新 0，不变 0，拒绝 0。" for m in at.markdown)
     at.button(key="confirm_data").click().run()
     assert any("新增 2 行" in s.value for s in at.success)
+
+
+# Graduate destinations in a county system's wording: 打零工 (odd jobs) is a word the vocabulary
+# cannot place; a person decides it is employment. Its two rows are asked about once.
+DESTINATIONS = ("学号,姓名,毕业年份,毕业去向,就业单位\n"
+                "A2401,甲,2024,已就业,某机床厂\n"
+                "A2402,乙,2024,打零工,\n"
+                "A2403,丙,2024,打零工,\n"
+                "A2404,丁,2024,升学,\n").encode("utf-8")
+
+
+def _value_box(at, column: str, index: int):
+    key = next(s.key for s in at.selectbox if s.key and s.key.startswith("value_") and s.key.endswith(f"_{column}_{index}"))
+    return at.selectbox(key=key)
+
+
+def test_unknown_values_are_asked_once_mapped_saved_and_reused(app, empty_db) -> None:
+    at = app("pages/7_data.py", empty_db)
+    at.file_uploader(key="upload_data_0").upload("2024届去向.csv", DESTINATIONS, "text/csv").run()
+    assert not at.exception, [e.value for e in at.exception]
+    # 4 rows, the two 打零工 rejected until mapped; the value is listed once with its count
+    assert any(m.value == "读取 4 行：新增 2，更新 0，不变 0，拒绝 2。" for m in at.markdown)
+    assert any("“打零工” · 2 行" in m.value for m in at.markdown)
+    box = _value_box(at, "status", 0)
+    assert box.options[0] == "（未对应：这些行不导入）" and "就业" in box.options
+    box.select("employed").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any(m.value == "读取 4 行：新增 4，更新 0，不变 0，拒绝 0。" for m in at.markdown)
+    at.button(key="confirm_data").click().run()
+    assert any("新增 4 行" in s.value for s in at.success)
+
+    # Next year's export from the same system: same headers, the same wording, no question.
+    again = DESTINATIONS.replace(b"2024", b"2025").replace(b"A24", b"A25")
+    at.file_uploader(key="upload_data_1").upload("2025届去向.csv", again, "text/csv").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any(m.value == "读取 4 行：新增 4，更新 0，不变 0，拒绝 0。" for m in at.markdown)
+    at.button(key="confirm_data").click().run()
+    assert any("新增 4 行" in s.value for s in at.success)

@@ -114,3 +114,43 @@ def test_second_writer_process_gets_in_use_message(tmp_path, files):
         con.close()
     assert proc.returncode == 1
     assert "open for writing in another program" in proc.stderr
+
+
+DESTINATIONS = [["学号", "姓名", "毕业年份", "毕业去向"], ["A1", "甲", "2024", "已就业"], ["A2", "乙", "2024", "打零工"],
+                ["A3", "丙", "2024", "打零工"], ["A4", "丁", "2024", "回乡务农（家庭农场）"]]
+
+
+def test_unknown_values_are_listed_once_then_mapped_with_value_and_reused(tmp_path, capsys):
+    db_file = str(tmp_path / "d.duckdb")
+    first = write_csv(tmp_path / "2024届.csv", DESTINATIONS)
+    code, out, _ = run(capsys, "import", str(first), "--db", db_file, "--dry-run", "--lang", "en")
+    assert code == 0
+    # Two distinct unknown values, each listed once with its row count, and the option to give.
+    assert "2 value(s) not understood" in out
+    assert "毕业去向: “打零工” (2 rows)" in out and "毕业去向: “回乡务农（家庭农场）” (1 rows)" in out
+    assert "--value \"status:打零工=" in out
+    code, out, _ = run(capsys, "import", str(first), "--db", db_file, "--json",
+                       "--value", "status:打零工=employed", "--value", "status:回乡务农（家庭农场）=other")
+    (report,) = json.loads(out)
+    assert (code, report["inserted"], report["rejected"], report["unknown_values"]) == (0, 4, 0, [])
+    assert report["value_map"] == {"status": {"打零工": "employed", "回乡务农（家庭农场）": "other"}}
+    # The next file with the same headers: no option, the saved value map applies.
+    rows = [DESTINATIONS[0]] + [[f"B{i}", r[1], "2025", r[3]] for i, r in enumerate(DESTINATIONS[1:], 1)]
+    second = write_csv(tmp_path / "2025届.csv", rows)
+    code, out, _ = run(capsys, "import", str(second), "--db", db_file, "--json")
+    (report,) = json.loads(out)
+    assert (code, report["inserted"], report["rejected"]) == (0, 4, 0)
+    assert report["value_map"]["status"]["打零工"] == "employed"
+
+
+@pytest.mark.parametrize(("value", "code_in_message"), [
+    ("status=employed", "COLUMN:TEXT=CODE"),  # no column
+    ("status:打零工", "COLUMN:TEXT=CODE"),  # no code
+    ("statuz:打零工=employed", "statuz"),  # no such column
+    ("status:打零工=xyz", "Not yet employed"),  # no such code: the accepted words are listed
+])
+def test_bad_value_options_are_usage_errors(tmp_path, capsys, value, code_in_message):
+    path = write_csv(tmp_path / "d.csv", DESTINATIONS)
+    code, out, err = run(capsys, "import", str(path), "--db", str(tmp_path / "d.duckdb"), "--value", value,
+                         "--lang", "en")
+    assert code == 2 and code_in_message in err

@@ -103,12 +103,66 @@ def test_int(raw, expected):
     ("0", (0.0, None)),
     ("100.5", (None, R)),  # max 100
     ("-1", (None, R)),  # min 0
-    ("eighty", (None, T)),
+    ("eighty", (None, U)),  # a word in a score column that takes grade words: asked once
     ("85,5", (None, T)),  # not a thousands grouping
-    ("inf", (None, T)),
+    ("inf", (None, U)),
 ])
 def test_score_number(raw, expected):
     assert one(SCORE, raw) == expected
+
+
+@pytest.mark.parametrize(("raw", "expected"), [
+    ("优秀", 95.0), ("优", 95.0), ("A", 95.0), ("良好", 85.0), ("b", 85.0), ("中等", 75.0),
+    ("及格", 65.0), ("D", 65.0), ("不及格", 50.0), ("E", 50.0), ("（良好）", 85.0),
+])
+def test_grade_words_read_as_their_configured_scores(raw, expected):
+    assert one(SCORE, raw) == (expected, None)
+
+
+def test_grade_scores_are_configurable():
+    rules = normalize.CellRules(grade_scores={**schema.DEFAULT_GRADE_SCORES, "excellent": 100.0, "fail": 40.0})
+    values, errors = normalize_column(pd.Series(["优秀", "不及格"], dtype=object), SCORE, rules)
+    assert values.tolist() == [100.0, 40.0] and errors.isna().all()
+
+
+@pytest.mark.parametrize(("column", "raw", "absence"), [
+    (SCORE, "缺考", "absent"), (SCORE, "缺席", "absent"), (SCORE, "免考", "exempt"), (SCORE, "缓考", "deferred"),
+    (PASSED, "缺考", "absent"), (PASSED, "（缓考）", "deferred"),
+])
+def test_absences_are_missing_with_their_reason_never_zero(column, raw, absence):
+    values, errors, absences = normalize.normalize_cells(pd.Series([raw], dtype=object), column)
+    assert values.isna().all() and errors.isna().all() and absences.tolist() == [absence]
+
+
+def test_a_failed_attempt_is_no_absence():
+    values, errors, absences = normalize.normalize_cells(pd.Series(["未通过", "不合格"], dtype=object), PASSED)
+    assert values.tolist() == [False, False] and absences.isna().all()
+
+
+def test_a_column_without_absences_reads_none():
+    values, errors, absences = normalize.normalize_cells(pd.Series(["缺考"], dtype=object), SALARY)
+    assert absences.isna().all() and errors.tolist() == [T]
+
+
+@pytest.mark.parametrize(("raw", "scale", "expected"), [
+    ("12.5", 10_000, 125_000.0),  # a column in 万元
+    ("12.5万", 10_000, 125_000.0),  # the cell's own unit is not scaled twice
+    ("(12,000.00)", 1, -12_000.0),  # a refund in accounting notation
+    ("-12,000", 1, -12_000.0),
+    ("−300", 1, -300.0),  # U+2212 minus sign
+    ("(-5)", 1, None),  # a negative in parentheses is no number
+])
+def test_amounts(raw, scale, expected):
+    assert normalize.parse_number(normalize._clean_one(raw), scale) == expected
+
+
+def test_a_value_map_answers_an_unknown_value():
+    status = schema.table("employment").column("status")
+    cells = pd.Series(["打零工", "打零工", "升学"], dtype=object)
+    assert normalize_column(cells, status)[1].tolist() == [U, U, None]
+    rules = normalize.CellRules(value_map={normalize.value_key("打零工"): "employed"})
+    values, errors = normalize_column(cells, status, rules)
+    assert values.tolist() == ["employed", "employed", "further_study"] and errors.isna().all()
 
 
 @pytest.mark.parametrize(("raw", "expected"), [
@@ -141,7 +195,9 @@ def test_likert_words(raw, expected):
 
 
 def test_likert_words_only_in_likert_columns():
-    assert one(SCORE, "满意") == (None, T)
+    # An exam score is no satisfaction answer: 满意 is not read as 4 there (but asked about).
+    assert one(SCORE, "满意") == (None, U)
+    assert one(SALARY, "满意") == (None, T)
 
 
 @pytest.mark.parametrize("raw", [
@@ -333,8 +389,17 @@ def test_parse_date():
     assert normalize.parse_date("not a date") is None
 
 
+@pytest.mark.parametrize(("raw", "expected"), [
+    ("11010120080101003X", ("11010120080101003X", None)),  # 18 characters with X stay text
+    ("4.40106199001011e+17", (None, "id-as-number")),  # Excel kept it as a float: digits lost
+    ("4.40106199001011E+17", (None, "id-as-number")),
+])
+def test_id_card_numbers(raw, expected):
+    assert one(STUDENT_ID, raw) == expected
+
+
 def test_column_shape_dtypes_and_index():
-    cells = pd.Series(["85", None, "x", "85"], index=[10, 11, 12, 13], name="成绩", dtype=object)
+    cells = pd.Series(["85", None, "8.5.5", "85"], index=[10, 11, 12, 13], name="成绩", dtype=object)
     values, errors = normalize_column(cells, SCORE)
     assert str(values.dtype) == "Float64"
     assert list(values.index) == [10, 11, 12, 13] and values.name == "成绩"
@@ -401,5 +466,5 @@ def catalog_keys(lang: str) -> set[str]:
 
 
 def test_catalogs_name_every_error_code_in_both_languages():
-    codes = {normalize.TYPE_ERROR, normalize.UNKNOWN_VALUE, normalize.OUT_OF_RANGE}
+    codes = {normalize.TYPE_ERROR, normalize.UNKNOWN_VALUE, normalize.OUT_OF_RANGE, normalize.ID_AS_NUMBER}
     assert catalog_keys("zh") == catalog_keys("en") == codes

@@ -9,7 +9,7 @@ import hashlib
 import pandas as pd
 import streamlit as st
 
-from analytics import audit, db, schema
+from analytics import audit, auth, db, schema
 from analytics.errors import AnalyticsError
 from analytics.ingest.issues import ERROR
 from analytics.filters import Filters
@@ -23,6 +23,7 @@ from ui.frame import Frame
 
 UPLOAD_TYPES = ["csv", "tsv", "txt", "xlsx", "xlsm", "xls", "ods"]
 ROWS_LISTED = 12  # row numbers listed per issue code before "…"
+VALUES_LISTED = 40  # unknown values offered for mapping per column (the most frequent)
 
 
 def start_screen(f: Frame) -> None:
@@ -107,15 +108,17 @@ def history_table(f: Frame, batches: pd.DataFrame, name: str) -> None:
 
 
 def _checked(f: Frame, key: str, data: bytes, file_name: str, sheet: str | None = None, table: str | None = None,
-             overrides: dict[str, str] | None = None, constants: dict[str, str] | None = None) -> list[SheetResult]:
+             overrides: dict[str, str] | None = None, constants: dict[str, str] | None = None,
+             values: dict[str, dict[str, str]] | None = None) -> list[SheetResult]:
     """Dry-run results, kept in the session so widgets can rerun without re-reading the file."""
     cache = st.session_state.setdefault(f"_dry_{key}", {})
     ident = (hashlib.sha256(data).hexdigest(), sheet, table, tuple(sorted((overrides or {}).items())),
-             tuple(sorted((constants or {}).items())))
+             tuple(sorted((constants or {}).items())),
+             tuple(sorted((c, tuple(sorted(m.items()))) for c, m in (values or {}).items())))
     if ident not in cache:
         cache[ident] = store.write(import_file, data, file_name=file_name, sheet=sheet, table=table,
                                    overrides=overrides or None, constants=constants or None, dry_run=True,
-                                   scope=f.user.scope)
+                                   scope=f.user.scope, values=values or None, settings=f.settings)
     return cache[ident]
 
 
@@ -152,6 +155,11 @@ def upload_flow(f: Frame, key: str, detailed: bool = True) -> None:
                     if constants:
                         result = _checked(f, key, data, uploaded.name, result.sheet, result.table,
                                           dict(result.mapping.columns), constants)[0]
+                    values = _value_map_editor(f, f"{wkey}_{result.table}", result)
+                    if values is not None:
+                        result = _checked(f, key, data, uploaded.name, result.sheet, result.table,
+                                          dict(result.mapping.columns) if result.mapping else None,
+                                          {k: str(v) for k, v in result.constants.items()} or None, values)[0]
                 _sheet_report(f, result, wkey, detailed)
             plan.append((data, uploaded.name, result))
     loadable = [p for p in plan if p[2].status == "checked"]
@@ -219,6 +227,69 @@ def _constants_editor(f: Frame, wkey: str, result: SheetResult) -> dict[str, str
     return given or None
 
 
+def _value_choices(column: schema.Column) -> list[str] | None:
+    """The codes a user may give an unknown value of ``column`` (None: a number is typed)."""
+    if column.vocabulary is not None:
+        return list(column.vocabulary.codes)
+    return None
+
+
+def _value_map_editor(f: Frame, wkey: str, result: SheetResult) -> dict[str, dict[str, str]] | None:
+    """The value map: each distinct value the importer did not understand, once, with its count,
+    the nearest codes and a choice of what it means. Saved with the mapping on confirm and
+    reused for the next file with the same headers. None when nothing was asked or chosen."""
+    if result.table is None or (not result.unknown_values and not result.value_map):
+        return None
+    spec = schema.table(result.table)
+    asked: dict[str, list[tuple[str, int, tuple[str, ...]]]] = {}
+    for u in result.unknown_values:
+        asked.setdefault(u.column, []).append((u.value, u.count, u.nearest))
+    for column, pairs in result.value_map.items():  # applied already (saved, or chosen before)
+        for value in pairs:
+            if value not in [v for v, _, _ in asked.get(column, [])]:
+                asked.setdefault(column, []).append((value, 0, ()))
+    # Keep the questions of the first check, so that a value stays on screen once answered.
+    memory = st.session_state.setdefault(f"_asked_{wkey}", {})
+    for column, items in asked.items():
+        known = memory.setdefault(column, [])
+        known += [i for i in items if i[0] not in {k[0] for k in known}]
+    chosen: dict[str, dict[str, str]] = {}
+    st.markdown(f"**{f.t('data.values_title')}**")
+    st.caption(f.t("data.values_hint"))
+    for column_name, items in memory.items():
+        column = spec.column(column_name)
+        codes = _value_choices(column)
+        current = result.value_map.get(column_name, {})
+        with st.container(border=True):
+            st.markdown(f.t("data.values_column", column=column.label(f.lang), n=len(items)))
+            for i, (value, count, nearest) in enumerate(items[:VALUES_LISTED]):
+                left, right = st.columns([3, 2])
+                rows = f.t("data.values_rows", n=count) if count else f.t("data.values_applied")
+                hint = f.t("data.values_nearest", codes="、".join(schema.label(column.vocabulary.kind, c, f.lang)
+                                                                  for c in nearest)) if nearest and codes else ""
+                left.markdown(f"“{value}” · {rows}" + (f"  \n{hint}" if hint else ""))
+                widget = f"value_{wkey}_{column_name}_{i}"
+                if codes is None:
+                    text = right.text_input(f.t("data.values_number"), value=current.get(value, ""), key=widget,
+                                            label_visibility="collapsed", placeholder=f.t("data.values_number"))
+                    if text.strip():
+                        chosen.setdefault(column_name, {})[value] = text.strip()
+                    continue
+                options = ["", *[c for c in nearest if c in codes], *[c for c in codes if c not in nearest]]
+                picked = current.get(value, "")
+                code = right.selectbox(
+                    f.t("data.values_pick", value=value), options, index=options.index(picked) if picked in options else 0,
+                    key=widget, label_visibility="collapsed",
+                    format_func=lambda c, kind=column.vocabulary.kind: (
+                        schema.label(kind, c, f.lang) if c else f.t("data.values_unmapped")),
+                )
+                if code:
+                    chosen.setdefault(column_name, {})[value] = code
+            if len(items) > VALUES_LISTED:
+                st.caption(f.t("data.values_more", n=len(items) - VALUES_LISTED))
+    return chosen if chosen != result.value_map else None
+
+
 def _sheet_report(f: Frame, r: SheetResult, wkey: str, detailed: bool) -> None:
     """Status line, preview and the validation report of one sheet, before anything is written."""
     if not detailed:
@@ -232,7 +303,7 @@ def _sheet_report(f: Frame, r: SheetResult, wkey: str, detailed: bool) -> None:
                     updated=f"{r.updated:,}", unchanged=f"{r.unchanged:,}", rejected=f"{r.rejected:,}"))
     if detailed and r.preview is not None and len(r.preview):
         with st.expander(f.t("data.preview", n=len(r.preview))):
-            st.dataframe(r.preview, hide_index=True)
+            st.dataframe(auth.mask_id_cards(r.preview, f.user.role), hide_index=True)
     if r.mapping is not None and r.mapping.unmapped:
         st.caption(f.t("data.unmapped", headers="、".join(map(str, r.mapping.unmapped))))
     if r.issues:
@@ -270,7 +341,7 @@ def _confirm(f: Frame, key: str, plan: list[tuple[bytes, str, SheetResult]]) -> 
                 f.user, "import", import_file, data, file_name=name, sheet=checked.sheet, table=checked.table,
                 overrides=dict(checked.mapping.columns) if checked.mapping else None,
                 constants={k: str(v) for k, v in checked.constants.items()} or None, remember=True,
-                scope=f.user.scope)
+                scope=f.user.scope, values=checked.value_map or None, settings=f.settings)
         except AnalyticsError as err:
             ui.show_error(f, err)
             return
@@ -341,7 +412,8 @@ def history(f: Frame) -> None:
                              format_func=lambda b: _batch_label(with_rejects, b))
         rejects = store.query_store(batch_rejects, int(batch))
         message = "message_zh" if f.lang == "zh" else "message_en"
-        shown = rejects[["row_number", "column_name", "original_value", "code", message, "original_row"]]
+        shown = auth.mask_id_cards(
+            rejects[["row_number", "column_name", "original_value", "code", message, "original_row"]], f.user.role)
         labels = {c: f.t(f"data.col.reject_{c}") for c in ("row_number", "column_name", "original_value",
                                                              "code", "original_row")}
         labels[message] = f.t("data.col.reject_message")

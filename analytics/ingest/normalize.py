@@ -63,6 +63,7 @@ from analytics import schema
 TYPE_ERROR = "type-error"
 UNKNOWN_VALUE = "unknown-value"
 OUT_OF_RANGE = "out-of-range"
+ID_AS_NUMBER = "id-as-number"
 
 MIN_DATE = dt.date(1950, 1, 1)
 MAX_DATE = dt.date(2100, 12, 31)
@@ -78,6 +79,7 @@ MISSING_MARKERS = frozenset(
 _DASHES = r"^[-—–―]+$"
 _EXCEL_ERROR = r"^#(?:N/A|DIV/0!|VALUE!|REF!|NAME\?|NUM!|NULL!|SPILL!|CALC!)$"
 _PLAIN_DECIMAL = r"^[-+]?(?:\d+(?:\.\d*)?|\.\d+)$"
+_SCIENTIFIC = r"^\d(?:\.\d+)?e\+?\d+$"
 _ZERO_WIDTH = "\u200b\ufeff"
 _SPACES = re.compile(r"\s+")
 _KEY_DROP = re.compile(r"[\s_\-]+")
@@ -92,6 +94,7 @@ _PLAIN_NUMBER = re.compile(r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:e[-+]?\d+)?", re.I)
 _GROUPED_NUMBER = re.compile(r"[-+]?\d{1,3}(?:,\d{3})+(?:\.\d+)?")
 _ACCOUNTING_NEGATIVE = re.compile(r"\((.+)\)")
 _FLOAT_ID = re.compile(r"(\d+)\.0+")
+_WORD = re.compile(r"[^\W\d_]", re.UNICODE)  # a letter or CJK character
 
 # Dates.
 _TIME = r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:\s*[ap]m)?)?"
@@ -307,7 +310,9 @@ def _number(cleaned: str, column: schema.Column, rules: CellRules) -> tuple[obje
         return float(code), None
     if column.grades and (code := vocabulary_code("grade", cleaned)) is not None:
         return _checked(float(rules.grade_scores[code]), column)
-    return None, UNKNOWN_VALUE if (column.likert or column.grades) else TYPE_ERROR
+    # A word (not a malformed number) in a column that takes words is asked about once.
+    worded = (column.likert or column.grades) and _WORD.search(cleaned) is not None
+    return None, UNKNOWN_VALUE if worded else TYPE_ERROR
 
 
 def _int(cleaned: str, column: schema.Column, rules: CellRules) -> tuple[object, str | None]:
@@ -470,6 +475,10 @@ def _normalize_distinct(cleaned: pa.Array, column: schema.Column, rules: CellRul
     if column.kind == "id":
         ids = pc.replace_substring_regex(cleaned, r"\s+", "")
         ids = pc.replace_substring_regex(ids, r"^(\d+)\.0+$", r"\1")
+        # A long number Excel kept as a float (4.40106199001011E+17): its last digits are gone.
+        lost = todo & pc.match_substring_regex(ids, _SCIENTIFIC, ignore_case=True).to_numpy(zero_copy_only=False)
+        errors[lost] = ID_AS_NUMBER
+        todo &= ~lost
         values[todo] = ids.to_numpy(zero_copy_only=False)[todo]
         return Distinct(values, errors, absences)
     if column.kind == "text":

@@ -11,6 +11,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -21,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from analytics import schema
+from analytics.config import Settings
 from analytics.db import transaction
 from analytics.errors import AnalyticsError, ConfigError, FileRejectedError
 from analytics.ingest import load as loader
@@ -34,8 +37,12 @@ from analytics.ingest.mapping import (
     propose_constants,
     resolve_table,
 )
+from analytics.ingest.normalize import CellRules, normalize_cells, value_key
 from analytics.ingest.read import Limits, RawSheet, read_bytes, read_file
-from analytics.ingest.validate import scoped_import_allowed, validate
+from analytics.ingest.validate import UnknownValue, scoped_import_allowed, validate
+
+# A value map: canonical column -> {cell text as the user wrote it -> code or accepted word}.
+ValueMap = dict[str, dict[str, str]]
 
 PREVIEW_ROWS = 20
 SAMPLE_ROWS = 200  # answers looked at to tell a dimension question from another question
@@ -63,6 +70,9 @@ class SheetResult:
     issues: list[Issue] = field(default_factory=list)
     refused: AnalyticsError | None = None
     preview: pd.DataFrame | None = None
+    # Distinct values the importer did not understand, and the value map that was applied.
+    unknown_values: list[UnknownValue] = field(default_factory=list)
+    value_map: ValueMap = field(default_factory=dict)
 
     @property
     def warnings(self) -> list[Issue]:
@@ -85,6 +95,8 @@ class SheetResult:
             ],
             "mapping": dict(self.mapping.columns) if self.mapping else {},
             "unpivot": dict(self.mapping.unpivot) if self.mapping else {},
+            "value_map": self.value_map,
+            "unknown_values": [u.as_dict() for u in self.unknown_values],
             "unmapped": list(self.mapping.unmapped) if self.mapping else [],
             "constants": {k: str(v) for k, v in self.constants.items()},
             "rows_read": self.rows_read,
@@ -117,16 +129,21 @@ def import_file(
     remember: bool = False,
     limits: Limits | None = None,
     scope: tuple[str, ...] | None = None,
+    values: ValueMap | None = None,
+    settings: Settings | None = None,
 ) -> list[SheetResult]:
     """Import every sheet of ``source`` (or just ``sheet``), one batch per sheet.
 
     ``table`` and ``overrides`` (canonical column → header) override detection;
-    ``constants`` set a column for the whole file (``{"graduation_year": "2024"}``).
-    With ``dry_run`` nothing is written and the result says what would happen.
-    With ``remember`` a mapping that loaded is saved under the header signature and
-    reused automatically for files with the same headers. ``scope`` (a school-scoped
-    user's schools) restricts what may be written to rows of those schools.
+    ``constants`` set a column for the whole file (``{"graduation_year": "2024"}``);
+    ``values`` map values the importer does not understand (``{"status": {"灵活就业（自由
+    职业）": "employed"}}``). With ``dry_run`` nothing is written and the result says what
+    would happen. With ``remember`` a mapping and value map that loaded are saved under
+    the header signature and reused automatically for files with the same headers.
+    ``scope`` (a school-scoped user's schools) restricts what may be written to rows of
+    those schools. ``settings`` give the grade scores and the blank yes/no rule.
     """
+    _check_value_columns(values or {})
     name = file_name or ("upload" if isinstance(source, bytes) else Path(source).name)
     try:
         # The bytes are read once (after the size check, so a huge file is refused cheaply)
@@ -149,7 +166,8 @@ def import_file(
             return [SheetResult(name, sheet, "refused", refused=err)]
         sheets = chosen
     request = _Request(
-        name, sha, table, overrides, constants or {}, dry_run, remember, len(sheets) > 1, scope
+        name, sha, table, overrides, constants or {}, dry_run, remember, len(sheets) > 1, scope,
+        values or {}, settings or Settings(),
     )
     results = [_import_sheet(con, raw, request) for raw in sheets]
     if request.several and all(r.status == "skipped" for r in results):
@@ -171,7 +189,55 @@ class _Request:
     remember: bool
     several: bool  # the file has several sheets
     scope: tuple[str, ...] | None  # a school-scoped user's schools
+    values: ValueMap
+    settings: Settings
 
+
+def _check_value_columns(values: ValueMap) -> None:
+    """A value map names canonical columns; a typo is a usage error before anything is read."""
+    known = {c.name for t in schema.TABLES for c in t.columns}
+    unknown = sorted(set(values) - known)
+    if unknown:
+        raise ConfigError("value-unknown-column", columns="、".join(unknown))
+
+
+def _value_rules(table: schema.Table, values: ValueMap) -> dict[str, dict[str, str]]:
+    """The value map of ``table``'s columns, keyed for matching; each target must be a value the
+    column accepts (a code or any of its words), else a ``ConfigError`` names what it accepts."""
+    from analytics.ingest.validate import accepted_words
+
+    out: dict[str, dict[str, str]] = {}
+    for name, pairs in values.items():
+        if name not in table.column_names or not pairs:
+            continue
+        column = table.column(name)
+        targets = pd.Series(list(pairs.values()), dtype=object)
+        read, errors, absences = normalize_cells(targets, column)
+        for (text, target), value, error, absence in zip(pairs.items(), read, errors, absences, strict=True):
+            if error is not None or (value is None or value is pd.NA) and absence is None:
+                raise ConfigError("value-bad-target", column=name, value=text, target=target,
+                                  accepted_zh=accepted_words(column, "zh"), accepted_en=accepted_words(column, "en"))
+        out[name] = {value_key(text): target for text, target in pairs.items()}
+    return out
+
+
+_UNIT_WAN = re.compile(r"万\s*元|\(\s*万\s*\)|万元")
+_TITLE_UNIT_WAN = re.compile(r"(?:金额)?单位\s*[:：]\s*万\s*元")
+
+
+def _cell_rules(
+    table: schema.Table, raw: RawSheet, headers: dict[str, str], keyed: dict[str, dict[str, str]],
+    settings: Settings,
+) -> dict[str, CellRules]:
+    """Per column: the value map, the grade scores, and a unit stated for the column (万元 in
+    its header, or for every amount in a title line such as "单位：万元")."""
+    title_wan = any(_TITLE_UNIT_WAN.search(unicodedata.normalize("NFKC", t)) for t in raw.title_lines)
+    out = {}
+    for column in table.columns:
+        header = unicodedata.normalize("NFKC", headers.get(column.name, ""))
+        wan = column.money and (bool(_UNIT_WAN.search(header)) or title_wan)
+        out[column.name] = CellRules(keyed.get(column.name, {}), settings.grade_scores, 10_000.0 if wan else 1.0)
+    return out
 
 def _import_sheet(con: duckdb.DuckDBPyConnection, raw: RawSheet, request: _Request) -> SheetResult:
     result = SheetResult(
@@ -230,10 +296,15 @@ def _prepare_and_load(
 ) -> None:
     table_name, overrides, constants = request.table, request.overrides, request.constants
     signature = header_signature(raw.headers)
-    saved = None if (table_name or overrides) else saved_mapping(con, signature)
+    saved = saved_mapping(con, signature)
+    values = {c: dict(pairs) for c, pairs in request.values.items()}
     if saved is not None:
-        table_name, overrides = saved["table"], saved["columns"]
-        result.issues.append(Issue("mapping-reused", WARNING, params={"table": saved["table"]}))
+        # A value map saved for these headers applies again; the one given now wins.
+        for column, pairs in saved["values"].items():
+            values[column] = {**pairs, **values.get(column, {})}
+        if not (table_name or overrides):
+            table_name, overrides = saved["table"], saved["columns"]
+            result.issues.append(Issue("mapping-reused", WARNING, params={"table": saved["table"]}))
     texts = [*raw.title_lines, raw.name, request.file_name]
     sample = _sample(raw)
     chosen, candidates = resolve_table(raw.headers, table_name, texts, sample)
@@ -284,11 +355,16 @@ def _prepare_and_load(
     if len(frame) == 0:
         raise FileRejectedError("header-only", file=result.file_name)
 
-    checked = validate(con, table, frame, numbers, headers, scope=request.scope)
+    keyed = _value_rules(table, values)
+    result.value_map = {c: values[c] for c in keyed}
+    rules = _cell_rules(table, raw, headers, keyed, request.settings)
+    checked = validate(con, table, frame, numbers, headers, scope=request.scope, rules=rules,
+                       blank_means_no=request.settings.blank_yes_no_is_no)
     result.issues += checked.warnings + checked.errors
+    result.unknown_values = checked.unknown
     rejected_rows = sorted({int(numbers[p]) for p in checked.rejected_positions})
     result.rejected = len(rejected_rows)
-    rejects = _rejects_frame(raw, checked.errors, origins, numbers)
+    rejects = _rejects_frame(raw, checked.errors, origins, numbers, checked.rejected_keys)
     record = loader.BatchRecord(
         file_name=result.file_name,
         sha256=request.sha,
@@ -296,7 +372,8 @@ def _prepare_and_load(
         table=chosen,
         rows_read=len(raw.frame),
         rows_rejected=result.rejected,
-        mapping={"table": chosen, "columns": mapping.columns, "unpivot": mapping.unpivot},
+        mapping={"table": chosen, "columns": mapping.columns, "unpivot": mapping.unpivot,
+                 "values": result.value_map},
         constants=fixed,
         warnings=[i.as_dict("en") for i in checked.warnings],
     )
@@ -311,14 +388,17 @@ def _prepare_and_load(
     else:
         result.status = "loaded"
         if request.remember:
-            save_mapping(con, signature, mapping)
+            save_mapping(con, signature, mapping, result.value_map)
 
 
 def _rejects_frame(
-    raw: RawSheet, errors: list[Issue], origins: np.ndarray, numbers: np.ndarray
+    raw: RawSheet, errors: list[Issue], origins: np.ndarray, numbers: np.ndarray,
+    keys: dict[int, dict[str, object]],
 ) -> pd.DataFrame:
-    """One record per rejected cell, each with the whole original row as JSON."""
-    columns = ["row_number", "column_name", "original_value", "code", "message_zh", "message_en", "original_row"]
+    """One record per rejected cell, each with the whole original row as JSON, its sheet and
+    the key values of the row that could be read (``row_key``, for coverage)."""
+    columns = ["row_number", "column_name", "original_value", "code", "message_zh", "message_en", "original_row",
+               "sheet", "row_key"]
     if not errors:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
     position = dict(zip(numbers.tolist(), origins.tolist()))
@@ -326,6 +406,7 @@ def _rejects_frame(
     for row in {e.row for e in errors if e.row is not None}:
         record = raw.frame.iloc[position[row]].to_dict()
         original[row] = json.dumps(record, ensure_ascii=False, default=str)
+    row_key = {row: json.dumps(key, ensure_ascii=False, default=str) for row, key in keys.items() if key}
     return pd.DataFrame(
         {
             "row_number": [e.row for e in errors],
@@ -335,30 +416,36 @@ def _rejects_frame(
             "message_zh": [e.message("zh") for e in errors],
             "message_en": [e.message("en") for e in errors],
             "original_row": [original.get(e.row) for e in errors],
+            "sheet": [raw.name] * len(errors),
+            "row_key": [row_key.get(e.row) for e in errors],
         }
     )
 
 
 def saved_mapping(con: duckdb.DuckDBPyConnection, signature: str) -> dict[str, Any] | None:
-    """The mapping a user confirmed for files with these headers, if any."""
+    """The mapping and value map a user confirmed for files with these headers, if any."""
     row = con.cursor().execute(
-        "SELECT target_table, mapping FROM saved_mappings WHERE signature = ?", [signature]
+        "SELECT target_table, mapping, value_map FROM saved_mappings WHERE signature = ?", [signature]
     ).fetchone()
     if row is None:
         return None
-    return {"table": row[0], "columns": json.loads(row[1])}
+    return {"table": row[0], "columns": json.loads(row[1]), "values": json.loads(row[2] or "{}")}
 
 
-def save_mapping(con: duckdb.DuckDBPyConnection, signature: str, mapping: Mapping) -> None:
-    """Remember a confirmed mapping for the next file with the same headers."""
+def save_mapping(
+    con: duckdb.DuckDBPyConnection, signature: str, mapping: Mapping, values: ValueMap | None = None
+) -> None:
+    """Remember a confirmed mapping and value map for the next file with the same headers."""
     with transaction(con) as cur:
         cur.execute(
-            "INSERT OR REPLACE INTO saved_mappings VALUES (?, ?, ?, ?, ?)",
+            "INSERT OR REPLACE INTO saved_mappings (signature, target_table, mapping, constants, saved_at, value_map) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
             [
                 signature,
                 mapping.table,
                 json.dumps(mapping.columns, ensure_ascii=False),
                 "{}",
                 datetime.now().replace(microsecond=0),
+                json.dumps(values or {}, ensure_ascii=False),
             ],
         )

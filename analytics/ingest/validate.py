@@ -21,7 +21,7 @@ from analytics import schema
 from analytics.db import quote_ident
 from analytics.ingest.issues import ERROR, WARNING, Issue
 from analytics.ingest.load import to_arrow
-from analytics.ingest.normalize import normalize_column
+from analytics.ingest.normalize import UNKNOWN_VALUE, CellRules, nearest_codes, normalize_cells
 
 # Events that cannot have happened yet: a future date here is a typo, not a plan.
 NOT_IN_FUTURE = frozenset({"exam_date", "survey_date", "activity_date"})
@@ -32,6 +32,22 @@ NAME_COLUMNS = {
     "mentors": "mentor_name",
 }
 EXAMPLES = 5  # values quoted in a counted warning
+ABSENCE = "absence"  # the column that keeps why a result is missing (缺考 → absent)
+
+
+@dataclass(frozen=True)
+class UnknownValue:
+    """One distinct value of a coded column the importer did not understand, asked once."""
+
+    column: str  # canonical column
+    header: str  # where it came from, as the user knows it
+    value: str  # the cell text as written
+    count: int  # rows holding it
+    nearest: tuple[str, ...]  # the closest codes, best first
+
+    def as_dict(self) -> dict[str, object]:
+        return {"column": self.column, "header": self.header, "value": self.value, "count": self.count,
+                "nearest": list(self.nearest)}
 
 
 @dataclass
@@ -43,6 +59,42 @@ class Validated:
     rejected_positions: np.ndarray  # positions in the input frame of rejected rows
     errors: list[Issue] = field(default_factory=list)
     warnings: list[Issue] = field(default_factory=list)
+    unknown: list[UnknownValue] = field(default_factory=list)
+    # Canonical key values of each rejected row that could be read (JSON-ready), by row number.
+    rejected_keys: dict[int, dict[str, object]] = field(default_factory=dict)
+
+
+def vocabulary_kind(column: schema.Column) -> str | None:
+    """The vocabulary an unknown value of ``column`` is matched against (for the nearest codes)."""
+    if column.vocabulary is not None:
+        return column.vocabulary.kind
+    return "grade" if column.grades else None
+
+
+def accepted_words(column: schema.Column, lang: str) -> str:
+    """The words a coded column accepts, for a rejection message: each code's label."""
+    kind = vocabulary_kind(column)
+    if kind is None:
+        return ""
+    vocab = schema.vocabulary(kind)
+    if lang == "zh":
+        return "、".join(t.zh for t in vocab.terms)
+    return ", ".join(f"{t.en} ({t.code})" if t.en.casefold() != t.code else t.code for t in vocab.terms)
+
+
+def _unknown_values(
+    column: schema.Column, header: str, raw: pd.Series, codes: pd.Series
+) -> list[UnknownValue]:
+    """Each distinct unknown value of one column with its count and nearest codes, most frequent first."""
+    unknown = raw[(codes == UNKNOWN_VALUE).to_numpy()]
+    if unknown.empty:
+        return []
+    kind = vocabulary_kind(column)
+    counts = unknown.astype(str).value_counts(sort=True)
+    return [
+        UnknownValue(column.name, header, value, int(n), nearest_codes(kind, value) if kind else ())
+        for value, n in counts.items()
+    ]
 
 
 def name_key(text: str) -> str:
@@ -51,11 +103,15 @@ def name_key(text: str) -> str:
 
 
 def _cell_issues(
-    codes: pd.Series, raw: pd.Series, row_numbers: np.ndarray, header: str
+    codes: pd.Series, raw: pd.Series, row_numbers: np.ndarray, header: str, column: schema.Column
 ) -> list[Issue]:
     bad = np.flatnonzero(codes.notna().to_numpy())
+    params = {"name": column.name, "accepted_zh": accepted_words(column, "zh"),
+              "accepted_en": accepted_words(column, "en")}
     return [
-        Issue(codes.iat[i], ERROR, int(row_numbers[i]), header, raw.iat[i]) for i in bad
+        Issue(codes.iat[i], ERROR, int(row_numbers[i]), header, raw.iat[i],
+              params if codes.iat[i] == UNKNOWN_VALUE else {})
+        for i in bad
     ]
 
 
@@ -68,6 +124,8 @@ def validate(
     *,
     today: date | None = None,
     scope: tuple[str, ...] | None = None,
+    rules: dict[str, CellRules] | None = None,
+    blank_means_no: bool = True,
 ) -> Validated:
     """Normalise and check ``raw`` (canonical column name → cell text) for ``table``.
 
@@ -76,20 +134,35 @@ def validate(
 
     ``headers`` names the source of each column as the user knows it (a header, or
     a constant set for the file) so that every issue points at something visible.
+    ``rules`` (per canonical column) carry the user's value map, the grade scores and a
+    unit stated for the column. A result column's absence (缺考, 免考 …) fills ``absence``.
+    With ``blank_means_no``, a blank in a yes/no column (``Column.blank_means_no``) whose
+    other cells only say yes is read as no (``blank-means-no``).
     """
     today = today or date.today()
+    rules = rules or {}
     n = len(raw)
     out: dict[str, pd.Series] = {}
     errors: list[Issue] = []
+    unknown: list[UnknownValue] = []
+    warnings_found: list[Issue] = []
     bad = np.zeros(n, dtype=bool)
+    absence = pd.Series([None] * n, dtype=object)
     for name in raw.columns:
         column = table.column(name)
-        values, codes = normalize_column(raw[name], column)
+        values, codes, absences = normalize_cells(raw[name], column, rules.get(name))
         values = values.reset_index(drop=True)
         codes = codes.reset_index(drop=True)
+        absence = absence.where(absence.notna(), absences.reset_index(drop=True))
         header = headers.get(name, name)
-        errors += _cell_issues(codes, raw[name].reset_index(drop=True), row_numbers, header)
+        cells = raw[name].reset_index(drop=True)
+        errors += _cell_issues(codes, cells, row_numbers, header, column)
+        unknown += _unknown_values(column, header, cells, codes)
         bad |= codes.notna().to_numpy()
+        if blank_means_no and column.blank_means_no:
+            values, filled = _blank_is_no(values, codes)
+            if filled:
+                warnings_found.append(Issue("blank-means-no", WARNING, column=header, params={"count": filled}))
         if column.default is not None:
             values = values.astype(object).where(values.notna(), column.default)
         if name in NOT_IN_FUTURE:
@@ -102,11 +175,17 @@ def validate(
             bad |= future
         out[name] = values
     frame = pd.DataFrame(out)
+    absent = absence.notna().to_numpy()
+    if absent.any() and ABSENCE in table.column_names:
+        frame[ABSENCE] = absence
 
     for column in table.required_columns:
         if column.name not in frame.columns:
             continue  # the pipeline refuses the file before validation in this case
+        # A result not taken (缺考) is missing with its reason, not a missing value.
         missing = frame[column.name].isna().to_numpy() & ~bad
+        if column.absence:
+            missing &= ~absent
         for i in np.flatnonzero(missing):
             errors.append(
                 Issue("missing-value", ERROR, int(row_numbers[i]), headers.get(column.name, column.name))
@@ -122,7 +201,7 @@ def validate(
     keep = ~bad
     rows = frame.loc[keep].reset_index(drop=True)
     kept_numbers = row_numbers[keep]
-    warnings: list[Issue] = []
+    warnings: list[Issue] = list(warnings_found)
 
     seq = [c.name for c in table.columns if c.counter]
     rest = [k for k in table.key if k not in seq]
@@ -136,20 +215,51 @@ def validate(
 
     for column in table.columns:
         if column.ref and column.name in rows.columns:
-            rows, ref_warnings = _resolve_references(con, rows, column, headers.get(column.name, column.name))
-            warnings += ref_warnings
+            header = headers.get(column.name, column.name)
+            rows, id_warnings = _resolve_alternate_keys(con, rows, column, header)
+            rows, ref_warnings = _resolve_references(con, rows, column, header)
+            warnings += id_warnings + ref_warnings
 
     rejected_rows = set(np.flatnonzero(bad))
     rejected_rows |= {
         int(p) for p in np.flatnonzero(np.isin(row_numbers, [e.row for e in errors if e.code == "duplicate-key"]))
     }
+    positions = np.array(sorted(rejected_rows), dtype=int)
     return Validated(
         rows=rows,
         row_numbers=kept_numbers,
-        rejected_positions=np.array(sorted(rejected_rows), dtype=int),
+        rejected_positions=positions,
         errors=errors,
         warnings=warnings,
+        unknown=unknown,
+        rejected_keys=_rejected_keys(table, frame, row_numbers, positions),
     )
+
+
+def _blank_is_no(values: pd.Series, codes: pd.Series) -> tuple[pd.Series, int]:
+    """Blanks of a yes/no column that only says yes become no (a tick list); how many."""
+    present = values.dropna()
+    blank = values.isna() & codes.isna()
+    if present.empty or not bool(present.all()) or not blank.any():
+        return values, 0
+    return values.mask(blank, False), int(blank.sum())
+
+
+def _rejected_keys(
+    table: schema.Table, frame: pd.DataFrame, row_numbers: np.ndarray, positions: np.ndarray
+) -> dict[int, dict[str, object]]:
+    """The key (and year) values that could be read of each rejected row, so that a rejected
+    graduate still counts as a graduate with unknown status (``metrics.employment``)."""
+    if not len(positions):
+        return {}
+    wanted = [c for c in dict.fromkeys((*table.key, table.year_column)) if c and c in frame.columns]
+    part = frame.iloc[positions][wanted].astype(object)
+    part = part.where(part.notna(), None)
+    records = part.to_dict("records")
+    return {
+        int(row_numbers[p]): {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in r.items() if v is not None}
+        for p, r in zip(positions, records, strict=True)
+    }
 
 
 # How a row of each table belongs to a school: its own school_id, or its student's or
@@ -263,6 +373,38 @@ def _deduplicate(
 def _rows_text(numbers: list[int], limit: int = 10) -> str:
     shown = ", ".join(str(r) for r in numbers[:limit])
     return shown + (" …" if len(numbers) > limit else "")
+
+
+# Another identifier of a referenced table's rows: a certificate platform's row keyed by the
+# ID-card number belongs to the student whose roster row carries that number.
+ALTERNATE_KEYS = {"students": "id_card"}
+
+
+def _resolve_alternate_keys(
+    con: duckdb.DuckDBPyConnection, rows: pd.DataFrame, column: schema.Column, header: str
+) -> tuple[pd.DataFrame, list[Issue]]:
+    """Values that are no known ID but the alternate key of exactly one row become that row's ID."""
+    alternate = ALTERNATE_KEYS.get(column.ref or "")
+    if alternate is None or not len(rows):
+        return rows, []
+    ref = schema.table(column.ref)
+    ident, key, alt = quote_ident(ref.name), quote_ident(ref.key[0]), quote_ident(alternate)
+    cur = con.cursor()
+    cur.register("_alt", pa.table({"v": pa.array(rows[column.name], type=pa.string(), from_pandas=True)}))
+    try:
+        pairs = cur.execute(
+            f"SELECT v, any_value(t.{key}) FROM (SELECT DISTINCT v FROM _alt WHERE v IS NOT NULL) a "
+            f"ANTI JOIN {ident} k ON k.{key} = a.v "
+            f"JOIN {ident} t ON upper(t.{alt}) = upper(a.v) GROUP BY v HAVING count(DISTINCT t.{key}) = 1"
+        ).fetchall()
+    finally:
+        cur.unregister("_alt")
+    if not pairs:
+        return rows, []
+    mapping = dict(pairs)
+    resolved = rows[column.name].map(mapping).fillna(rows[column.name])
+    issue = Issue("id-card-resolved", WARNING, column=header, params={"count": len(mapping)})
+    return rows.assign(**{column.name: resolved}), [issue]
 
 
 def _resolve_references(

@@ -15,7 +15,8 @@ Decisions, so that every figure can be defended:
 * **Coverage** = graduates with a known status at their first survey / graduates of
   the year in ``students``. For a graduation year with no graduate in the roster (no
   roster loaded), the denominator is the graduates of that year seen in
-  ``employment`` (any survey date).
+  ``employment`` (any survey date) or in a destination row rejected at import (a
+  graduate with unknown status until the row is fixed or its batch undone).
 * **Employed** (denominator of related-to-major, partner placement, salary, retention)
   = employed or self_employed at the first survey. Related-to-major counts only
   graduates whose flag is known. Partner placement = ``enterprise_id`` set.
@@ -114,8 +115,18 @@ def _table(con: duckdb.DuckDBPyConnection, f: Filters, s: Settings, by: str | No
         [f"arg_min_null(e.{c}, e.survey_date) {after} AS first_{c}" for c in _FIRST_COLUMNS]
         + [f"arg_max_null(e.{c}, e.survey_date) {after} AS last_{c}" for c in _LAST_COLUMNS]
     )
+    key = "json_extract_string(r.row_key, ?)"
+    nulls = ", ".join(f"NULL AS {c}" for c in _SURVEY_COLUMNS if c not in ("student_id", "survey_date"))
     sql = f"""
-        WITH emp AS (
+        WITH pending AS (
+          -- A destination row rejected at import is a graduate with unknown status until it
+          -- is fixed (re-imported) or its batch undone: coverage must not look complete.
+          SELECT DISTINCT {key} AS student_id,
+                 TRY_CAST({key} AS INTEGER) AS graduation_year, TRY_CAST({key} AS DATE) AS survey_date
+          FROM import_rejects r JOIN import_batches b ON b.batch_id = r.batch_id
+          WHERE b.target_table = 'employment' AND b.status = 'loaded' AND r.row_key IS NOT NULL
+        ),
+        emp AS (
           SELECT {cols}, em.{q('graduation_year')} AS graduation_year
           FROM {q('employment')} em WHERE em.{q('graduation_year')} IS NOT NULL
           UNION ALL
@@ -123,6 +134,13 @@ def _table(con: duckdb.DuckDBPyConnection, f: Filters, s: Settings, by: str | No
           FROM {q('employment')} em
           JOIN {q('students')} st ON st.{q('student_id')} = em.{q('student_id')}
           WHERE em.{q('graduation_year')} IS NULL
+          UNION ALL
+          SELECT p.student_id, coalesce(p.survey_date, make_date(gy, 8, 31)) AS survey_date, {nulls},
+                 gy AS graduation_year
+          FROM (SELECT p.*, coalesce(p.graduation_year, st.{q('graduation_year')}) AS gy
+                FROM pending p LEFT JOIN {q('students')} st ON st.{q('student_id')} = p.student_id) p
+          WHERE p.student_id IS NOT NULL AND gy IS NOT NULL
+            AND p.student_id NOT IN (SELECT {q('student_id')} FROM {q('employment')})
         ),
         roster AS (
           -- Students who have not graduated by the latest surveyed year are no graduates yet.
@@ -187,6 +205,7 @@ def _table(con: duckdb.DuckDBPyConnection, f: Filters, s: Settings, by: str | No
     """
     employed = list(EMPLOYED)
     params = [
+        "$.student_id", "$.graduation_year", "$.survey_date",
         *st_params,
         *year_params,
         *[GRADUATION_MONTH] * (1 + len(_FIRST_COLUMNS) + len(_LAST_COLUMNS)),
