@@ -276,3 +276,37 @@ def test_signed_in_leader_sees_only_their_school_and_is_refused_an_import(users_
     assert page.get_by_text("无权执行此操作").count() > 0
     assert page.locator('[data-testid="stFileUploader"]').count() == 0
     shot(page, "30_leader_data_page")
+
+
+def test_an_unknown_value_is_mapped_in_the_value_map_and_reused(server: str, page, tmp_path: Path) -> None:
+    page.goto(f"{server}/data")
+    settle(page)
+    page.get_by_role("tab", name="上传").click()
+    first = tmp_path / "2023届去向补报.csv"
+    # a status word no vocabulary places (打零工, odd jobs): asked once, for its two rows
+    first.write_text("学号,姓名,毕业年份,毕业去向\nZ2301,甲,2023,已就业\nZ2302,乙,2023,打零工\nZ2303,丙,2023,打零工\n",
+                     encoding="utf-8")
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').first.set_input_files(str(first))
+    page.get_by_text("“打零工” · 2 行").wait_for()
+    settle(page)
+    assert page.get_by_text("读取 3 行：新增 1，更新 0，不变 0，拒绝 2。").count() > 0
+    shot(page, "32_value_map_asked")
+    choice = page.get_by_role("combobox", name="“打零工”的含义")
+    assert choice.input_value() == "（未对应：这些行不导入）"
+    choice.click()
+    page.get_by_role("option", name="就业", exact=True).click()
+    page.get_by_text("读取 3 行：新增 3，更新 0，不变 0，拒绝 0。").wait_for()
+    settle(page)
+    shot(page, "32_value_map")
+    page.get_by_role("button", name="确认导入（1 个工作表，3 行）").click()
+    page.get_by_text("已导入（批次").wait_for()
+    settle(page)
+    no_errors(page)
+    # The next export with the same headers: the saved value map answers, nothing is asked.
+    second = tmp_path / "2023届去向补报二.csv"
+    second.write_text("学号,姓名,毕业年份,毕业去向\nZ2304,丁,2023,打零工\n", encoding="utf-8")
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').first.set_input_files(str(second))
+    page.get_by_text("读取 1 行：新增 1，更新 0，不变 0，拒绝 0。").wait_for()
+    settle(page)
+    no_errors(page)
+    shot(page, "33_value_map_reused")

@@ -477,6 +477,8 @@ def _resolve_references(
                     "count": distinct - len(mapping),
                     "rows": rows_affected,
                     "table": ref.name,
+                    "table_zh": ref.zh,
+                    "table_en": ref.en,
                     "examples": _examples(unresolved),
                 },
             )
