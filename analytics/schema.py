@@ -779,13 +779,18 @@ TABLES: tuple[Table, ...] = (
         "satisfaction_surveys", "企业满意度调查", "Satisfaction surveys",
         ("enterprise_id", "survey_date", "respondent", "dimension", "seq"),
         (
-            _ENTERPRISE_ID,
+            # Survey platforms ask for the employer in a question ("1、贵单位名称：").
+            Column("enterprise_id", "id", "企业编号", "Enterprise ID",
+                   (*_ENTERPRISE_ID.synonyms, "单位名称", "用人单位", "用人单位名称", "单位全称", "企业全称",
+                    "公司名称", "单位", "工作单位"), ref="enterprises"),
+            # The platforms' submit time dates the answer (and so its wave).
             Column("survey_date", "date", "调查日期", "Survey date",
                    ("调查日期", "调查时间", "填写日期", "填表日期", "问卷日期", "survey date",
-                    "date")),
+                    "date", "提交答卷时间", "提交时间", "答卷时间", "填写时间", "完成时间", "结束答题时间",
+                    "结束时间", "submitted", "submit time")),
             Column("respondent", "text", "填写人", "Respondent",
-                   ("填写人", "评价人", "调查对象", "答卷人", "受访者", "respondent", "rater"),
-                   default="", personal=True),
+                   ("填写人", "评价人", "调查对象", "答卷人", "受访者", "填写人姓名", "联系人", "respondent",
+                    "rater"), default="", personal=True),
             Column("dimension", "enum", "评价维度", "Dimension",
                    ("评价维度", "维度", "评价项目", "指标", "dimension", "aspect", "item"), default="overall"),
             Column("seq", "int", "序号", "Seq", generated=True, counter=True),

@@ -312,7 +312,17 @@ EMPLOYMENT_BARE = Mapping("employment", {"student_id": "学号", "status": "就�
     ("mentor_evaluations", ["导师考核（2023-2024学年）"], "", "", {"period": "2023-2024学年"}),
     ("funding", ["2024年度双导师制经费预算执行表"], "", "", {"year": 2024}),
     ("funding", [], "FY2023", "", {"year": 2023}),
-    ("mentors", ["2024届"], "", "", {}),  # no constants for this table
+    ("mentors", ["2024届"], "", "", {}),  # no year for this table
+    ("mentors", [], "企业导师", "导师名册.xlsx", {"mentor_type": "enterprise"}),
+    ("mentors", ["校内导师花名册"], "Sheet1", "", {"mentor_type": "school"}),
+    ("mentors", ["2024年双导师名册"], "Sheet1", "", {}),  # names no type
+    ("students", [], "23级", "", {"cohort_year": 2023}),
+    ("students", [], "数控2301班", "名单.xlsx", {"class_name": "数控2301班"}),
+    ("students", ["数控2301班学生名单"], "Sheet1", "", {}),  # a class only from a sheet's name
+    ("employment", [], "24届", "", {"graduation_year": 2024}),
+    ("certificate_exams", ["电工职业技能等级认定结果", "考核日期：2024年6月15日"], "", "",
+     {"exam_date": dt.date(2024, 6, 15)}),
+    ("certificate_exams", [], "Sheet1", "2024年12月1+X考核成绩.xlsx", {"exam_date": dt.date(2024, 12, 1)}),
 ])
 def test_propose_constants(table, titles, sheet, file, expected):
     empty = Mapping(table, {}, (), {})

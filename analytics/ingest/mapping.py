@@ -141,7 +141,8 @@ def _scores(values: Sequence[object]) -> bool:
         return True
     score = schema.table(WIDE_TABLE).column("score")
     values, errors = normalize.normalize_column(present, score)
-    return bool((values.notna() & errors.isna()).mean() >= WIDE_SCORE_SHARE)
+    answered = values.notna() | errors.notna()  # "(跳过)" and other no-answers say nothing
+    return not answered.any() or bool(values[answered].notna().mean() >= WIDE_SCORE_SHARE)
 
 
 def _wide_dimensions(
@@ -237,6 +238,16 @@ def _mapped_names(mapping: Mapping) -> set[str]:
     if mapping.unpivot:
         names |= {"dimension", "score"}
     return names
+
+
+@cache
+def _known_keys() -> frozenset[str]:
+    return frozenset(k for t in schema.TABLES for c in t.columns if not c.generated for k in _labels(c))
+
+
+def known_header(text: str) -> bool:
+    """Whether ``text`` is a header some table reads (a label or synonym of one of its columns)."""
+    return header_key(text) in _known_keys()
 
 
 _GENERIC = frozenset(header_key(h) for h in schema.GENERIC_HEADERS)
@@ -383,6 +394,16 @@ _GRADUATION_YEAR = (
     re.compile(r"class\s+of\s+" + _YEAR, re.I),
 )
 _COHORT_YEAR = (re.compile(_YEAR + r"\s*级"),)
+# "23级", "24届": two-digit years of this century.
+_SHORT_COHORT = re.compile(r"(?<![\d.])(\d{2})\s*级")
+_SHORT_GRADUATION = re.compile(r"(?<![\d.])(\d{2})\s*届")
+_EXAM_DATE = re.compile(
+    r"(?:(?:考试|考核|鉴定|认定|测试|评价)\s*(?:日期|时间)\s*:?\s*)?"
+    r"(\d{4}\s*(?:[-/.]\s*\d{1,2}\s*[-/.]\s*\d{1,2}|年\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*[日号])?))"
+)
+# A class sheet of a workbook with one sheet per class: "数控2301班", "23汽修1班".
+_CLASS_SHEET = re.compile(r"^\s*\S{0,16}?\d\S{0,6}班\s*$")
+_MENTOR_WORDS = re.compile(r"导师|师傅|教师|mentor", re.I)
 _FISCAL_YEAR = (
     re.compile(_YEAR + r"\s*年度"),
     re.compile(r"(?:fiscal\s+year|fy)\s*" + _YEAR, re.I),
@@ -400,7 +421,9 @@ _TERM_NUMBER = {"一": "一", "1": "一", "上": "一", "二": "二", "2": "二"
 # Constant columns a title can state, per table: column -> how to read it.
 _CONSTANTS = {
     "employment": ("graduation_year", "survey_date"),
-    "students": ("graduation_year", "cohort_year"),
+    "students": ("graduation_year", "cohort_year", "class_name"),
+    "mentors": ("mentor_type",),
+    "certificate_exams": ("exam_date",),
     "satisfaction_surveys": ("survey_date",),
     "student_assessments": ("term",),
     "mentor_evaluations": ("period",),
@@ -434,15 +457,31 @@ def _term(text: str) -> str | None:
     return f"{term}第{_TERM_NUMBER[part]}学期" if part else term
 
 
-def _constant(column: schema.Column, text: str) -> object:
+def _short_year(pattern: re.Pattern[str], text: str) -> int | None:
+    match = pattern.search(text)
+    return 2000 + int(match.group(1)) if match else None
+
+
+def _exam_date(text: str) -> dt.date | None:
+    match = _EXAM_DATE.search(text)
+    return normalize.parse_date(re.sub(r"\s+", "", match.group(1))) if match else None
+
+
+def _constant(column: schema.Column, text: str, is_sheet: bool) -> object:
     if column.name == "graduation_year":
-        return _year(_GRADUATION_YEAR, text, column)
+        return _year(_GRADUATION_YEAR, text, column) or _short_year(_SHORT_GRADUATION, text)
     if column.name == "cohort_year":
-        return _year(_COHORT_YEAR, text, column)
+        return _year(_COHORT_YEAR, text, column) or _short_year(_SHORT_COHORT, text)
     if column.name == "year":
         return _year(_FISCAL_YEAR, text, column)
     if column.name == "survey_date":
         return _survey_date(text)
+    if column.name == "exam_date":
+        return _exam_date(text)
+    if column.name == "class_name":
+        return text.strip() if is_sheet and _CLASS_SHEET.match(text) else None
+    if column.name == "mentor_type":
+        return normalize.vocabulary_code("mentor_type", text) if _MENTOR_WORDS.search(text) else None
     return _term(text)
 
 
@@ -451,18 +490,21 @@ def propose_constants(
 ) -> dict[str, object]:
     """Columns the sheet lacks but its title, sheet name or file name states, as canonical values.
 
-    ``"2024届毕业生就业情况"`` gives ``graduation_year=2024``; ``"调查日期：2024-08-31"``
-    ``survey_date``; ``"2023-2024学年第一学期"`` ``term``/``period``; ``"2024年度"`` ``year``.
+    ``"2024届毕业生就业情况"`` (or ``24届``) gives ``graduation_year=2024``; ``"23级"``
+    ``cohort_year=2023``; ``"调查日期：2024-08-31"`` ``survey_date``; ``"考核日期：2024年6月15日"``
+    ``exam_date``; ``"2023-2024学年第一学期"`` ``term``/``period``; ``"2024年度"`` ``year``; a
+    sheet named ``企业导师`` ``mentor_type``; a sheet named ``数控2301班`` ``class_name``.
     Titles are read first, then the sheet name, then the file name.
     """
     spec = _table(table)
-    texts = [unicodedata.normalize("NFKC", t) for t in (*title_lines, sheet_name, file_name) if t]
+    sources = [*title_lines, sheet_name, file_name]
+    texts = [(unicodedata.normalize("NFKC", t), i == len(title_lines)) for i, t in enumerate(sources) if t]
     proposed: dict[str, object] = {}
     for name in _CONSTANTS.get(table, ()):
         if name in mapping.columns:
             continue
-        for text in texts:
-            value = _constant(spec.column(name), text)
+        for text, is_sheet in texts:
+            value = _constant(spec.column(name), text, is_sheet)
             if value is not None:
                 proposed[name] = value
                 break

@@ -169,7 +169,8 @@ def import_file(
         name, sha, table, overrides, constants or {}, dry_run, remember, len(sheets) > 1, scope,
         values or {}, settings or Settings(),
     )
-    results = [_import_sheet(con, raw, request) for raw in sheets]
+    hints = _layout_tables(sheets) if table is None and not overrides else {}
+    results = [_import_sheet(con, raw, request, hints.get(id(raw))) for raw in sheets]
     if request.several and all(r.status == "skipped" for r in results):
         for r in results:
             r.status = "refused"
@@ -239,7 +240,27 @@ def _cell_rules(
         out[column.name] = CellRules(keyed.get(column.name, {}), settings.grade_scores, 10_000.0 if wan else 1.0)
     return out
 
-def _import_sheet(con: duckdb.DuckDBPyConnection, raw: RawSheet, request: _Request) -> SheetResult:
+def _layout_tables(sheets: list[RawSheet]) -> dict[int, str]:
+    """Sheets of one workbook with the same headers (one sheet per class) are the same table: when
+    one of them is clearly a table, the others are too, even where alone they would be unsure."""
+    groups: dict[str, list[RawSheet]] = {}
+    for raw in sheets:
+        groups.setdefault(header_signature(raw.headers), []).append(raw)
+    hints: dict[int, str] = {}
+    for group in groups.values():
+        if len(group) < 2:
+            continue
+        for raw in group:
+            chosen, _ = resolve_table(raw.headers, None, [*raw.title_lines, raw.name, raw.file_name], _sample(raw))
+            if chosen is not None:
+                hints.update({id(other): chosen for other in group})
+                break
+    return hints
+
+
+def _import_sheet(
+    con: duckdb.DuckDBPyConnection, raw: RawSheet, request: _Request, table_hint: str | None = None
+) -> SheetResult:
     result = SheetResult(
         request.file_name,
         raw.name,
@@ -249,7 +270,7 @@ def _import_sheet(con: duckdb.DuckDBPyConnection, raw: RawSheet, request: _Reque
         preview=raw.frame.head(PREVIEW_ROWS),
     )
     try:
-        _prepare_and_load(con, raw, result, request)
+        _prepare_and_load(con, raw, result, request, table_hint)
     except FileRejectedError as e:
         result.refused = e
         # In a workbook, a sheet that is no table at all (instructions, a chart) is skipped.
@@ -292,9 +313,10 @@ def _undecided(raw: RawSheet, candidates: list[Candidate], texts: list[str]) -> 
 
 
 def _prepare_and_load(
-    con: duckdb.DuckDBPyConnection, raw: RawSheet, result: SheetResult, request: _Request
+    con: duckdb.DuckDBPyConnection, raw: RawSheet, result: SheetResult, request: _Request,
+    table_hint: str | None = None,
 ) -> None:
-    table_name, overrides, constants = request.table, request.overrides, request.constants
+    table_name, overrides, constants = request.table or table_hint, request.overrides, request.constants
     signature = header_signature(raw.headers)
     saved = saved_mapping(con, signature)
     values = {c: dict(pairs) for c, pairs in request.values.items()}

@@ -37,6 +37,7 @@ import pyarrow.compute as pc
 import python_calamine
 
 from analytics.errors import FileRejectedError
+from analytics.ingest.html import html_tables, looks_like_html
 from analytics.ingest.issues import Issue
 
 TEXT_EXTENSIONS = (".csv", ".tsv", ".txt")
@@ -51,11 +52,24 @@ _HEADER_SCAN_ROWS = 30
 _SAMPLE_BYTES = 1 << 20  # encoding detection looks at the first (and last) MiB
 _RATIO_MIN_ENTRY = 1024 * 1024  # entries smaller than this cannot be a bomb, whatever their ratio
 _CJK_ENCODINGS = {"gb2312", "gbk", "gb18030", "hz", "big5", "big5hkscs", "cp950", "cp949", "euc_kr", "johab", "iso2022_kr"}
-_TOTAL_RE = re.compile(r"^\s*(合\s*计|总\s*计|小\s*计|共\s*计|总数|grand total|sub-?total|total)\s*[:：]?\s*$", re.I)
-_NOTE_RE = re.compile(r"^\s*(制表人|制表|审核人|审核|填表人|填表说明|填报说明|负责人|备注|说明|注|附注|prepared by|checked by|note)\s*[:：]", re.I)
+# Totals and averages, also with a short prefix ("3月小计", "本页合计", "全班平均分").
+_TOTAL_RE = re.compile(
+    r"^\s*.{0,6}?(合\s*计|总\s*计|小\s*计|共\s*计|总数|平\s*均\s*分|平均值|平\s*均|均值|grand total|sub-?total|total|"
+    r"average|mean)\s*[:：]?\s*$", re.I)
+_NOTE_RE = re.compile(
+    r"^\s*(制表人|制表|审核人|审核|填表人|填表说明|填报说明|负责人|记录人|经办人|签字|签名|盖章|单位盖章|备注|说明|注|附注|"
+    r"prepared by|checked by|signed|note)\s*(?:[(（][^)）]{0,8}[)）])?\s*[:：]", re.I)
+# A section row of a hand-kept log: one cell naming a month, a week, a term or a date
+# ("三月", "2024年3月", "第5周", "2023-2024学年第二学期"); its text dates the rows below.
+_SECTION_RE = re.compile(
+    r"^\s*[【\[(（]?\s*(?:\d{4}\s*年\s*\d{1,2}\s*月(?:份)?|\d{4}[-/.]\d{1,2}|\d{1,2}\s*月(?:份)?|"
+    r"[一二三四五六七八九十]{1,3}\s*月(?:份)?|第\s*[一二三四五六七八九十\d]+\s*(?:周|月|学期|季度|批次?)|"
+    r"\d{4}\s*[-–—~至]\s*\d{4}\s*学年.*|\d{4}\s*年\s*(?:春|秋|上|下)\S{0,4}|(?:春|秋)季学期|[上下]半年)"
+    r"[^\d]{0,12}$")
 _HANGUL_RE = re.compile("[\uac00-\ud7a3]")
 _HANJA_RE = re.compile("[\u4e00-\u9fff\uf900-\ufaff]")
 _NUMBER_RE = re.compile(r"^[\s+-]*[\d.,%]+\s*$")
+_DIGIT_RE = re.compile(r"\d")
 
 
 @dataclass(frozen=True)
@@ -81,6 +95,9 @@ class RawSheet:
     title_lines: list[str]
     hidden: bool = False
     issues: list[Issue] = field(default_factory=list)
+    # The section heading above each data row (a month in a hand-kept log), or None.
+    sections: list[str | None] | None = None
+    file_name: str = ""  # the file the sheet came from (its name may state a year)
 
 
 def read_bytes(path: Path, name: str, limits: Limits | None = None) -> bytes:
@@ -114,21 +131,26 @@ def read_file(
         try:
             with zipfile.ZipFile(io.BytesIO(data)) as zf:
                 _check_zip(zf, name, limits)
-                errors = _xlsx_error_cells(zf)
+                uncalculated: dict[str, int] = {}
+                errors = _xlsx_error_cells(zf, uncalculated)
         except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, OSError, NotImplementedError) as e:
             raise FileRejectedError("file-corrupt", file=name) from e
         sheets = _read_book(data, name, limits, errors)
+        for sheet in sheets:
+            if uncalculated.get(sheet.name):
+                sheet.issues.append(Issue("formulas-not-calculated", params={"count": uncalculated[sheet.name]}))
     elif data.startswith(_OLE2_MAGIC):
         if "EncryptionInfo".encode("utf-16-le") in data or _biff_filepass(data):
             raise FileRejectedError("file-encrypted", file=name)
-        sheets = _read_book(data, name, limits, {})
+        sheets = _read_book(data, name, limits, _xls_error_cells(data))
     else:
         if data.startswith(_BINARY_MAGICS):
             raise FileRejectedError("file-not-spreadsheet", file=name)
         text, encoding = _decode(data, name)
-        if ext in BOOK_EXTENSIONS and text.lstrip()[:1] == "<":
-            raise FileRejectedError("file-html-disguised", file=name)
-        sheets = _read_text(text, encoding, data, Path(name).stem, name, limits)
+        if ext in BOOK_EXTENSIONS and (looks_like_html(text) or text.lstrip()[:1] == "<"):
+            sheets = _read_html(text, Path(name).stem, name, limits)
+        else:
+            sheets = _read_text(text, encoding, data, Path(name).stem, name, limits)
     return _finish(sheets, name)
 
 
@@ -168,6 +190,8 @@ def _check_zip(zf: zipfile.ZipFile, name: str, limits: Limits) -> None:
 
 _ERROR_CELL = re.compile(rb"<c\b([^>]*\bt=\"e\"[^>]*)>.*?<v>([^<]*)</v>", re.S)
 _CELL_REF = re.compile(rb"\br=\"([A-Z]+)(\d+)\"")
+_CELL_BODY = re.compile(rb"<c\b[^>]*?(?:/>|>(.*?)</c>)", re.S)
+_CACHED = re.compile(rb"<v>[^<]+</v>")
 _REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
 
 
@@ -182,20 +206,58 @@ _BIFF8_BOF = b"\x09\x08\x10\x00"  # BOF record: type 0x0809, 16 bytes of data
 _BIFF_FILEPASS = b"\x2f\x00"  # the record a password-protected .xls has right after BOF
 
 
+# BIFF8 records holding an error value: BOOLERR (0x0205) with fError = 1, and FORMULA (0x0006)
+# whose cached result is an error (result byte 0 = 2, bytes 6–7 = 0xFFFF).
+_BIFF_ERROR = re.compile(rb"\x05\x02\x08\x00.{7}\x01|\x06\x00..(?:.{6})\x02.{5}\xff\xff", re.S)
+
+
+def _xls_error_cells(data: bytes) -> dict[str, dict[tuple[int, int], str]]:
+    """Excel error values of a legacy .xls by sheet and (row, column), as for xlsx.
+
+    calamine reads them as empty strings. A byte scan tells cheaply whether the file holds
+    any; only then is it read again with xlrd, which keeps the error codes.
+    """
+    if not _BIFF_ERROR.search(data):
+        return {}
+    import xlrd
+
+    out: dict[str, dict[tuple[int, int], str]] = {}
+    try:
+        book = xlrd.open_workbook(file_contents=data, on_demand=True)
+        for index in range(book.nsheets):
+            sheet = book.sheet_by_index(index)
+            cells = {}
+            for r in range(sheet.nrows):
+                types = sheet.row_types(r)
+                for c in (i for i, t in enumerate(types) if t == xlrd.XL_CELL_ERROR):
+                    cells[(r, c)] = xlrd.error_text_from_code.get(sheet.cell_value(r, c), "#N/A")
+            if cells:
+                out[sheet.name] = cells
+            book.unload_sheet(index)
+    except (xlrd.XLRDError, ValueError, KeyError, IndexError, AssertionError):
+        return {}
+    return out
+
+
 def _biff_filepass(data: bytes) -> bool:
     """Whether a legacy .xls is password-protected (a FILEPASS record follows the first BOF)."""
     at = data.find(_BIFF8_BOF)
     return at >= 0 and data[at + 20 : at + 22] == _BIFF_FILEPASS
 
 
-def _xlsx_error_cells(zf: zipfile.ZipFile) -> dict[str, dict[tuple[int, int], str]]:
+def _xlsx_error_cells(
+    zf: zipfile.ZipFile, uncalculated: dict[str, int] | None = None
+) -> dict[str, dict[tuple[int, int], str]]:
     """Excel error values (#N/A, #DIV/0!, …) by sheet name and (row, column), 0-based.
 
     calamine reads an error cell as an empty string, which would turn a broken formula
     into a silently missing value; the worksheet XML keeps the error text (``t="e"``),
-    so it is read from there and put back for ``normalize`` to reject.
+    so it is read from there and put back for ``normalize`` to reject. Cached formula
+    results are what calamine reads; formulas without one (a file written by a program
+    and never opened in Excel) are counted per sheet in ``uncalculated``.
     """
     out: dict[str, dict[tuple[int, int], str]] = {}
+    uncalculated = {} if uncalculated is None else uncalculated
     try:
         names = set(zf.namelist())
         if "xl/workbook.xml" not in names or "xl/_rels/workbook.xml.rels" not in names:
@@ -211,6 +273,10 @@ def _xlsx_error_cells(zf: zipfile.ZipFile) -> dict[str, dict[tuple[int, int], st
             if part not in names:
                 continue
             xml = zf.read(part)
+            if b"<f" in xml:  # formulas whose result was never calculated read as blank
+                missing = sum(1 for body in _CELL_BODY.findall(xml) if b"<f" in body and not _CACHED.search(body))
+                if missing:
+                    uncalculated[sheet.get("name", "")] = missing
             if b't="e"' not in xml:
                 continue
             cells: dict[tuple[int, int], str] = {}
@@ -374,6 +440,28 @@ def _read_text(text: str, encoding: str, data: bytes, stem: str, name: str, limi
     return [sheet] if sheet is not None else []
 
 
+def _read_html(text: str, stem: str, name: str, limits: Limits) -> list[RawSheet]:
+    """An HTML page saved as .xls: each data table a sheet; a login or error page is refused."""
+    page = html_tables(text)
+    tables = page.data_tables
+    if page.login or not tables:
+        raise FileRejectedError("file-html-disguised", file=name, title=page.title or "-")
+    sheets = []
+    for i, table in enumerate(tables, 1):
+        if table.width > limits.max_columns:
+            raise FileRejectedError("too-many-columns", file=name, count=table.width, limit=limits.max_columns)
+        if len(table.rows) > limits.max_rows:
+            raise FileRejectedError("too-many-rows", file=name, count=len(table.rows), limit=limits.max_rows)
+        sheet_name = stem if len(tables) == 1 else f"{stem} ({i})"
+        built = _build_sheet(sheet_name, table.rows, merges=table.merges, hidden=False)
+        if built is not None:
+            # The page's title and headings state what titles state in a workbook (2024届 …).
+            context = [t for t in (page.title, *page.headings) if t and t not in built.title_lines]
+            built.title_lines = [*context, *built.title_lines]
+            sheets.append(built)
+    return sheets
+
+
 def _parse_csv(text: str, utf8: bytes, delim: str, width: int) -> pa.Table:
     """Parse with DuckDB when safe and fast; the csv module otherwise.
 
@@ -509,6 +597,11 @@ def _build_sheet(name: str, grid: list[list[str | None]] | pa.Table, *, merges: 
         return None
     h = _find_header(head)
     upper = _upper_header(head, h, merges)
+    if any(r0 == h and r1 > h for (r0, _), (r1, _) in merges) and h + 1 < len(head):
+        # Header cells merged down over two rows (学号 beside 毕业去向 over 代码 | 单位): the row
+        # below is the specific header, this one its group row.
+        h, upper = h + 1, True
+    below = _continued_header(head, h)
     top = h - 1 if upper else h
     title_lines = [" ".join(v.strip() for v in row if v is not None) for row in head[:top]]
     title_lines = [line for line in title_lines if line]
@@ -524,14 +617,22 @@ def _build_sheet(name: str, grid: list[list[str | None]] | pa.Table, *, merges: 
         table = grid
     if title_lines:
         issues.append(Issue("title-rows-skipped", row=1, params={"rows": _rows_text(range(1, top + 1))}))
-    headers = _combine_headers(head[h], head[h - 1] if upper else None, table.num_columns)
+    if below:
+        # A header split over several rows (a PDF converted to Excel): the pieces, joined.
+        lower = [_joined(head[h:h + 1 + below], c) for c in range(table.num_columns)]
+        headers = _combine_headers(lower, head[h - 1] if upper else None, table.num_columns)
+        issues.append(Issue("header-rows-joined", row=h + 1, params={"rows": _rows_text(range(h + 1, h + 2 + below))}))
+        h += below
+    else:
+        headers = _combine_headers(head[h], head[h - 1] if upper else None, table.num_columns)
     data = table.slice(h + 1)
-    keep, dropped = _data_rows(data, h + 2)
+    keep, dropped, sections = _data_rows(data, h + 2)
     for code, rows in dropped.items():
         if rows:
             issues.append(Issue(code, row=rows[0], params={"rows": _rows_text(rows), "count": len(rows)}))
     data = data.filter(pa.array(keep, type=pa.bool_()))
     row_numbers = (h + 2 + np.flatnonzero(keep)).tolist()
+    kept_sections = sections[keep].tolist() if sections is not None else None
     headers, data, blank_cols = _drop_blank_columns(headers, data)
     if blank_cols:
         issues.append(Issue("blank-columns-dropped", params={"columns": ", ".join(blank_cols), "count": len(blank_cols)}))
@@ -539,7 +640,32 @@ def _build_sheet(name: str, grid: list[list[str | None]] | pa.Table, *, merges: 
     if hidden:
         issues.append(Issue("hidden-sheet", params={"sheet": name}))
     frame = data.rename_columns(headers).to_pandas()
-    return RawSheet(name, headers, frame, row_numbers, h + 1, title_lines, hidden, issues)
+    return RawSheet(name, headers, frame, row_numbers, h + 1, title_lines, hidden, issues, kept_sections)
+
+
+def _joined(rows: list[list[str | None]], c: int) -> str | None:
+    parts = [row[c].strip() for row in rows if c < len(row) and row[c] is not None and row[c].strip()]
+    return "".join(parts) or None
+
+
+def _continued_header(head: list[list[str | None]], h: int) -> int:
+    """How many rows right below the header continue it (0–2): short text pieces only, whose
+    joining with the header row makes more headers the importer knows."""
+    from analytics.ingest.mapping import known_header
+
+    best, best_known = 0, sum(known_header(v) for v in head[h] if v is not None)
+    for k in (1, 2):
+        rows = head[h + 1:h + 1 + k]
+        if len(rows) < k or any(not any(v is not None for v in row) for row in rows):
+            break
+        pieces = [v for row in rows for v in row if v is not None]
+        if not all(_is_label(v) and len(v.strip()) <= 12 and not _DIGIT_RE.search(v) for v in pieces):
+            break
+        width = max(len(r) for r in head[h:h + 1 + k])
+        known = sum(known_header(v) for v in (_joined(head[h:h + 1 + k], c) for c in range(width)) if v)
+        if known > best_known:
+            best, best_known = k, known
+    return best
 
 
 def _all_blank(grid: list[list[str | None]] | pa.Table) -> bool:
@@ -636,16 +762,25 @@ def _label(value: str | None) -> str:
     return " ".join(value.split()) if value else ""
 
 
-def _data_rows(data: pa.Table, first_row: int) -> tuple[np.ndarray, dict[str, list[int]]]:
-    """Which data rows to keep; dropped row numbers by issue code (blank, total, footer)."""
+def _data_rows(data: pa.Table, first_row: int) -> tuple[np.ndarray, dict[str, list[int]], np.ndarray | None]:
+    """Which data rows to keep; dropped row numbers by issue code (blank, total, footer, note,
+    section); the section heading above each row (None when the sheet has no sections)."""
     n = data.num_rows
     if n == 0 or data.num_columns == 0:
-        return np.ones(n, dtype=bool), {}
+        return np.ones(n, dtype=bool), {}, None
     lead = pc.coalesce(*data.columns)
     blank = pc.is_null(lead).to_numpy(zero_copy_only=False)
     total = pc.fill_null(pc.match_substring_regex(lead, _TOTAL_RE.pattern, ignore_case=True), False)
     total = total.to_numpy(zero_copy_only=False)
-    keep = ~(blank | total)
+    filled = np.sum([col.is_valid().to_numpy(zero_copy_only=False) for col in data.columns], axis=0)
+    wide = filled[filled >= 2]
+    section = np.zeros(n, dtype=bool)
+    if wide.size and np.median(wide) >= 3:
+        heading = pc.fill_null(pc.match_substring_regex(lead, _SECTION_RE.pattern), False)
+        section = (filled == 1) & heading.to_numpy(zero_copy_only=False)
+    note = pc.fill_null(pc.match_substring_regex(lead, _NOTE_RE.pattern, ignore_case=True), False)
+    note = note.to_numpy(zero_copy_only=False) & ~total & ~section
+    keep = ~(blank | total | section)
     footer: list[int] = []
     tail_start = max(0, n - 200)
     tail = lead.slice(tail_start).to_pylist()
@@ -657,12 +792,20 @@ def _data_rows(data: pa.Table, first_row: int) -> tuple[np.ndarray, dict[str, li
             break
         keep[i] = False
         footer.append(first_row + i)
+    inside = note & keep  # a signature or note row between the data, not in the footer
+    keep &= ~inside
     dropped = {
         "blank-rows-dropped": (first_row + np.flatnonzero(blank)).tolist(),
         "total-rows-dropped": (first_row + np.flatnonzero(total)).tolist(),
         "footer-rows-dropped": sorted(footer),
+        "note-rows-dropped": (first_row + np.flatnonzero(inside)).tolist(),
+        "section-rows-dropped": (first_row + np.flatnonzero(section)).tolist(),
     }
-    return keep, dropped
+    sections = None
+    if section.any():
+        texts = pd.Series(lead.to_numpy(zero_copy_only=False), dtype=object).where(section).ffill()
+        sections = texts.str.strip().astype(object).where(texts.notna(), None).to_numpy(dtype=object)
+    return keep, dropped, sections
 
 
 def _drop_blank_columns(headers: list[str], data: pa.Table) -> tuple[list[str], pa.Table, list[str]]:
@@ -723,4 +866,6 @@ def _finish(sheets: list[RawSheet], name: str) -> list[RawSheet]:
         raise FileRejectedError("file-empty", file=name)
     notes.extend(Issue("header-only-sheet", params={"sheet": s.name}) for s in header_only)
     kept[0].issues.extend(notes)
+    for sheet in kept:
+        sheet.file_name = name
     return kept

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from analytics import schema
+from analytics.ingest.dates import complete_years
 from analytics.ingest.issues import WARNING, Issue
 from analytics.ingest.mapping import Mapping, Sample, map_headers
 from analytics.ingest.normalize import normalize_column
@@ -63,12 +64,13 @@ class RecordShaper:
         origins = np.arange(n)
         cols = {col: raw.frame[header].reset_index(drop=True) for col, header in mapping.columns.items()}
         headers = dict(mapping.columns)
+        issues = _complete_dates(raw, table, cols, headers)
         for col, value in constants.items():
             cols[col] = pd.Series([as_text(value)] * n, dtype=object)
             headers[col] = f"{col}={as_text(value)}"
         frame = pd.DataFrame(cols, index=range(n))
         if mapping.unpivot:
-            frame, numbers, origins = _unpivot(raw, frame, numbers, origins, mapping)
+            frame, numbers, origins = _unpivot(raw, table, frame, numbers, origins, mapping)
             headers["dimension"] = "、".join(mapping.unpivot)
             headers["score"] = headers["dimension"]
         for column in table.columns:
@@ -76,18 +78,65 @@ class RecordShaper:
             if column.name in table.key and column.default is not None and column.name not in frame.columns:
                 frame[column.name] = str(column.default)
                 headers[column.name] = f"{column.name}={column.default}"
-        issues = _derive(table, frame, headers)
+        issues += _fill_grouped(table, frame, headers, set(mapping.columns))
+        issues += _derive(table, frame, headers)
         return Shaped(frame, numbers, origins, headers, issues)
 
 
+def _fill_grouped(table: schema.Table, frame: pd.DataFrame, headers: dict[str, str], mapped: set[str]) -> list[Issue]:
+    """Fill blank key cells from the row above in a grouped layout: merged category cells that
+    a CSV export left blank below their first row (年度 and 经费来源 written once per block).
+
+    Only parts of a composite key, never a key that names a student (each row is someone), and
+    only where the column starts filled and the rest of the row is there.
+    """
+    if len(table.key) < 2 or frame.empty:
+        return []
+    issues = []
+    for name in table.key:
+        column = table.column(name)
+        if name not in mapped or column.ref == "students" or column.generated:
+            continue
+        cells = frame[name]
+        blank = cells.isna()
+        if not blank.any() or blank.iat[0]:
+            continue
+        others = frame.drop(columns=[name]).notna().any(axis=1)
+        fill = blank & others
+        if not fill.any():
+            continue
+        frame[name] = cells.ffill().where(fill, cells)
+        issues.append(Issue("cells-filled-down", WARNING, column=headers[name], params={"count": int(fill.sum())}))
+    return issues
+
+
+def _complete_dates(
+    raw: RawSheet, table: schema.Table, cols: dict[str, pd.Series], headers: dict[str, str]
+) -> list[Issue]:
+    """Year-less dates (3月12日) of a hand-kept log take the year of their section heading,
+    title, sheet name or file name (``dates.complete_years``)."""
+    texts = [*raw.title_lines, raw.name, raw.file_name]
+    issues = []
+    for name in list(cols):
+        if table.column(name).kind != "date":
+            continue
+        cols[name], count = complete_years(cols[name], raw.sections, texts)
+        if count:
+            issues.append(Issue("date-year-completed", WARNING, column=headers[name], params={"count": count}))
+    return issues
+
+
 def _unpivot(
-    raw: RawSheet, frame: pd.DataFrame, numbers: np.ndarray, origins: np.ndarray, mapping: Mapping
+    raw: RawSheet, table: schema.Table, frame: pd.DataFrame, numbers: np.ndarray, origins: np.ndarray,
+    mapping: Mapping,
 ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
-    """One row per respondent and dimension; a blank answer gives no row (a skipped question)."""
+    """One row per respondent and dimension; a blank or skipped answer ("(跳过)", "(空)") gives
+    no row: the respondent did not answer that question."""
     parts, part_numbers, part_origins = [], [], []
     for header, dimension in mapping.unpivot.items():
         score = raw.frame[header].reset_index(drop=True)
-        present = score.notna().to_numpy()
+        values, errors = normalize_column(score, table.column("score"))
+        present = (values.notna() | errors.notna()).to_numpy()
         parts.append(frame.loc[present].assign(dimension=dimension, score=score[present]))
         part_numbers.append(numbers[present])
         part_origins.append(origins[present])
