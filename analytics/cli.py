@@ -101,7 +101,7 @@ def _result_line(r: Any, lang: str) -> str:
 
 
 def cmd_import(args: argparse.Namespace, lang: str) -> int:
-    from analytics.ingest.pipeline import import_file
+    from analytics.ingest.pipeline import import_file, import_order
 
     overrides = _pairs(args.map, "--map") or None
     constants = _pairs(args.set, "--set")
@@ -110,10 +110,13 @@ def cmd_import(args: argparse.Namespace, lang: str) -> int:
     con = db.connect(args.db)
     everything: list[dict[str, Any]] = []
     status = EXIT_OK
-    for path in args.files:
+    paths = [Path(p) for p in args.files]
+    if len(paths) > 1:  # rosters before the sheets that refer to them, whatever the order given
+        paths = [paths[i] for i in import_order([(p.name, p) for p in paths])]
+    for path in paths:
         results = import_file(
             con,
-            Path(path),
+            path,
             table=args.table,
             sheet=args.sheet,
             overrides=overrides,

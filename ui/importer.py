@@ -332,7 +332,10 @@ def issue_report(f: Frame, r: SheetResult) -> pd.DataFrame:
 
 
 def _confirm(f: Frame, key: str, plan: list[tuple[bytes, str, SheetResult]]) -> None:
-    """Write the checked sheets, one batch each, with a progress bar; remember the mappings."""
+    """Write the checked sheets, one batch each, with a progress bar; remember the mappings.
+    Rosters and directories go first (``schema`` order), so that the sheets referring to them
+    resolve names and ID-card numbers whatever order the files were dropped in."""
+    plan = sorted(plan, key=lambda p: schema.TABLE_NAMES.index(p[2].table) if p[2].table else len(schema.TABLES))
     bar = st.progress(0.0, text=f.t("data.importing"))
     done: list[dict] = []
     for i, (data, name, checked) in enumerate(plan):

@@ -107,7 +107,11 @@ def load_rows(
                 f"SELECT count(*) FROM _stage s JOIN {t} t ON {on} WHERE {differs}"
             ).fetchone()[0]
             unchanged = len(rows) - inserted - updated
-            if dry_run or (inserted == 0 and updated == 0 and len(rejects) == 0):
+            # Nothing new: no batch. Rejected rows alone make one, unless a live batch already
+            # recorded this very content (the same file imported again changes nothing).
+            nothing = inserted == 0 and updated == 0 and (
+                len(rejects) == 0 or _loaded_before(cur, record.sha256, record.sheet))
+            if dry_run or nothing:
                 cur.execute("DROP TABLE _stage")
                 return LoadCounts(None, inserted, updated, unchanged)
             batch = _next_batch_id(cur)
@@ -249,6 +253,14 @@ def batch_rejects(con: duckdb.DuckDBPyConnection, batch_id: int) -> pd.DataFrame
         )
         .df()
     )
+
+
+def _loaded_before(cur: duckdb.DuckDBPyConnection, sha256: str, sheet: str | None) -> bool:
+    return cur.execute(
+        "SELECT count(*) > 0 FROM import_batches WHERE sha256 = ? AND sheet IS NOT DISTINCT FROM ? "
+        "AND status = 'loaded'",
+        [sha256, sheet],
+    ).fetchone()[0]
 
 
 def previous_load(con: duckdb.DuckDBPyConnection, sha256: str, sheet: str | None) -> int | None:

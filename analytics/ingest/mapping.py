@@ -428,6 +428,8 @@ _CONSTANTS = {
     "student_assessments": ("term",),
     "mentor_evaluations": ("period",),
     "funding": ("year",),
+    "benchmarks": ("source",),
+    "mentor_activities": ("activity_type",),
 }
 
 
@@ -467,7 +469,21 @@ def _exam_date(text: str) -> dt.date | None:
     return normalize.parse_date(re.sub(r"\s+", "", match.group(1))) if match else None
 
 
-def _constant(column: schema.Column, text: str, is_sheet: bool) -> object:
+_GENERIC_SHEET = re.compile(r"^\s*(?:sheet|工作表|表|page|data|数据|export|导出)\s*\(?\d*\)?\s*$", re.I)
+
+
+def _source(text: str, origin: str) -> str | None:
+    """Where published figures come from: a title line, a sheet name that says something, or the
+    file's name."""
+    if origin == "sheet" and _GENERIC_SHEET.match(text):
+        return None
+    if origin == "file":
+        text = re.sub(r"\.[A-Za-z0-9]{2,5}$", "", text)
+    return text.strip() or None
+
+
+def _constant(column: schema.Column, text: str, origin: str) -> object:
+    is_sheet = origin == "sheet"
     if column.name == "graduation_year":
         return _year(_GRADUATION_YEAR, text, column) or _short_year(_SHORT_GRADUATION, text)
     if column.name == "cohort_year":
@@ -482,6 +498,12 @@ def _constant(column: schema.Column, text: str, is_sheet: bool) -> object:
         return text.strip() if is_sheet and _CLASS_SHEET.match(text) else None
     if column.name == "mentor_type":
         return normalize.vocabulary_code("mentor_type", text) if _MENTOR_WORDS.search(text) else None
+    if column.name == "source":
+        return _source(text, origin)
+    if column.name == "activity_type":
+        # A log of one kind of activity says so once: 授课签到表, 下企业记录.
+        code = normalize.vocabulary_code("activity_type", text)
+        return None if code in (None, "other") else code
     return _term(text)
 
 
@@ -497,14 +519,15 @@ def propose_constants(
     Titles are read first, then the sheet name, then the file name.
     """
     spec = _table(table)
-    sources = [*title_lines, sheet_name, file_name]
-    texts = [(unicodedata.normalize("NFKC", t), i == len(title_lines)) for i, t in enumerate(sources) if t]
+    origins = [*(["title"] * len(title_lines)), "sheet", "file"]
+    texts = [(unicodedata.normalize("NFKC", t), o)
+             for t, o in zip((*title_lines, sheet_name, file_name), origins, strict=True) if t]
     proposed: dict[str, object] = {}
     for name in _CONSTANTS.get(table, ()):
         if name in mapping.columns:
             continue
-        for text, is_sheet in texts:
-            value = _constant(spec.column(name), text, is_sheet)
+        for text, origin in texts:
+            value = _constant(spec.column(name), text, origin)
             if value is not None:
                 proposed[name] = value
                 break

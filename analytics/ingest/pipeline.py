@@ -13,6 +13,7 @@ import json
 import os
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -175,6 +176,24 @@ def import_file(
         for r in results:
             r.status = "refused"
     return results
+
+
+def import_order(files: Sequence[tuple[str, bytes | Path]], limits: Limits | None = None) -> list[int]:
+    """Positions of ``files`` (name, bytes or path) in the order to import them: the tables others
+    refer to first (schools, enterprises, mentors, students, as ``schema`` lists them), so that
+    names and ID-card numbers resolve whatever order the user dropped the files in. Ties keep
+    the user's order; a file that cannot be read or detected goes last (it is refused there)."""
+    ranks = []
+    for name, data in files:
+        try:
+            sheets = read_file(data if isinstance(data, bytes) else read_bytes(data, name, limits),
+                               file_name=name, limits=limits)
+        except (FileRejectedError, OSError):
+            ranks.append(len(schema.TABLES))
+            continue
+        tables = [resolve_table(s.headers, None, [*s.title_lines, s.name, s.file_name], _sample(s))[0] for s in sheets]
+        ranks.append(min((schema.TABLE_NAMES.index(t) for t in tables if t), default=len(schema.TABLES)))
+    return sorted(range(len(files)), key=lambda i: (ranks[i], i))
 
 
 @dataclass(frozen=True)

@@ -612,7 +612,7 @@ def _build_sheet(name: str, grid: list[list[str | None]] | pa.Table, *, merges: 
             issues.append(Issue("merged-cells-filled", params={"count": filled}))
         width = max((len(r) for r in grid), default=0)
         table = _rows_to_table([r + [None] * (width - len(r)) for r in grid])
-        head = grid[: h + 1]
+        head = grid[: h + 1 + below]
     else:
         table = grid
     if title_lines:
