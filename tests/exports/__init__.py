@@ -1,0 +1,1 @@
+"""A corpus of real-looking exports, built by code: platforms, systems and habits (issue 11)."""
