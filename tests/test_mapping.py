@@ -104,18 +104,30 @@ def test_every_table_has_two_header_sets():
 
 
 def test_score_worked_by_hand():
-    # Spread: 年度 is mapped by funding (year) and benchmarks (period) → weight 1/2; the four
-    # other headers only by funding → 1 each. funding: evidence 4 + 0.5 = 4.5, nothing left
-    # out, key year/source/category and no other required column provided (needed 1):
-    # 4.5 − 0 + 1 = 5.5. benchmarks: evidence 0.5, leaves out four funding headers (−4),
-    # provides period and the defaulted group_label of source/indicator/period/group_label
-    # (needed 2/4): 0.5 − 4 + 0.5 = −3.
+    # Spread: 预算金额, 实际支出 and 经费来源 are mapped by funding alone (1 each); 年度 by funding
+    # (year) and benchmarks (period) → 1/2; 支出类别 by funding and, by its ending 类别, the mentor
+    # type (no answers to look at here) → 1/2. funding: 4 + needed 1 = 5. benchmarks: 年度 0.5,
+    # leaves out 经费来源, 预算金额, 实际支出 (1 each) and 支出类别 (0.5), provides period and the
+    # defaulted group_label of source/indicator/period/group_label: 0.5 − 3.5 + 0.5 = −2.5.
     first, second = detect_table("年度 经费来源 支出类别 预算金额（元） 实际支出（元）".split())[:2]
     assert (first.table, first.score, first.weight, first.key_share, first.needed_share) == (
-        "funding", 5.5, 4.5, 1.0, 1.0)
-    assert dict(first.evidence) == {"年度": 0.5, "经费来源": 1.0, "支出类别": 1.0, "预算金额（元）": 1.0,
+        "funding", 5.0, 4.0, 1.0, 1.0)
+    assert dict(first.evidence) == {"年度": 0.5, "经费来源": 1.0, "支出类别": 0.5, "预算金额（元）": 1.0,
                                     "实际支出（元）": 1.0}
-    assert (second.table, second.score, len(second.against)) == ("benchmarks", -3.0, 4)
+    assert (second.table, second.score, len(second.against)) == ("benchmarks", -2.5, 4)
+
+
+def test_a_word_guess_weighs_half_and_needs_fitting_answers():
+    # 年度预算 ends in 预算 (budget) and 实际使用 is a synonym of spent; 资金来源 is exact.
+    headers = ["年度", "资金来源", "用途", "年度预算（万元）", "实际使用（万元）"]
+    result = map_headers("funding", headers)
+    assert result.columns["budget"] == "年度预算（万元）" and result.guessed == ("年度预算（万元）",)
+    # 考核类型 ends in 类型, a synonym of the mentor type, but its answers are evaluators:
+    values = {"导师工号": ["T1", "T1"], "导师姓名": ["甲", "甲"], "考核类型": ["学生测评", "企业测评"], "分数": ["90", "85"]}
+    mentors = map_headers("mentors", list(values), sample=lambda h: values[h])
+    assert "mentor_type" not in mentors.columns
+    table, _ = resolve_table(list(values), None, ["2024年度导师考核"], lambda h: values[h])
+    assert table == "mentor_evaluations"
 
 
 def test_shared_columns_do_not_capture_a_destination_sheet():
@@ -269,11 +281,12 @@ def test_wide_satisfaction_sheet_is_unpivoted():
                  "工作态度": "work_attitude", "学习能力": "learning_ability",
                  "团队协作": "teamwork", "创新能力": "innovation"},
     )
-    # Six dimension headers only this table reads (1 each), 调查日期 shared with employment
-    # (0.5), 企业名称 mapped by enterprises, mentors, students, surveys and agreements (0.2); key
-    # and required all there: 6 + 0.5 + 0.2 + 1 = 7.7.
+    # Five dimension headers only this table reads (1 each), 专业技能 also the assessments' skill
+    # score by its ending 技能 (0.5), 调查日期 shared with employment and, by its ending 日期, the
+    # activity date (1/3), 企业名称 mapped by enterprises, mentors, students, surveys and agreements
+    # (0.2); key and required all there: 5 + 0.5 + 0.333 + 0.2 + 1 = 7.033.
     first = detect_table(headers)[0]
-    assert (first.table, first.score, first.needed_share) == ("satisfaction_surveys", 7.7, 1.0)
+    assert (first.table, first.score, first.needed_share) == ("satisfaction_surveys", 7.033, 1.0)
 
 
 def test_long_satisfaction_sheet_is_not_unpivoted():

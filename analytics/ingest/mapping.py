@@ -3,6 +3,10 @@
 Headers are compared by ``header_key`` (case, width, spaces, punctuation, numbering such
 as ``3、`` or ``Q3.``, bracketed units and, in question headers, words such as 您/贵/请填写
 ignored) against each column's name, its zh/en labels and its synonyms in ``schema.py``.
+A column no header names exactly is then looked for in headers that *end* in one of its
+words (年度预算 → budget: Chinese puts the head last) and, for coded columns, in a header
+whose answers read as its codes (就业形式 of 合同就业/考取高职 → status); such guesses weigh
+half in detection, and a coded column takes a guessed header only when its answers fit.
 A wide satisfaction sheet (one column per dimension, as survey platforms export it) is
 recognised through the dimension vocabulary and unpivoted.
 
@@ -59,6 +63,7 @@ CLEAR_LEAD = 1.0  # the winner's lead over the runner-up, in weight of one discr
 MIN_EVIDENCE = 0.5
 
 WIDE_TABLE = "satisfaction_surveys"
+AGGREGATE_TABLE = "benchmarks"
 # A header of a wide sheet is a dimension only when most of its answers read as scores.
 WIDE_SCORE_SHARE = 0.6
 # Respondent of a wide sheet (one row per answered questionnaire) when none is named.
@@ -104,6 +109,9 @@ class Mapping:
     columns: dict[str, str]  # canonical column -> source header (as in the file)
     unmapped: tuple[str, ...]  # source headers not used
     unpivot: dict[str, str]  # wide satisfaction sheet: source header -> dimension code
+    # Headers found by a word inside longer wording or by their answers, not by a synonym:
+    # weaker evidence of the table (they weigh half in detection).
+    guessed: tuple[str, ...] = ()
 
 
 @cache
@@ -162,7 +170,7 @@ def _wide_dimensions(
 
 def _assign(
     table: schema.Table, headers: list[str], overrides: dict[str, str], sample: Sample | None
-) -> tuple[dict[str, str], dict[str, str]]:
+) -> tuple[dict[str, str], dict[str, str], tuple[str, ...]]:
     """Columns and unpivot of ``table``: overrides first, then best label rank, then header order."""
     columns = {name: header for name, header in overrides.items() if header}
     taken_headers = set(columns.values())
@@ -183,13 +191,93 @@ def _assign(
     unpivot = {}
     if "dimension" not in columns and "score" not in columns and "dimension" not in settled:
         unpivot = _wide_dimensions(table, headers, taken_headers, sample)
+        taken_headers |= set(unpivot)
     if unpivot and "respondent" not in columns and "respondent" not in settled:
         # One row per answered questionnaire: its number tells respondents apart.
         respondent = next((h for h, k in zip(headers, keys) if k in RESPONDENT_HEADERS and h not in taken_headers), None)
         if respondent is not None:
             columns["respondent"] = respondent
+            taken_headers.add(respondent)
+    skip = settled | ({"dimension", "score"} if unpivot else set())
+    exact = set(columns.values())
+    if table.name != AGGREGATE_TABLE:  # published tables describe their layout in their own terms
+        _by_word(table, headers, keys, columns, taken_headers, skip, sample)
+        if sample is not None:
+            _by_values(table, headers, columns, taken_headers, skip, sample)
     ordered = {c.name: columns[c.name] for c in table.columns if c.name in columns}
-    return ordered, unpivot
+    guessed = tuple(h for h in ordered.values() if h not in exact)
+    return ordered, unpivot, guessed
+
+
+def _worded(column: schema.Column) -> bool:
+    """Whether a column may be found by a word inside a longer header: not IDs and names, whose
+    headers must say exactly what they hold (家长姓名 is no student's name)."""
+    return not column.generated and column.kind != "id" and not (column.personal and column.kind == "text")
+
+
+def _fits(column: schema.Column, values: Sequence[object]) -> bool:
+    """Whether most answers of a header read as words of ``column``'s vocabulary."""
+    kind = column.vocabulary.kind if column.vocabulary is not None else None
+    words = [v for v in values if isinstance(v, str) and v.strip()]
+    if kind is None or not words:
+        return True
+    return sum(normalize.vocabulary_code(kind, v) is not None for v in words) / len(words) >= WIDE_SCORE_SHARE
+
+
+def _by_word(
+    table: schema.Table, headers: list[str], keys: list[str], columns: dict[str, str], taken: set[str],
+    skip: set[str], sample: Sample | None = None,
+) -> None:
+    """Headers that end in a column's label or synonym (年度预算 → 预算, 专业理论 → 理论, 考证时间 →
+    时间): a Chinese compound puts its head last, so only an ending counts (专业技能 is a skill,
+    not a major); longer words first. A coded column takes such a header only when its answers
+    read as the column's words (考核类型 of 学生测评 is no mentor type)."""
+    pairs = []
+    for order, column in enumerate(table.columns):
+        if column.name in columns or column.name in skip or not _worded(column):
+            continue
+        for label in _labels(column):
+            if len(label) < 2:
+                continue
+            for position, key in enumerate(keys):
+                if headers[position] in taken or key in _GENERIC or key in _METADATA or label == key:
+                    continue
+                if key.endswith(label):
+                    pairs.append((-len(label), position, order, column.name, headers[position]))
+    for *_, name, header in sorted(pairs):
+        if name not in columns and header not in taken:
+            if sample is not None and not _fits(table.column(name), sample(header)):
+                continue
+            columns[name] = header
+            taken.add(header)
+
+
+# Coded columns a header's answers can reveal (a 就业形式 column of 合同就业/考取高职 is the status).
+_VALUE_KINDS = ("status", "activity_type", "cooperation_form", "evaluator_type", "stage")
+VALUE_SHARE = 0.8
+
+
+def _by_values(
+    table: schema.Table, headers: list[str], columns: dict[str, str], taken: set[str], skip: set[str],
+    sample: Sample,
+) -> None:
+    """Coded columns still unmapped, filled by the header whose answers read as their codes."""
+    for column in table.columns:
+        if column.name in columns or column.name in skip or column.generated or column.name not in _VALUE_KINDS:
+            continue
+        best, best_share = None, VALUE_SHARE
+        for header in headers:
+            if header in taken or header_key(header) in _GENERIC | _METADATA:
+                continue
+            values = [v for v in sample(header) if isinstance(v, str) and v.strip()]
+            if len(values) < 2:
+                continue
+            share = sum(normalize.vocabulary_code(column.name, v) is not None for v in values) / len(values)
+            if share >= best_share:
+                best, best_share = header, share
+        if best is not None:
+            columns[column.name] = best
+            taken.add(best)
 
 
 def _validated_overrides(table: schema.Table, headers: list[str], overrides: dict[str, str]) -> None:
@@ -227,10 +315,10 @@ def map_headers(
     spec = _table(table)
     overrides = dict(overrides or {})
     _validated_overrides(spec, headers, overrides)
-    columns, unpivot = _assign(spec, headers, overrides, sample)
+    columns, unpivot, guessed = _assign(spec, headers, overrides, sample)
     used = set(columns.values()) | set(unpivot)
     unmapped = tuple(h for h in headers if h not in used)
-    return Mapping(table=table, columns=columns, unmapped=unmapped, unpivot=unpivot)
+    return Mapping(table=table, columns=columns, unmapped=unmapped, unpivot=unpivot, guessed=guessed)
 
 
 def _mapped_names(mapping: Mapping) -> set[str]:
@@ -268,8 +356,7 @@ def _carried(table: str) -> frozenset[str]:
                 keys.update(_labels(column))
     if table == WIDE_TABLE:
         keys |= _METADATA
-    own = {k for c in spec.columns for k in _labels(c)}
-    return frozenset(keys - own)
+    return frozenset(keys)
 
 
 def _share(columns: Sequence[schema.Column], names: set[str], constants: set[str]) -> float:
@@ -320,7 +407,9 @@ def detect_table(
     for table in schema.TABLES:
         mapping = mappings[table.name]
         used = set(mapping.columns.values()) | set(mapping.unpivot)
-        evidence = sorted(((h, round(weight.get(h, 0.0), 3)) for h in used if h in weight), key=lambda e: -e[1])
+        factor = {h: 0.5 for h in mapping.guessed}
+        evidence = sorted(((h, round(weight.get(h, 0.0) * factor.get(h, 1.0), 3)) for h in used if h in weight),
+                          key=lambda e: -e[1])
         carried = _carried(table.name)
         against = sorted(
             ((h, round(w, 3)) for h, w in weight.items() if h not in used and keys[h] not in carried),
@@ -500,6 +589,10 @@ def _constant(column: schema.Column, text: str, origin: str) -> object:
         return normalize.vocabulary_code("mentor_type", text) if _MENTOR_WORDS.search(text) else None
     if column.name == "source":
         return _source(text, origin)
+    if column.name == "period":
+        # 导师考核（2023-2024学年）, or a calendar year: 2024年度导师考核
+        year = _year(_FISCAL_YEAR, text, schema.table("funding").column("year"))
+        return _term(text) or (str(year) if year else None)
     if column.name == "activity_type":
         # A log of one kind of activity says so once: 授课签到表, 下企业记录.
         code = normalize.vocabulary_code("activity_type", text)

@@ -317,6 +317,11 @@ def _number(cleaned: str, column: schema.Column, rules: CellRules) -> tuple[obje
 
 def _int(cleaned: str, column: schema.Column, rules: CellRules) -> tuple[object, str | None]:
     value, error = _number(cleaned, column, rules)
+    if error and column.min is not None and column.min >= 1900:
+        # A year column (入学时间 2022-09, 2022年9月): the year of the date it gives.
+        date, date_error = _date_value(cleaned, "mdy")
+        if date_error is None:
+            return _checked(date.year, column)
     if error:
         return None, error
     if value != int(value):

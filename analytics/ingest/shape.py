@@ -16,6 +16,8 @@ picks one, so ``pipeline`` has no special case for any table.
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -73,6 +75,9 @@ class RecordShaper:
             frame, numbers, origins = _unpivot(raw, table, frame, numbers, origins, mapping)
             headers["dimension"] = "、".join(mapping.unpivot)
             headers["score"] = headers["dimension"]
+        sources = frame.pop("_source") if "_source" in frame.columns else None
+        if "scale_max" in table.column_names and "scale_max" not in frame.columns and "score" in frame.columns:
+            issues += _scale(table, frame, headers, sources)
         for column in table.columns:
             # A key part with a default (an anonymous respondent, an overall dimension) may be absent.
             if column.name in table.key and column.default is not None and column.name not in frame.columns:
@@ -81,6 +86,43 @@ class RecordShaper:
         issues += _fill_grouped(table, frame, headers, set(mapping.columns))
         issues += _derive(table, frame, headers)
         return Shaped(frame, numbers, origins, headers, issues)
+
+
+SCALE_SHARE = 0.1
+_PERCENT = re.compile(r"%|百分|100\s*分|满分\s*100")
+_TEN = re.compile(r"(?<!\d)10\s*分|十分制|满分\s*10(?!\d)|1\s*[-~–]\s*10(?!\d)")
+
+
+def _scale(
+    table: schema.Table, frame: pd.DataFrame, headers: dict[str, str], sources: pd.Series | None
+) -> list[Issue]:
+    """The scale of the scores when no column states it: what the header says (%, 百分制, 10分制),
+    else what a tenth of the answers at least show (above 10: out of 100; above 5: out of 10),
+    else the default 5. ``sources`` names each row's header in a wide sheet."""
+    if sources is None:
+        sources = pd.Series([headers["score"]] * len(frame), index=frame.index)
+    values, _ = normalize_column(frame["score"], table.column("score"))
+    scale = pd.Series(float(table.column("scale_max").default), index=frame.index)
+    stated = False
+    for header in pd.unique(sources):
+        rows = (sources == header).to_numpy()
+        text = unicodedata.normalize("NFKC", str(header))
+        answers = pd.Series(values[rows]).dropna().astype(float)
+        # A scale shows in a tenth of the answers at least: one stray 6 on a 5-point form is a typo.
+        above = (lambda limit: len(answers) > 0 and (answers > limit).mean() >= SCALE_SHARE)
+        if _PERCENT.search(text) or above(10):
+            scale[rows] = 100.0
+        elif _TEN.search(text) or above(5):
+            scale[rows] = 10.0
+        else:
+            continue
+        stated = True
+    if not stated:
+        return []
+    frame["scale_max"] = scale.map(lambda v: f"{v:g}")
+    headers["scale_max"] = headers["score"]
+    return [Issue("scale-inferred", WARNING, column=headers["score"],
+                  params={"scales": "、".join(f"{v:g}" for v in sorted(scale.unique()))})]
 
 
 def _fill_grouped(table: schema.Table, frame: pd.DataFrame, headers: dict[str, str], mapped: set[str]) -> list[Issue]:
@@ -137,7 +179,7 @@ def _unpivot(
         score = raw.frame[header].reset_index(drop=True)
         values, errors = normalize_column(score, table.column("score"))
         present = (values.notna() | errors.notna()).to_numpy()
-        parts.append(frame.loc[present].assign(dimension=dimension, score=score[present]))
+        parts.append(frame.loc[present].assign(dimension=dimension, score=score[present], _source=header))
         part_numbers.append(numbers[present])
         part_origins.append(origins[present])
     if not parts:
@@ -155,9 +197,10 @@ def _derive(table: schema.Table, frame: pd.DataFrame, headers: dict[str, str]) -
         if source not in frame.columns:
             continue
         values, _ = normalize_column(frame[source], table.column(source))
-        years = pd.Series(values, dtype="Int64").astype("string")
-        before, _, after = template.partition("{year}")
-        frame[column.name] = (before + years + after).astype(object).where(years.notna(), None)
+        text = pd.Series(values).astype("string")
+        placeholder = "{year}" if "{year}" in template else "{value}"
+        before, _, after = template.partition(placeholder)
+        frame[column.name] = (before + text + after).astype(object).where(text.notna(), None)
         headers[column.name] = headers[source]
         issues.append(Issue(f"{column.name.replace('_', '-')}-derived", WARNING, column=headers[source]))
     return issues

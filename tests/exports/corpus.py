@@ -700,6 +700,119 @@ def benchmark_years_as_columns() -> Export:
                   {"benchmarks": rows})
 
 
+# -- Wording found nowhere in the vocabulary lists: by a head word, by the answers, by a title ------
+
+
+@variant
+def roster_status_system_year_month() -> Export:
+    """The student status system (学籍): 学籍号, 入学时间 as a year-month, ethnic group and birth month."""
+    grid = [["学籍号", "姓名", "性别", "出生年月", "民族", "班级名称", "专业名称", "入学时间"],
+            ["HH2201", "甲", "女", "2007-01", "汉族", "22会计1班", "会计事务", "2022-09"],
+            ["HH2202", "乙", "男", "2006-11", "回族", "22会计1班", "会计事务", "2022年9月"]]
+    rows = [("HH2201", "甲", "22会计1班", 2022, None), ("HH2202", "乙", "22会计1班", 2022, None)]
+    return Export("roster_status_system_year_month", "学籍 export, the cohort as a year-month",
+                  {"学籍导出.xlsx": render.xlsx({"2022级": grid})}, {"students": rows})
+
+
+@variant
+def destinations_form_column_by_answers() -> Export:
+    """A 就业形式 column (合同就业, 考取高职院校) and 薪酬（元/月）: the answers say it is the status."""
+    grid = [["2024届毕业生就业情况"], ["序号", "学号", "姓名", "就业形式", "就业单位名称", "单位性质", "薪酬（元/月）"],
+            ["1", "II01", "甲", "合同就业", "某公司", "民营", "3800"], ["2", "II02", "乙", "考取高职院校", "", "", ""],
+            ["3", "II03", "丙", "应征入伍", "", "", ""]]
+    rows = [("II01", D(2024, 8, 31), "employed", 3800.0, None), ("II02", D(2024, 8, 31), "further_study", None, None),
+            ("II03", D(2024, 8, 31), "enlisted", None, None)]
+    return Export("destinations_form_column_by_answers", "就业形式 and 薪酬: status found by its answers",
+                  {"就业情况.xlsx": render.xlsx({"Sheet1": grid})}, {"employment": rows},
+                  {"employment": (3, 3)})
+
+
+@variant
+def certificates_obtained_or_not() -> Export:
+    """取证 words: 已取证/未取证 and a 考证时间 column."""
+    grid = [["学号", "姓名", "证书名称", "考证时间", "是否取证"], ["JJ01", "甲", "电工", "2024-05-11", "已取证"],
+            ["JJ02", "乙", "电工", "2024-05-11", "未取证"]]
+    rows = [("JJ01", "电工", D(2024, 5, 11), True, None), ("JJ02", "电工", D(2024, 5, 11), False, None)]
+    return Export("certificates_obtained_or_not", "已取证/未取证, 考证时间", {"取证统计.csv": render.text(grid)},
+                  {"certificate_exams": rows}, {"pass_rate": (1, 2)})
+
+
+@variant
+def visit_register_headed_by_verbs() -> Export:
+    """A visit register whose headers all start with 走访: 走访时间, 走访教师, 走访内容, 时长(小时)."""
+    mentors = [("KK-1", "欧阳明", "校内导师")]
+    grid = [["序号", "走访时间", "走访教师", "走访单位", "走访内容", "时长(小时)"],
+            ["1", "2024-05-06", "欧阳明", "某厂", "看望实习学生", "2"], ["2", "2024-05-20", "欧阳明", "某厂", "巡查实习岗位", "1.5"]]
+    acts = [("KK-1", D(2024, 5, 6), "enterprise_visit", 2.0), ("KK-1", D(2024, 5, 20), "enterprise_visit", 1.5)]
+    return Export("visit_register_headed_by_verbs", "走访 headers, content words",
+                  {"导师.xlsx": _log_mentors("KK", mentors), "走访登记.xlsx": render.xlsx({"走访": grid})},
+                  {"mentor_activities": acts, "mentors": _mentor_rows(mentors)})
+
+
+@variant
+def wjx_question_numbers_as_words() -> Export:
+    """问卷星 with 第N题 numbering and a question about hands-on ability."""
+    head = ["序号", "提交答卷时间", "第1题 贵单位名称", "第2题 您对我校学生的总体满意度", "第3题 学生的动手操作能力"]
+    grid = [head, ["1", "2024-06-01 10:00", "新港船舶", "满意", "很满意"], ["2", "2024-06-02 11:00", "新港船舶", "一般", "满意"]]
+    rows = [("新港船舶", D(2024, 6, 1), "1", "overall", 4.0), ("新港船舶", D(2024, 6, 1), "1", "professional_skills", 5.0),
+            ("新港船舶", D(2024, 6, 2), "2", "overall", 3.0), ("新港船舶", D(2024, 6, 2), "2", "professional_skills", 4.0)]
+    return Export("wjx_question_numbers_as_words", "第N题 numbering", {"问卷.xlsx": render.xlsx({"Sheet1": grid})},
+                  {"satisfaction_surveys": rows})
+
+
+@variant
+def mentor_appraisal_title_decides() -> Export:
+    """考核类型/分数 under a title 2024年度导师考核: the title and the answers decide the table."""
+    mentors = [("LL-1", "鲁迅达", "校内导师")]
+    grid = [["2024年度导师考核"], ["导师工号", "导师姓名", "考核类型", "分数"], ["LL-1", "鲁迅达", "学生测评", "90"],
+            ["LL-1", "鲁迅达", "企业测评", "85"]]
+    rows = [("LL-1", "2024", "student", 90.0), ("LL-1", "2024", "enterprise", 85.0)]
+    return Export("mentor_appraisal_title_decides", "a calendar-year appraisal, evaluators by their answers",
+                  {"导师.xlsx": _log_mentors("LL", mentors), "导师考核.xlsx": render.xlsx({"Sheet1": grid})},
+                  {"mentor_evaluations": rows, "mentors": _mentor_rows(mentors)})
+
+
+@variant
+def funding_budget_by_head_word() -> Export:
+    """年度预算（万元） and 实际使用（万元）: the head word says budget, the unit scales it."""
+    grid = [["项目", "资金来源", "年度预算（万元）", "实际使用（万元）", "年度"], ["津贴", "区财政", "3", "2.5", "2024"],
+            ["耗材", "校企合作", "1.2", "1.25", "2024"]]
+    rows = [(2024, "government", "津贴", 30000.0, 25000.0), (2024, "enterprise", "耗材", 12000.0, 12500.0)]
+    return Export("funding_budget_by_head_word", "head words and units in headers", {"经费.xlsx": render.xlsx({"Sheet1": grid})},
+                  {"funding": rows}, {"funding": (42000.0, 37500.0)})
+
+
+@variant
+def enterprise_mentors_without_staff_numbers() -> Export:
+    """An enterprise mentor list: no staff number (the name stands for it), 从事本行业年限, 工作单位."""
+    grid = [["企业导师信息表"], ["姓名", "工作单位", "职务", "技术职称", "从事本行业年限", "联系电话"],
+            ["孟师傅", "某厂", "车间主任", "高级技师", "18", "13800000000"], ["贺工", "某厂", "工程师", "工程师", "7", "13900000000"]]
+    rows = [("孟师傅", "孟师傅", "enterprise", 18.0, None), ("贺工", "贺工", "enterprise", 7.0, None)]
+    return Export("enterprise_mentors_without_staff_numbers", "no staff numbers, type in the title",
+                  {"企业导师.xlsx": render.xlsx({"Sheet1": grid})}, {"mentors": rows})
+
+
+@variant
+def report_card_with_letter_grade() -> Export:
+    """A report card: 专业理论/专业技能 by their head words, a letter grade, 总评 left out."""
+    grid = [["2023-2024学年第二学期成绩单"], ["学号", "姓名", "专业理论", "专业技能", "职业素养", "总评"],
+            ["MM01", "甲", "78", "85", "A", "良好"], ["MM02", "乙", "66", "缺考", "C", "及格"]]
+    rows = [("MM01", "2023-2024学年第二学期", None, 78.0, 85.0, 95.0), ("MM02", "2023-2024学年第二学期", None, 66.0, None, 75.0)]
+    return Export("report_card_with_letter_grade", "head words, letter grades, an absence",
+                  {"成绩单.xlsx": render.xlsx({"Sheet1": grid})}, {"student_assessments": rows})
+
+
+@variant
+def satisfaction_percent_long_table() -> Export:
+    """A quality report's table: satisfaction in %, the survey year only."""
+    grid = [["合作企业", "调查年份", "调查项目", "满意度（%）"], ["东方电梯", "2024", "总体满意度", "92"], ["东方电梯", "2024", "团队合作", "88"]]
+    rows = [("东方电梯", D(2024, 1, 1), "", "overall", 92.0), ("东方电梯", D(2024, 1, 1), "", "teamwork", 88.0)]
+    return Export("satisfaction_percent_long_table", "percent scores, a year for the date",
+                  {"满意度.csv": render.text(grid)}, {"satisfaction_surveys": rows},
+                  # (92 / 100) × 100 on the 0–100 scale
+                  {"overall_mean": (92.0, 1)})
+
+
 def build_all() -> list[Export]:
     """Every variant, built."""
     return [make() for make in VARIANTS]
