@@ -45,7 +45,7 @@ from analytics.errors import ConfigError
 from analytics.ingest import normalize
 
 # Brackets and what they hold: units and hints such as （元） (%) [分] (yyyy-mm-dd) (必填).
-_BRACKETED = re.compile(r"\([^()]*\)|\[[^\[\]]*\]|【[^【】]*】|<[^<>]*>|《[^《》]*》|\{[^{}]*\}")
+_BRACKETED = normalize.BRACKETS
 _DROP = re.compile(r"[\s_\-.*:?!？！、，,。;；]+")
 # Numbering of a question header: 3、 3. (3) 第3题 Q3 一、 (after NFKC, ③ is 3).
 _HEADER_NUMBERING = re.compile(

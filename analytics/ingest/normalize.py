@@ -122,7 +122,8 @@ _NUMBERING = re.compile(
     r"|\d{1,2}(?:[、)．:]|\.(?!\d))|\d{1,2}(?=[\u4e00-\u9fff])(?![分元年月日级届次个人岁号万千点时])|[a-z][.、)．](?!\d)|q\d+[.、:)]?)\s*",
     re.I,
 )
-_BRACKETS = re.compile(r"\([^()]*\)|\[[^\[\]]*\]|【[^【】]*】|<[^<>]*>|《[^《》]*》|\{[^{}]*\}")
+# Brackets and what they hold: units, hints and qualifiers (also read by ``mapping.header_key``).
+BRACKETS = re.compile(r"\([^()]*\)|\[[^\[\]]*\]|【[^【】]*】|<[^<>]*>|《[^《》]*》|\{[^{}]*\}")
 _BRACKET_MARKS = re.compile(r"[()\[\]【】<>《》{}]")
 _PUNCTUATION = re.compile(r"[\s_\-,;:!?'\"、。，；：！？·•…~～*#]+|(?<!\d)\.|\.(?!\d)")
 
@@ -133,7 +134,7 @@ def unqualified(cleaned: str) -> str:
     When nothing is left outside the brackets, their content is kept.
     """
     text = _NUMBERING.sub("", cleaned, count=1)
-    outside = _BRACKETS.sub("", text).strip()
+    outside = BRACKETS.sub("", text).strip()
     return outside if _PUNCTUATION.sub("", outside) else _BRACKET_MARKS.sub("", text).strip()
 
 

@@ -9,27 +9,15 @@ import html
 import io
 from typing import Any
 
-import openpyxl
+from tests.filebuilders import write_xlsx
 
 Rows = list[list[Any]]
 
 
 def xlsx(sheets: dict[str, Rows], merges: dict[str, list[str]] | None = None) -> bytes:
-    """An .xlsx; values keep their Python type (numbers as numbers, dates as dates)."""
-    wb = openpyxl.Workbook()
-    wb.remove(wb.active)
-    for name, rows in sheets.items():
-        ws = wb.create_sheet(name)
-        for r, row in enumerate(rows, start=1):
-            for c, value in enumerate(row, start=1):
-                if value is not None:
-                    cell = ws.cell(row=r, column=c, value=value)
-                    if isinstance(value, str):
-                        cell.number_format = "@"  # IDs typed as text keep their zeros
-        for ref in (merges or {}).get(name, []):
-            ws.merge_cells(ref)
+    """An .xlsx; values keep their Python type, text is stored as text (IDs keep their zeros)."""
     buf = io.BytesIO()
-    wb.save(buf)
+    write_xlsx(buf, sheets, merges=merges, text_cells=True)
     return buf.getvalue()
 
 
