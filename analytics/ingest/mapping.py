@@ -36,6 +36,7 @@ import datetime as dt
 import hashlib
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -218,10 +219,20 @@ def _worded(column: schema.Column) -> bool:
 def _fits(column: schema.Column, values: Sequence[object]) -> bool:
     """Whether most answers of a header read as words of ``column``'s vocabulary."""
     kind = column.vocabulary.kind if column.vocabulary is not None else None
-    words = [v for v in values if isinstance(v, str) and v.strip()]
-    if kind is None or not words:
+    if kind is None:
         return True
-    return sum(normalize.vocabulary_code(kind, v) is not None for v in words) / len(words) >= WIDE_SCORE_SHARE
+    share = _share_of(kind, values)
+    return share is None or share >= WIDE_SCORE_SHARE
+
+
+def _share_of(kind: str, values: Sequence[object]) -> float | None:
+    """Share of the non-blank answers that read as words of vocabulary ``kind`` (each distinct
+    answer looked up once); None without answers."""
+    words = Counter(v.strip() for v in values if isinstance(v, str) and v.strip())
+    total = sum(words.values())
+    if not total:
+        return None
+    return sum(n for v, n in words.items() if normalize.vocabulary_code(kind, v) is not None) / total
 
 
 def _by_word(
@@ -269,10 +280,10 @@ def _by_values(
         for header in headers:
             if header in taken or header_key(header) in _GENERIC | _METADATA:
                 continue
-            values = [v for v in sample(header) if isinstance(v, str) and v.strip()]
-            if len(values) < 2:
+            values = sample(header)
+            if sum(isinstance(v, str) and bool(v.strip()) for v in values) < 2:
                 continue
-            share = sum(normalize.vocabulary_code(column.name, v) is not None for v in values) / len(values)
+            share = _share_of(column.name, values) or 0.0
             if share >= best_share:
                 best, best_share = header, share
         if best is not None:

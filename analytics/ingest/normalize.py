@@ -50,7 +50,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import cache
+from functools import cache, lru_cache
 from typing import NamedTuple
 
 import numpy as np
@@ -189,6 +189,7 @@ def _keyword(index: _Index, text: str) -> str | None:
     return best[1] if best else None
 
 
+@lru_cache(maxsize=1 << 16)
 def vocabulary_code(kind: str, cleaned: str) -> str | None:
     """The code of ``cleaned`` (a cell after NFKC and trimming) in vocabulary ``kind``, or None.
 
