@@ -237,7 +237,7 @@ VOCABULARIES: dict[str, Vocabulary] = {v.kind: v for v in (
         Term("further_study", "升学", "Further study",
              ("升入高职", "专升本", "对口升学", "继续深造", "境内升学", "出国、出境", "出国出境", "80", "85"),
              ("升学", "深造", "升入", "考入", "录取", "专升本", "读研", "高职", "大专", "本科", "留学",
-              "出国", "单招", "春考", "复读", "further study", "study", "college", "university")),
+              "出国", "单招", "春考", "复读", "further study", "study", "education", "college", "university")),
         Term("enlisted", "参军入伍", "Enlisted",
              ("参军", "入伍", "应征入伍", "应征义务兵", "military", "46"),
              ("参军", "入伍", "应征", "义务兵", "部队", "服役", "当兵", "army", "military", "enlist")),
@@ -592,7 +592,7 @@ _SCHOOL_ID = Column(
 _ENTERPRISE_ID = Column(
     "enterprise_id", "id", "企业编号", "Enterprise ID",
     ("企业编号", "企业代码", "企业id", "合作企业编号", "统一社会信用代码", "enterprise id",
-     "company id", "enterprise code", "企业名称", "合作企业", "企业", "实习企业", "合作企业名称",
+     "company id", "enterprise code", "企业名称", "合作企业", "企业", "实习企业", "实习单位", "合作企业名称",
      "enterprise", "company", "partner enterprise", "enterprise name"),
     ref="enterprises",
 )
@@ -781,7 +781,7 @@ TABLES: tuple[Table, ...] = (
                    ("入职日期", "入职时间", "就业日期", "上岗日期", "start date", "date joined")),
             Column("monthly_salary", "number", "月薪", "Monthly salary",
                    ("月薪", "月收入", "起薪", "月工资", "薪资", "工资", "薪酬", "月薪酬", "工资待遇", "薪资待遇",
-                    "待遇", "monthly salary", "salary", "wage"), min=0, max=1_000_000, personal=True, money=True),
+                    "待遇", "monthly salary", "monthly pay", "pay", "salary", "wage"), min=0, max=1_000_000, personal=True, money=True),
         ),
         words=("就业", "毕业去向", "去向", "升学", "employment", "destination"),
         year_column="graduation_year",
