@@ -19,6 +19,9 @@ with names and IDs masked on screen (``mask``); ``viewer`` only views.
 
 **Scope**: a user's schools become ``Filters.scope`` (``scoped``), which every query of
 ``analytics`` applies; admins, and users added with ``--all-schools``, have ``None``.
+A user may instead (or as well) be given counties (区县) or regions: ``resolve`` turns them
+into the schools the roster places there (``hierarchy.area_schools``), on every page run, so
+the scope stays a tuple of school IDs. Before it is resolved such a user sees no school.
 
 **Brute force**: ``LoginThrottle`` counts failed sign-ins per user name and per client
 address; after ``FREE_FAILURES`` the next attempt must wait 1, 2, 4 ... seconds (at most
@@ -102,6 +105,16 @@ class User:
     role: str
     schools: tuple[str, ...] | None = None
     source: str = "file"  # file | oidc | local
+    counties: tuple[str, ...] = ()  # 区县 whose schools the user sees (resolved by ``resolve``)
+    regions: tuple[str, ...] = ()  # regions (市/省) whose schools the user sees
+
+    @property
+    def level(self) -> str:
+        """``"region"``, ``"county"`` or ``"school"``: the widest level the user is scoped to
+        (``"all"`` for every school)."""
+        if self.scope is None:
+            return "all"
+        return "region" if self.regions else "county" if self.counties else "school"
 
     @property
     def scope(self) -> tuple[str, ...] | None:
@@ -174,6 +187,16 @@ def require(user: User, action: str) -> None:
 def scoped(filters: Filters, user: User) -> Filters:
     """``filters`` limited to ``user``'s schools: the only way the scope gets set."""
     return replace(filters, scope=user.scope)
+
+
+def resolve(con: duckdb.DuckDBPyConnection, user: User) -> User:
+    """``user`` with the schools of their counties and regions added to ``schools`` (the one
+    place an area scope becomes school IDs); a user without areas is returned as is."""
+    if not (user.counties or user.regions) or user.schools is None:
+        return user
+    from analytics.hierarchy import area_schools
+
+    return replace(user, schools=area_schools(con, user.counties, user.regions, user.schools))
 
 
 PERSONAL_COLUMNS = frozenset(c.name for tb in schema.TABLES for c in tb.columns if c.personal) | {
@@ -269,18 +292,25 @@ def check_name(name: str) -> None:
         raise AuthError("auth-bad-name", name=name)
 
 
-def _normal_schools(role: str, schools: Iterable[str] | None) -> list[str] | None:
+def _normal_schools(role: str, schools: Iterable[str] | None, areas: bool = False) -> list[str] | None:
+    """Stripped, distinct IDs; a user other than admin needs one, unless ``areas`` (counties
+    or regions) give them schools."""
     if schools is None:
         return None
-    out = []
-    for s in schools:
+    out = _distinct(schools)
+    if not out and role != "admin" and not areas:
+        raise AuthError("auth-no-school", role=role)
+    return out
+
+
+def _distinct(values: Iterable[str]) -> list[str]:
+    out: list[str] = []
+    for s in values:
         s = str(s).strip()
         if not s:
             raise AuthError("auth-bad-school", school=s)
         if s not in out:
             out.append(s)
-    if not out and role != "admin":
-        raise AuthError("auth-no-school", role=role)
     return out
 
 
@@ -306,6 +336,10 @@ def load_users(path: str | os.PathLike[str]) -> dict[str, dict[str, Any]]:
             schools = rec.get("schools")
             if schools is not None and not (isinstance(schools, list) and all(isinstance(s, str) for s in schools)):
                 raise ValueError(f"{name}: schools must be a list of IDs or null")
+            for level in ("counties", "regions"):
+                areas = rec.get(level, [])
+                if not (isinstance(areas, list) and all(isinstance(s, str) for s in areas)):
+                    raise ValueError(f"{name}: {level} must be a list of names")
     except (ValueError, KeyError, TypeError, AuthError) as e:
         raise AuthError("auth-users-invalid", path=str(path), detail=str(e)) from e
     return users
@@ -329,8 +363,11 @@ def _write_users(path: Path, users: Mapping[str, Mapping[str, Any]]) -> None:
 
 
 def _user(name: str, rec: Mapping[str, Any]) -> User:
+    counties, regions = tuple(rec.get("counties") or ()), tuple(rec.get("regions") or ())
     schools = rec.get("schools")
-    return User(name, rec["role"], None if schools is None else tuple(schools), "file")
+    if schools is None and (counties or regions):
+        schools = []  # fail closed: an area user sees no school until ``resolve``
+    return User(name, rec["role"], None if schools is None else tuple(schools), "file", counties, regions)
 
 
 def list_users(path: str | os.PathLike[str]) -> list[User]:
@@ -340,12 +377,17 @@ def list_users(path: str | os.PathLike[str]) -> list[User]:
 
 def add_user(
     path: str | os.PathLike[str], name: str, role: str, schools: Iterable[str] | None, password: str,
-    *, now: dt.datetime | None = None,
+    *, now: dt.datetime | None = None, counties: Iterable[str] = (), regions: Iterable[str] = (),
 ) -> User:
-    """Add ``name`` with ``role``, ``schools`` (``None`` = all schools) and ``password`` (hashed)."""
+    """Add ``name`` with ``role``, ``schools`` (``None`` = all schools), the ``counties`` and
+    ``regions`` whose schools they see as well, and ``password`` (hashed)."""
     check_name(name)
     check_role(role)
-    school_list = _normal_schools(role, schools)
+    county_list, region_list = _distinct(counties), _distinct(regions)
+    areas = bool(county_list or region_list)
+    if areas and schools is None:
+        schools = []
+    school_list = _normal_schools(role, schools, areas)
     digest = hash_password(password)
     with _file_lock:
         users = load_users(path)
@@ -353,6 +395,8 @@ def add_user(
             raise AuthError("auth-user-exists", name=name)
         users[name] = {"role": role, "schools": school_list, "hash": digest,
                        "changed": (now or dt.datetime.now()).replace(microsecond=0).isoformat()}
+        if areas:
+            users[name].update(counties=county_list, regions=region_list)
         _write_users(Path(path), users)
     return _user(name, users[name])
 
@@ -558,6 +602,10 @@ def oidc_user(claims: Mapping[str, Any], access: Mapping[str, Any]) -> User:
         raise AuthError("auth-oidc-not-allowed", name=name)
     role = str(entry.get("role", ""))
     check_role(role)
+    areas = {level: tuple(_distinct([v] if isinstance(v, str) else v or ()))
+             for level in ("counties", "regions") for v in [entry.get(level)]}
     schools = entry.get("schools")
-    school_list = _normal_schools(role, [schools] if isinstance(schools, str) else schools)
-    return User(name, role, None if school_list is None else tuple(school_list), "oidc")
+    if schools is None and any(areas.values()):
+        schools = []
+    school_list = _normal_schools(role, [schools] if isinstance(schools, str) else schools, any(areas.values()))
+    return User(name, role, None if school_list is None else tuple(school_list), "oidc", **areas)

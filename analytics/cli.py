@@ -336,23 +336,35 @@ def _audit_user_change(args: argparse.Namespace, lang: str, change: str, name: s
         print(t("auth.cli.audit-skipped", lang, reason=e.message(lang)), file=sys.stderr)
 
 
+def _where(user: Any, lang: str) -> str:
+    """The schools, counties and regions a user sees, in one line."""
+    if user.schools is None:
+        return t("auth.cli.all-schools", lang)
+    parts = [", ".join(user.schools)] if user.schools else []
+    parts += [t("auth.cli.counties", lang, names=", ".join(user.counties))] if user.counties else []
+    parts += [t("auth.cli.regions", lang, names=", ".join(user.regions))] if user.regions else []
+    return "; ".join(parts)
+
+
 def cmd_user(args: argparse.Namespace, lang: str) -> int:
     from analytics import auth
 
     path = _users_path(args)
     if args.user_command == "add":
-        if args.school and args.all_schools:
+        areas = {"counties": args.county or [], "regions": args.region or []}
+        if (args.school or any(areas.values())) and args.all_schools:
             raise auth.AuthError("auth-school-and-all")
         schools = None if args.all_schools else (args.school or [])
-        if schools == [] and args.role != "admin":
+        if schools == [] and args.role != "admin" and not any(areas.values()):
             raise auth.AuthError("auth-no-school", role=args.role)
         auth.check_name(args.name)
         auth.check_role(args.role)
         password = _read_password(args, args.name, lang)
-        user = auth.add_user(path, args.name, args.role, None if args.role == "admin" else schools, password)
-        where = t("auth.cli.all-schools", lang) if user.schools is None else ", ".join(user.schools)
-        print(t("auth.cli.added", lang, name=user.name, role=user.role, schools=where, path=path))
-        _audit_user_change(args, lang, "add", user.name, role=user.role, schools=user.schools)
+        user = auth.add_user(path, args.name, args.role, None if args.role == "admin" else schools, password,
+                             **({} if args.role == "admin" else areas))
+        print(t("auth.cli.added", lang, name=user.name, role=user.role, schools=_where(user, lang), path=path))
+        _audit_user_change(args, lang, "add", user.name, role=user.role, schools=user.schools,
+                           counties=list(user.counties), regions=list(user.regions))
     elif args.user_command == "remove":
         auth.remove_user(path, args.name)
         print(t("auth.cli.removed", lang, name=args.name, path=path))
@@ -366,13 +378,13 @@ def cmd_user(args: argparse.Namespace, lang: str) -> int:
     else:
         users = auth.list_users(path)
         if args.json:
-            _print_json([{"name": u.name, "role": u.role, "schools": u.schools} for u in users])
+            _print_json([{"name": u.name, "role": u.role, "schools": u.schools, "counties": list(u.counties),
+                          "regions": list(u.regions)} for u in users])
         elif not users:
             print(t("auth.cli.no-users", lang, path=path))
         else:
             for u in users:
-                where = t("auth.cli.all-schools", lang) if u.schools is None else ", ".join(u.schools)
-                print(f"{u.name:<24} {u.role:<11} {where}")
+                print(f"{u.name:<24} {u.role:<11} {_where(u, lang)}")
     return EXIT_OK
 
 
@@ -463,6 +475,10 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("name", metavar="NAME")
     q.add_argument("--role", required=True, choices=("admin", "leader", "researcher", "viewer"))
     q.add_argument("--school", action="append", metavar="ID", help="a school the user may see (repeat for more)")
+    q.add_argument("--county", action="append", metavar="NAME",
+                   help="a county (区县) whose schools the user may see (repeat for more)")
+    q.add_argument("--region", action="append", metavar="NAME",
+                   help="a region (市/省) whose schools the user may see (repeat for more)")
     q.add_argument("--all-schools", action="store_true", help="the user may see every school")
     q.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     q = user_sub.add_parser("list", parents=[common, users], help="list users, roles and schools")

@@ -200,9 +200,28 @@ def _migration_5(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("ALTER TABLE import_rejects ADD COLUMN IF NOT EXISTS row_key VARCHAR")
 
 
+def _migration_6(con: duckdb.DuckDBPyConnection) -> None:
+    """A bureau's schools side by side (issue 15): the county (区县) of a school, under its
+    region, and the bureau's sign-off of a school's returns for a year (submitted → approved)."""
+    for target in ("schools", prev_table("schools")):
+        con.execute(f"ALTER TABLE {quote_ident(target)} ADD COLUMN IF NOT EXISTS {quote_ident('county')} VARCHAR")
+    con.execute(
+        """
+        CREATE TABLE IF NOT EXISTS reporting_signoffs (
+          school_id VARCHAR NOT NULL,
+          year INTEGER NOT NULL,
+          status VARCHAR NOT NULL,
+          changed_by VARCHAR NOT NULL,
+          changed_at TIMESTAMP NOT NULL,
+          PRIMARY KEY (school_id, year)
+        )
+        """
+    )
+
+
 # Append-only: a released migration is never edited, a change is a new entry. Migration 1
 # creates the tables of SPEC §2 as they were then; later tables come in their own step.
-MIGRATIONS = (_migration_1, _migration_2, _migration_3, _migration_4, _migration_5)
+MIGRATIONS = (_migration_1, _migration_2, _migration_3, _migration_4, _migration_5, _migration_6)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

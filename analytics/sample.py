@@ -67,9 +67,9 @@ SURVEY_WAVES = np.arange(2021, 2026)
 WAVE_MEAN = np.array([3.68, 3.80, 3.93, 4.06, 4.20])
 ACTIVITY_MONTHS = pd.period_range("2023-09", "2025-06", freq="M")
 
-SCHOOLS = (
-    ("3301012", "临江市机电职业技术学校", "临江市滨江区"),
-    ("3301025", "临江市信息与商贸职业学校", "临江市西湖区"),
+SCHOOLS = (  # school ID, name, county (区县), region (市)
+    ("3301012", "临江市机电职业技术学校", "滨江区", "临江市"),
+    ("3301025", "临江市信息与商贸职业学校", "西湖区", "临江市"),
 )
 
 
@@ -353,7 +353,7 @@ def build_program(students: int = DEFAULT_STUDENTS, seed: int = DEFAULT_SEED) ->
 
 
 def _schools() -> Sheet:
-    frame = pd.DataFrame(SCHOOLS, columns=["学校代码", "学校名称", "所在地区"])
+    frame = pd.DataFrame(SCHOOLS, columns=["学校代码", "学校名称", "所属区县", "所在地区"])
     return Sheet("01_学校信息", frame, fmt="csv")
 
 

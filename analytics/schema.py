@@ -619,7 +619,12 @@ TABLES: tuple[Table, ...] = (
             Column("school_name", "text", "学校名称", "School name",
                    ("学校名称", "学校", "院校名称", "school name", "school"), required=True),
             Column("region", "text", "地区", "Region",
-                   ("地区", "所在地区", "区域", "所在地", "省市", "region", "area", "city")),
+                   ("地区", "所在地区", "区域", "所在地", "省市", "地市", "所属地市", "所在城市", "市",
+                    "region", "area", "city", "province")),
+            # The county (区县) a school belongs to, under its region: the middle level of the
+            # bureau's hierarchy (school → county → region), for scopes and side-by-side views.
+            Column("county", "text", "区县", "County",
+                   ("区县", "所属区县", "所在区县", "县区", "区/县", "县（区）", "县(区)", "county", "district")),
         ),
         words=("学校名录", "学校信息", "院校信息", "学校名单", "schools"),
     ),

@@ -6,6 +6,11 @@ funding, which has no school and is hidden from scoped users). Every metric func
 ``analytics/metrics`` run on ``AB`` with ``Filters(scope=("SCH-A",))`` must give exactly what
 it gives on ``A`` without a scope: then no row of B can have reached it, not even as a
 count. Reports and exports are searched for every ID and name of B as well.
+
+Levels (issue 15): A sits in county 甲县 of region 甲市, B in 乙县 of 乙市, and a third
+school C (丙县, also in 甲市) exists in the ``AC``/``ABC`` databases. A county user of 甲县
+resolves to A alone; a region user of 甲市 to A and C, and every metric function run on
+``ABC`` with that scope must equal ``AC`` without one.
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ import pandas as pd
 import pytest
 
 import analytics.metrics
-from analytics import db, privacy, report
+from analytics import auth, db, privacy, report
 from analytics.config import Settings
 from analytics.filter_options import filter_options
 from analytics.filters import Filters
@@ -39,15 +44,19 @@ KEY = bytes(range(32))
 NOW = dt.datetime(2025, 1, 1, 12, 0)
 # Everything that identifies school B; none may appear in anything a user of A gets.
 B_MARKERS = ("SCH-B", "乙职校", "B-STU", "乙学生", "B-MEN", "乙导师", "E-B", "乙企业", "乙专业", "乙评价人",
-             "乙单位", "乙备注")
+             "乙单位", "乙备注", "乙县", "乙市")
+C_MARKERS = ("SCH-C", "丙职校", "C-STU", "丙学生", "C-MEN", "丙导师", "丙县")
+PLACES = {"SCH-A": ("甲职校", "甲县", "甲市"), "SCH-B": ("乙职校", "乙县", "乙市"), "SCH-C": ("丙职校", "丙县", "甲市")}
 
 
-def build(with_b: bool) -> duckdb.DuckDBPyConnection:
-    """Schools A (and B): students, exams, jobs, assessments, mentors, activities,
-    evaluations, enterprises, surveys; funding only in the two-school database."""
+def build(with_b: bool, with_c: bool = False) -> duckdb.DuckDBPyConnection:
+    """Schools A (and B, and C): students, exams, jobs, assessments, mentors, activities,
+    evaluations, enterprises, surveys; funding only in the databases with B."""
     con = make_db()
-    schools = [("SCH-A", "甲职校")] + ([("SCH-B", "乙职校")] if with_b else [])
-    insert(con, "schools", ["school_id", "school_name"], schools)
+    ids = ["SCH-A"] + (["SCH-B"] if with_b else []) + (["SCH-C"] if with_c else [])
+    insert(con, "schools", ["school_id", "school_name", "county", "region"], [(i, *PLACES[i]) for i in ids])
+    if with_c:
+        _add_c(con)
     enterprises = [("E-A", "甲企业", "order_class"), ("E-AB", "共建企业", "apprenticeship")]
     if with_b:
         enterprises.append(("E-B", "乙企业", "campus_factory"))
@@ -130,6 +139,23 @@ def build(with_b: bool) -> duckdb.DuckDBPyConnection:
     return con
 
 
+def _add_c(con: duckdb.DuckDBPyConnection) -> None:
+    """School C: a mentor, three students (one partnered with A's enterprise), their exams and jobs."""
+    insert(con, "mentors", ["mentor_id", "mentor_name", "mentor_type", "school_id", "major", "years_experience"],
+           [("C-MEN-1", "丙导师一", "school", "SCH-C", "丙专业", 4)])
+    insert(con, "students", ["student_id", "student_name", "school_id", "major", "cohort_year", "graduation_year",
+                             "dual_mentor", "school_mentor_id", "enterprise_id"],
+           [(f"C-STU-{i}", f"丙学生{i}", "SCH-C", "丙专业", 2020, 2023, i != 3, "C-MEN-1", "E-A" if i == 1 else None)
+            for i in range(1, 4)])
+    insert(con, "certificate_exams", ["student_id", "certificate_name", "exam_date", "passed"],
+           [(f"C-STU-{i}", "电工", dt.date(2022, 6, 20), i == 1) for i in range(1, 4)])
+    insert(con, "employment", ["student_id", "survey_date", "graduation_year", "status", "employer_name"],
+           [(f"C-STU-{i}", dt.date(2023, 9, 1), 2023, "employed" if i < 3 else "unemployed", "丙厂")
+            for i in range(1, 4)])
+    insert(con, "mentor_activities", ["mentor_id", "activity_date", "activity_type", "seq"],
+           [("C-MEN-1", dt.date(2023, 3, 7), "enterprise_visit", 1)])
+
+
 @pytest.fixture(scope="module")
 def both() -> duckdb.DuckDBPyConnection:
     return build(with_b=True)
@@ -138,6 +164,26 @@ def both() -> duckdb.DuckDBPyConnection:
 @pytest.fixture(scope="module")
 def only_a() -> duckdb.DuckDBPyConnection:
     return build(with_b=False)
+
+
+@pytest.fixture(scope="module")
+def all_three() -> duckdb.DuckDBPyConnection:
+    return build(with_b=True, with_c=True)
+
+
+@pytest.fixture(scope="module")
+def a_and_c() -> duckdb.DuckDBPyConnection:
+    return build(with_b=False, with_c=True)
+
+
+# A user of school A at each level, and the schools each resolves to on ABC.
+LEVEL_USERS = {
+    "school": (auth.User("a-school", "viewer", ("SCH-A",)), ("SCH-A",)),
+    "county": (auth.User("a-county", "viewer", (), counties=("甲县",)), ("SCH-A",)),
+    "region": (auth.User("a-region", "viewer", (), regions=("甲市",)), ("SCH-A", "SCH-C")),
+    "county-and-school": (auth.User("mixed", "viewer", ("SCH-B",), counties=("丙县",)), ("SCH-B", "SCH-C")),
+    "unknown-county": (auth.User("nowhere", "viewer", (), counties=("无此县",)), ()),
+}
 
 
 # Extra arguments of each metric function after (con, filters, settings): every choice.
@@ -356,3 +402,42 @@ def test_an_empty_scope_sees_no_school(both) -> None:
 def test_scope_must_be_a_tuple() -> None:
     with pytest.raises(ValueError):
         Filters(scope="SCH-A")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("level", list(LEVEL_USERS))
+def test_each_level_resolves_to_its_schools(all_three, level) -> None:
+    user, expected = LEVEL_USERS[level]
+    resolved = auth.resolve(all_three, user)
+    assert resolved.scope == expected
+    assert auth.scoped(Filters(), resolved).scope == expected
+    assert user.scope == user.schools  # unresolved, an area user sees only their listed schools
+
+
+def test_an_unresolved_area_user_sees_no_school_from_the_users_file(tmp_path) -> None:
+    path = tmp_path / "users.json"
+    added = auth.add_user(path, "county-user", "viewer", None, "long enough password", counties=["甲县"])
+    assert added.scope == () and added.counties == ("甲县",) and added.level == "county"
+    (listed,) = auth.list_users(path)
+    assert listed == added
+
+
+@pytest.mark.parametrize(("label", "fn", "kwargs"), CALLS, ids=[c[0] for c in CALLS])
+def test_region_scoped_metric_equals_its_schools_alone(all_three, a_and_c, label, fn, kwargs) -> None:
+    # 甲市 = A and C: a region user on ABC gets exactly what AC gives without a scope.
+    scope = auth.resolve(all_three, LEVEL_USERS["region"][0]).scope
+    same(fn(all_three, Filters(scope=scope), SETTINGS, **kwargs), fn(a_and_c, Filters(), SETTINGS, **kwargs), label)
+
+
+@pytest.mark.parametrize(("label", "fn", "kwargs"), [c for c in CALLS if c[0].startswith(("headlines.", "summary."))],
+                         ids=[c[0] for c in CALLS if c[0].startswith(("headlines.", "summary."))])
+def test_county_scoped_metric_equals_the_school_alone(all_three, only_a, label, fn, kwargs) -> None:
+    # 甲县 = A alone (C is in 丙县 of the same region): the headlines equal A's database.
+    scope = auth.resolve(all_three, LEVEL_USERS["county"][0]).scope
+    result = fn(all_three, Filters(scope=scope), SETTINGS, **kwargs)
+    same(result, fn(only_a, Filters(), SETTINGS, **kwargs), label)
+    assert not [m for m in B_MARKERS + C_MARKERS if m in repr(result)], label
+
+
+def test_the_region_fixture_has_school_c_to_add(all_three) -> None:
+    text = repr(stu.composite_scores(all_three, Filters(), SETTINGS)) + repr(filter_options(all_three))
+    assert "丙职校" in text

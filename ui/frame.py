@@ -125,7 +125,7 @@ def frame(page: str) -> Frame:
     try:
         store.ensure_database(i18n.t("start.creating_demo", lang))
         settings = store.settings()
-        user = access.current_user(settings, lang)
+        user = store.query_store(auth.resolve, access.current_user(settings, lang))  # counties → schools
         options = store.options(user.scope)
     except AnalyticsError as err:
         st.error(err.message(lang))
