@@ -136,8 +136,10 @@ def record_export(
 def record_user_change(
     con: duckdb.DuckDBPyConnection, actor: str, change: str, target: str, *, role: str | None = None,
     schools: Iterable[str] | None = None, address: str | None = None, now: dt.datetime | None = None,
+    counties: Iterable[str] = (), regions: Iterable[str] = (),
 ) -> int:
-    """``actor`` added, removed or re-passworded user ``target`` (never the password itself)."""
+    """``actor`` added, removed or re-passworded user ``target`` (never the password itself);
+    the counties and regions of an area user are recorded beside the schools."""
     if change not in USER_CHANGES:
         raise AnalyticsError("audit-unknown-change", change=change, known=", ".join(USER_CHANGES))
     details: dict[str, Any] = {"change": change, "target": target}
@@ -145,6 +147,9 @@ def record_user_change(
         details["role"] = role
     if schools is not None:
         details["schools"] = list(schools)
+    for level, areas in (("counties", list(counties)), ("regions", list(regions))):
+        if areas:
+            details[level] = areas
     return record(con, actor, "user_change", address=address, details=details, now=now)
 
 

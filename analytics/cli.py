@@ -378,8 +378,9 @@ def cmd_user(args: argparse.Namespace, lang: str) -> int:
     else:
         users = auth.list_users(path)
         if args.json:
-            _print_json([{"name": u.name, "role": u.role, "schools": u.schools, "counties": list(u.counties),
-                          "regions": list(u.regions)} for u in users])
+            _print_json([{"name": u.name, "role": u.role, "schools": u.schools}
+                         | {k: list(v) for k, v in (("counties", u.counties), ("regions", u.regions)) if v}
+                         for u in users])
         elif not users:
             print(t("auth.cli.no-users", lang, path=path))
         else:

@@ -396,6 +396,32 @@ def test_cli_user_commands(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caps
     assert PASSWORD not in " ".join(audit.query_audit(con)["details"])
 
 
+def test_cli_adds_county_and_region_users(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                         capsys: pytest.CaptureFixture) -> None:
+    db_path = str(tmp_path / "d.duckdb")
+    db.connect(db_path).close()
+    common = ["--db", db_path, "--lang", "en"]
+    assert _run(monkeypatch, ["user", "add", "bj", "--role", "viewer", "--county", "滨江区", "--password-stdin",
+                              *common], PASSWORD + "\n") == 0
+    assert _run(monkeypatch, ["user", "add", "city", "--role", "leader", "--region", "临江市", "--school", "X9",
+                              "--password-stdin", *common], PASSWORD + "\n") == 0
+    assert _run(monkeypatch, ["user", "add", "both", "--role", "viewer", "--county", "滨江区", "--all-schools",
+                              "--password-stdin", *common], PASSWORD + "\n") == 1  # an area is not every school
+    capsys.readouterr()
+    assert _run(monkeypatch, ["user", "list", "--json", *common]) == 0
+    assert json.loads(capsys.readouterr().out) == [
+        {"name": "bj", "role": "viewer", "schools": [], "counties": ["滨江区"]},
+        {"name": "city", "role": "leader", "schools": ["X9"], "regions": ["临江市"]},
+    ]
+    assert _run(monkeypatch, ["user", "list", *common]) == 0
+    out = capsys.readouterr().out
+    assert "counties 滨江区" in out and "X9; regions 临江市" in out
+    con = db.connect(db_path)
+    added = [json.loads(d) for d in audit.query_audit(con, action="user_change")["details"]]
+    assert {a["target"]: (a.get("counties"), a.get("regions")) for a in added} == {
+        "bj": (["滨江区"], None), "city": (None, ["临江市"])}
+
+
 def test_cli_asks_twice_without_stdin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     answers = iter([PASSWORD, PASSWORD + "x"])
     monkeypatch.setattr("getpass.getpass", lambda prompt="": next(answers))

@@ -43,8 +43,9 @@ def test_rows_years_orphans(con, table, rows, year_min, year_max, orphans, orpha
 
 def test_missing_share(con) -> None:
     q = table_quality(con).set_index("table")
-    # schools: value columns school_name, region; 1 row -> 2 cells, region empty -> 1/2
-    assert q.loc["schools", "missing_share"] == pytest.approx(1 / 2)
+    # schools: value columns school_name, region, county; 1 row -> 3 cells, region and county
+    # empty -> 2/3
+    assert q.loc["schools", "missing_share"] == pytest.approx(2 / 3)
     # certificate_exams: value columns certificate_level, passed, score, theory_score,
     # practical_score -> 10 cells; all but passed empty in both rows -> 8/10
     assert q.loc["certificate_exams", "missing_share"] == pytest.approx(8 / 10)
