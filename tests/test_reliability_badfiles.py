@@ -70,6 +70,11 @@ def template(tmp_path_factory) -> Path:
 
 
 def _digest(path: Path) -> str:
+    """The file's content hash; a link or a pipe is named by what it is (reading it never ends)."""
+    if path.is_symlink():
+        return "link:" + str(path.readlink())
+    if not path.is_file():
+        return f"special:{path.stat().st_mode:o}"
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 

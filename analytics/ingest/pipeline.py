@@ -39,7 +39,8 @@ from analytics.ingest.mapping import (
     resolve_table,
 )
 from analytics.ingest.normalize import CellRules, normalize_cells, value_key
-from analytics.ingest.read import Limits, RawSheet, read_bytes, read_file
+from analytics.ingest.read import Limits, RawSheet, read_bytes
+from analytics.ingest.sandbox import read_isolated
 from analytics.ingest.validate import UnknownValue, scoped_import_allowed, validate
 
 # A value map: canonical column -> {cell text as the user wrote it -> code or accepted word}.
@@ -148,9 +149,11 @@ def import_file(
     name = file_name or ("upload" if isinstance(source, bytes) else Path(source).name)
     try:
         # The bytes are read once (after the size check, so a huge file is refused cheaply)
-        # and serve both the reader and the batch's checksum.
+        # and serve both the reader and the batch's checksum. They are parsed in a child
+        # process (``sandbox``): a reader's crash or runaway allocation refuses the file
+        # instead of ending the server.
         data = source if isinstance(source, bytes) else read_bytes(Path(source), name, limits)
-        sheets = read_file(data, file_name=name, limits=limits)
+        sheets = read_isolated(data, name, limits)
     except FileRejectedError as e:
         return [SheetResult(name, None, "refused", refused=e)]
     except OSError as e:
@@ -186,8 +189,8 @@ def import_order(files: Sequence[tuple[str, bytes | Path]], limits: Limits | Non
     ranks = []
     for name, data in files:
         try:
-            sheets = read_file(data if isinstance(data, bytes) else read_bytes(data, name, limits),
-                               file_name=name, limits=limits)
+            sheets = read_isolated(data if isinstance(data, bytes) else read_bytes(data, name, limits),
+                                   name, limits)
         except (FileRejectedError, OSError):
             ranks.append(len(schema.TABLES))
             continue

@@ -20,6 +20,7 @@ import datetime as dt
 import io
 import os
 import re
+import stat
 import tempfile
 import zipfile
 import zlib
@@ -81,6 +82,13 @@ class Limits:
     max_columns: int = 500
     max_uncompressed: int = 500 * 1024**2
     max_ratio: int = 200
+    # A workbook sheet is built as a dense grid from A1 to its last cell: 1,000,000 rows ×
+    # 6 columns, or 120,000 × 50. One stray cell at XFD1048576 would ask for 17 billion.
+    max_cells: int = 6_000_000
+    # The child process reading an upload (``ingest.sandbox``) may grow by this much…
+    max_memory: int = 1536 * 1024**2
+    # …and take this long before it is stopped and the file refused.
+    max_seconds: int = 300
 
 
 @dataclass
@@ -101,9 +109,24 @@ class RawSheet:
 
 
 def read_bytes(path: Path, name: str, limits: Limits | None = None) -> bytes:
-    """The bytes of the file at ``path``, refused before reading when it is over the size limit."""
-    _check_size(path.stat().st_size, name, limits or Limits())
-    return path.read_bytes()
+    """The bytes of the file at ``path``, refused before reading when it is over the size limit
+    or not a regular file (a FIFO, a device, a symlink to ``/dev/zero`` would never end).
+
+    The file is opened once and checked by its descriptor, so the path cannot be swapped
+    between the check and the read; at most the size limit plus one byte is read.
+    """
+    limits = limits or Limits()
+    if not stat.S_ISREG(os.stat(path).st_mode):  # opening a FIFO would block
+        raise FileRejectedError("file-not-regular", file=name)
+    with open(path, "rb", buffering=0) as fh:
+        info = os.fstat(fh.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise FileRejectedError("file-not-regular", file=name)
+        _check_size(info.st_size, name, limits)
+        data = fh.readall() if info.st_size else b""
+        data = data[: limits.max_bytes + 1]
+    _check_size(len(data), name, limits)  # it grew while being read
+    return data
 
 
 def read_file(
@@ -131,6 +154,7 @@ def read_file(
         try:
             with zipfile.ZipFile(io.BytesIO(data)) as zf:
                 _check_zip(zf, name, limits)
+                _check_xml(zf, name, limits)
                 uncalculated: dict[str, int] = {}
                 errors = _xlsx_error_cells(zf, uncalculated)
         except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, OSError, NotImplementedError) as e:
@@ -167,8 +191,8 @@ def _mb(size: int) -> str:
 
 
 def _check_zip(zf: zipfile.ZipFile, name: str, limits: Limits) -> None:
-    """Refuse ZIP bombs and XML with a DTD (entity expansion) before calamine sees them
-    (a corrupt ZIP raises ``zipfile``'s errors, which the caller turns into ``file-corrupt``)."""
+    """Refuse ZIP bombs before anything is unpacked (a corrupt ZIP raises ``zipfile``'s
+    errors, which the caller turns into ``file-corrupt``)."""
     infos = zf.infolist()
     total = sum(info.file_size for info in infos)
     if total > limits.max_uncompressed:
@@ -180,12 +204,87 @@ def _check_zip(zf: zipfile.ZipFile, name: str, limits: Limits) -> None:
             raise FileRejectedError(
                 "zip-bomb", file=name, size_mb=_mb(info.file_size), limit_mb=_mb(limits.max_uncompressed)
             )
-    for info in infos:
-        if info.filename.endswith((".xml", ".rels")):
-            with zf.open(info) as fh:
-                head = fh.read(4096)
-            if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
-                raise FileRejectedError("file-unsafe", file=name)
+
+
+_XML_CHUNK = 1 << 20
+_OVERLAP = 64  # longer than any pattern below, so a match split by a chunk boundary is found
+_UNSAFE_XML = re.compile(rb"<!DOCTYPE|<!ENTITY", re.I)
+_ROW_REF = re.compile(rb"<row\b[^>]*?\sr=\"(\d{1,9})\"")
+_CELL_COL = re.compile(rb"<c\b[^>]*?\sr=\"([A-Z]{1,4})\d")
+_CELL_ROW = re.compile(rb"<c\b[^>]*?\sr=\"[A-Z]{1,4}(\d{1,9})\"")
+_DIMENSION = re.compile(rb"<dimension\b[^>]*?\sref=\"(?:[A-Z]+\d+:)?([A-Z]{1,4})(\d{1,9})\"")
+
+
+def _check_xml(zf: zipfile.ZipFile, name: str, limits: Limits) -> None:
+    """Stream every XML part once, before calamine sees the file: refuse a DTD anywhere in it
+    (entity expansion, external entities), and a worksheet whose declared (``<dimension>``)
+    or real extent (its last row and column) is over the limits.
+
+    calamine builds each sheet as a dense grid up to its last cell, so one cell at
+    XFD1048576 in a 3 KB file asks for 17 billion cells (and the process aborts); the
+    extent is found here from the cell references without building anything.
+    """
+    sheets = dict((part, sheet) for sheet, part in _sheet_parts(zf))
+    for info in zf.infolist():
+        if not info.filename.endswith((".xml", ".rels")):
+            continue
+        sheet = sheets.get(info.filename)
+        if sheet is None and info.filename.startswith("xl/worksheets/"):
+            sheet = Path(info.filename).stem
+        rows: set[bytes] = set()
+        cols: set[bytes] = set()
+        declared: tuple[bytes, bytes] | None = None
+        tail = b""
+        with zf.open(info) as fh:
+            while chunk := fh.read(_XML_CHUNK):
+                window = tail + chunk
+                if _UNSAFE_XML.search(window):
+                    raise FileRejectedError("file-unsafe", file=name)
+                if sheet is not None:
+                    if declared is None and (found := _DIMENSION.search(window)):
+                        declared = (found.group(1), found.group(2))
+                        _check_extent(name, sheet, _column_index(declared[0].decode()) + 1, int(declared[1]), limits)
+                    rows.update(_ROW_REF.findall(window))
+                    rows.update(_CELL_ROW.findall(window))
+                    cols.update(_CELL_COL.findall(window))
+                tail = window[-_OVERLAP:]
+        if sheet is not None and (rows or cols):
+            width = max((_column_index(c.decode()) + 1 for c in cols), default=1)
+            _check_extent(name, sheet, width, max((int(r) for r in rows), default=1), limits)
+
+
+def _check_extent(name: str, sheet: str, width: int, height: int, limits: Limits) -> None:
+    """Refuse a sheet reaching column ``width`` and row ``height`` when that is over a limit."""
+    if width > limits.max_columns:
+        raise FileRejectedError("too-many-columns", file=name, count=width, limit=limits.max_columns)
+    if height > limits.max_rows:
+        raise FileRejectedError("too-many-rows", file=name, count=height, limit=limits.max_rows)
+    if width * height > limits.max_cells:
+        raise FileRejectedError(
+            "sheet-too-large", file=name, sheet=sheet, cell=f"{_column_letter(width - 1)}{height}",
+            rows=f"{height:,}", columns=width, cells=f"{width * height:,}", limit=f"{limits.max_cells:,}",
+        )
+
+
+def _sheet_parts(zf: zipfile.ZipFile) -> list[tuple[str, str]]:
+    """(sheet name, worksheet part) of an xlsx, in workbook order; [] when it has no workbook."""
+    names = set(zf.namelist())
+    if "xl/workbook.xml" not in names or "xl/_rels/workbook.xml.rels" not in names:
+        return []
+    try:
+        targets = {
+            rel.get("Id"): rel.get("Target", "").lstrip("/").removeprefix("xl/")
+            for rel in defused_et.fromstring(zf.read("xl/_rels/workbook.xml.rels"))
+        }
+        sheets = [s for s in defused_et.fromstring(zf.read("xl/workbook.xml")).iter() if s.tag.endswith("}sheet")]
+    except (defused_et.ParseError, ValueError):
+        return []
+    out = []
+    for sheet in sheets:
+        part = "xl/" + targets.get(sheet.get(_REL_NS), "")
+        if part in names:
+            out.append((sheet.get("name", ""), part))
+    return out
 
 
 _ERROR_CELL = re.compile(rb"<c\b([^>]*\bt=\"e\"[^>]*)>.*?<v>([^<]*)</v>", re.S)
@@ -259,24 +358,12 @@ def _xlsx_error_cells(
     out: dict[str, dict[tuple[int, int], str]] = {}
     uncalculated = {} if uncalculated is None else uncalculated
     try:
-        names = set(zf.namelist())
-        if "xl/workbook.xml" not in names or "xl/_rels/workbook.xml.rels" not in names:
-            return out
-        targets = {
-            rel.get("Id"): rel.get("Target", "").lstrip("/").removeprefix("xl/")
-            for rel in defused_et.fromstring(zf.read("xl/_rels/workbook.xml.rels"))
-        }
-        for sheet in defused_et.fromstring(zf.read("xl/workbook.xml")).iter():
-            if not sheet.tag.endswith("}sheet"):
-                continue
-            part = "xl/" + targets.get(sheet.get(_REL_NS), "")
-            if part not in names:
-                continue
+        for sheet_name, part in _sheet_parts(zf):
             xml = zf.read(part)
             if b"<f" in xml:  # formulas whose result was never calculated read as blank
                 missing = sum(1 for body in _CELL_BODY.findall(xml) if b"<f" in body and not _CACHED.search(body))
                 if missing:
-                    uncalculated[sheet.get("name", "")] = missing
+                    uncalculated[sheet_name] = missing
             if b't="e"' not in xml:
                 continue
             cells: dict[tuple[int, int], str] = {}
@@ -284,7 +371,7 @@ def _xlsx_error_cells(
                 ref = _CELL_REF.search(attrs)
                 if ref:
                     cells[(int(ref.group(2)) - 1, _column_index(ref.group(1).decode()))] = value.decode()
-            out[sheet.get("name", "")] = cells
+            out[sheet_name] = cells
     except (zipfile.BadZipFile, zlib.error, defused_et.ParseError, KeyError, ValueError):
         return {}
     return out
@@ -527,6 +614,23 @@ def _blank_to_null(table: pa.Table) -> pa.Table:
 def _read_book(
     data: bytes, name: str, limits: Limits, errors: dict[str, dict[tuple[int, int], str]]
 ) -> list[RawSheet]:
+    """Every worksheet of a workbook, read by calamine.
+
+    A Rust panic inside calamine (a date cell of -1e300 overflows its date arithmetic)
+    arrives as ``pyo3_runtime.PanicException``, a ``BaseException`` that no ``except
+    Exception`` catches; it is turned into ``file-corrupt`` here.
+    """
+    try:
+        return _read_book_cells(data, name, limits, errors)
+    except BaseException as e:
+        if type(e).__name__ == "PanicException":
+            raise FileRejectedError("file-corrupt", file=name) from e
+        raise
+
+
+def _read_book_cells(
+    data: bytes, name: str, limits: Limits, errors: dict[str, dict[tuple[int, int], str]]
+) -> list[RawSheet]:
     try:
         book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
     except python_calamine.PasswordError as e:
@@ -544,8 +648,7 @@ def _read_book(
                     raise FileRejectedError(
                         "too-many-columns", file=name, count=sheet.width, limit=limits.max_columns
                     )
-                if sheet.height > limits.max_rows:
-                    raise FileRejectedError("too-many-rows", file=name, count=sheet.height, limit=limits.max_rows)
+                _check_extent(name, meta.name, sheet.total_width, sheet.total_height, limits)
                 rows = [[_cell_text(v) for v in row] for row in sheet.to_python(skip_empty_area=False)]
                 merges = sheet.merged_cell_ranges or []
             except python_calamine.PasswordError as e:

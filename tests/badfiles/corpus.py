@@ -15,7 +15,9 @@ corpus itself stays cheap in memory.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import random
+import re
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -333,6 +335,73 @@ def _blank_rows_between(path: Path) -> Path:
     return write_xlsx(path, {"考证": rows})
 
 
+SHEET_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+
+
+def sheet_xml(cells: list[tuple[str, str]], *, dimension: str | None = None, prolog: bytes = b"") -> bytes:
+    """A worksheet part holding ``cells`` — (reference, XML after ``<c r="…"``) — in row order;
+    a reference of "" writes a cell without ``r`` (its place is counted, as calamine does)."""
+    import re
+
+    rows: dict[int, list[str]] = {}
+    last = 0
+    for ref, rest in cells:
+        row = int(re.search(r"\d+", ref).group()) if ref else last
+        last = row
+        rows.setdefault(row, []).append(f'<c r="{ref}"{rest}</c>' if ref else f"<c{rest}</c>")
+    body = "".join(f'<row r="{r}">{"".join(cs)}</row>' for r, cs in sorted(rows.items()))
+    dim = f'<dimension ref="{dimension}"/>' if dimension else ""
+    return prolog + f'<worksheet xmlns="{SHEET_NS}">{dim}<sheetData>{body}</sheetData></worksheet>'.encode()
+
+
+def _text_cell(text: str) -> str:
+    return f' t="inlineStr"><is><t>{text}</t></is>'
+
+
+# A header row of the certificate table, as the first row of a hand-written sheet.
+_CERT_HEAD = [(f"{chr(65 + i)}1", _text_cell(h)) for i, h in enumerate(CERT)]
+
+
+def _raw_sheet(xml: bytes) -> Callable[[Path], Path]:
+    """A good certificate workbook whose first worksheet part is replaced by ``xml``."""
+    return _entry_replaced(_good_xlsx, "xl/worksheets/sheet1.xml", xml)
+
+
+def _date_styled_xlsx(path: Path) -> Path:
+    """A good workbook whose 考试日期 cells are real dates (cell style 1 is a date format)."""
+    rows = [CERT] + [cert_row(i, date=dt.date(2024, 6, 20)) for i in range(3)]
+    return write_xlsx(path, {"考证": rows})
+
+
+def _date_panic_xlsx(path: Path) -> Path:
+    """A date-formatted cell holding -1e300: calamine's date arithmetic panics on it."""
+    base = _date_styled_xlsx(path.with_name("base-" + path.name))
+    with zipfile.ZipFile(base) as zf:
+        xml = zf.read("xl/worksheets/sheet1.xml")
+    xml = re.sub(rb'(<c r="C2" s="\d+"[^>]*><v>)[^<]+', rb"\g<1>-1e300", xml, count=1)
+    assert b"-1e300" in xml
+    replace_zip_entry(base, path, "xl/worksheets/sheet1.xml", xml)
+    base.unlink()
+    return path
+
+
+def _symlink(target: str) -> Callable[[Path], Path]:
+    def write(path: Path) -> Path:
+        path.symlink_to(target)
+        return path
+
+    return write
+
+
+def _fifo(path: Path) -> Path:
+    os.mkfifo(path)
+    return path
+
+
+# 5 KiB of an XML comment, then the DTD: past the 4 KiB the first check looked at.
+_LATE_DOCTYPE = b'<?xml version="1.0"?><!--' + b" " * 5000 + b"-->" + LAUGHS.removeprefix(b'<?xml version="1.0"?>')
+
+
 # --- the corpus -------------------------------------------------------------------------
 
 R = "refused"
@@ -385,6 +454,17 @@ CORPUS: list[BadFile] = [
     _refused("laughs.xlsx", "billion laughs in a sheet", _entry_replaced(_good_xlsx, "xl/worksheets/sheet1.xml", LAUGHS), "file-unsafe"),
     _refused("xxe.xlsx", "an external entity (file:///etc/passwd) in the sheet", _entry_replaced(_good_xlsx, "xl/worksheets/sheet1.xml", XXE), "file-unsafe"),
     _refused("laughs.ods", "entity expansion in content.xml", _entry_replaced(_good_ods, "content.xml", ODS_LAUGHS), "file-unsafe"),
+    # the extent of a sheet, declared and real: calamine builds a dense grid up to the last cell
+    _refused("xfd.xlsx", "one cell at XFD1048576, the last address (asked calamine for 512 GB)", _raw_sheet(sheet_xml(_CERT_HEAD + [("XFD1048576", "><v>1</v>")])), "too-many-columns"),
+    _refused("far_cell.xlsx", "one cell at SF1048576: 500 columns, 1,048,576 rows (within both limits)", _raw_sheet(sheet_xml(_CERT_HEAD + [("SF1048576", "><v>1</v>")])), "sheet-too-large"),
+    _refused("sparse.xlsx", "one cell at Z500000: 13 million cells from 8 (peaked near 1 GB)", _raw_sheet(sheet_xml(_CERT_HEAD + [("Z500000", "><v>1</v>")])), "sheet-too-large"),
+    _refused("dimension.xlsx", "declares A1:XFD1048576 over six cells", _raw_sheet(sheet_xml(_CERT_HEAD, dimension="A1:XFD1048576")), "too-many-columns"),
+    _refused("no_refs.xlsx", "400 cells without a reference in row 900,000 (only the sandbox's memory cap stops it)", _raw_sheet(sheet_xml(_CERT_HEAD + [("A900000", "><v>1</v>")] + [("", "><v>1</v>")] * 400)), "file-too-complex"),
+    _refused("date_panic.xlsx", "a date cell of -1e300 (a panic inside calamine)", _date_panic_xlsx, "file-corrupt"),
+    _refused("late_doctype.xlsx", "a DTD after 5 KiB of comment (past the first 4 KiB)", _raw_sheet(_LATE_DOCTYPE), "file-unsafe"),
+    # not a regular file
+    _refused("zero.csv", "a symbolic link to /dev/zero (never ends)", _symlink("/dev/zero"), "file-not-regular"),
+    _refused("fifo.csv", "a named pipe (opening it would wait for a writer)", _fifo, "file-not-regular"),
     # size limits
     _refused("wide.csv", "20,000 columns", _wide("csv"), "too-many-columns"),
     _refused("wide.xlsx", "16,384 columns (the most an xlsx can hold)", _wide("xlsx", 16_384), "too-many-columns"),
