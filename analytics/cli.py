@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from analytics import db, schema
+from analytics import actions, db, schema
 from analytics.errors import AnalyticsError, ConfigError, FileRejectedError, UndoError
 from analytics.i18n import normalize_lang, t
 
@@ -67,11 +67,9 @@ def cmd_init(args: argparse.Namespace, lang: str) -> int:
 
 
 def cmd_demo(args: argparse.Namespace, lang: str) -> int:
-    from analytics.sample import load_demo
-
     con = db.connect(args.db)
     out_dir = Path(args.out) if args.out else None
-    results = load_demo(con, students=args.students, seed=args.seed, out_dir=out_dir)
+    results = actions.load_demo(con, actions.cli_user(), students=args.students, seed=args.seed, out_dir=out_dir)
     refused = [r for r in results if r.status == "refused"]
     for r in results:
         print(_result_line(r, lang))
@@ -101,8 +99,6 @@ def _result_line(r: Any, lang: str) -> str:
 
 
 def cmd_import(args: argparse.Namespace, lang: str) -> int:
-    from analytics.ingest.pipeline import import_file, import_order
-
     overrides = _pairs(args.map, "--map") or None
     constants = _pairs(args.set, "--set")
     values = _value_pairs(args.value)
@@ -110,22 +106,10 @@ def cmd_import(args: argparse.Namespace, lang: str) -> int:
     con = db.connect(args.db)
     everything: list[dict[str, Any]] = []
     status = EXIT_OK
-    paths = [Path(p) for p in args.files]
-    if len(paths) > 1:  # rosters before the sheets that refer to them, whatever the order given
-        paths = [paths[i] for i in import_order([(p.name, p) for p in paths])]
-    for path in paths:
-        results = import_file(
-            con,
-            path,
-            table=args.table,
-            sheet=args.sheet,
-            overrides=overrides,
-            constants=constants,
-            dry_run=args.dry_run,
-            remember=bool(args.table or overrides or values),
-            values=values,
-            settings=settings,
-        )
+    done = actions.import_files(con, actions.cli_user(), args.files, table=args.table, sheet=args.sheet,
+                                overrides=overrides, constants=constants, dry_run=args.dry_run, values=values,
+                                settings=settings)
+    for _, results in done:
         for r in results:
             if r.status == "refused":
                 status = EXIT_FAILED
@@ -184,9 +168,7 @@ def cmd_batches(args: argparse.Namespace, lang: str) -> int:
 
 
 def cmd_undo(args: argparse.Namespace, lang: str) -> int:
-    from analytics.ingest.load import undo_batch
-
-    done = undo_batch(db.connect(args.db), args.batch)
+    done = actions.undo(db.connect(args.db), actions.cli_user(), args.batch)
     print(t("cli.undo-done", lang, batch=args.batch, **done))
     return EXIT_OK
 
@@ -259,20 +241,19 @@ def cmd_metrics(args: argparse.Namespace, lang: str) -> int:
 
 
 def cmd_report(args: argparse.Namespace, lang: str) -> int:
-    from analytics.report import write_report
-
     con = db.connect(args.db, read_only=False)
-    path = write_report(con, _filters(args), _settings(args), args.out, args.format, lang)
+    data = actions.report(con, actions.cli_user(), _filters(args), _settings(args), args.format, lang)
+    path = actions.save(data, args.out)
     print(t("report.written", lang, path=path))
     return EXIT_OK
 
 
 def cmd_export(args: argparse.Namespace, lang: str) -> int:
-    from analytics.privacy import write_export
-
     con = db.connect(args.db, read_only=False)
     key_file = Path(args.key) if args.key else None
-    path = write_export(con, args.kind, args.format, args.out, _filters(args), _settings(args), lang, key_file=key_file)
+    data = actions.export(con, actions.cli_user(), args.kind, args.format, _filters(args), _settings(args), lang,
+                          key_file=key_file)
+    path = actions.save(data, args.out)
     print(t("export.written", lang, path=path))
     return EXIT_OK
 
@@ -314,26 +295,19 @@ def _read_password(args: argparse.Namespace, name: str, lang: str) -> str:
     return first
 
 
-def _audit_user_change(args: argparse.Namespace, lang: str, change: str, name: str, **details: Any) -> None:
-    """Write the change to the audit log when the database exists (a user can be added before
-    the first start; creating an empty database here would hide the demo data)."""
-    import getpass
-
-    from analytics import audit
+def _audit_store(args: argparse.Namespace, lang: str) -> Any:
+    """The store to write a user change's audit record to, or None: when the database does not
+    exist (a user can be added before the first start; creating an empty database here would
+    hide the demo data) or cannot be opened now (the change itself still stands)."""
     from analytics.errors import StoreError
 
     if not db.resolve_path(args.db).exists():
-        return
+        return None
     try:
-        actor = "cli:" + getpass.getuser()
-    except (OSError, KeyError):
-        actor = "cli"
-    try:
-        con = db.connect(args.db)
-        audit.record_user_change(con, actor, change, name, **details)
-        con.close()
-    except StoreError as e:  # e.g. the dashboard holds the database: the change itself stands
+        return db.connect(args.db)
+    except StoreError as e:  # e.g. the dashboard holds the database
         print(t("auth.cli.audit-skipped", lang, reason=e.message(lang)), file=sys.stderr)
+        return None
 
 
 def _where(user: Any, lang: str) -> str:
@@ -350,6 +324,7 @@ def cmd_user(args: argparse.Namespace, lang: str) -> int:
     from analytics import auth
 
     path = _users_path(args)
+    me = actions.cli_user()
     if args.user_command == "add":
         areas = {"counties": args.county or [], "regions": args.region or []}
         if (args.school or any(areas.values())) and args.all_schools:
@@ -360,21 +335,17 @@ def cmd_user(args: argparse.Namespace, lang: str) -> int:
         auth.check_name(args.name)
         auth.check_role(args.role)
         password = _read_password(args, args.name, lang)
-        user = auth.add_user(path, args.name, args.role, None if args.role == "admin" else schools, password,
-                             **({} if args.role == "admin" else areas))
+        user = actions.add_user(_audit_store(args, lang), me, path, args.name, args.role, schools, password,
+                                **areas)
         print(t("auth.cli.added", lang, name=user.name, role=user.role, schools=_where(user, lang), path=path))
-        _audit_user_change(args, lang, "add", user.name, role=user.role, schools=user.schools,
-                           counties=list(user.counties), regions=list(user.regions))
     elif args.user_command == "remove":
-        auth.remove_user(path, args.name)
+        actions.remove_user(_audit_store(args, lang), me, path, args.name)
         print(t("auth.cli.removed", lang, name=args.name, path=path))
-        _audit_user_change(args, lang, "remove", args.name)
     elif args.user_command == "passwd":
         if args.name not in auth.load_users(path):
             raise auth.AuthError("auth-unknown-user", name=args.name)
-        auth.set_password(path, args.name, _read_password(args, args.name, lang))
+        actions.set_password(_audit_store(args, lang), me, path, args.name, _read_password(args, args.name, lang))
         print(t("auth.cli.password-changed", lang, name=args.name, path=path))
-        _audit_user_change(args, lang, "password", args.name)
     else:
         users = auth.list_users(path)
         if args.json:

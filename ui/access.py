@@ -4,7 +4,8 @@ checks the pages make before writing or showing personal data.
 Without a users file the dashboard runs in local mode: the single user is the local
 administrator, and the app refuses to serve on any address but loopback. With a users
 file every page asks for a sign-in; the session ends after the configured idle time.
-Sign-ins, sign-outs, imports, undos and downloads are written to the audit log.
+Sign-ins, sign-outs and table downloads are written to the audit log here; imports, undos,
+packs and exports by ``analytics.actions`` (through ``act``).
 """
 
 from __future__ import annotations
@@ -107,11 +108,7 @@ def record_download(user: auth.User, filters: Filters, name: str, fmt: str) -> N
     store.write(audit.record_export, user.name, "table", fmt, filters, name=name, address=address())
 
 
-def write_as(user: auth.User, action: str, fn: Any, *args: Any, **kwargs: Any) -> Any:
-    """Run a writing analytics function after ``auth.require`` (refusals are audited)."""
-    try:
-        auth.require(user, action)
-    except AnalyticsError:
-        store.write(audit.record_denied, user.name, action, address=address())
-        raise
-    return store.write(fn, *args, **kwargs)
+def act(fn: Any, user: auth.User, *args: Any, **kwargs: Any) -> Any:
+    """Run an ``analytics.actions`` function as ``user`` from this client's address on the shared
+    connection (it checks the role, acts and audits, refusals included)."""
+    return store.write(fn, user, *args, address=address(), **kwargs)

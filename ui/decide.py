@@ -2,8 +2,8 @@
 popover beside any headline, attention item or page figure, with the figure and the page's
 filters already chosen; and the store's today, which the review and the deadlines use.
 
-Writing goes through ``analytics.decisions`` (each recording an import batch, so it is undone
-like an import) after the role check, and is audited (``audit.record_decision``).
+Writing goes through ``analytics.actions`` (role check, ``analytics.decisions``, audit); each
+change is an import batch, so it is undone like an import.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from dataclasses import replace
 
 import streamlit as st
 
-from analytics import audit, decisions, narrative, schema, snapshot
+from analytics import actions, decisions, narrative, schema, snapshot
 from analytics.errors import AnalyticsError
 from analytics.filters import Filters
 from ui import access, store
@@ -100,15 +100,12 @@ def submit(f: Frame, title: str, side: str, owner: str, due: dt.date, metric: st
     """Record the action as the signed-in user (role check, audit) and confirm it on the next run."""
     school = f.filters.school or (f.user.scope[0] if f.user.scope and len(f.user.scope) == 1 else None)
     try:
-        batch = access.write_as(f.user, "record_decision", decisions.record, f.settings, title=title,
-                                owner_side=side, owner=owner, due_on=due, metric=metric,
-                                figure=replace(figure, scope=None), expected=expected if metric else None,
-                                notes=notes, school_id=school, recorded_by=f.user.name, decided_on=day, lang=f.lang)
+        batch = access.act(actions.record_decision, f.user, f.settings, title=title, owner_side=side, owner=owner,
+                           due_on=due, metric=metric, figure=figure, expected=expected if metric else None,
+                           notes=notes, school_id=school, decided_on=day, lang=f.lang)
     except AnalyticsError as err:
         st.error(err.message(f.lang), icon=":material/error:")
         return
-    store.write(audit.record_decision, f.user.name, "record", batch, title.strip(), metric=metric,
-                address=access.address())
     st.session_state[DONE_KEY] = f.t("decide.done", title=title.strip(), batch=batch)
     st.session_state.pop(UNDO_KEY, None)  # offer the new batch first
     st.rerun()
@@ -180,14 +177,11 @@ def status_form(f: Frame, review: decisions.Review) -> None:
         return
     action = items[picked].action
     try:
-        batch = access.write_as(f.user, "record_decision", decisions.set_status, action["decided_on"],
-                                action["title"], status, done_on=done_on if status == "done" else None,
-                                notes=notes or None, lang=f.lang)
+        batch = access.act(actions.update_decision, f.user, action["decided_on"], action["title"], status,
+                           done_on=done_on if status == "done" else None, notes=notes or None, lang=f.lang)
     except AnalyticsError as err:
         st.error(err.message(f.lang), icon=":material/error:")
         return
-    store.write(audit.record_decision, f.user.name, status, batch, action["title"], metric=action.get("metric"),
-                address=access.address())
     st.session_state[DONE_KEY] = f.t("decide.status_done", title=action["title"], batch=batch,
                                      status=schema.label("action_status", status, f.lang))
     st.session_state.pop(UNDO_KEY, None)  # offer the new batch first
@@ -209,12 +203,10 @@ def history(f: Frame) -> None:
     batch = left.selectbox(f.t("decide.undo_pick"), live, key=UNDO_KEY, format_func=lambda b: f"#{b}")
     if right.button(f.t("decide.undo"), key="dec_undo", icon=":material/undo:"):
         try:
-            done = access.write_as(f.user, "record_decision", decisions.undo, int(batch))
+            access.act(actions.undo, f.user, int(batch))
         except AnalyticsError as err:
-            store.write(audit.record_undo, f.user.name, int(batch), success=False, address=access.address())
             st.error(err.message(f.lang), icon=":material/error:")
             return
-        store.write(audit.record_undo, f.user.name, int(batch), done, address=access.address())
         st.session_state[DONE_KEY] = f.t("decide.undone", batch=batch)
         st.session_state.pop(UNDO_KEY, None)
         st.rerun()

@@ -9,11 +9,11 @@ import hashlib
 import pandas as pd
 import streamlit as st
 
-from analytics import audit, auth, db, schema
+from analytics import actions, auth, db, schema
 from analytics.errors import AnalyticsError
 from analytics.ingest.issues import ERROR
 from analytics.filters import Filters
-from analytics.ingest.load import batch_rejects, list_batches, undo_batch
+from analytics.ingest.load import batch_rejects, list_batches
 from analytics.ingest.pipeline import SheetResult, import_file
 from analytics.metrics.employment import initial_employment_rate
 from analytics.quality import table_quality
@@ -36,15 +36,12 @@ def start_screen(f: Frame) -> None:
         st.markdown(f.t("start.demo_body"))
         if access.allowed(f.user, "import", f.lang) and st.button(
                 f.t("start.demo_button"), key="load_demo", type="primary", icon=":material/play_arrow:"):
-            from analytics.sample import load_demo
-
             with st.spinner(f.t("start.creating_demo")):
                 try:
-                    results = access.write_as(f.user, "import", load_demo)
+                    access.act(actions.load_demo, f.user)
                 except AnalyticsError as err:
                     ui.show_error(f, err)
                     return
-            store.write(audit.record_import, f.user.name, results, address=access.address())
             st.rerun()
     with right, st.container(border=True):
         st.subheader(f.t("start.upload_title"), anchor=False)
@@ -340,15 +337,14 @@ def _confirm(f: Frame, key: str, plan: list[tuple[bytes, str, SheetResult]]) -> 
     done: list[dict] = []
     for i, (data, name, checked) in enumerate(plan):
         try:
-            results = access.write_as(
-                f.user, "import", import_file, data, file_name=name, sheet=checked.sheet, table=checked.table,
+            results = access.act(
+                actions.import_file, f.user, data, file_name=name, sheet=checked.sheet, table=checked.table,
                 overrides=dict(checked.mapping.columns) if checked.mapping else None,
-                constants={k: str(v) for k, v in checked.constants.items()} or None, remember=True,
-                scope=f.user.scope, values=checked.value_map or None, settings=f.settings)
+                constants={k: str(v) for k, v in checked.constants.items()} or None,
+                values=checked.value_map or None, settings=f.settings)
         except AnalyticsError as err:
             ui.show_error(f, err)
             return
-        store.write(audit.record_import, f.user.name, results, address=access.address())
         for r in results:
             done.append({"file": name, "sheet": r.sheet, "status": r.status, "batch": r.batch_id,
                          "inserted": r.inserted, "updated": r.updated, "unchanged": r.unchanged,
@@ -394,12 +390,10 @@ def history(f: Frame) -> None:
                                  format_func=lambda b: _batch_label(live, b))
             if st.button(f.t("data.undo_button"), key="undo_confirm", icon=":material/undo:"):
                 try:
-                    done = access.write_as(f.user, "undo", undo_batch, int(batch))
+                    done = access.act(actions.undo, f.user, int(batch))
                 except AnalyticsError as err:
-                    store.write(audit.record_undo, f.user.name, int(batch), success=False, address=access.address())
                     ui.show_error(f, err)
                 else:
-                    store.write(audit.record_undo, f.user.name, int(batch), done, address=access.address())
                     st.session_state["_undo_done"] = f.t("data.undo_done", batch=batch, removed=done["removed"],
                                                          restored=done["restored"])
                     st.rerun()

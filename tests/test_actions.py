@@ -1,0 +1,118 @@
+"""``analytics.actions``: one permission check, one operation and one audit record per action,
+the same from the command line and the dashboard (issue 16.1)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from analytics import actions, audit, auth, db
+from analytics.cli import main
+from analytics.config import Settings
+from analytics.errors import AnalyticsError
+from analytics.filters import Filters
+from tests.filebuilders import write_csv
+
+CERT = ["学号", "证书名称", "考试日期", "证书等级", "是否通过", "成绩"]
+VIEWER = auth.User("v", "viewer", ("S1",))
+LEADER = auth.User("lead", "leader", ("S1",))
+RESEARCHER = auth.User("res", "researcher", ("S1",))
+
+
+@pytest.fixture
+def good(tmp_path):
+    # 2 rows: the first loads, the second is rejected ("也许" is no pass/fail answer)
+    return write_csv(tmp_path / "good.csv", [CERT, ["1", "电工", "2024-06-20", "初级", "通过", "88"],
+                                             ["2", "电工", "2024-06-20", "初级", "也许", "70"]])
+
+
+def _log(path) -> list[tuple[str, str, bool, dict]]:
+    con = db.connect(path)
+    try:
+        frame = audit.query_audit(con)
+    finally:
+        con.close()
+    return [(u, a, bool(s), json.loads(d)) for u, a, s, d in
+            zip(frame["user_name"], frame["action"], frame["success"], frame["details"], strict=True)][::-1]
+
+
+def test_cli_import_undo_report_export_are_audited(tmp_path, good, capsys):
+    dbp = str(tmp_path / "d.duckdb")
+    assert main(["import", str(good), "--db", dbp]) == 0
+    assert main(["import", str(good), "--db", dbp, "--dry-run"]) == 0  # a check writes nothing, not audited
+    assert main(["undo", "1", "--db", dbp]) == 0
+    assert main(["undo", "1", "--db", dbp]) == 1  # already undone: refused, and audited as such
+    assert main(["report", "--db", dbp, "--format", "html", "--out", str(tmp_path / "p.html"), "--major", "数控"]) == 0
+    assert main(["export", "--db", dbp, "--kind", "aggregate", "--out", str(tmp_path / "a.zip")]) == 0
+    capsys.readouterr()
+    log = _log(dbp)
+    me = actions.cli_user().name
+    assert me.startswith("cli")
+    assert [(u, a, s) for u, a, s, _ in log] == [(me, "import", True), (me, "undo", True), (me, "undo", False),
+                                                 (me, "export", True), (me, "export", True)]
+    sheet = log[0][3]["sheets"][0]
+    assert (sheet["file"], sheet["batch"], sheet["inserted"], sheet["rejected"]) == ("good.csv", 1, 1, 1)
+    assert log[1][3] == {"batch": 1, "removed": 1, "restored": 0}
+    assert log[3][3] == {"kind": "report", "format": "html", "filters": {"major": "数控"}, "scope": None}
+    assert (log[4][3]["kind"], log[4][3]["format"]) == ("aggregate", "csv")
+    assert (tmp_path / "p.html").read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+
+
+@pytest.mark.parametrize("user, call, action", [
+    (VIEWER, lambda con, u, p: actions.import_file(con, u, p), "import"),
+    (LEADER, lambda con, u, p: actions.undo(con, u, 1), "undo"),
+    (RESEARCHER, lambda con, u, p: actions.report(con, u, Filters(), Settings(), "html", "en"), "export_report"),
+    (LEADER, lambda con, u, p: actions.export(con, u, "research", "csv", Filters(), Settings(), "en"),
+     "export_research"),
+    (RESEARCHER, lambda con, u, p: actions.record_decision(con, u, Settings(), title="x", owner_side="school",
+                                                           due_on=__import__("datetime").date(2030, 1, 1)),
+     "record_decision"),
+    (LEADER, lambda con, u, p: actions.remove_user(con, u, p.parent / "users.toml", "x"), "manage_users"),
+])
+def test_a_refused_action_is_audited_and_changes_nothing(user, call, action, good):
+    con = db.connect(":memory:")
+    actions.import_file(con, actions.cli_user(), good)  # batch 1, 1 row
+    with pytest.raises(AnalyticsError) as err:
+        call(con, user, good)
+    assert err.value.code == "auth-forbidden"
+    last = audit.query_audit(con).iloc[0]
+    assert (last["user_name"], last["action"], bool(last["success"])) == (user.name, "denied", False)
+    assert json.loads(last["details"]) == {"action": action}
+    assert db.table_counts(con)["certificate_exams"] == 1
+    con.close()
+
+
+def test_report_is_scoped_to_the_users_schools():
+    con = db.connect(":memory:")
+    data = actions.report(con, LEADER, Filters(major="数控"), Settings(), "xlsx", "zh")
+    assert data[:2] == b"PK"
+    details = json.loads(audit.query_audit(con).iloc[0]["details"])
+    assert details == {"kind": "report", "format": "xlsx", "filters": {"major": "数控"}, "scope": ["S1"]}
+    con.close()
+
+
+@pytest.mark.parametrize("table, overrides, values, remembered", [
+    (None, None, None, False),  # detection alone: it finds the mapping again next time
+    ("certificate_exams", None, None, True),
+    (None, {"student_id": "学号"}, None, True),
+    (None, None, {"passed": {"也许": "no"}}, True),
+    (None, {}, {}, False),
+])
+def test_one_remember_policy(table, overrides, values, remembered):
+    assert actions.remember_mapping(table, overrides, values) is remembered
+
+
+def test_a_stated_mapping_is_saved_when_it_loads(good):
+    """Detection alone saves nothing; a check saves nothing; a stated table that loads is saved."""
+    con = db.connect(":memory:")
+    count = "SELECT count(*) FROM saved_mappings"
+    actions.import_file(con, actions.cli_user(), good)
+    assert con.execute(count).fetchone()[0] == 0
+    actions.import_file(con, actions.cli_user(), good, dry_run=True, table="certificate_exams")
+    assert con.execute(count).fetchone()[0] == 0
+    changed = good.with_name("again.csv")
+    changed.write_text(good.read_text(encoding="utf-8") + "3,电工,2024-06-20,初级,通过,90\n", encoding="utf-8")
+    actions.import_file(con, actions.cli_user(), changed, table="certificate_exams")
+    assert con.execute(count).fetchone()[0] == 1
+    con.close()
