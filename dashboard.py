@@ -10,7 +10,7 @@ import streamlit as st
 import ui
 from analytics.metrics.headlines import KEYS
 from ui import components as c
-from ui import decide
+from ui import decide, pack
 from ui.frame import link_params
 from ui.importer import data_status, upload_flow
 from ui.overview import attention, sentences, tiles
@@ -38,6 +38,9 @@ with focus:
     for i, (text, item) in enumerate(items, 1):
         st.markdown(f"{i}. {text}")
         decide.on_attention(f, i, item)  # also in the meeting view: that is where the group decides
+
+st.divider()
+pack.downloads(f)  # the pack of what is on screen, in the meeting view too
 
 if not f.meeting and f.filters.scope is None:  # the store as a whole: for users who see every school
     st.divider()
