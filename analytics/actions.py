@@ -1,4 +1,4 @@
-"""What a person does to the store, the same from every entry point (issue 16): import, undo,
+"""What a person does to the store, the same from every entry point (issue 16): import, undo, redo,
 the meeting pack, the exports, users, and the leadership group's actions.
 
 Each function takes the acting user (``auth.User``; ``cli_user()`` on the command line, the
@@ -126,6 +126,24 @@ def undo(con: duckdb.DuckDBPyConnection, user: auth.User, batch_id: int, *,
         audit.record_undo(con, user.name, batch_id, success=False, address=address)
         raise
     audit.record_undo(con, user.name, batch_id, done, address=address)
+    return done
+
+
+def redo(con: duckdb.DuckDBPyConnection, user: auth.User, batch_id: int, *,
+         address: str | None = None) -> dict[str, int]:
+    """Apply undone batch ``batch_id`` again as ``user`` (the permission of its undo). Audited,
+    refusals too; returns ``{"inserted": n, "replaced": m}``."""
+    from analytics import decisions
+    from analytics.ingest.load import redo_batch
+
+    guard(con, user, "record_decision" if _batch_table(con, batch_id) == decisions.TABLE.name else "undo",
+          address=address)
+    try:
+        done = redo_batch(con, batch_id)
+    except AnalyticsError:
+        audit.record_redo(con, user.name, batch_id, success=False, address=address)
+        raise
+    audit.record_redo(con, user.name, batch_id, done, address=address)
     return done
 
 

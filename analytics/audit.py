@@ -4,7 +4,7 @@ One row per event in ``audit_log`` (migration 3): time, user name, action, succe
 the client address when known and a JSON object of details. Rows are only ever
 added; the admin page reads them through ``query_audit`` with filters.
 
-Actions (``ACTIONS``): ``login``, ``logout``, ``session_expired``, ``import``, ``undo``,
+Actions (``ACTIONS``): ``login``, ``logout``, ``session_expired``, ``import``, ``undo``, ``redo``,
 ``export`` (report, research, aggregate or a page table), ``user_change`` (add, remove,
 password, from the command line or an admin page), ``decision`` (an action of the leadership
 group recorded, closed, dropped or reopened; its undo is an ``undo``) and ``denied`` (an
@@ -26,7 +26,8 @@ from analytics import db
 from analytics.errors import AnalyticsError, StoreError
 from analytics.filters import Filters
 
-ACTIONS = ("login", "logout", "session_expired", "import", "undo", "export", "user_change", "decision", "denied")
+ACTIONS = ("login", "logout", "session_expired", "import", "undo", "redo", "export", "user_change", "decision",
+           "denied")
 DECISION_CHANGES = ("record", "done", "open", "dropped")
 EXPORT_KINDS = ("report", "research", "aggregate", "table")
 USER_CHANGES = ("add", "remove", "password")
@@ -111,6 +112,15 @@ def record_undo(
 ) -> int:
     """An undo of ``batch_id`` (``done``: what ``undo_batch`` returned; ``success`` False when refused)."""
     return record(con, user, "undo", success=success, address=address,
+                  details={"batch": batch_id, **dict(done or {})}, now=now)
+
+
+def record_redo(
+    con: duckdb.DuckDBPyConnection, user: str, batch_id: int, done: Mapping[str, int] | None = None, *,
+    success: bool = True, address: str | None = None, now: dt.datetime | None = None,
+) -> int:
+    """A redo of undone batch ``batch_id`` (``done``: what ``redo_batch`` returned)."""
+    return record(con, user, "redo", success=success, address=address,
                   details={"batch": batch_id, **dict(done or {})}, now=now)
 
 

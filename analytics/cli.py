@@ -173,6 +173,12 @@ def cmd_undo(args: argparse.Namespace, lang: str) -> int:
     return EXIT_OK
 
 
+def cmd_redo(args: argparse.Namespace, lang: str) -> int:
+    done = actions.redo(db.connect(args.db), actions.cli_user(), args.batch)
+    print(t("cli.redo-done", lang, batch=args.batch, **done))
+    return EXIT_OK
+
+
 def cmd_rejects(args: argparse.Namespace, lang: str) -> int:
     from analytics.ingest.load import batch_rejects
     from analytics.safe_export import write_table
@@ -400,6 +406,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("undo", parents=[common], help="undo an import batch")
     p.add_argument("batch", type=int, metavar="BATCH")
     p.set_defaults(func=cmd_undo)
+
+    p = sub.add_parser("redo", parents=[common], help="apply an undone import batch again")
+    p.add_argument("batch", type=int, metavar="BATCH")
+    p.set_defaults(func=cmd_redo)
 
     p = sub.add_parser("rejects", parents=[common], help="rejected rows of a batch")
     p.add_argument("batch", type=int, metavar="BATCH")

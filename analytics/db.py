@@ -42,6 +42,11 @@ def prev_table(name: str) -> str:
     return f"_prev_{name}"
 
 
+def undone_table(name: str) -> str:
+    """Name of the shadow table that keeps the rows an undone batch had written, for redo."""
+    return f"_undone_{name}"
+
+
 def resolve_path(path: str | os.PathLike[str] | None = None) -> Path:
     """The database file: ``path`` if given, else ``$DUAL_MENTOR_DB``, else the default."""
     if path:
@@ -72,7 +77,8 @@ _LATER_TABLES = frozenset({"benchmarks", *LOOP_TABLES})
 
 
 def _create_with_shadow(con: duckdb.DuckDBPyConnection, table: schema.Table) -> None:
-    """A canonical table (tagged with the batch that wrote each row) and its undo shadow."""
+    """A canonical table (tagged with the batch that wrote each row), its undo shadow and its
+    redo shadow. A migration adding a column adds it to all three."""
     con.execute(_table_ddl(table, table.name, [f"{BATCH_COLUMN} BIGINT"]))
     con.execute(
         _table_ddl(
@@ -81,6 +87,11 @@ def _create_with_shadow(con: duckdb.DuckDBPyConnection, table: schema.Table) -> 
             [f"{BATCH_COLUMN} BIGINT", f"{REPLACED_BY} BIGINT NOT NULL"],
         )
     )
+    _create_undone(con, table)
+
+
+def _create_undone(con: duckdb.DuckDBPyConnection, table: schema.Table) -> None:
+    con.execute(_table_ddl(table, undone_table(table.name), [f"{BATCH_COLUMN} BIGINT NOT NULL"]))
 
 
 def _migration_1(con: duckdb.DuckDBPyConnection) -> None:
@@ -219,9 +230,18 @@ def _migration_6(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+def _migration_7(con: duckdb.DuckDBPyConnection) -> None:
+    """Redo (issue 13): every canonical table gets ``_undone_<table>``, where an undo keeps the
+    rows the batch had written so that the batch can be applied again. (A database created now
+    has them from ``_create_with_shadow`` already, hence ``IF NOT EXISTS``.)"""
+    for table in schema.TABLES:
+        _create_undone(con, table)
+
+
 # Append-only: a released migration is never edited, a change is a new entry. Migration 1
 # creates the tables of SPEC §2 as they were then; later tables come in their own step.
-MIGRATIONS = (_migration_1, _migration_2, _migration_3, _migration_4, _migration_5, _migration_6)
+MIGRATIONS = (_migration_1, _migration_2, _migration_3, _migration_4, _migration_5, _migration_6,
+              _migration_7)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

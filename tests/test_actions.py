@@ -116,3 +116,69 @@ def test_a_stated_mapping_is_saved_when_it_loads(good):
     actions.import_file(con, actions.cli_user(), changed, table="certificate_exams")
     assert con.execute(count).fetchone()[0] == 1
     con.close()
+
+
+SCHOOLS = ["学校代码", "学校名称"]
+
+
+def _names(con) -> dict[str, str]:
+    return dict(con.execute("SELECT school_id, school_name FROM schools").fetchall())
+
+
+def test_redo_applies_an_undone_batch_again_and_it_can_be_undone_again(tmp_path):
+    con = db.connect(":memory:")
+    me = actions.cli_user()
+    a = write_csv(tmp_path / "a.csv", [SCHOOLS, ["S1", "一中"], ["S2", "二中"]])
+    b = write_csv(tmp_path / "b.csv", [SCHOOLS, ["S2", "第二中学"], ["S3", "三中"]])
+    actions.import_file(con, me, a)  # batch 1: S1, S2 inserted
+    actions.import_file(con, me, b)  # batch 2: S3 inserted, S2 renamed (the old name kept for undo)
+    after = {"S1": "一中", "S2": "第二中学", "S3": "三中"}
+    before = {"S1": "一中", "S2": "二中"}
+    assert _names(con) == after
+    assert actions.undo(con, me, 2) == {"removed": 1, "restored": 1}
+    assert _names(con) == before
+    assert actions.redo(con, me, 2) == {"inserted": 1, "replaced": 1}
+    assert _names(con) == after
+    assert actions.undo(con, me, 2) == {"removed": 1, "restored": 1}  # exactly as the first time
+    assert _names(con) == before
+    assert actions.redo(con, me, 2) == {"inserted": 1, "replaced": 1}
+    log = audit.query_audit(con)
+    assert list(log["action"][:4]) == ["redo", "undo", "redo", "undo"]
+    assert json.loads(log["details"].iloc[0]) == {"batch": 2, "inserted": 1, "replaced": 1}
+    con.close()
+
+
+@pytest.mark.parametrize("steps, batch, code", [
+    ([], 2, "redo-not-undone"),  # batch 2 is loaded
+    ([], 9, "undo-unknown-batch"),
+    (["undo 2", "import c"], 2, "redo-later-batch"),  # batch 3 wrote S3 again since the undo
+])
+def test_redo_is_refused_when_it_would_not_be_what_was_undone(tmp_path, steps, batch, code):
+    con = db.connect(":memory:")
+    me = actions.cli_user()
+    actions.import_file(con, me, write_csv(tmp_path / "a.csv", [SCHOOLS, ["S1", "一中"]]))
+    actions.import_file(con, me, write_csv(tmp_path / "b.csv", [SCHOOLS, ["S3", "三中"]]))
+    for step in steps:
+        if step == "undo 2":
+            actions.undo(con, me, 2)
+        else:
+            actions.import_file(con, me, write_csv(tmp_path / "c.csv", [SCHOOLS, ["S3", "第三中学"]]))
+    names = _names(con)
+    with pytest.raises(AnalyticsError) as err:
+        actions.redo(con, me, batch)
+    assert err.value.code == code
+    assert _names(con) == names
+    last = audit.query_audit(con).iloc[0]
+    assert (last["action"], bool(last["success"])) == ("redo", False)
+    con.close()
+
+
+def test_cli_redo(tmp_path, capsys):
+    dbp = str(tmp_path / "d.duckdb")
+    path = write_csv(tmp_path / "a.csv", [SCHOOLS, ["S1", "一中"], ["S2", "二中"]])
+    assert main(["import", str(path), "--db", dbp]) == 0
+    assert main(["undo", "1", "--db", dbp]) == 0
+    capsys.readouterr()
+    assert main(["redo", "1", "--db", dbp, "--lang", "en"]) == 0
+    assert "inserted 2 rows, replaced 0" in capsys.readouterr().out
+    assert main(["redo", "1", "--db", dbp]) == 1

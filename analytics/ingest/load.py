@@ -19,7 +19,7 @@ import pandas as pd
 import pyarrow as pa
 
 from analytics import schema
-from analytics.db import BATCH_COLUMN, REPLACED_BY, prev_table, quote_ident, transaction
+from analytics.db import BATCH_COLUMN, REPLACED_BY, prev_table, quote_ident, transaction, undone_table
 from analytics.errors import StoreError, UndoError
 
 _ARROW_TYPES = {
@@ -207,6 +207,10 @@ def undo_batch(con: duckdb.DuckDBPyConnection, batch_id: int) -> dict[str, int]:
             removed = cur.execute(
                 f"SELECT count(*) FROM {t} WHERE {BATCH_COLUMN} = ?", [batch_id]
             ).fetchone()[0]
+            cur.execute(  # kept for redo
+                f"INSERT INTO {quote_ident(undone_table(name))} BY NAME SELECT * FROM {t} WHERE {BATCH_COLUMN} = ?",
+                [batch_id],
+            )
             cur.execute(f"DELETE FROM {t} WHERE {BATCH_COLUMN} = ?", [batch_id])
             restored = cur.execute(
                 f"SELECT count(*) FROM {prev} WHERE {REPLACED_BY} = ?", [batch_id]
@@ -226,6 +230,53 @@ def undo_batch(con: duckdb.DuckDBPyConnection, batch_id: int) -> dict[str, int]:
     except duckdb.Error as e:
         raise StoreError("db-write-failed", detail=str(e)) from e
     return {"removed": removed - restored, "restored": restored}
+
+
+def redo_batch(con: duckdb.DuckDBPyConnection, batch_id: int) -> dict[str, int]:
+    """Apply an undone batch again, in one transaction: its rows (kept by ``undo_batch``) go back
+    into the table, the rows they had replaced back into the undo shadow, so the batch can be
+    undone again exactly as before.
+
+    Refused (``UndoError``) for an unknown batch or one that is not undone, one undone before
+    redo existed (its rows were not kept), and when a later batch wrote rows with the same keys
+    since: undo that batch first. Returns ``{"inserted": n, "replaced": m}``.
+    """
+    try:
+        with transaction(con) as cur:
+            row = cur.execute(
+                "SELECT target_table, status, rows_inserted + rows_updated FROM import_batches WHERE batch_id = ?",
+                [batch_id],
+            ).fetchone()
+            if row is None:
+                raise UndoError("undo-unknown-batch", batch=batch_id)
+            if row[1] != "undone":
+                raise UndoError("redo-not-undone", batch=batch_id)
+            name = row[0]
+            t, u = quote_ident(name), quote_ident(undone_table(name))
+            prev = quote_ident(prev_table(name))
+            kept = cur.execute(f"SELECT count(*) FROM {u} WHERE {BATCH_COLUMN} = ?", [batch_id]).fetchone()[0]
+            if kept == 0 and row[2] > 0:
+                raise UndoError("redo-not-kept", batch=batch_id)
+            on = " AND ".join(f"t.{quote_ident(k)} = u.{quote_ident(k)}" for k in schema.table(name).key)
+            mine = f"SELECT 1 FROM {u} u WHERE u.{BATCH_COLUMN} = ? AND {on}"
+            later = cur.execute(
+                f"SELECT min(t.{BATCH_COLUMN}) FROM {t} t WHERE t.{BATCH_COLUMN} > ? AND EXISTS ({mine})",
+                [batch_id, batch_id],
+            ).fetchone()[0]
+            if later is not None:
+                raise UndoError("redo-later-batch", batch=batch_id, later=later)
+            replaced = cur.execute(
+                f"INSERT INTO {prev} BY NAME SELECT t.*, ? AS {REPLACED_BY} FROM {t} t WHERE EXISTS ({mine})",
+                [batch_id, batch_id],
+            ).fetchone()[0]
+            cur.execute(f"DELETE FROM {t} t WHERE EXISTS ({mine})", [batch_id])
+            cur.execute(f"INSERT INTO {t} BY NAME SELECT * FROM {u} WHERE {BATCH_COLUMN} = ?", [batch_id])
+            cur.execute(f"DELETE FROM {u} WHERE {BATCH_COLUMN} = ?", [batch_id])
+            cur.execute("UPDATE import_batches SET status = 'loaded', undone_at = NULL WHERE batch_id = ?",
+                        [batch_id])
+    except duckdb.Error as e:
+        raise StoreError("db-write-failed", detail=str(e)) from e
+    return {"inserted": kept - replaced, "replaced": replaced}
 
 
 def list_batches(con: duckdb.DuckDBPyConnection, limit: int | None = None) -> pd.DataFrame:
