@@ -45,8 +45,33 @@ def test_check_then_confirm_then_undo(app, demo_copy) -> None:
     batch = at.selectbox(key="undo_batch").value
     at.button(key="undo_confirm").click().run()
     assert not at.exception
+    assert _funding_rows(at) == before + 2  # nothing happens before the confirmation
+    # the question names the file, the batch and the rows: 2 added, 0 changed
+    assert [w.value for w in at.warning if "确定撤销" in w.value] == [
+        f"确定撤销批次 #{batch}（#{batch} 经费补充.csv）吗？它新增的 2 行将被删除，它修改的 0 行恢复为原来的值。撤销后仍可恢复。"]
+    at.button(key="undo_yes").click().run()
+    assert not at.exception
     assert any(f"已撤销批次 {batch}：删除 2 行" in s.value for s in at.success)
     assert _funding_rows(at) == before
+    assert at.selectbox(key="undo_batch").value == batch  # the choice is kept, not the next batch
+    at.button(key="undo_confirm").click().run()  # now "redo this batch"
+    assert any(f"确定恢复批次 #{batch}" in w.value for w in at.warning)
+    at.button(key="undo_yes").click().run()
+    assert not at.exception
+    assert any(f"已恢复批次 {batch}：重新加入 2 行" in s.value for s in at.success)
+    assert _funding_rows(at) == before + 2
+
+
+def test_undo_cancelled_changes_nothing(app, demo_copy) -> None:
+    at = app("pages/7_data.py", demo_copy)
+    _upload(at)
+    at.button(key="confirm_data").click().run()
+    rows = _funding_rows(at)
+    at.button(key="undo_confirm").click().run()
+    at.button(key="undo_cancel").click().run()
+    assert not at.exception
+    assert _funding_rows(at) == rows
+    assert not [w for w in at.warning if "确定撤销" in w.value]
 
 
 def test_rejected_rows_download(app, demo_copy) -> None:

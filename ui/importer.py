@@ -14,7 +14,7 @@ from analytics.errors import AnalyticsError
 from analytics.ingest.issues import ERROR
 from analytics.filters import Filters
 from analytics.ingest.load import batch_rejects, list_batches
-from analytics.ingest.pipeline import SheetResult, import_file
+from analytics.ingest.pipeline import SheetResult
 from analytics.metrics.employment import initial_employment_rate
 from analytics.quality import table_quality
 from ui import access, store
@@ -113,9 +113,9 @@ def _checked(f: Frame, key: str, data: bytes, file_name: str, sheet: str | None 
              tuple(sorted((constants or {}).items())),
              tuple(sorted((c, tuple(sorted(m.items()))) for c, m in (values or {}).items())))
     if ident not in cache:
-        cache[ident] = store.write(import_file, data, file_name=file_name, sheet=sheet, table=table,
-                                   overrides=overrides or None, constants=constants or None, dry_run=True,
-                                   scope=f.user.scope, values=values or None, settings=f.settings)
+        cache[ident] = store.write(actions.import_file, f.user, data, file_name=file_name, sheet=sheet, table=table,
+                                   overrides=overrides, constants=constants, dry_run=True, values=values,
+                                   settings=f.settings)
     return cache[ident]
 
 
@@ -381,24 +381,11 @@ def history(f: Frame) -> None:
         st.info(f.t("data.no_batches"), icon=":material/info:")
         return
     history_table(f, batches, name="import_history")
-    live = batches[batches["status"] == "loaded"]
     left, right = st.columns(2, gap="large")
     with left, st.container(border=True):
         st.markdown(f"**{f.t('data.undo_title')}**")
-        if len(live) and access.allowed(f.user, "undo", f.lang):
-            batch = st.selectbox(f.t("data.undo_pick"), live["batch_id"].tolist(), key="undo_batch",
-                                 format_func=lambda b: _batch_label(live, b))
-            if st.button(f.t("data.undo_button"), key="undo_confirm", icon=":material/undo:"):
-                try:
-                    done = access.act(actions.undo, f.user, int(batch))
-                except AnalyticsError as err:
-                    ui.show_error(f, err)
-                else:
-                    st.session_state["_undo_done"] = f.t("data.undo_done", batch=batch, removed=done["removed"],
-                                                         restored=done["restored"])
-                    st.rerun()
-        if message := st.session_state.pop("_undo_done", None):
-            st.success(message, icon=":material/check_circle:")
+        if access.allowed(f.user, "undo", f.lang):
+            undo_redo(f, batches)
     with right, st.container(border=True):
         st.markdown(f"**{f.t('data.rejects_title')}**")
         with_rejects = batches[batches["rows_rejected"] > 0]
@@ -415,6 +402,54 @@ def history(f: Frame) -> None:
                                                              "code", "original_row")}
         labels[message] = f.t("data.col.reject_message")
         ui.table(f, shown, name=f"rejects_batch_{batch}", labels=labels, xlsx=True, height=260)
+
+
+UNDO_ASK = "_undo_ask"  # (verb, batch) waiting for its confirmation
+
+
+def undo_redo(f: Frame, batches: pd.DataFrame) -> None:
+    """Undo a loaded batch or redo an undone one, each after a confirmation that names the
+    file, the batch and the rows it touches. The picker lists every batch and keeps its choice
+    across the change (an undone batch stays chosen, now offering redo)."""
+    ids = batches["batch_id"].tolist()
+    if st.session_state.get("undo_batch") not in ids:
+        st.session_state.pop("undo_batch", None)
+    batch = int(st.selectbox(f.t("data.undo_pick"), ids, key="undo_batch",
+                             format_func=lambda b: f"{_batch_label(batches, b)} · "
+                                                   f"{schema.label('batch_status', _row(batches, b)['status'], f.lang)}"))
+    row = _row(batches, batch)
+    verb = "undo" if row["status"] == "loaded" else "redo"
+    where = _batch_label(batches, batch)
+    counts = {"batch": batch, "where": where, "inserted": f"{int(row['rows_inserted']):,}",
+              "updated": f"{int(row['rows_updated']):,}"}
+    if st.session_state.get(UNDO_ASK) != (verb, batch):
+        if st.button(f.t(f"data.{verb}_button"), key="undo_confirm", icon=f":material/{verb}:"):
+            st.session_state[UNDO_ASK] = (verb, batch)
+            st.rerun()
+    else:
+        with st.container(border=True, key="undo_question"):
+            st.warning(f.t(f"data.{verb}_ask", **counts), icon=":material/warning:")
+            yes, no = st.columns(2)
+            go = yes.button(f.t(f"data.{verb}_yes", batch=batch), key="undo_yes", type="primary",
+                            icon=f":material/{verb}:")
+            if no.button(f.t("data.undo_cancel"), key="undo_cancel"):
+                st.session_state.pop(UNDO_ASK, None)
+                st.rerun()
+        if go:
+            st.session_state.pop(UNDO_ASK, None)
+            try:
+                done = access.act(actions.undo if verb == "undo" else actions.redo, f.user, batch)
+            except AnalyticsError as err:
+                ui.show_error(f, err)
+            else:
+                st.session_state["_undo_done"] = f.t(f"data.{verb}_done", batch=batch, **done)
+                st.rerun()
+    if message := st.session_state.pop("_undo_done", None):
+        st.success(message, icon=":material/check_circle:")
+
+
+def _row(batches: pd.DataFrame, batch_id: int) -> pd.Series:
+    return batches[batches["batch_id"] == batch_id].iloc[0]
 
 
 def _batch_label(batches: pd.DataFrame, batch_id: int) -> str:
