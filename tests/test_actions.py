@@ -182,3 +182,45 @@ def test_cli_redo(tmp_path, capsys):
     assert main(["redo", "1", "--db", dbp, "--lang", "en"]) == 0
     assert "inserted 2 rows, replaced 0" in capsys.readouterr().out
     assert main(["redo", "1", "--db", dbp]) == 1
+
+
+def _option(parser, *path: str):
+    """The argparse action of ``path`` (subcommands, then the option's dest)."""
+    import argparse
+
+    *commands, dest = path
+    for name in commands:
+        sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+        parser = sub.choices[name]
+    return next(a for a in parser._actions if a.dest == dest)
+
+
+def test_cli_choices_are_the_constants_they_name():
+    from analytics import i18n, privacy, report
+    from analytics.cli import build_parser
+    from analytics.filters import DUAL_VALUES
+
+    parser = build_parser()
+    assert list(_option(parser, "report", "format").choices) == list(report.FORMATS)
+    assert list(_option(parser, "export", "kind").choices) == list(privacy.KINDS)
+    assert list(_option(parser, "export", "format").choices) == list(privacy.FORMATS)
+    assert list(_option(parser, "metrics", "dual").choices) == list(DUAL_VALUES)
+    assert list(_option(parser, "user", "add", "role").choices) == list(auth.ROLES)
+    assert list(_option(parser, "tables", "lang").choices) == list(i18n.LANGS)
+
+
+def test_cli_demo_leaves_its_defaults_to_the_generator(monkeypatch, tmp_path, capsys):
+    seen = {}
+    monkeypatch.setattr(actions, "load_demo", lambda con, user, **kw: seen.update(kw) or [])
+    assert main(["demo", "--db", str(tmp_path / "d.duckdb")]) == 0
+    assert seen == {"out_dir": None}
+    assert main(["demo", "--db", str(tmp_path / "d.duckdb"), "--students", "30", "--seed", "7"]) == 0
+    assert seen == {"out_dir": None, "students": 30, "seed": 7}
+    capsys.readouterr()
+
+
+def test_cli_usage_error_names_the_formats(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["report", "--format", "pdf", "--out", "x"])
+    assert exit_.value.code == 2
+    assert "'html', 'xlsx'" in capsys.readouterr().err

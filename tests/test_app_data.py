@@ -48,7 +48,7 @@ def test_check_then_confirm_then_undo(app, demo_copy) -> None:
     assert _funding_rows(at) == before + 2  # nothing happens before the confirmation
     # the question names the file, the batch and the rows: 2 added, 0 changed
     assert [w.value for w in at.warning if "确定撤销" in w.value] == [
-        f"确定撤销批次 #{batch}（#{batch} 经费补充.csv）吗？它新增的 2 行将被删除，它修改的 0 行恢复为原来的值。撤销后仍可恢复。"]
+        f"确定撤销批次 #{batch}（#{batch} 经费补充.csv · 经费补充）吗？它新增的 2 行将被删除，它修改的 0 行恢复为原来的值。撤销后仍可恢复。"]
     at.button(key="undo_yes").click().run()
     assert not at.exception
     assert any(f"已撤销批次 {batch}：删除 2 行" in s.value for s in at.success)

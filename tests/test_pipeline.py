@@ -114,8 +114,14 @@ def test_update_keeps_old_version_and_undo_restores_it(con, tmp_path):
         ("1", True, 65.0), ("2", True, 80.0), ("3", True, 70.0),
     ]
     assert undo_batch(con, r.batch_id) == {"removed": 1, "restored": 1}
-    assert {k: v for k, v in snapshot(con).items() if k != "import_batches"} == {
-        k: v for k, v in after_first.items() if k != "import_batches"
+    now = snapshot(con)
+    # the rows the batch wrote (student 1 at 65, student 3) wait in the redo shadow
+    assert [row[:6] for row in con.execute(
+        "SELECT student_id, certificate_name, exam_date, certificate_level, passed, score FROM _undone_certificate_exams "
+        "ORDER BY 1").fetchall()] == [("1", "电工", dt.date(2024, 6, 20), "初级", True, 65.0),
+                                      ("3", "电工", dt.date(2024, 6, 20), "初级", True, 70.0)]
+    assert {k: v for k, v in now.items() if k != "import_batches" and not k.startswith("_undone_")} == {
+        k: v for k, v in after_first.items() if k != "import_batches" and not k.startswith("_undone_")
     }
     assert list_batches(con)["status"].tolist() == ["undone", "loaded"]
 
