@@ -141,9 +141,9 @@ def redo(con: duckdb.DuckDBPyConnection, user: auth.User, batch_id: int, *,
     try:
         done = redo_batch(con, batch_id)
     except AnalyticsError:
-        audit.record_redo(con, user.name, batch_id, success=False, address=address)
+        audit.record_undo(con, user.name, batch_id, success=False, address=address, redo=True)
         raise
-    audit.record_redo(con, user.name, batch_id, done, address=address)
+    audit.record_undo(con, user.name, batch_id, done, address=address, redo=True)
     return done
 
 

@@ -108,19 +108,11 @@ def record_import(
 
 def record_undo(
     con: duckdb.DuckDBPyConnection, user: str, batch_id: int, done: Mapping[str, int] | None = None, *,
-    success: bool = True, address: str | None = None, now: dt.datetime | None = None,
+    success: bool = True, address: str | None = None, now: dt.datetime | None = None, redo: bool = False,
 ) -> int:
-    """An undo of ``batch_id`` (``done``: what ``undo_batch`` returned; ``success`` False when refused)."""
-    return record(con, user, "undo", success=success, address=address,
-                  details={"batch": batch_id, **dict(done or {})}, now=now)
-
-
-def record_redo(
-    con: duckdb.DuckDBPyConnection, user: str, batch_id: int, done: Mapping[str, int] | None = None, *,
-    success: bool = True, address: str | None = None, now: dt.datetime | None = None,
-) -> int:
-    """A redo of undone batch ``batch_id`` (``done``: what ``redo_batch`` returned)."""
-    return record(con, user, "redo", success=success, address=address,
+    """An undo of ``batch_id`` (``done``: what ``undo_batch`` returned; ``success`` False when refused),
+    or with ``redo`` a redo of it (``done``: what ``redo_batch`` returned)."""
+    return record(con, user, "redo" if redo else "undo", success=success, address=address,
                   details={"batch": batch_id, **dict(done or {})}, now=now)
 
 

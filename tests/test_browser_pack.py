@@ -6,20 +6,13 @@ built afterwards lists it with its figure's change."""
 from __future__ import annotations
 
 import io
-import shutil
-import subprocess
-import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import openpyxl
-import pytest
 
-from tests.test_browser import (  # noqa: F401  (fixtures)
-    PASSWORD, ROOT, SCHOOL, _serve, browser, heading, no_errors, page, server, settle, shot,
+from tests.test_browser import (  # noqa: F401  (fixtures, and the browser marks)
+    PASSWORD, browser, heading, no_errors, page, pytestmark, server, settle, shot, users_server,
 )
-
-pytestmark = [mod for mod in __import__("tests.test_browser", fromlist=["pytestmark"]).pytestmark]
 
 
 def _download(pg, name: str) -> bytes:
@@ -77,26 +70,11 @@ def test_undo_asks_first_and_keeps_the_choice(server: str, page, tmp_path: Path)
     shot(page, "52_undone_offers_redo")
 
 
-@pytest.fixture(scope="module")
-def leader_server(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The dashboard with a users file: a leader of one school (may record actions and take the pack)."""
-    folder = tmp_path_factory.mktemp("leader")
-    db_file = folder / "dashboard.duckdb"
-    shutil.copy(demo_db, db_file)
-    add = subprocess.run(
-        [sys.executable, "-m", "analytics", "user", "add", "li", "--role", "leader", "--school", SCHOOL,
-         "--password-stdin", "--db", str(db_file)],
-        cwd=ROOT, input=PASSWORD + "\n", text=True, capture_output=True, timeout=120,
-    )
-    assert add.returncode == 0, add.stderr
-    yield from _serve(db_file)
-
-
-def test_action_recorded_on_the_overview_is_in_the_next_pack(leader_server: str, page) -> None:
-    page.goto(leader_server)
+def test_action_recorded_on_the_overview_is_in_the_next_pack(users_server: str, page) -> None:
+    page.goto(users_server)
     settle(page)
     assert heading(page) == "登录"
-    page.get_by_label("用户名").fill("li")
+    page.get_by_label("用户名").fill("zhang")  # a leader of one school
     page.get_by_label("密码").fill(PASSWORD)
     page.get_by_role("button", name="登录").click()
     page.wait_for_function("() => document.querySelector('h1') && document.querySelector('h1').innerText.trim() === '总览'")
