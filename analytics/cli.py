@@ -10,11 +10,11 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from analytics import actions, db, schema
+from analytics import actions, auth, db, schema
 from analytics.errors import AnalyticsError, ConfigError, FileRejectedError, UndoError
 from analytics.i18n import normalize_lang, t
 
@@ -59,6 +59,48 @@ def _print_json(data: Any) -> None:
     print(json.dumps(data, ensure_ascii=False, indent=2, default=str))
 
 
+Handler = Callable[[argparse.Namespace, str], int]
+Options = Callable[[argparse.ArgumentParser], None]
+# (name, help, option groups, options, handler), in the order of ``--help``; filled by ``command``
+COMMANDS: list[tuple[str, str, tuple[str, ...], Options | None, Handler]] = []
+
+
+def command(name: str, help: str, *groups: str, options: Options | None = None) -> Callable[[Handler], Handler]:
+    """Register the handler of ``name`` with its options (declared just above it) and the
+    shared option ``groups`` it takes (``filters``: the global filters)."""
+    def register(handler: Handler) -> Handler:
+        COMMANDS.append((name, help, groups, options, handler))
+        return handler
+    return register
+
+
+class Choices(Sequence[str]):
+    """The values of a constant of a module imported only when an option is checked or its
+    help is shown, so that ``--help`` and the light commands do not load the report renderer
+    or the demo generator just to list the formats."""
+
+    def __init__(self, module: str, name: str) -> None:
+        self._module, self._name = module, name
+
+    def _values(self) -> Sequence[str]:
+        import importlib
+
+        return getattr(importlib.import_module(self._module), self._name)
+
+    def __getitem__(self, i):  # type: ignore[override]
+        return self._values()[i]
+
+    def __len__(self) -> int:
+        return len(self._values())
+
+    def __contains__(self, value: object) -> bool:
+        return value in self._values()
+
+    def __iter__(self):  # type: ignore[override]
+        return iter(self._values())
+
+
+@command("init", "create or migrate the database")
 def cmd_init(args: argparse.Namespace, lang: str) -> int:
     con = db.connect(args.db)
     print(t("cli.init-done", lang, path=db.resolve_path(args.db), version=db.SCHEMA_VERSION))
@@ -66,10 +108,18 @@ def cmd_init(args: argparse.Namespace, lang: str) -> int:
     return EXIT_OK
 
 
+def _demo_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--students", type=int, help="students to generate (default: the demo's usual size)")
+    p.add_argument("--seed", type=int, help="random seed (default: the demo's own, so every demo is the same)")
+    p.add_argument("--out", metavar="DIR", help="also keep the generated spreadsheets in DIR")
+
+
+@command("demo", "generate the demo spreadsheets and import them", options=_demo_options)
 def cmd_demo(args: argparse.Namespace, lang: str) -> int:
     con = db.connect(args.db)
     out_dir = Path(args.out) if args.out else None
-    results = actions.load_demo(con, actions.cli_user(), students=args.students, seed=args.seed, out_dir=out_dir)
+    given = {k: v for k, v in (("students", args.students), ("seed", args.seed)) if v is not None}
+    results = actions.load_demo(con, actions.cli_user(), out_dir=out_dir, **given)
     refused = [r for r in results if r.status == "refused"]
     for r in results:
         print(_result_line(r, lang))
@@ -98,6 +148,22 @@ def _result_line(r: Any, lang: str) -> str:
     )
 
 
+def _import_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("files", nargs="+", metavar="FILE")
+    p.add_argument("--table", help="target table (default: detected from the headers)")
+    p.add_argument("--sheet", help="only this sheet of a workbook")
+    p.add_argument("--map", action="append", metavar="COLUMN=HEADER", help="map a header to a column")
+    p.add_argument("--set", action="append", metavar="COLUMN=VALUE", help="a value for the whole file")
+    p.add_argument("--value", action="append", metavar="COLUMN:TEXT=CODE",
+                   help="what a value the importer does not understand means, e.g. status:自由职业=employed "
+                        "(repeatable; saved with the mapping and reused for files with the same headers)")
+    p.add_argument("--settings", help="settings.toml (default: beside the database)")
+    p.add_argument("--dry-run", action="store_true", help="validate and report, write nothing")
+    p.add_argument("--json", action="store_true", help="machine-readable report")
+    p.add_argument("--show", type=int, default=20, help="rejected cells to list per sheet")
+
+
+@command("import", "import spreadsheets (CSV, TSV, TXT, XLSX, XLSM, XLS, ODS)", options=_import_options)
 def cmd_import(args: argparse.Namespace, lang: str) -> int:
     overrides = _pairs(args.map, "--map") or None
     constants = _pairs(args.set, "--set")
@@ -152,6 +218,15 @@ def _issue_text(issue: Any, lang: str) -> str:
     return prefix + issue.message(lang)
 
 
+def _json_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+
+
+def _batch_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("batch", type=int, metavar="BATCH")
+
+
+@command("batches", "import history", options=_json_option)
 def cmd_batches(args: argparse.Namespace, lang: str) -> int:
     from analytics.ingest.load import list_batches
 
@@ -167,18 +242,26 @@ def cmd_batches(args: argparse.Namespace, lang: str) -> int:
     return EXIT_OK
 
 
+@command("undo", "undo an import batch", options=_batch_option)
 def cmd_undo(args: argparse.Namespace, lang: str) -> int:
     done = actions.undo(db.connect(args.db), actions.cli_user(), args.batch)
     print(t("cli.undo-done", lang, batch=args.batch, **done))
     return EXIT_OK
 
 
+@command("redo", "apply an undone import batch again", options=_batch_option)
 def cmd_redo(args: argparse.Namespace, lang: str) -> int:
     done = actions.redo(db.connect(args.db), actions.cli_user(), args.batch)
     print(t("cli.redo-done", lang, batch=args.batch, **done))
     return EXIT_OK
 
 
+def _rejects_options(p: argparse.ArgumentParser) -> None:
+    _batch_option(p)
+    p.add_argument("--out", help="write to FILE (.xlsx or .csv)")
+
+
+@command("rejects", "rejected rows of a batch", options=_rejects_options)
 def cmd_rejects(args: argparse.Namespace, lang: str) -> int:
     from analytics.ingest.load import batch_rejects
     from analytics.safe_export import write_table
@@ -195,6 +278,7 @@ def cmd_rejects(args: argparse.Namespace, lang: str) -> int:
     return EXIT_OK
 
 
+@command("tables", "rows and years covered per table", options=_json_option)
 def cmd_tables(args: argparse.Namespace, lang: str) -> int:
     coverage = db.table_coverage(db.connect(args.db))
     if args.json:
@@ -205,6 +289,22 @@ def cmd_tables(args: argparse.Namespace, lang: str) -> int:
         label = c["zh"] if lang == "zh" else c["en"]
         print(f"{c['table']:<22} {label:<24} {c['rows']:>10,}  {years}")
     return EXIT_OK
+
+
+def _filter_options(p: argparse.ArgumentParser) -> None:
+    """The global filters (``Filters``), for the commands of the ``filters`` group."""
+    from analytics.filters import DUAL_VALUES
+
+    p.add_argument("--from-year", type=int, metavar="YEAR", help="first year (school year of the records)")
+    p.add_argument("--to-year", type=int, metavar="YEAR", help="last year")
+    p.add_argument("--school", metavar="ID", help="one school")
+    p.add_argument("--major", help="one major (专业), as the data spells it")
+    p.add_argument("--cohort", type=int, metavar="YEAR", help="students of one entry year")
+    p.add_argument("--model", help="one training model, e.g. 2+1")
+    p.add_argument("--gender", choices=schema.GENDERS)
+    p.add_argument("--dual", choices=DUAL_VALUES, help="all students, in the dual-mentor program, or outside it")
+    p.add_argument("--enterprise", metavar="ID", help="one partner enterprise")
+    p.add_argument("--settings", help="settings.toml (default: beside the database)")
 
 
 def _filters(args: argparse.Namespace) -> Any:
@@ -231,6 +331,7 @@ def _settings(args: argparse.Namespace) -> Any:
     return load_settings(args.settings, db_path=db.resolve_path(args.db))
 
 
+@command("metrics", "headline figures of the program", "filters", options=_json_option)
 def cmd_metrics(args: argparse.Namespace, lang: str) -> int:
     from analytics.metrics.summary import collect
 
@@ -246,6 +347,12 @@ def cmd_metrics(args: argparse.Namespace, lang: str) -> int:
     return EXIT_OK
 
 
+def _report_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--format", choices=Choices("analytics.report", "FORMATS"), required=True)
+    p.add_argument("--out", required=True, metavar="FILE")
+
+
+@command("report", "leadership meeting pack (HTML or Excel)", "filters", options=_report_options)
 def cmd_report(args: argparse.Namespace, lang: str) -> int:
     con = db.connect(args.db, read_only=False)
     data = actions.report(con, actions.cli_user(), _filters(args), _settings(args), args.format, lang)
@@ -254,6 +361,15 @@ def cmd_report(args: argparse.Namespace, lang: str) -> int:
     return EXIT_OK
 
 
+def _export_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--kind", choices=Choices("analytics.privacy", "KINDS"), required=True)
+    p.add_argument("--format", choices=Choices("analytics.privacy", "FORMATS"), default="csv",
+                   help="format of the files in the zip")
+    p.add_argument("--out", required=True, metavar="FILE")
+    p.add_argument("--key", help="pseudonym key file (default: secrets/pseudonym.key beside the database)")
+
+
+@command("export", "research (pseudonymised) or aggregate (suppressed) zip", "filters", options=_export_options)
 def cmd_export(args: argparse.Namespace, lang: str) -> int:
     con = db.connect(args.db, read_only=False)
     key_file = Path(args.key) if args.key else None
@@ -264,6 +380,12 @@ def cmd_export(args: argparse.Namespace, lang: str) -> int:
     return EXIT_OK
 
 
+def _template_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("table", metavar="TABLE")
+    p.add_argument("--out", required=True, metavar="FILE")
+
+
+@command("template", "xlsx import template of a canonical table", options=_template_options)
 def cmd_template(args: argparse.Namespace, lang: str) -> int:
     from analytics.templates import write_template
 
@@ -326,9 +448,34 @@ def _where(user: Any, lang: str) -> str:
     return "; ".join(parts)
 
 
-def cmd_user(args: argparse.Namespace, lang: str) -> int:
-    from analytics import auth
+def _user_options(p: argparse.ArgumentParser) -> None:
+    """The ``user`` subcommands: add, list, remove, passwd."""
+    common = _common_options()
+    users = argparse.ArgumentParser(add_help=False)
+    users.add_argument("--users-file", metavar="FILE", help="users file (default: the [access] users_file setting)")
+    users.add_argument("--settings", help="settings.toml (default: beside the database)")
+    sub = p.add_subparsers(dest="user_command", required=True)
+    q = sub.add_parser("add", parents=[common, users], help="add a user (asks for the password)")
+    q.add_argument("name", metavar="NAME")
+    q.add_argument("--role", required=True, choices=auth.ROLES)
+    q.add_argument("--school", action="append", metavar="ID", help="a school the user may see (repeat for more)")
+    q.add_argument("--county", action="append", metavar="NAME",
+                   help="a county (区县) whose schools the user may see (repeat for more)")
+    q.add_argument("--region", action="append", metavar="NAME",
+                   help="a region (市/省) whose schools the user may see (repeat for more)")
+    q.add_argument("--all-schools", action="store_true", help="the user may see every school")
+    q.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    q = sub.add_parser("list", parents=[common, users], help="list users, roles and schools")
+    _json_option(q)
+    q = sub.add_parser("remove", parents=[common, users], help="remove a user")
+    q.add_argument("name", metavar="NAME")
+    q = sub.add_parser("passwd", parents=[common, users], help="set a user's password")
+    q.add_argument("name", metavar="NAME")
+    q.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
 
+
+@command("user", "dashboard users: add, list, remove, passwd", options=_user_options)
+def cmd_user(args: argparse.Namespace, lang: str) -> int:
     path = _users_path(args)
     me = actions.cli_user()
     if args.user_command == "add":
@@ -366,116 +513,30 @@ def cmd_user(args: argparse.Namespace, lang: str) -> int:
     return EXIT_OK
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _common_options() -> argparse.ArgumentParser:
+    """``--db`` and ``--lang``, accepted before or after the command."""
+    from analytics.i18n import LANGS
+
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--db", default=argparse.SUPPRESS, help="database file (default: $DUAL_MENTOR_DB or data/dual_mentor.duckdb)")
-    common.add_argument("--lang", choices=("zh", "en"), default=argparse.SUPPRESS, help="language of messages")
+    common.add_argument("--lang", choices=LANGS, default=argparse.SUPPRESS, help="language of messages")
+    return common
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The parser of every registered command (``COMMANDS``), each with its own options."""
+    common = _common_options()
+    groups = {"filters": argparse.ArgumentParser(add_help=False)}
+    _filter_options(groups["filters"])
     parser = argparse.ArgumentParser(
         prog="python -m analytics", description="Dual-mentor program analytics", parents=[common]
     )
     sub = parser.add_subparsers(dest="command", required=True)
-
-    p = sub.add_parser("init", parents=[common], help="create or migrate the database")
-    p.set_defaults(func=cmd_init)
-
-    p = sub.add_parser("demo", parents=[common], help="generate the demo spreadsheets and import them")
-    p.add_argument("--students", type=int, default=2400)
-    p.add_argument("--seed", type=int, default=20240601)
-    p.add_argument("--out", metavar="DIR", help="also keep the generated spreadsheets in DIR")
-    p.set_defaults(func=cmd_demo)
-
-    p = sub.add_parser("import", parents=[common], help="import spreadsheets (CSV, TSV, TXT, XLSX, XLSM, XLS, ODS)")
-    p.add_argument("files", nargs="+", metavar="FILE")
-    p.add_argument("--table", help="target table (default: detected from the headers)")
-    p.add_argument("--sheet", help="only this sheet of a workbook")
-    p.add_argument("--map", action="append", metavar="COLUMN=HEADER", help="map a header to a column")
-    p.add_argument("--set", action="append", metavar="COLUMN=VALUE", help="a value for the whole file")
-    p.add_argument("--value", action="append", metavar="COLUMN:TEXT=CODE",
-                   help="what a value the importer does not understand means, e.g. status:自由职业=employed "
-                        "(repeatable; saved with the mapping and reused for files with the same headers)")
-    p.add_argument("--settings", help="settings.toml (default: beside the database)")
-    p.add_argument("--dry-run", action="store_true", help="validate and report, write nothing")
-    p.add_argument("--json", action="store_true", help="machine-readable report")
-    p.add_argument("--show", type=int, default=20, help="rejected cells to list per sheet")
-    p.set_defaults(func=cmd_import)
-
-    p = sub.add_parser("batches", parents=[common], help="import history")
-    p.add_argument("--json", action="store_true")
-    p.set_defaults(func=cmd_batches)
-
-    p = sub.add_parser("undo", parents=[common], help="undo an import batch")
-    p.add_argument("batch", type=int, metavar="BATCH")
-    p.set_defaults(func=cmd_undo)
-
-    p = sub.add_parser("redo", parents=[common], help="apply an undone import batch again")
-    p.add_argument("batch", type=int, metavar="BATCH")
-    p.set_defaults(func=cmd_redo)
-
-    p = sub.add_parser("rejects", parents=[common], help="rejected rows of a batch")
-    p.add_argument("batch", type=int, metavar="BATCH")
-    p.add_argument("--out", help="write to FILE (.xlsx or .csv)")
-    p.set_defaults(func=cmd_rejects)
-
-    p = sub.add_parser("tables", parents=[common], help="rows and years covered per table")
-    p.add_argument("--json", action="store_true")
-    p.set_defaults(func=cmd_tables)
-
-    filtered = argparse.ArgumentParser(add_help=False)
-    filtered.add_argument("--from-year", type=int)
-    filtered.add_argument("--to-year", type=int)
-    filtered.add_argument("--school")
-    filtered.add_argument("--major")
-    filtered.add_argument("--cohort", type=int)
-    filtered.add_argument("--model")
-    filtered.add_argument("--gender", choices=schema.GENDERS)
-    filtered.add_argument("--dual", choices=("all", "in", "out"))
-    filtered.add_argument("--enterprise")
-    filtered.add_argument("--settings", help="settings.toml (default: beside the database)")
-
-    p = sub.add_parser("metrics", parents=[common, filtered], help="headline figures of the program")
-    p.add_argument("--json", action="store_true")
-    p.set_defaults(func=cmd_metrics)
-
-    p = sub.add_parser("report", parents=[common, filtered], help="leadership meeting pack (HTML or Excel)")
-    p.add_argument("--format", choices=("html", "xlsx"), required=True)
-    p.add_argument("--out", required=True, metavar="FILE")
-    p.set_defaults(func=cmd_report)
-
-    p = sub.add_parser("export", parents=[common, filtered], help="research (pseudonymised) or aggregate (suppressed) zip")
-    p.add_argument("--kind", choices=("research", "aggregate"), required=True)
-    p.add_argument("--format", choices=("csv", "parquet"), default="csv", help="format of the files in the zip")
-    p.add_argument("--out", required=True, metavar="FILE")
-    p.add_argument("--key", help="pseudonym key file (default: secrets/pseudonym.key beside the database)")
-    p.set_defaults(func=cmd_export)
-
-    users = argparse.ArgumentParser(add_help=False)
-    users.add_argument("--users-file", metavar="FILE", help="users file (default: the [access] users_file setting)")
-    users.add_argument("--settings", help="settings.toml (default: beside the database)")
-    p = sub.add_parser("user", parents=[common], help="dashboard users: add, list, remove, passwd")
-    user_sub = p.add_subparsers(dest="user_command", required=True)
-    q = user_sub.add_parser("add", parents=[common, users], help="add a user (asks for the password)")
-    q.add_argument("name", metavar="NAME")
-    q.add_argument("--role", required=True, choices=("admin", "leader", "researcher", "viewer"))
-    q.add_argument("--school", action="append", metavar="ID", help="a school the user may see (repeat for more)")
-    q.add_argument("--county", action="append", metavar="NAME",
-                   help="a county (区县) whose schools the user may see (repeat for more)")
-    q.add_argument("--region", action="append", metavar="NAME",
-                   help="a region (市/省) whose schools the user may see (repeat for more)")
-    q.add_argument("--all-schools", action="store_true", help="the user may see every school")
-    q.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
-    q = user_sub.add_parser("list", parents=[common, users], help="list users, roles and schools")
-    q.add_argument("--json", action="store_true")
-    q = user_sub.add_parser("remove", parents=[common, users], help="remove a user")
-    q.add_argument("name", metavar="NAME")
-    q = user_sub.add_parser("passwd", parents=[common, users], help="set a user's password")
-    q.add_argument("name", metavar="NAME")
-    q.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
-    p.set_defaults(func=cmd_user)
-
-    p = sub.add_parser("template", parents=[common], help="xlsx import template of a canonical table")
-    p.add_argument("table", metavar="TABLE")
-    p.add_argument("--out", required=True, metavar="FILE")
-    p.set_defaults(func=cmd_template)
+    for name, help_, wanted, options, handler in COMMANDS:
+        p = sub.add_parser(name, parents=[common, *(groups[g] for g in wanted)], help=help_)
+        if options is not None:
+            options(p)
+        p.set_defaults(func=handler)
     return parser
 
 
