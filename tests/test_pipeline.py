@@ -373,3 +373,42 @@ def test_a_school_scoped_import_writes_only_that_schools_rows(con, tmp_path):
     (r,) = import_file(con, funding, scope=("A",))
     assert (r.status, r.refused.code) == ("refused", "table-out-of-scope")
     assert snapshot(con) == before
+
+
+# A row of each school-linked table whose key school B already owns, uploaded by a user of
+# school A with school = A. Headers, a row of B (loaded unscoped), the same key claimed by A,
+# a key nobody holds for school C (outside A's scope).
+_TAKEOVER = {
+    "students": (["学号", "姓名", "学校代码", "班级", "入学年份"],
+                 ["s1", "李四", "B", "汽修1班", "2022"], ["s1", "李四", "A", "数控1班", "2022"],
+                 ["s9", "李四", "C", "数控1班", "2022"]),
+    "mentors": (["导师工号", "导师姓名", "导师类型", "学校代码"],
+                ["m1", "王师傅", "企业导师", "B"], ["m1", "王师傅", "企业导师", "A"],
+                ["m9", "王师傅", "企业导师", "C"]),
+    "agreements": (["合作企业", "签订日期", "到期日期", "学校代码", "协议编号"],
+                   ["E1", "2024-01-01", "2026-12-31", "B", "XY-1"], ["E1", "2024-01-01", "2026-12-31", "A", "XY-1"],
+                   ["E9", "2024-01-01", "2026-12-31", "C", "XY-1"]),
+    "actions": (["决策日期", "事项", "学校代码", "责任方", "完成时限"],
+                ["2024-03-01", "增聘企业导师", "B", "学校", "2024-09-01"],
+                ["2024-03-01", "增聘企业导师", "A", "学校", "2024-09-01"],
+                ["2024-03-02", "增聘企业导师", "C", "学校", "2024-09-01"]),
+}
+
+
+@pytest.mark.parametrize("table", sorted(_TAKEOVER))
+@pytest.mark.parametrize("dry_run", [False, True])
+def test_a_scoped_user_cannot_take_another_schools_row(con, tmp_path, table, dry_run):
+    header, theirs, claim, fresh = _TAKEOVER[table]
+    import_file(con, write_csv(tmp_path / "b.csv", [header, theirs]))
+    before = rows(con, f"SELECT * FROM {table}")
+    (taken,) = import_file(con, write_csv(tmp_path / "a.csv", [header, claim]), scope=("A",), dry_run=dry_run)
+    assert taken.table == table
+    assert rows(con, f"SELECT * FROM {table}") == before  # school B keeps its row
+    # Same answer as for a key nobody owns that is outside the scope: no existence oracle.
+    (unknown,) = import_file(
+        con, write_csv(tmp_path / "u.csv", [header, fresh]),
+        scope=("A",), dry_run=True,
+    )
+    assert (taken.inserted, taken.updated, taken.rejected) == (0, 0, 1)
+    assert [(i.row, i.code, i.params) for i in taken.errors] == [(i.row, i.code, i.params) for i in unknown.errors]
+    assert [i.code for i in taken.errors] == ["out-of-scope"]

@@ -308,7 +308,47 @@ def _outside_scope(
             ).fetchall()
         }
         inside = values.isin(members)
-    return ~inside.fillna(False).to_numpy(dtype=bool)
+    outside = ~inside.fillna(False).to_numpy(dtype=bool)
+    return outside | _owned_elsewhere(con, table, frame, scope)
+
+
+def _owned_elsewhere(
+    con: duckdb.DuckDBPyConnection, table: schema.Table, frame: pd.DataFrame, scope: tuple[str, ...]
+) -> np.ndarray:
+    """Rows whose key already belongs to a school outside ``scope``.
+
+    Such a row would *update* another school's row into this one (a takeover): it is
+    rejected like any row outside the scope, with the same message, so that neither the
+    import nor its dry run tells whether another school holds that key. A counter column
+    of the key (numbered later) is left out: any existing row with the rest of the key
+    that belongs elsewhere is enough.
+    """
+    column, via = _SCHOOL_LINK[table.name]
+    keys = [k for k in table.key if k in frame.columns and not table.column(k).counter]
+    if not keys or not len(frame):
+        return np.zeros(len(frame), dtype=bool)
+    if via is None:
+        owner, join = f"t.{quote_ident(column)}", ""
+    else:
+        ref = schema.table(via)
+        owner = "v.school_id"
+        join = (f" LEFT JOIN {quote_ident(via)} v ON v.{quote_ident(ref.key[0])} = "
+                f"t.{quote_ident(column)}")
+    cur = con.cursor()
+    cur.register("_claims", to_arrow(frame[keys], table).append_column(
+        "_pos", pa.array(np.arange(len(frame)), type=pa.int64())))
+    try:
+        on = " AND ".join(f"t.{quote_ident(k)} = c.{quote_ident(k)}" for k in keys)
+        hits = cur.execute(
+            f"SELECT DISTINCT c._pos FROM _claims c JOIN {quote_ident(table.name)} t ON {on}{join} "
+            f"WHERE {owner} IS NULL OR NOT list_contains(?::VARCHAR[], {owner})",
+            [list(scope)],
+        ).fetchall()
+    finally:
+        cur.unregister("_claims")
+    taken = np.zeros(len(frame), dtype=bool)
+    taken[[h[0] for h in hits]] = True
+    return taken
 
 
 def _has_duplicate_keys(con: duckdb.DuckDBPyConnection, rows: pd.DataFrame, table: schema.Table) -> bool:
