@@ -103,8 +103,29 @@ class Choices(Sequence[str]):
 @command("init", "create or migrate the database")
 def cmd_init(args: argparse.Namespace, lang: str) -> int:
     con = db.connect(args.db)
-    print(t("cli.init-done", lang, path=db.resolve_path(args.db), version=db.SCHEMA_VERSION))
+    print(t("cli.init-done", lang, path=db.describe(args.db), version=db.SCHEMA_VERSION))
     con.close()
+    return EXIT_OK
+
+
+def _copy_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--from", dest="source", required=True, metavar="STORE", help="DuckDB file or postgresql:// URL")
+    p.add_argument("--to", dest="target", required=True, metavar="STORE", help="an empty store (new file or empty database)")
+    p.add_argument("--json", action="store_true", help="machine-readable report")
+
+
+@command("copy", "copy a whole store into an empty one (DuckDB file ⇄ postgresql://), verified", options=_copy_options)
+def cmd_copy(args: argparse.Namespace, lang: str) -> int:
+    from analytics.engines.copy import copy_store
+
+    done = copy_store(args.source, args.target)
+    if args.json:
+        _print_json([{"table": c.table, "rows": c.rows, "checksum": c.checksum} for c in done])
+    else:
+        for c in done:
+            print(f"{c.table:<28} {c.rows:>10,}  {c.checksum}")
+        print(t("cli.copy-done", lang, source=db.describe(args.source), target=db.describe(args.target),
+                tables=len(done), rows=sum(c.rows for c in done)))
     return EXIT_OK
 
 
@@ -124,7 +145,7 @@ def cmd_demo(args: argparse.Namespace, lang: str) -> int:
     for r in results:
         print(_result_line(r, lang))
     counts = db.table_counts(con)
-    print(t("cli.demo-done", lang, path=db.resolve_path(args.db), rows=sum(counts.values())))
+    print(t("cli.demo-done", lang, path=db.describe(args.db), rows=sum(counts.values())))
     return EXIT_FAILED if refused else EXIT_OK
 
 
@@ -429,7 +450,7 @@ def _audit_store(args: argparse.Namespace, lang: str) -> Any:
     hide the demo data) or cannot be opened now (the change itself still stands)."""
     from analytics.errors import StoreError
 
-    if not db.resolve_path(args.db).exists():
+    if not db.store_exists(args.db):
         return None
     try:
         return db.connect(args.db)
@@ -518,7 +539,7 @@ def _common_options() -> argparse.ArgumentParser:
     from analytics.i18n import LANGS
 
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--db", default=argparse.SUPPRESS, help="database file (default: $DUAL_MENTOR_DB or data/dual_mentor.duckdb)")
+    common.add_argument("--db", default=argparse.SUPPRESS, help="database file or postgresql:// URL (default: $DUAL_MENTOR_DB or data/dual_mentor.duckdb)")
     common.add_argument("--lang", choices=LANGS, default=argparse.SUPPRESS, help="language of messages")
     return common
 

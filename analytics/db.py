@@ -19,7 +19,7 @@ from pathlib import Path
 
 import duckdb
 
-from analytics import schema
+from analytics import engines, schema
 from analytics.errors import StoreError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -47,14 +47,46 @@ def undone_table(name: str) -> str:
     return f"_undone_{name}"
 
 
+def resolve_address(path: str | os.PathLike[str] | None = None) -> str:
+    """The store's address as given (``--db`` or ``$DUAL_MENTOR_DB``): a file path, or a
+    ``postgresql://`` URL (which :func:`resolve_path` would mangle)."""
+    value = str(path) if path else os.environ.get(ENV_VAR, "")
+    return value if engines.is_postgres(value) else str(resolve_path(path))
+
+
+HOME_VAR = "DUAL_MENTOR_HOME"
+
+
 def resolve_path(path: str | os.PathLike[str] | None = None) -> Path:
-    """The database file: ``path`` if given, else ``$DUAL_MENTOR_DB``, else the default."""
-    if path:
-        return Path(path).expanduser()
-    env = os.environ.get(ENV_VAR)
-    if env:
-        return Path(env).expanduser()
+    """The database file: ``path`` if given, else ``$DUAL_MENTOR_DB``, else the default.
+
+    For a PostgreSQL store this is a name in the folder that holds what lives beside a
+    database (settings, users file, export key): ``$DUAL_MENTOR_HOME``, else ``data/``.
+    """
+    value = str(path) if path else os.environ.get(ENV_VAR, "")
+    if engines.is_postgres(value):
+        return Path(os.environ.get(HOME_VAR) or DEFAULT_DB.parent).expanduser() / "postgresql.store"
+    if value:
+        return Path(value).expanduser()
     return DEFAULT_DB
+
+
+def describe(path: str | os.PathLike[str] | None = None) -> str:
+    """The store's address for messages: the file, or ``postgresql://host:port/name`` (never a
+    password)."""
+    address = resolve_address(path)
+    if engines.is_postgres(address):
+        from analytics.engines.postgres import redact
+
+        return redact(address)
+    return address
+
+
+def store_exists(path: str | os.PathLike[str] | None = None) -> bool:
+    """Whether the store is there to open: the file exists (a server is always "there"; opening
+    it says whether it answers)."""
+    address = resolve_address(path)
+    return engines.is_postgres(address) or Path(address).exists()
 
 
 def _table_ddl(table: schema.Table, name: str, extra: list[str]) -> str:
@@ -238,11 +270,80 @@ def _migration_7(con: duckdb.DuckDBPyConnection) -> None:
         _create_undone(con, table)
 
 
+def _migration_8(con: duckdb.DuckDBPyConnection) -> None:
+    """PostgreSQL (issue 14): each canonical table's natural key is a unique index, so the
+    loader upserts with ``INSERT … ON CONFLICT`` and concurrent writers cannot duplicate a key.
+    Nothing on DuckDB, where the loader checks keys itself (an ART index slows loads tenfold)."""
+    if engines.engine_of(con) != "postgres":
+        return
+    for table in schema.TABLES:
+        cols = ", ".join(quote_ident(k) for k in table.key)
+        con.execute(
+            f"CREATE UNIQUE INDEX IF NOT EXISTS {quote_ident(table.name + '_key')} "
+            f"ON {quote_ident(table.name)} ({cols})"
+        )
+        con.execute(
+            f"CREATE INDEX IF NOT EXISTS {quote_ident(table.name + '_batch')} "
+            f"ON {quote_ident(table.name)} ({BATCH_COLUMN})"
+        )
+
+
+def _migration_9(con: duckdb.DuckDBPyConnection) -> None:
+    """PostgreSQL (issue 14): the school scope enforced by row-level security keyed on the
+    per-transaction ``app.schools`` (``analytics.engines.rls``). Nothing on DuckDB, an embedded
+    file whose one process applies the scope in its queries (``Filters``)."""
+    if engines.engine_of(con) != "postgres":
+        return
+    from analytics.engines import rls
+
+    for sql in rls.statements([t.name for t in schema.TABLES]):
+        con.native(sql)
+
+
 # Append-only: a released migration is never edited, a change is a new entry. Migration 1
 # creates the tables of SPEC §2 as they were then; later tables come in their own step.
-MIGRATIONS = (_migration_1, _migration_2, _migration_3, _migration_4, _migration_5, _migration_6,
-              _migration_7)
+MIGRATIONS = (
+    _migration_1, _migration_2, _migration_3, _migration_4, _migration_5, _migration_6,
+    _migration_7, _migration_8, _migration_9,
+)
 SCHEMA_VERSION = len(MIGRATIONS)
+
+
+# PostgreSQL advisory lock keys: one for migrations, one for writes (see ``transaction``).
+_PG_MIGRATION_LOCK = 7_419_001
+_PG_WRITE_LOCK = 7_419_002
+
+
+@contextmanager
+def _migration_lock(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """On PostgreSQL, one process migrates at a time (several dashboards may start at once)."""
+    if engines.engine_of(con) != "postgres":
+        yield
+        return
+    con.execute("SELECT pg_advisory_lock(?)", [_PG_MIGRATION_LOCK])
+    try:
+        yield
+    finally:
+        con.execute("SELECT pg_advisory_unlock(?)", [_PG_MIGRATION_LOCK])
+
+
+def schema_version(con: duckdb.DuckDBPyConnection) -> int:
+    """The version of the schema the store is at (0 for a store never migrated)."""
+    try:
+        return con.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()[0]
+    except duckdb.Error:
+        return 0
+
+
+def check_version(con: duckdb.DuckDBPyConnection) -> int:
+    """Refuse a store whose schema is older or newer than this code (a read-only open, or a
+    shared server whose schema is upgraded by ``python -m analytics init``)."""
+    current = schema_version(con)
+    if current > SCHEMA_VERSION:
+        raise StoreError("db-too-new", version=current, supported=SCHEMA_VERSION)
+    if current < SCHEMA_VERSION:
+        raise StoreError("db-too-old", version=current, supported=SCHEMA_VERSION)
+    return current
 
 
 def migrate(con: duckdb.DuckDBPyConnection) -> int:
@@ -251,7 +352,7 @@ def migrate(con: duckdb.DuckDBPyConnection) -> int:
     Returns the schema version. A database newer than this code is refused rather
     than risked.
     """
-    with _write_lock:
+    with _write_lock, _migration_lock(con):
         con.execute(
             "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, "
             "applied_at TIMESTAMP NOT NULL)"
@@ -276,11 +377,22 @@ def migrate(con: duckdb.DuckDBPyConnection) -> int:
 def connect(
     path: str | os.PathLike[str] | None = None, *, read_only: bool = False
 ) -> duckdb.DuckDBPyConnection:
-    """Open (creating if needed) and migrate the database; ``":memory:"`` for tests.
+    """Open (creating if needed) and migrate the database; ``":memory:"`` for tests; a
+    ``postgresql://`` URL opens that PostgreSQL database (``read_only``: refuse a schema older
+    or newer than the code instead of migrating it).
 
     A file held by another process gives ``StoreError("db-in-use")``.
     """
-    target = ":memory:" if str(path) == ":memory:" else str(resolve_path(path))
+    target = ":memory:" if str(path) == ":memory:" else resolve_address(path)
+    if engines.is_postgres(target):
+        from analytics.engines.postgres import PgConnection
+
+        pg = PgConnection(target)
+        if read_only:
+            check_version(pg)
+        else:
+            migrate(pg)
+        return pg  # type: ignore[return-value]
     if target != ":memory:":
         Path(target).parent.mkdir(parents=True, exist_ok=True)
     try:
@@ -306,6 +418,9 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
         cur = con.cursor()
         cur.execute("BEGIN TRANSACTION")
         try:
+            if engines.engine_of(con) == "postgres":
+                # writers from every process, one at a time, each for its own transaction
+                cur.execute("SELECT pg_advisory_xact_lock(?)", [_PG_WRITE_LOCK])
             yield cur
         except BaseException:
             cur.execute("ROLLBACK")

@@ -76,3 +76,42 @@ def app(monkeypatch: pytest.MonkeyPatch) -> Callable:
         return at.run()
 
     return run
+
+
+# --- engines: the suites marked ``BOTH_ENGINES = True`` run on DuckDB and on PostgreSQL -----
+#
+# PostgreSQL needs a server: ``DUAL_MENTOR_TEST_PG`` is the DSN of a database the tests may
+# fill with throwaway schemas (``.ci/run`` starts one). Without it the PostgreSQL cases are
+# skipped, except under ``REQUIRE_POSTGRES=1`` (CI), where a missing server is a failure.
+
+ENGINES = ("duckdb", "postgres")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if getattr(metafunc.module, "BOTH_ENGINES", False):
+        if "engine" not in metafunc.fixturenames:
+            metafunc.fixturenames.append("engine")
+        metafunc.parametrize("engine", ENGINES, indirect=True, scope="module")
+
+
+@pytest.fixture(scope="module")
+def engine(request: pytest.FixtureRequest) -> str:
+    """The engine this module's tests run on (all of one, then all of the other); stores made
+    by ``metric_fixtures.make_db`` use it. A module-scoped fixture that makes a store must
+    take ``engine`` too, so that it is made once per engine."""
+    import engine_fixtures
+
+    name = getattr(request, "param", "duckdb")
+    if name == "postgres":
+        engine_fixtures.require_postgres()
+    token = engine_fixtures.CURRENT.set(name)
+    yield name
+    engine_fixtures.CURRENT.reset(token)
+    engine_fixtures.drop_schemas()
+
+
+@pytest.fixture(autouse=True)
+def _engine_for_module(request: pytest.FixtureRequest) -> None:
+    """Modules with ``BOTH_ENGINES`` get the ``engine`` fixture in every test."""
+    if getattr(request.module, "BOTH_ENGINES", False):
+        request.getfixturevalue("engine")

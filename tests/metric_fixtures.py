@@ -16,8 +16,11 @@ from analytics import db, schema
 
 
 def make_db() -> duckdb.DuckDBPyConnection:
-    """A fresh in-memory database with every canonical table."""
-    return db.connect(":memory:")
+    """A fresh migrated store with every canonical table: in memory on DuckDB, a schema of
+    its own on PostgreSQL when the test runs on that engine (``conftest.engine``)."""
+    from engine_fixtures import store_address
+
+    return db.connect(store_address())
 
 
 def insert(

@@ -14,12 +14,17 @@ from analytics.ingest.load import batch_rejects, list_batches, undo_batch
 from analytics.ingest.pipeline import import_file
 from tests.filebuilders import write_csv, write_xlsx
 
+# The same expected numbers on DuckDB and on PostgreSQL (conftest.engine).
+BOTH_ENGINES = True
+
 CERT_HEADER = ["学号", "证书名称", "考试日期", "证书等级", "是否通过", "成绩"]
 
 
 @pytest.fixture
-def con():
-    connection = db.connect(":memory:")
+def con(engine):
+    from engine_fixtures import store_address
+
+    connection = db.connect(store_address())
     yield connection
     connection.close()
 
@@ -32,7 +37,8 @@ def snapshot(con) -> dict[str, list]:
     """Every canonical, shadow and bookkeeping table, for 'nothing changed' checks."""
     out = {}
     for (name,) in con.execute(
-        "SELECT table_name FROM duckdb_tables() WHERE NOT temporary ORDER BY table_name"
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() "
+        "AND table_type = 'BASE TABLE' ORDER BY table_name"
     ).fetchall():
         out[name] = sorted(map(repr, con.execute(f'SELECT * FROM "{name}"').fetchall()))
     return out

@@ -31,12 +31,17 @@ import pandas as pd
 import pytest
 
 import analytics.metrics
+import analytics.schema
 from analytics import auth, db, privacy, report
 from analytics.config import Settings
 from analytics.filter_options import filter_options
 from analytics.filters import Filters
 from analytics.metrics import students as stu
 from tests.metric_fixtures import insert, make_db
+
+# Every test on DuckDB and on PostgreSQL (conftest.engine); on PostgreSQL row-level security
+# is checked on its own as well (test_row_level_security_*).
+BOTH_ENGINES = True
 
 SCOPE = ("SCH-A",)
 SETTINGS = Settings(small_n=1)
@@ -157,22 +162,22 @@ def _add_c(con: duckdb.DuckDBPyConnection) -> None:
 
 
 @pytest.fixture(scope="module")
-def both() -> duckdb.DuckDBPyConnection:
+def both(engine: str) -> duckdb.DuckDBPyConnection:
     return build(with_b=True)
 
 
 @pytest.fixture(scope="module")
-def only_a() -> duckdb.DuckDBPyConnection:
+def only_a(engine: str) -> duckdb.DuckDBPyConnection:
     return build(with_b=False)
 
 
 @pytest.fixture(scope="module")
-def all_three() -> duckdb.DuckDBPyConnection:
+def all_three(engine: str) -> duckdb.DuckDBPyConnection:
     return build(with_b=True, with_c=True)
 
 
 @pytest.fixture(scope="module")
-def a_and_c() -> duckdb.DuckDBPyConnection:
+def a_and_c(engine: str) -> duckdb.DuckDBPyConnection:
     return build(with_b=False, with_c=True)
 
 
@@ -441,3 +446,40 @@ def test_county_scoped_metric_equals_the_school_alone(all_three, only_a, label, 
 def test_the_region_fixture_has_school_c_to_add(all_three) -> None:
     text = repr(stu.composite_scores(all_three, Filters(), SETTINGS)) + repr(filter_options(all_three))
     assert "丙职校" in text
+
+
+# -- PostgreSQL: the database itself refuses other schools' rows (row-level security) ---------
+
+
+def _row_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    return {t.name: con.execute(f"SELECT count(*) FROM {db.quote_ident(t.name)}").fetchone()[0]
+            for t in analytics.schema.TABLES}
+
+
+def test_row_level_security_gives_a_query_without_filter_only_the_schools_rows(engine, both, only_a) -> None:
+    """A query that forgets its scope filter, run for a user of A on AB, sees what A alone
+    holds — table by table (funding, without a school, not at all)."""
+    if engine != "postgres":
+        pytest.skip("row-level security is PostgreSQL's (DuckDB applies the scope in Filters)")
+    from analytics.engines.scope import scoped
+
+    with scoped(SCOPE):
+        leaked = _row_counts(both)
+    assert leaked == {**_row_counts(only_a), "funding": 0}
+    with scoped(()):  # an empty scope: nothing but the published benchmarks
+        assert {k: v for k, v in _row_counts(both).items() if v} == {"benchmarks": 1}
+    assert _row_counts(both)["students"] > _row_counts(only_a)["students"]  # B is there to leak
+
+
+@pytest.mark.parametrize(("label", "fn", "kwargs"), [c for c in CALLS if c[0].startswith(("headlines.", "summary.", "students.", "employment."))],
+                         ids=[c[0] for c in CALLS if c[0].startswith(("headlines.", "summary.", "students.", "employment."))])
+def test_row_level_security_holds_when_the_filter_forgets_the_scope(engine, both, only_a, label, fn, kwargs) -> None:
+    """The same metric functions with a filter that carries no scope (the bug a policy is
+    for): on PostgreSQL, for a user of A, equal to A alone."""
+    if engine != "postgres":
+        pytest.skip("row-level security is PostgreSQL's")
+    from analytics.engines.scope import scoped
+
+    with scoped(SCOPE):
+        leaked = fn(both, Filters(), SETTINGS, **kwargs)
+    same(leaked, fn(only_a, Filters(), SETTINGS, **kwargs), label)

@@ -15,7 +15,6 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 from contextlib import closing
-from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -23,18 +22,19 @@ import streamlit as st
 
 from analytics import db
 from analytics.config import Settings, load_settings
+from analytics.engines.scope import scoped
 from analytics.filter_options import FilterOptions, filter_options
 from analytics.filters import Filters
 
 
 def db_path() -> str:
     """The database this process shows (``$DUAL_MENTOR_DB`` or the default file)."""
-    return str(db.resolve_path())
+    return db.resolve_address()
 
 
 @st.cache_resource(show_spinner=False)
 def _open(path: str) -> duckdb.DuckDBPyConnection:
-    fresh = not Path(path).exists()
+    fresh = not db.store_exists(path)
     con = db.connect(path)
     if fresh:
         from analytics.sample import load_demo
@@ -50,7 +50,7 @@ def connection() -> duckdb.DuckDBPyConnection:
 
 def ensure_database(message: str) -> None:
     """Open the database, showing ``message`` while a missing one is created with demo data."""
-    if Path(db_path()).exists():
+    if db.store_exists(db_path()):
         connection()
         return
     with st.spinner(message):
@@ -78,7 +78,9 @@ def _cached(module: str, name: str, path: str, version: str, settings_: Settings
     with closing(_open(path).cursor()) as cur:
         if filters is None:
             return fn(cur, *args, **dict(kwargs))
-        return fn(cur, filters, settings_, *args, **dict(kwargs))
+        # on PostgreSQL the database applies the same scope (row-level security)
+        with scoped(filters.scope):
+            return fn(cur, filters, settings_, *args, **dict(kwargs))
 
 
 def query(fn: Callable[..., Any], filters: Filters, *args: Any, **kwargs: Any) -> Any:

@@ -18,7 +18,7 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from analytics import schema
+from analytics import engines, schema
 from analytics.db import BATCH_COLUMN, REPLACED_BY, prev_table, quote_ident, transaction, undone_table
 from analytics.errors import StoreError, UndoError
 
@@ -95,11 +95,16 @@ def load_rows(
     differs = " OR ".join(f"t.{quote_ident(c)} IS DISTINCT FROM s.{quote_ident(c)}" for c in values)
     differs = f"({differs})" if differs else "FALSE"
     cols = ", ".join(quote_ident(c) for c in present)
+    pg = engines.engine_of(con) == "postgres"
+    stored = [*table.column_names, BATCH_COLUMN]
     try:
         with transaction(con) as cur:
-            cur.register("_incoming", data)
-            cur.execute(f"CREATE OR REPLACE TEMP TABLE _stage AS SELECT {cols} FROM _incoming")
-            cur.unregister("_incoming")
+            if pg:  # COPY into a temporary table (psycopg 3, CSV written by Arrow)
+                cur.register("_stage", data.select(present))
+            else:
+                cur.register("_incoming", data)
+                cur.execute(f"CREATE OR REPLACE TEMP TABLE _stage AS SELECT {cols} FROM _incoming")
+                cur.unregister("_incoming")
             inserted = cur.execute(
                 f"SELECT count(*) FROM _stage s ANTI JOIN {t} t ON {on}"
             ).fetchone()[0]
@@ -116,32 +121,45 @@ def load_rows(
                 return LoadCounts(None, inserted, updated, unchanged)
             batch = _next_batch_id(cur)
             if updated:
+                keep = ", ".join(quote_ident(c) for c in stored)
                 cur.execute(
-                    f"INSERT INTO {quote_ident(prev_table(table.name))} BY NAME "
-                    f"SELECT t.*, ? AS {REPLACED_BY} FROM {t} t JOIN _stage s ON {on} WHERE {differs}",
+                    f"INSERT INTO {quote_ident(prev_table(table.name))} ({keep}, {REPLACED_BY}) "
+                    f"SELECT {', '.join(f't.{quote_ident(c)}' for c in stored)}, ? "
+                    f"FROM {t} t JOIN _stage s ON {on} WHERE {differs}",
                     [batch],
                 )
-                sets = ", ".join(f"{quote_ident(c)} = s.{quote_ident(c)}" for c in values)
+            defaults = [c for c in table.columns if c.default is not None and c.name not in present]
+            new_cols = ", ".join(quote_ident(c) for c in (*present, *(d.name for d in defaults), BATCH_COLUMN))
+            new_vals = ", ".join([*(f"s.{quote_ident(c)}" for c in present), *("?" for _ in defaults), "?"])
+            new_params = [*(d.default for d in defaults), batch]
+            sets = ", ".join(f"{quote_ident(c)} = s.{quote_ident(c)}" for c in values)
+            if pg and (inserted or updated):
+                # one upsert: new keys inserted, changed rows updated (the key is unique there)
+                excluded = ", ".join(
+                    [*(f"{quote_ident(c)} = excluded.{quote_ident(c)}" for c in values),
+                     f"{BATCH_COLUMN} = excluded.{BATCH_COLUMN}"])
+                changed = " OR ".join(
+                    f"t.{quote_ident(c)} IS DISTINCT FROM excluded.{quote_ident(c)}" for c in values
+                ) or "FALSE"
                 cur.execute(
-                    f"UPDATE {t} AS t SET {sets}, {BATCH_COLUMN} = ? FROM _stage s "
-                    f"WHERE {on} AND {differs}",
-                    [batch],
+                    f"INSERT INTO {t} AS t ({new_cols}) SELECT {new_vals} FROM _stage s "
+                    f"ON CONFLICT ({', '.join(quote_ident(k) for k in keys)}) "
+                    f"DO UPDATE SET {excluded} WHERE {changed}",
+                    new_params,
                 )
-            if inserted:
-                defaults = [
-                    f"? AS {quote_ident(c.name)}"
-                    for c in table.columns
-                    if c.default is not None and c.name not in present
-                ]
-                default_params = [
-                    c.default for c in table.columns if c.default is not None and c.name not in present
-                ]
-                extra = "".join(f", {d}" for d in defaults)
-                cur.execute(
-                    f"INSERT INTO {t} BY NAME SELECT s.*{extra}, ? AS {BATCH_COLUMN} "
-                    f"FROM _stage s ANTI JOIN {t} t ON {on}",
-                    [*default_params, batch],
-                )
+            else:
+                if updated:
+                    cur.execute(
+                        f"UPDATE {t} AS t SET {sets}, {BATCH_COLUMN} = ? FROM _stage s "
+                        f"WHERE {on} AND {differs}",
+                        [batch],
+                    )
+                if inserted:
+                    cur.execute(
+                        f"INSERT INTO {t} ({new_cols}) SELECT {new_vals} "
+                        f"FROM _stage s ANTI JOIN {t} t ON {on}",
+                        new_params,
+                    )
             cur.execute("DROP TABLE _stage")
             cur.execute(
                 """
@@ -171,7 +189,8 @@ def load_rows(
             if len(rejects):
                 frame = rejects.assign(batch_id=batch)
                 cur.register("_rejects", frame)
-                cur.execute("INSERT INTO import_rejects BY NAME SELECT * FROM _rejects")
+                names = ", ".join(quote_ident(str(c)) for c in frame.columns)
+                cur.execute(f"INSERT INTO import_rejects ({names}) SELECT {names} FROM _rejects")
                 cur.unregister("_rejects")
     except duckdb.Error as e:
         raise StoreError("db-write-failed", detail=str(e)) from e
@@ -207,8 +226,10 @@ def undo_batch(con: duckdb.DuckDBPyConnection, batch_id: int) -> dict[str, int]:
             removed = cur.execute(
                 f"SELECT count(*) FROM {t} WHERE {BATCH_COLUMN} = ?", [batch_id]
             ).fetchone()[0]
+            stored = ", ".join(quote_ident(c) for c in (*schema.table(name).column_names, BATCH_COLUMN))
             cur.execute(  # kept for redo
-                f"INSERT INTO {quote_ident(undone_table(name))} BY NAME SELECT * FROM {t} WHERE {BATCH_COLUMN} = ?",
+                f"INSERT INTO {quote_ident(undone_table(name))} ({stored}) SELECT {stored} FROM {t} "
+                f"WHERE {BATCH_COLUMN} = ?",
                 [batch_id],
             )
             cur.execute(f"DELETE FROM {t} WHERE {BATCH_COLUMN} = ?", [batch_id])
@@ -265,12 +286,15 @@ def redo_batch(con: duckdb.DuckDBPyConnection, batch_id: int) -> dict[str, int]:
             ).fetchone()[0]
             if later is not None:
                 raise UndoError("redo-later-batch", batch=batch_id, later=later)
+            names = (*schema.table(name).column_names, BATCH_COLUMN)
+            stored = ", ".join(quote_ident(c) for c in names)
             replaced = cur.execute(
-                f"INSERT INTO {prev} BY NAME SELECT t.*, ? AS {REPLACED_BY} FROM {t} t WHERE EXISTS ({mine})",
+                f"INSERT INTO {prev} ({stored}, {REPLACED_BY}) "
+                f"SELECT {', '.join(f't.{quote_ident(c)}' for c in names)}, ? FROM {t} t WHERE EXISTS ({mine})",
                 [batch_id, batch_id],
             ).fetchone()[0]
             cur.execute(f"DELETE FROM {t} t WHERE EXISTS ({mine})", [batch_id])
-            cur.execute(f"INSERT INTO {t} BY NAME SELECT * FROM {u} WHERE {BATCH_COLUMN} = ?", [batch_id])
+            cur.execute(f"INSERT INTO {t} ({stored}) SELECT {stored} FROM {u} WHERE {BATCH_COLUMN} = ?", [batch_id])
             cur.execute(f"DELETE FROM {u} WHERE {BATCH_COLUMN} = ?", [batch_id])
             cur.execute("UPDATE import_batches SET status = 'loaded', undone_at = NULL WHERE batch_id = ?",
                         [batch_id])

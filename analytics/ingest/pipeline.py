@@ -482,8 +482,10 @@ def save_mapping(
     """Remember a confirmed mapping and value map for the next file with the same headers."""
     with transaction(con) as cur:
         cur.execute(
-            "INSERT OR REPLACE INTO saved_mappings (signature, target_table, mapping, constants, saved_at, value_map) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO saved_mappings (signature, target_table, mapping, constants, saved_at, value_map) "
+            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (signature) DO UPDATE SET "
+            "target_table = excluded.target_table, mapping = excluded.mapping, "
+            "constants = excluded.constants, saved_at = excluded.saved_at, value_map = excluded.value_map",
             [
                 signature,
                 mapping.table,
