@@ -243,6 +243,8 @@ def first_value_aggregates(tree: exp.Expression) -> exp.Expression:
                 return done
         if isinstance(node.parent, exp.Filter) and node.arg_key == "this":
             return node  # converted with its filter, above
+        if isinstance(node, exp.IgnoreNulls) and not isinstance(node.this, exp.AggFunc):
+            return node.this  # its aggregate is converted already, skipping NULLs
         done = convert(node, None)
         return node if done is None else done
 
