@@ -395,3 +395,68 @@ def sparkline(xs: Sequence, ys: Sequence, *, color: str = DUAL, target: float | 
     fig.update_layout(template=TEMPLATE_NAME, height=70, margin={"l": 0, "r": 0, "t": 4, "b": 0},
                       showlegend=False, xaxis={"visible": False}, yaxis={"visible": False})
     return fig
+
+
+LIMIT_95 = "#e0a800"  # funnel plot: 95% control limits
+LIMIT_998 = "#d1495b"  # funnel plot: 99.8% control limits
+
+
+def funnel(schools: pd.DataFrame, curve: pd.DataFrame, lang: str, *, title: str, y_title: str,
+           benchmark: float | None = None, benchmark_name: str | None = None) -> go.Figure:
+    """Each school's rate against its denominator, with its Wilson interval, inside the
+    reference rate's 95% and 99.8% control limits (``metrics.schools.school_rates`` and
+    ``funnel_curve``); a published benchmark as a dashed line when given."""
+    fig = go.Figure()
+    for level, color, dash in (("998", LIMIT_998, "dot"), ("95", LIMIT_95, "dash")):
+        for side in ("low", "high"):
+            fig.add_trace(go.Scatter(
+                x=curve["n"], y=curve[f"lim{level}_{side}"], mode="lines", line={"color": color, "dash": dash,
+                                                                                   "width": 1.3},
+                name=t(f"chart.limit_{level}", lang), legendgroup=level, showlegend=side == "low",
+                hoverinfo="skip"))
+    p0 = float(schools["reference"].iloc[0]) if len(schools) else None
+    if p0 is not None:
+        fig.add_hline(y=p0, line={"color": "#5b6b7d", "width": 1.2},
+                      annotation_text=t("chart.reference", lang, value=f"{p0:.1%}"),
+                      annotation_position="bottom right")
+    if benchmark is not None:
+        fig.add_hline(y=benchmark, line={"color": BENCHMARK, "dash": "dash", "width": 1.5},
+                      annotation_text=f"{benchmark_name or ''} {benchmark:.1%}", annotation_position="top left",
+                      annotation_font_color=BENCHMARK)
+    unusual = schools["position"].isin(["high_998", "low_998"])
+    custom = schools[["numerator", "denominator", "ci_low", "ci_high"]].astype("float64").to_numpy().tolist()
+    fig.add_trace(go.Scatter(
+        x=schools["denominator"], y=schools["rate"], mode="markers+text", name=t("chart.schools", lang),
+        text=schools["school_name"].fillna(schools["school_id"]), textposition="top center",
+        textfont={"size": 11}, error_y=_error_bars(schools), customdata=custom,
+        marker={"size": 9, "color": [LIMIT_998 if u else DUAL for u in unusual], "line": {"width": 0}},
+        hovertemplate="%{text}<br>" + t("chart.rate", lang) + ": %{y:.1%}<br>" + t("chart.ci", lang)
+        + ": %{customdata[2]:.1%}–%{customdata[3]:.1%}<br>n = %{customdata[1]:,} (%{customdata[0]:,})<extra></extra>",
+    ))
+    fig.update_xaxes(title=t("chart.denominator", lang), rangemode="tozero")
+    fig.update_yaxes(title=y_title, tickformat=".0%")
+    fig.update_layout(showlegend=True)
+    return _layout(fig, title, height=460)
+
+
+def caterpillar(schools: pd.DataFrame, lang: str, *, title: str) -> go.Figure:
+    """Each school's standardised ratio (observed / expected) with its 95% interval, ranked,
+    against 1 (as expected for its mix of majors and years)."""
+    ranked = schools.dropna(subset=["ratio"]).sort_values("ratio", kind="stable")
+    names = ranked["school_name"].fillna(ranked["school_id"]).tolist()
+    upper = (ranked["ratio_high"] - ranked["ratio"]).fillna(0.0).clip(lower=0)
+    lower = (ranked["ratio"] - ranked["ratio_low"]).fillna(0.0).clip(lower=0)
+    clear = (ranked["ratio_low"] > 1) | (ranked["ratio_high"] < 1)
+    fig = go.Figure(go.Scatter(
+        x=ranked["ratio"], y=names, mode="markers", name=t("chart.ratio", lang),
+        error_x={"type": "data", "symmetric": False, "array": upper, "arrayminus": lower, "color": "#5b6b7d",
+                 "thickness": 1.2, "width": 3},
+        marker={"size": 9, "color": [LIMIT_998 if c else DUAL for c in clear]},
+        customdata=ranked[["observed", "expected", "ratio_low", "ratio_high"]].astype("float64").to_numpy().tolist(),
+        hovertemplate="%{y}<br>" + t("chart.ratio", lang) + ": %{x:.2f} (%{customdata[2]:.2f}–%{customdata[3]:.2f})"
+        + "<br>" + t("chart.observed_expected", lang) + ": %{customdata[0]:,.0f} / %{customdata[1]:,.1f}<extra></extra>",
+    ))
+    fig.add_vline(x=1.0, line={"color": "#5b6b7d", "width": 1.2})
+    fig.update_xaxes(title=t("chart.ratio", lang))
+    fig.update_yaxes(title=None, automargin=True)
+    return _layout(fig, title, height=max(300, 34 * len(ranked) + 120))

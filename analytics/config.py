@@ -9,6 +9,7 @@ message in Chinese and English naming the key and the file.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import os
 import tomllib
@@ -75,6 +76,8 @@ class Settings:
     # blank yes/no cell means no in a column whose other cells only say yes (是/√/Y).
     grade_scores: dict[str, float] = field(default_factory=_default_grade_scores, hash=False)
     blank_yes_no_is_no: bool = True
+    # A bureau's returns for year Y are due on this day (MM-DD) of Y (analytics.metrics.reporting).
+    reporting_deadline: str = "09-05"
 
     def __post_init__(self) -> None:
         _check_range("small_n", self.small_n, 1, 10_000)
@@ -117,6 +120,7 @@ class Settings:
             _check_range(f"grade_scores.{key}", score, 0, 100)
         if not isinstance(self.blank_yes_no_is_no, bool):
             raise ConfigError("settings-type", key="import.blank_yes_no_is_no", expected="bool", path=_DIRECT)
+        _check_month_day("reporting.deadline", self.reporting_deadline)
 
     def placed_statuses(self) -> tuple[str, ...]:
         """Employment statuses counted as placed (employed and self-employed always)."""
@@ -126,6 +130,17 @@ class Settings:
         if self.enlisted_is_placed:
             out.append("enlisted")
         return tuple(out)
+
+
+def _check_month_day(key: str, value: object) -> None:
+    """A day of the year written MM-DD (29 February is refused: not every year has it)."""
+    try:
+        month, day = (int(p) for p in str(value).split("-"))
+        ok = isinstance(value, str) and len(value) == 5 and dt.date(2023, month, day) is not None
+    except ValueError:
+        ok = False
+    if not ok:
+        raise ConfigError("settings-type", key=key, expected="MM-DD", path=_DIRECT)
 
 
 def _check_range(key: str, value: float, low: float, high: float) -> None:
@@ -155,6 +170,7 @@ _SCALARS: dict[tuple[str | None, str], tuple[str, type]] = {
     ("recognition", "min_compliance"): ("recognition_min_compliance", float),
     ("recognition", "min_satisfaction"): ("recognition_min_satisfaction", float),
     ("import", "blank_yes_no_is_no"): ("blank_yes_no_is_no", bool),
+    ("reporting", "deadline"): ("reporting_deadline", str),
 }
 _WEIGHT_KEYS = ("theory", "skill", "professionalism")
 _TARGET_KEYS = ("pass_rate_improvement", "initial_employment", "satisfaction_improvement", "compliance")
@@ -241,6 +257,11 @@ min_satisfaction = 75.0
 # A blank cell in a yes/no column (是否双导师, 是否对口 …) whose other cells only say yes
 # (是/√/Y, no 否 at all) means no: the sheet ticks the yeses. The import reports it.
 blank_yes_no_is_no = true
+
+[reporting]
+# A bureau's returns for a year are due on this day (MM-DD) of that year: a table first sent
+# later is "late", one not sent by then "overdue" (the first destination survey is on 31 August).
+deadline = "09-05"
 
 [grade_scores]
 # The score of each grade word in a score column: 优秀/优/A, 良好/良/B, 中等/中/C,

@@ -1154,10 +1154,13 @@ def load_demo(
     students: int = DEFAULT_STUDENTS,
     seed: int = DEFAULT_SEED,
     out_dir: Path | None = None,
+    region: bool = False,
 ) -> list:
     """Generate the demo exports (into a temporary folder unless ``out_dir`` is given) and
     import each through the importer, as a user would; returns the importer's SheetResults.
-    The store becomes a snapshot of ``DEMO_DAY`` (``analytics.snapshot``)."""
+    The store becomes a snapshot of ``DEMO_DAY`` (``analytics.snapshot``). With ``region``
+    ten more schools of the region follow, with dated and audited returns
+    (``analytics.sample_region``)."""
     if out_dir is not None:
         results = [r for path in generate(out_dir, students=students, seed=seed)
                    for r in pipeline.import_file(con, path, limits=DEMO_LIMITS)]
@@ -1165,5 +1168,9 @@ def load_demo(
         with tempfile.TemporaryDirectory() as tmp:
             results = [r for path in generate(Path(tmp), students=students, seed=seed)
                        for r in pipeline.import_file(con, path, limits=DEMO_LIMITS)]
+    if region:
+        from analytics.sample_region import load_region
+
+        results += load_region(con, results, seed=seed, partners=ENTERPRISE_NAMES, limits=DEMO_LIMITS)
     set_snapshot_date(con, DEMO_DAY)
     return results

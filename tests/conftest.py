@@ -38,6 +38,19 @@ def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+@pytest.fixture(scope="session")
+def region_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A database file holding the demo with its region (12 schools in 4 counties), built once."""
+    from analytics import db
+    from analytics.sample import load_demo
+
+    path = tmp_path_factory.mktemp("region") / "region.duckdb"
+    con = db.connect(path)
+    load_demo(con, region=True)
+    con.close()
+    return path
+
+
 @pytest.fixture
 def demo_copy(demo_db: Path, tmp_path: Path) -> Path:
     """A private copy of the demo database for a test that writes."""

@@ -11,7 +11,7 @@ import pytest
 
 from analytics import i18n, schema
 from analytics.config import PASS_RATE_UNITS
-from analytics.metrics import certificates, funding, headlines
+from analytics.metrics import certificates, funding, headlines, reporting
 
 ROOT = Path(__file__).resolve().parents[1]
 UI_SOURCES = [ROOT / "dashboard.py", ROOT / "analytics" / "charts.py", ROOT / "analytics" / "narrative.py",
@@ -24,11 +24,21 @@ DYNAMIC = re.compile(r"""\bt\(\s*(?:f["']([A-Za-z0-9_.\-]*)\{|["']([A-Za-z0-9_.\
 
 # Keys built from values at run time: (prefix, values).
 PAGES = ("overview", "certificates", "employment", "satisfaction", "students", "mentors", "enterprises", "data",
-         "methods", "actions", "stages", "agreements", "training", "recognition")
+         "methods", "actions", "stages", "agreements", "training", "recognition", "reporting", "schools")
 EXPANDED = [
     *(f"nav.{p}" for p in PAGES),
     *(f"{p}.intro" for p in PAGES),
-    *(f"nav.group.{g}" for g in ("overview", "outcomes", "program", "cooperation", "data")),
+    *(f"nav.group.{g}" for g in ("overview", "outcomes", "program", "cooperation", "bureau", "data")),
+    # a bureau's pages (issue 15)
+    *(f"reporting.status.{k}" for k in reporting.STATUSES),
+    *(f"reporting.col.{k}" for k in ("school_name", "county", "table", "schools", "reported", "on_time",
+                                     "reported_share", "on_time_share", "rows", "rejected", "first_at", "last_at",
+                                     "submitted_by", "status", "late", "missing")),
+    *(f"schools.position.{k}" for k in ("high_998", "high_95", "within", "low_95", "low_998")),
+    *(f"schools.col.{k}" for k in ("school_name", "county", "numerator", "denominator", "rate", "ci_low", "ci_high",
+                                   "position", "observed", "expected", "ratio", "ratio_low", "ratio_high",
+                                   "standardised")),
+    *(f"chart.limit_{k}" for k in ("95", "998")),
     *(f"lang.{code}" for code in i18n.LANGS),
     "sidebar.dual_choice.all",
     *(f"certificates.measure.{m}" for m in ("attempt", "first_attempt", "person")),

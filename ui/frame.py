@@ -41,10 +41,12 @@ PAGES: tuple[tuple[str, str, str, str], ...] = (
     ("agreements", "pages/11_agreements.py", "cooperation", ":material/handshake:"),
     ("training", "pages/12_training.py", "cooperation", ":material/model_training:"),
     ("recognition", "pages/13_recognition.py", "cooperation", ":material/military_tech:"),
+    ("reporting", "pages/15_reporting.py", "bureau", ":material/fact_check:"),
+    ("schools", "pages/14_schools.py", "bureau", ":material/leaderboard:"),
     ("data", "pages/7_data.py", "data", ":material/database:"),
     ("methods", "pages/8_methods.py", "data", ":material/menu_book:"),
 )
-GROUPS = ("overview", "outcomes", "program", "cooperation", "data")
+GROUPS = ("overview", "outcomes", "program", "cooperation", "bureau", "data")
 FILTER_KEYS = ("from", "to", "school", "major", "cohort", "model", "gender", "dual", "enterprise")
 ALL = ""  # the "all" choice of a select filter
 
