@@ -382,6 +382,37 @@ def cmd_report(args: argparse.Namespace, lang: str) -> int:
     return EXIT_OK
 
 
+def _cards_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--out", required=True, metavar="DIR", help="folder for the cards (<school id>_<name>.html/.xlsx)")
+    p.add_argument("--county", action="append", metavar="NAME", help="schools of this county (repeat for more)")
+    p.add_argument("--region", action="append", metavar="NAME", help="schools of this region (repeat for more)")
+    p.add_argument("--format", action="append", choices=Choices("analytics.report", "FORMATS"),
+                   help="html, xlsx or both (default both)")
+    p.add_argument("--settings", help="settings.toml (default: beside the database)")
+
+
+def _progress_bar(lang: str) -> Any:
+    """A progress line on standard error, redrawn after each school (``write_cards``)."""
+    def show(i: int, n: int, school: Any) -> None:
+        filled = round(24 * i / n)
+        bar = "[" + "#" * filled + "-" * (24 - filled) + "]"
+        end = "\n" if i == n else ""
+        print("\r" + t("card.progress", lang, bar=bar, i=i, n=n, school=school.school_name or school.school_id),
+              end=end, file=sys.stderr, flush=True)
+    return show
+
+
+@command("cards", "a report card per school of a region or county (HTML, Excel)", options=_cards_options)
+def cmd_cards(args: argparse.Namespace, lang: str) -> int:
+    from analytics.report.cards import write_cards
+
+    con = db.connect(args.db, read_only=False)
+    paths = write_cards(con, _settings(args), args.out, lang, counties=args.county or (), regions=args.region or (),
+                        formats=args.format or ("html", "xlsx"), progress=_progress_bar(lang))
+    print(t("card.written", lang, n=len({p.stem for p in paths}), path=args.out))
+    return EXIT_OK
+
+
 def _export_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--kind", choices=Choices("analytics.privacy", "KINDS"), required=True)
     p.add_argument("--format", choices=Choices("analytics.privacy", "FORMATS"), default="csv",
