@@ -421,20 +421,22 @@ def funnel(schools: pd.DataFrame, curve: pd.DataFrame, lang: str, *, title: str,
                       annotation_position="bottom right")
     if benchmark is not None:
         fig.add_hline(y=benchmark, line={"color": BENCHMARK, "dash": "dash", "width": 1.5},
-                      annotation_text=f"{benchmark_name or ''} {benchmark:.1%}", annotation_position="top left",
+                      annotation_text=f"{benchmark_name or ''} {benchmark:.1%}", annotation_position="bottom left",
                       annotation_font_color=BENCHMARK)
     unusual = schools["position"].isin(["high_998", "low_998"])
     custom = schools[["numerator", "denominator", "ci_low", "ci_high"]].astype("float64").to_numpy().tolist()
     fig.add_trace(go.Scatter(
         x=schools["denominator"], y=schools["rate"], mode="markers+text", name=t("chart.schools", lang),
         text=schools["school_name"].fillna(schools["school_id"]), textposition="top center",
+        # names written only beside the schools outside the 95% limits; every name on hover
+        texttemplate=["" if p == "within" else "%{text}" for p in schools["position"]],
         textfont={"size": 11}, error_y=_error_bars(schools), customdata=custom,
         marker={"size": 9, "color": [LIMIT_998 if u else DUAL for u in unusual], "line": {"width": 0}},
         hovertemplate="%{text}<br>" + t("chart.rate", lang) + ": %{y:.1%}<br>" + t("chart.ci", lang)
         + ": %{customdata[2]:.1%}–%{customdata[3]:.1%}<br>n = %{customdata[1]:,} (%{customdata[0]:,})<extra></extra>",
     ))
     fig.update_xaxes(title=t("chart.denominator", lang), rangemode="tozero")
-    fig.update_yaxes(title=y_title, tickformat=".0%")
+    fig.update_yaxes(title=y_title, tickformat=".0%", rangemode="normal")
     fig.update_layout(showlegend=True)
     return _layout(fig, title, height=460)
 

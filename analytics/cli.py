@@ -133,6 +133,8 @@ def _demo_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--students", type=int, help="students to generate (default: the demo's usual size)")
     p.add_argument("--seed", type=int, help="random seed (default: the demo's own, so every demo is the same)")
     p.add_argument("--out", metavar="DIR", help="also keep the generated spreadsheets in DIR")
+    p.add_argument("--region", action="store_true",
+                   help="add the demo region: ten more schools in four counties, with dated returns")
 
 
 @command("demo", "generate the demo spreadsheets and import them", options=_demo_options)
@@ -140,7 +142,7 @@ def cmd_demo(args: argparse.Namespace, lang: str) -> int:
     con = db.connect(args.db)
     out_dir = Path(args.out) if args.out else None
     given = {k: v for k, v in (("students", args.students), ("seed", args.seed)) if v is not None}
-    results = actions.load_demo(con, actions.cli_user(), out_dir=out_dir, **given)
+    results = actions.load_demo(con, actions.cli_user(), out_dir=out_dir, region=args.region, **given)
     refused = [r for r in results if r.status == "refused"]
     for r in results:
         print(_result_line(r, lang))

@@ -32,7 +32,8 @@ basis = (f.t("schools.basis_pass") if indicator == "certificate_pass_rate" else
          f.t("schools.basis_employment", year=store.query(schools.latest_year, f.filters) or "—"))
 bench_text = (f.t("schools.benchmark", source=bench["source"], year=bench["year"] or "", value=c.pct(bench["value"]))
               if bench else f.t("schools.no_benchmark"))
-curve = schools.funnel_curve(float(frame["reference"].iloc[0]), int(frame["denominator"].max() * 1.1))
+curve = schools.funnel_curve(float(frame["reference"].iloc[0]), int(frame["denominator"].max() * 1.1),
+                             n_min=int(frame["denominator"].min() // 2))
 c.chart(f, charts.funnel(frame, curve, f.lang, title=f.t("schools.funnel_title", indicator=label), y_title=label,
                          benchmark=bench["value"] if bench else None,
                          benchmark_name=bench["source"] if bench else None),

@@ -30,7 +30,8 @@ rates = reporting.summarise(status)
 tiles = st.columns(4)
 for i, row in enumerate(rates.itertuples(index=False)):
     tiles[i % 4].metric(table_label[row.table], c.pct(row.reported_share, 0),
-                        f.t("reporting.tiles", reported=row.reported, schools=row.schools), delta_color="off")
+                        f.t("reporting.tiles", reported=row.reported, schools=row.schools), delta_color="off",
+                        delta_arrow="off")
 
 st.subheader(f.t("reporting.late_title"), anchor=False)
 late = reporting.late_from(status)

@@ -56,10 +56,11 @@ def control_limits(p0: float, n: np.ndarray | float, z: float) -> tuple[np.ndarr
     return np.clip(p0 - half, 0.0, 1.0), np.clip(p0 + half, 0.0, 1.0)
 
 
-def funnel_curve(p0: float, n_max: int, points: int = 60) -> pd.DataFrame:
-    """The four limit lines of a funnel plot from n = 1 to ``n_max``: [n, lim95_low,
+def funnel_curve(p0: float, n_max: int, points: int = 60, n_min: int = 1) -> pd.DataFrame:
+    """The four limit lines of a funnel plot from ``n_min`` to ``n_max``: [n, lim95_low,
     lim95_high, lim998_low, lim998_high] (a page draws them behind the schools)."""
-    n = np.unique(np.round(np.geomspace(1, max(n_max, 2), points)))
+    n_min = max(1, n_min)
+    n = np.unique(np.round(np.geomspace(n_min, max(n_max, n_min + 1), points)))
     lo95, hi95 = control_limits(p0, n, Z95)
     lo998, hi998 = control_limits(p0, n, Z998)
     return pd.DataFrame({"n": n, "lim95_low": lo95, "lim95_high": hi95, "lim998_low": lo998, "lim998_high": hi998})
