@@ -27,7 +27,7 @@ from analytics.errors import AnalyticsError, StoreError
 from analytics.filters import Filters
 
 ACTIONS = ("login", "logout", "session_expired", "import", "undo", "redo", "export", "user_change", "decision",
-           "denied")
+           "denied", "signoff")
 DECISION_CHANGES = ("record", "done", "open", "dropped")
 EXPORT_KINDS = ("report", "research", "aggregate", "table")
 USER_CHANGES = ("add", "remove", "password")

@@ -415,6 +415,23 @@ def cmd_cards(args: argparse.Namespace, lang: str) -> int:
     return EXIT_OK
 
 
+def _signoff_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("school", metavar="SCHOOL_ID")
+    p.add_argument("year", type=int, metavar="YEAR")
+    p.add_argument("--status", choices=Choices("analytics.signoff", "STATES"), required=True)
+    p.add_argument("--by", required=True, metavar="NAME", help="who signs off (written to the audit log)")
+
+
+@command("signoff", "a school's returns for a year: submitted or approved by the bureau", options=_signoff_options)
+def cmd_signoff(args: argparse.Namespace, lang: str) -> int:
+    from analytics.signoff import set_signoff
+
+    con = db.connect(args.db, read_only=False)
+    set_signoff(con, args.school, args.year, args.status, args.by)
+    print(t("signoff.done", lang, school=args.school, year=args.year, status=t(f"signoff.state.{args.status}", lang)))
+    return EXIT_OK
+
+
 def _export_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--kind", choices=Choices("analytics.privacy", "KINDS"), required=True)
     p.add_argument("--format", choices=Choices("analytics.privacy", "FORMATS"), default="csv",

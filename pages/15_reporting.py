@@ -50,8 +50,11 @@ grid = status.assign(status=[f.t(f"reporting.status.{s}") for s in status["statu
                      table=[table_label[x] for x in status["table"]])
 grid = grid.pivot_table(index=["school_name", "county"], columns="table", values="status", aggfunc="first",
                         sort=False).reset_index()
-grid = grid[["school_name", "county", *[table_label[x] for x in reporting.REPORTED_TABLES]]]
-c.table(f, grid, name=f"reporting_grid_{year}", labels={k: f.t(f"reporting.col.{k}") for k in ("school_name", "county")})
+approval = status.groupby("school_name", sort=False)["approval"].first()
+grid["approval"] = [f.t(f"signoff.state.{a}") if isinstance(a, str) else "" for a in grid["school_name"].map(approval)]
+grid = grid[["school_name", "county", *[table_label[x] for x in reporting.REPORTED_TABLES], "approval"]]
+c.table(f, grid, name=f"reporting_grid_{year}",
+        labels={k: f.t(f"reporting.col.{k}") for k in ("school_name", "county", "approval")})
 
 st.subheader(f.t("reporting.rates_title"), anchor=False)
 cols = ["table", "schools", "reported", "on_time", "reported_share", "on_time_share"]

@@ -256,3 +256,50 @@ def test_reporting_is_limited_to_the_scope(returns) -> None:
 def test_deadline_setting() -> None:
     assert reporting.deadline(Settings(), 2025) == dt.date(2025, 9, 5)
     assert reporting.deadline(Settings(reporting_deadline="03-31"), 2026) == dt.date(2026, 3, 31)
+
+
+def test_the_demo_region_tells_its_story(region_db) -> None:
+    # 12 schools in 4 counties of 临江市; 2025: 宁海县技工学校 sent everything after 5 September,
+    # 江北县农业职业学校 sent nothing (its mentor roster, which has no year, dates from 2024).
+    from analytics import db
+    from analytics.sample_region import LATE_SCHOOL, SILENT_SCHOOL
+
+    con = db.connect(region_db, read_only=True)
+    places = hierarchy.schools(con)
+    assert len(places) == 12 and {p.county for p in places} == {"滨江区", "西湖区", "江北县", "宁海县"}
+    assert {p.region for p in places} == {"临江市"}
+    status = reporting.reporting_status(con, Filters(), Settings(), 2025)
+    by_school = status.groupby("school_id")["status"].apply(set)
+    late = status[status["school_id"] == LATE_SCHOOL].set_index("table")["status"]
+    # its own returns are late; the mentor roster (2024) and the surveys of its partner
+    # enterprises (sent with the demo program on 3 September) were in on time
+    assert late[late == "on_time"].index.tolist() == ["mentors", "satisfaction_surveys"]
+    assert set(late.drop(["mentors", "satisfaction_surveys"])) == {"late"}
+    assert by_school[SILENT_SCHOOL] == {"overdue", "on_time"}
+    assert status.loc[(status["school_id"] == SILENT_SCHOOL) & (status["status"] == "on_time"), "table"].tolist() == [
+        "mentors"]
+    sizes = schools.school_rates(con, Filters(), Settings(), "certificate_pass_rate")["denominator"]
+    assert sizes.min() < 100 < 1000 < sizes.max()  # small and large schools
+    con.close()
+
+
+def test_signoff_submitted_then_approved(returns) -> None:
+    from analytics.errors import AnalyticsError
+    from analytics.signoff import set_signoff
+
+    with pytest.raises(AnalyticsError) as info:
+        set_signoff(returns, "A", 2025, "approved", "bureau")
+    assert info.value.code == "signoff-not-submitted"
+    set_signoff(returns, "A", 2025, "submitted", "clerk-a", now=dt.datetime(2025, 9, 2, 9, 0))
+    assert reporting.signoff_states(returns, 2025) == {"A": "submitted"}
+    set_signoff(returns, "A", 2025, "approved", "bureau", now=dt.datetime(2025, 9, 9, 9, 0))
+    status = reporting.reporting_status(returns, Filters(), SETTINGS, 2025)
+    assert set(status.loc[status["school_id"] == "A", "approval"]) == {"approved"}
+    assert status.loc[status["school_id"] == "B", "approval"].isna().all()
+    assert reporting.signoff_states(returns, 2024) == {}
+    with pytest.raises(AnalyticsError):
+        set_signoff(returns, "Z", 2025, "submitted", "x")
+    with pytest.raises(AnalyticsError):
+        set_signoff(returns, "A", 2025, "rejected", "x")
+    logged = returns.execute("SELECT user_name, details FROM audit_log WHERE action = 'signoff' ORDER BY event_id").fetchall()
+    assert [u for u, _ in logged] == ["clerk-a", "bureau"] and '"approved"' in logged[1][1]

@@ -207,11 +207,7 @@ def late_from(status: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(out, columns=["school_id", "school_name", "county", "late", "missing"])
 
 
-# -- Sign-off: submitted → approved by the bureau -------------------------------------------------
-
-SIGNOFF_STATES = ("submitted", "approved")
-
-
 def signoff_states(con: duckdb.DuckDBPyConnection, year: int) -> dict[str, str]:
-    """School → its sign-off state for ``year`` (schools never signed off are absent)."""
+    """School → its sign-off state for ``year`` (``analytics.signoff``; schools never signed
+    off are absent)."""
     return dict(rows(con, "SELECT school_id, status FROM reporting_signoffs WHERE year = ?", [year]))
