@@ -101,7 +101,8 @@ def _rows_by_batch(con: duckdb.DuckDBPyConnection, f: Filters, table: str, year:
 
 
 def _importers(con: duckdb.DuckDBPyConnection) -> dict[int, str]:
-    """Batch → the user the audit log names for its import."""
+    """Batch → the user the audit log names for its import (its first record: a demo loaded
+    through ``actions`` is summarised again under the operator afterwards)."""
     out: dict[int, str] = {}
     for user, details in rows(con, "SELECT user_name, details FROM audit_log WHERE action = ? ORDER BY event_id",
                               ["import"]):
@@ -111,7 +112,7 @@ def _importers(con: duckdb.DuckDBPyConnection) -> dict[int, str]:
             continue
         for sheet in sheets:
             if isinstance(sheet, dict) and sheet.get("batch") is not None:
-                out[int(sheet["batch"])] = user
+                out.setdefault(int(sheet["batch"]), user)  # the import itself, not a later summary
     return out
 
 
