@@ -648,7 +648,8 @@ def _read_book_cells(
                     raise FileRejectedError(
                         "too-many-columns", file=name, count=sheet.width, limit=limits.max_columns
                     )
-                _check_extent(name, meta.name, sheet.total_width, sheet.total_height, limits)
+                if sheet.end is not None:  # (row, column) of the last cell, 0-based
+                    _check_extent(name, meta.name, sheet.end[1] + 1, sheet.end[0] + 1, limits)
                 rows = [[_cell_text(v) for v in row] for row in sheet.to_python(skip_empty_area=False)]
                 merges = sheet.merged_cell_ranges or []
             except python_calamine.PasswordError as e:

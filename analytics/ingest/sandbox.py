@@ -47,21 +47,36 @@ _server: _Server | None = None
 
 @dataclass(frozen=True)
 class Reading:
-    """What a child read: the sheets, and how much its memory grew (MiB, peak over its start)."""
+    """What a child read: the sheets or why the file was refused, and how much the child's
+    memory grew (MiB, peak over its start; None when the child did not live to say)."""
 
     sheets: list[RawSheet]
-    peak_mib: float
+    peak_mib: float | None
+    refused: FileRejectedError | None = None
 
 
 def read_isolated(data: bytes, file_name: str, limits: Limits | None = None) -> list[RawSheet]:
-    """The sheets of ``data`` as :func:`read_file` gives them, read where a crash is harmless."""
-    return read_measured(data, file_name, limits).sheets
+    """The sheets of ``data`` as :func:`read_file` gives them, read where a crash is harmless;
+    a refusal (the reader's, or the sandbox's own) is raised as :class:`FileRejectedError`."""
+    reading = read_measured(data, file_name, limits)
+    if reading.refused is not None:
+        raise reading.refused
+    return reading.sheets
 
 
 def read_measured(data: bytes, file_name: str, limits: Limits | None = None) -> Reading:
     """Read ``data`` (an upload named ``file_name``) in a capped child process; see the module doc."""
-    limits = limits or Limits()
-    conn = _connect()
+    try:
+        return _read_in_child(data, file_name, limits or Limits())
+    except FileRejectedError as e:  # the child died, or ran out of time
+        return Reading([], None, e)
+
+
+def _read_in_child(data: bytes, file_name: str, limits: Limits) -> Reading:
+    try:
+        conn = _connect()
+    except OSError as e:  # no fork server could be started or reached
+        raise _too_complex(file_name, limits) from e
     # A backstop for a child stuck off the CPU (the CPU cap stops one that computes).
     conn.settimeout(limits.max_seconds * 2 + 30)
     started = time.monotonic()
@@ -83,7 +98,7 @@ def read_measured(data: bytes, file_name: str, limits: Limits | None = None) -> 
     if kind == "ok":
         return Reading(outcome[1], outcome[2])
     if kind == "rejected":
-        raise FileRejectedError(outcome[1], **outcome[2])
+        return Reading([], outcome[3], FileRejectedError(outcome[1], **outcome[2]))
     if kind == "cpu":
         raise FileRejectedError("file-too-slow", file=file_name, seconds=limits.max_seconds)
     if kind == "error":
@@ -137,7 +152,7 @@ def _connect() -> socket.socket:
             except OSError:
                 _server.process.kill()
                 _server = None
-        raise FileRejectedError("file-too-complex", file="-", limit_mb="-")
+        raise OSError("the reader's fork server could not be reached")
 
 
 def _send(conn: socket.socket, payload: bytes) -> None:
@@ -242,7 +257,7 @@ def _child(conn: socket.socket) -> None:
         payload = pickle.dumps(("ok", sheets, (_status_kib("VmHWM") - before) / 1024),
                                protocol=pickle.HIGHEST_PROTOCOL)
     except FileRejectedError as e:
-        payload = pickle.dumps(("rejected", e.code, e.params))
+        payload = pickle.dumps(("rejected", e.code, e.params, (_status_kib("VmHWM") - before) / 1024))
     except MemoryError:
         payload = pickle.dumps(("memory",))
     except _OutOfTime:
