@@ -367,7 +367,10 @@ def load_settings(
     if not target.exists():
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(DEFAULT_TOML, encoding="utf-8")
+            # service-user only (SECURITY.md): created 0600, whatever the umask
+            fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write(DEFAULT_TOML)
         except OSError as e:
             raise ConfigError("settings-unwritable", path=str(target), detail=str(e)) from e
     try:

@@ -393,10 +393,13 @@ def connect(
         else:
             migrate(pg)
         return pg  # type: ignore[return-value]
+    fresh = target != ":memory:" and not Path(target).exists()
     if target != ":memory:":
         Path(target).parent.mkdir(parents=True, exist_ok=True)
     try:
         con = duckdb.connect(target, read_only=read_only)
+        if fresh:
+            os.chmod(target, 0o600)  # service-user only (SECURITY.md), whatever the umask
     except duckdb.IOException as e:
         if "lock" in str(e).lower():
             raise StoreError("db-in-use", path=target) from e

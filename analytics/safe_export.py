@@ -33,8 +33,13 @@ def escape_frame(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def to_csv_bytes(frame: pd.DataFrame) -> bytes:
-    """CSV in UTF-8 with BOM, so Excel opens Chinese text correctly."""
-    return escape_frame(frame).to_csv(index=False).encode("utf-8-sig")
+    """CSV in UTF-8 with BOM, so Excel opens Chinese text correctly.
+
+    Lines end in CRLF (RFC 4180, as Excel writes): the csv writer quotes a field holding
+    any character of the line terminator, so a bare CR inside a cell is quoted too and
+    cannot split the row or start a new line with ``=1+1``.
+    """
+    return escape_frame(frame).to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
 
 
 def to_xlsx_bytes(frame: pd.DataFrame, sheet_name: str = "data") -> bytes:
