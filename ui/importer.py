@@ -4,6 +4,7 @@ only on confirm) shared by the home page and the Data page."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 
 import pandas as pd
@@ -17,7 +18,7 @@ from analytics.ingest.load import batch_rejects, list_batches
 from analytics.ingest.pipeline import SheetResult
 from analytics.metrics.employment import initial_employment_rate
 from analytics.quality import table_quality
-from ui import access, store
+from ui import access, jobs, store
 from ui import components as ui
 from ui.frame import Frame
 
@@ -129,9 +130,7 @@ def upload_flow(f: Frame, key: str, detailed: bool = True) -> None:
     generation = st.session_state.setdefault(f"_upload_gen_{key}", 0)
     files = st.file_uploader(f.t("data.upload_label"), type=UPLOAD_TYPES, accept_multiple_files=True,
                              key=f"upload_{key}_{generation}", help=f.t("data.upload_help"))
-    done = st.session_state.get(f"_done_{key}")
-    if done:
-        _show_done(f, done)
+    _import_job(f)
     if not files:
         return
     plan: list[tuple[bytes, str, SheetResult]] = []
@@ -329,34 +328,55 @@ def issue_report(f: Frame, r: SheetResult) -> pd.DataFrame:
 
 
 def _confirm(f: Frame, key: str, plan: list[tuple[bytes, str, SheetResult]]) -> None:
-    """Write the checked sheets, one batch each, with a progress bar; remember the mappings.
+    """Import the checked sheets, one batch each, as a background job (``ui.jobs``) that runs
+    to the end whatever the user clicks next; remember the mappings. This run follows it
+    with a progress bar; a later run of the Data page shows its outcome.
     Rosters and directories go first (``schema`` order), so that the sheets referring to them
     resolve names and ID-card numbers whatever order the files were dropped in."""
     plan = sorted(plan, key=lambda p: schema.TABLE_NAMES.index(p[2].table) if p[2].table else len(schema.TABLES))
+    write, user, address = store.writer(), f.user, access.address()
+
+    def step(data: bytes, name: str, checked: SheetResult) -> list[dict]:
+        # actions.import_file checks the role, imports and audits (a refusal stops the job)
+        results = write(actions.import_file, user, data, file_name=name, sheet=checked.sheet, table=checked.table,
+                        overrides=dict(checked.mapping.columns) if checked.mapping else None,
+                        constants={k: str(v) for k, v in checked.constants.items()} or None,
+                        values=checked.value_map or None, settings=f.settings, address=address)
+        return [{"file": name, "sheet": r.sheet, "status": r.status, "batch": r.batch_id, "inserted": r.inserted,
+                 "updated": r.updated, "unchanged": r.unchanged, "rejected": r.rejected, "refused": r.refused}
+                for r in results]
+
+    job = jobs.start(user.name, "import", [functools.partial(step, *p) for p in plan])
     bar = st.progress(0.0, text=f.t("data.importing"))
-    done: list[dict] = []
-    for i, (data, name, checked) in enumerate(plan):
-        try:
-            results = access.act(
-                actions.import_file, f.user, data, file_name=name, sheet=checked.sheet, table=checked.table,
-                overrides=dict(checked.mapping.columns) if checked.mapping else None,
-                constants={k: str(v) for k, v in checked.constants.items()} or None,
-                values=checked.value_map or None, settings=f.settings)
-        except AnalyticsError as err:
-            ui.show_error(f, err)
-            return
-        for r in results:
-            done.append({"file": name, "sheet": r.sheet, "status": r.status, "batch": r.batch_id,
-                         "inserted": r.inserted, "updated": r.updated, "unchanged": r.unchanged,
-                         "rejected": r.rejected,
-                         "message": r.refused.message(f.lang) if r.refused else ""})
-        bar.progress((i + 1) / len(plan), text=f.t("data.importing"))
-    st.session_state[f"_done_{key}"] = done
+    while not jobs.wait(job, 0.25):  # a click elsewhere stops this loop, not the job
+        bar.progress(job.done / job.total, text=f.t("job.running", done=job.done, total=job.total))
     st.session_state[f"_upload_gen_{key}"] += 1
     for widget in ("undo_batch", "rejects_batch"):  # offer the new batch first
         st.session_state.pop(widget, None)
     st.session_state.pop(f"_dry_{key}", None)
     st.rerun()
+
+
+def _import_job(f: Frame) -> None:
+    """The user's latest import job: progress while it runs (refreshed every second, also
+    after the page that started it was left), then what each sheet gave."""
+    job = jobs.latest(f.user.name, "import")
+    if job is None:
+        return
+    if job.running:
+        _job_progress(f, job.id)
+        return
+    _show_done(f, job.outcomes)
+    if job.error is not None:
+        ui.show_error(f, job.error)
+
+
+@st.fragment(run_every=1.0)
+def _job_progress(f: Frame, job_id: int) -> None:
+    job = jobs.latest(f.user.name, "import")
+    if job is None or job.id != job_id or not job.running:
+        st.rerun()  # finished: the whole page again, with the new data and the outcome
+    st.progress(job.done / job.total, text=f.t("job.running", done=job.done, total=job.total))
 
 
 def _show_done(f: Frame, done: list[dict]) -> None:
@@ -368,7 +388,7 @@ def _show_done(f: Frame, done: list[dict]) -> None:
         elif d["status"] == "unchanged":
             st.info(f.t("data.unchanged", where=where), icon=":material/info:")
         else:
-            st.error(f"{where}: {d['message']}")
+            st.error(f"{where}: {d['refused'].message(f.lang) if d['refused'] else d['status']}")
 
 
 # -- history, undo, rejects, quality -------------------------------------------------------

@@ -110,6 +110,18 @@ def is_empty() -> bool:
     return not any(counts().values())
 
 
+def writer() -> Callable[..., Any]:
+    """``write`` bound to this process's connection, for a background job: it runs outside
+    any script run, where the cached connection cannot be looked up."""
+    con = connection()
+
+    def run(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        with closing(con.cursor()) as cur:
+            return fn(cur, *args, **kwargs)
+
+    return run
+
+
 def write(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     """Run a writing analytics function (import, undo, demo) on the shared connection.
 
@@ -117,5 +129,4 @@ def write(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     so two sessions checking files at the same time never share a connection. The data
     version changes, so every cached query is recomputed on the next run.
     """
-    with closing(connection().cursor()) as cur:
-        return fn(cur, *args, **kwargs)
+    return writer()(fn, *args, **kwargs)
