@@ -402,6 +402,14 @@ def _fifo(path: Path) -> Path:
 _LATE_DOCTYPE = b'<?xml version="1.0"?><!--' + b" " * 5000 + b"-->" + LAUGHS.removeprefix(b'<?xml version="1.0"?>')
 
 
+def _zip_of(entries: dict[str, bytes]) -> Callable[[Path], Path]:
+    return lambda path: write_zip(path, entries)
+
+
+def _two_unknown_sheets(path: Path) -> Path:
+    return write_xlsx(path, {"a": [["颜色", "形状"], ["红", "圆"]], "b": [["甲", "乙"], ["1", "2"]]})
+
+
 # --- the corpus -------------------------------------------------------------------------
 
 R = "refused"
@@ -480,6 +488,24 @@ CORPUS: list[BadFile] = [
     # structure
     _refused("unknown.xlsx", "headers of no known table", lambda p: write_xlsx(p, {"s": [["颜色", "形状"], ["红", "圆"]]}), "table-unknown"),
     _refused("no_result.ods", "required column 是否通过 missing", _writer("ods", [CERT[:4] + ["成绩"], cert_row(1)[:4] + ["80"]], "考证"), "missing-column", table="certificate_exams"),
+    # folded in from the import- and read-level suites (#16.8)
+    _refused("blank_lines.csv", "blank lines of spaces and tabs", _bytes(b" \n\t\n  \n"), "file-empty"),
+    _refused("blank_cells.xlsx", "a workbook of blank and space-only cells", lambda p: write_xlsx(p, {"S": [[None, " "], ["  ", None]]}), "file-empty"),
+    _refused("title_only.xlsx", "a title and nothing else", lambda p: write_xlsx(p, {"s": [["2024届毕业生就业统计表"]]}), "header-only", "file-empty", "table-unknown"),
+    _refused("controls.txt", "control characters, no text", _bytes(bytes([1, 2, 3, 4, 5, 6, 7, 8, 14, 15]) * 200), "file-not-spreadsheet"),
+    _refused("stub.xlsx", "the first 300 bytes of a workbook", _truncated(_good_xlsx, 300 / 4800), "file-corrupt"),
+    _refused("text_zip.xlsx", "a ZIP holding one text file", _zip_of({"readme.txt": b"not a workbook"}), "file-corrupt"),
+    _refused("noext", "no extension at all", _bytes("a,b\n1,2\n".encode()), "file-type-unsupported"),
+    _refused("unknown.csv", "headers of no known table", _writer("csv", [["颜色", "形状", "重量"], ["红", "圆", "3"]], "s"), "table-unknown"),
+    _refused("all_unknown.xlsx", "two sheets, neither of a known table", _two_unknown_sheets, "table-unknown"),
+    _refused("no_result.csv", "required column 是否通过 missing", _writer("csv", [CERT[:3] + ["成绩"], cert_row(1)[:3] + ["80"]], "s"), "missing-column", table="certificate_exams"),
+    _refused("other_sheet.xlsx", "the sheet asked for (就业) is not in the workbook", _good_xlsx, "sheet-not-found", sheet="就业"),
+    # a configured limit, named in the message
+    _refused("wide_limit.csv", "12 columns, limit 10", _writer("csv", [[f"c{i}" for i in range(12)], list(range(12))], "s"), "too-many-columns", limits=Limits(max_columns=10)),
+    _refused("wide_limit.xlsx", "12 columns, limit 10", _writer("xlsx", [[f"c{i}" for i in range(12)], list(range(12))], "S"), "too-many-columns", limits=Limits(max_columns=10)),
+    _refused("long_limit.csv", "21 rows, limit 10", _writer("csv", [["n"]] + [[i] for i in range(20)], "s"), "too-many-rows", limits=Limits(max_rows=10)),
+    _refused("big_limit.csv", "a 500-row file, limit 1 KiB", _writer("csv", cert_rows(500), "s"), "file-too-large", limits=Limits(max_bytes=1024)),
+    _refused("bomb_limit.xlsx", "3 MiB of zeros, 2 MiB allowed unpacked", _zip_of({"xl/worksheets/sheet1.xml": b"\0" * (3 * 1024**2)}), "zip-bomb", limits=Limits(max_uncompressed=2 * 1024**2)),
     # rows rejected with coded reasons
     _rows("long_cell.csv", "a 10 MiB cell in one row", _long_line, set(), 0, 1),
     _rows("duplicate_headers.csv", "成绩 twice", _duplicate_headers, set(), 0, 3),
