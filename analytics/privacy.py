@@ -10,6 +10,11 @@ spreadsheet). Personal data (``Column.personal``) is removed:
   every table and in every export made with the same key, so researchers can join
   tables and follow students across exports, but nobody without the key can go back;
 * names, respondents and free-text notes are dropped;
+* class names (which often carry a head teacher's name) are pseudonymised like IDs, so a
+  researcher can still group by class; the other free-text columns that are kept
+  (``SCRUBBED_COLUMNS``: employer, enterprise and course names, qualifications, agreement
+  numbers, action titles) are scrubbed: phone numbers, ID-card numbers and e-mail
+  addresses in them become ``SCRUB_MARK`` (``scrub``);
 * ``monthly_salary`` is kept on purpose: a salary does not identify anyone by itself and
   it is a research variable (the dictionary says so).
 
@@ -33,6 +38,7 @@ import heapq
 import hmac
 import io
 import os
+import re
 import zipfile
 from collections import deque
 from dataclasses import replace
@@ -54,7 +60,21 @@ FORMATS = ("csv", "parquet")
 KEY_FILE = Path("secrets") / "pseudonym.key"
 KEY_BYTES = 32
 PSEUDONYM_LENGTH = 16  # hex digits kept of the HMAC (64 bits: no collision in any school's roster)
-PSEUDONYM_COLUMNS = ("student_id", "mentor_id", "school_mentor_id", "enterprise_mentor_id", "id_card")
+PSEUDONYM_COLUMNS = ("student_id", "mentor_id", "school_mentor_id", "enterprise_mentor_id", "id_card",
+                     "class_name")
+# Free text kept for research but typed by people, so it may hold contact details (#18).
+SCRUBBED_COLUMNS = ("employer_name", "enterprise_name", "industry", "qualification", "course",
+                    "agreement_no", "title")
+SCRUB_MARK = "[removed]"
+# Digits may be split by spaces or dashes (138-1234-5678); none may touch the match.
+_D = r"\d[\s-]?"
+_SCRUB = re.compile(
+    r"[\w.%+-]+@[\w-]+(?:\.[\w-]+)+"  # e-mail
+    r"|(?<![\dXx])(?:\d{17}[\dXx]|\d{15})(?![\dXx])"  # ID card: 18 digits (last may be X), old 15
+    r"|(?<!\d)(?:\+?86[\s-]?)?1[3-9]\d(?:[\s-]?\d{4}){2}(?!\d)"  # mobile, optionally +86
+    r"|(?<!\d)0\d{2,3}[\s-]?\d{7,8}(?!\d)"  # landline with area code
+    rf"|(?<!\d)(?:{_D}){{6,}}\d(?!\d)"  # any other run of 7+ digits: a number a person can be called on
+)
 KEPT_PERSONAL = ("monthly_salary",)
 SUPPRESSED = "c"
 
@@ -129,6 +149,8 @@ def treatment(column: schema.Column) -> str:
     """What the research export does with ``column``: kept, pseudonymised or dropped."""
     if column.name in PSEUDONYM_COLUMNS:
         return "pseudonymised"
+    if column.name in SCRUBBED_COLUMNS:
+        return "scrubbed"
     if column.personal and column.name not in KEPT_PERSONAL:
         return "dropped"
     return "kept"
@@ -151,7 +173,7 @@ def research_tables(
                     f"left(sha256(k.opad || unhex(sha256(k.ipad || encode(t.{ident})))), "
                     f"{PSEUDONYM_LENGTH}) AS {ident}"
                 )
-            elif how == "kept":
+            elif how in ("kept", "scrubbed"):
                 select.append(f"t.{ident}")
         where, params = filters.where(table.name, "t")
         sql = (
@@ -160,10 +182,20 @@ def research_tables(
             f"WHERE {where} ORDER BY ALL"
         )
         try:
-            out[table.name] = cur.execute(sql, [ipad, opad, *params]).df()
+            frame = cur.execute(sql, [ipad, opad, *params]).df()
         except duckdb.Error as e:
             raise StoreError("db-open-failed", path=table.name, detail=str(e)) from e
+        for column in table.columns:
+            if treatment(column) == "scrubbed":
+                frame[column.name] = frame[column.name].map(scrub, na_action="ignore")
+        out[table.name] = frame
     return out
+
+
+def scrub(text: str) -> str:
+    """``text`` with every e-mail address, ID-card number and phone number (and any other run
+    of seven or more digits) replaced by ``SCRUB_MARK``: what a free-text column may leak."""
+    return _SCRUB.sub(SCRUB_MARK, text)
 
 
 def _allowed(column: schema.Column) -> str:
