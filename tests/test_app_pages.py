@@ -75,6 +75,18 @@ def test_deep_link_sets_the_filters(app, demo_db) -> None:
     assert any("2023–2025" in c.value and MAJOR in c.value for c in at.caption)
 
 
+def test_year_slider_writes_both_years_to_the_url(app, demo_db) -> None:
+    # The demo spans 2020–2025; moving the ends to 2021 and 2024 writes from=2021&to=2024
+    # (not the characters of one year, the bug a range slider without value=(a, b) had).
+    at = app("pages/2_employment.py", demo_db)
+    assert tuple(at.select_slider(key="f_years").value) == ("2020", "2025")
+    at.select_slider(key="f_years").set_range("2021", "2024").run()
+    assert not at.exception
+    assert at.query_params["from"] in ("2021", ["2021"]) and at.query_params["to"] in ("2024", ["2024"])
+    assert tuple(at.select_slider(key="f_years").value) == ("2021", "2024")
+    assert any("2021–2024" in c.value for c in at.caption)
+
+
 @pytest.mark.parametrize("page", ["dashboard.py", "pages/3_satisfaction.py", "pages/7_data.py"])
 def test_language_switch(app, demo_db, page: str) -> None:
     at = app(page, demo_db)

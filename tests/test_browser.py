@@ -7,24 +7,18 @@ missing outside CI (CI installs it and sets REQUIRE_BROWSER=1).
 
 from __future__ import annotations
 
-import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-ROOT = Path(__file__).resolve().parents[1]
-ARTIFACTS = ROOT / "tests" / "artifacts"
-BUSY = ('[data-testid="stStatusWidget"]', '[data-testid="stSkeleton"]', '[data-testid="stSpinner"]')
+from browserkit import (  # noqa: F401  (fixtures)
+    MARKS, ROOT, browser, heading, no_errors, page, serve, serve_copy, settle, shot, wait_heading,
+)
+
 # (sidebar label, page title) in Chinese, in navigation order
 NAVIGATION = [("技能证书", "技能证书"), ("就业", "就业"), ("企业满意度", "企业满意度"), ("学生", "学生"),
               ("导师", "导师"), ("企业与经费", "企业与经费"), ("数据管理", "数据管理"), ("决策督办", "决策督办"),
@@ -34,97 +28,13 @@ MAJOR = "数控技术应用"
 SCHOOL, SCHOOL_NAME = "3301012", "临江市机电职业技术学校"  # one of the demo's two schools
 PASSWORD = "correct horse battery"
 
-pytestmark = [
-    pytest.mark.browser,
-    # CI sets REQUIRE_BROWSER=1: there a missing browser fails the tests instead of skipping them
-    pytest.mark.skipif(not CHROMIUM.exists() and not os.environ.get("REQUIRE_BROWSER"),
-                       reason="Debian chromium is not installed"),
-]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+pytestmark = MARKS
 
 
 @pytest.fixture(scope="module")
 def server(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A running dashboard on a copy of the demo database; yields its base URL."""
-    db_file = tmp_path_factory.mktemp("browser") / "dashboard.duckdb"
-    shutil.copy(demo_db, db_file)
-    yield from _serve(db_file)
-
-
-def _serve(db_file: Path) -> Iterator[str]:
-    """Run ``streamlit run dashboard.py`` on ``db_file`` on a free port until the caller is done."""
-    port = _free_port()
-    env = {**os.environ, "DUAL_MENTOR_DB": str(db_file)}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(120):
-            try:
-                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=1) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                time.sleep(0.25)
-        else:
-            pytest.fail("streamlit did not start")
-        yield base
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield b
-        b.close()
-
-
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1440, "height": 1800}, locale="zh-CN")
-    pg = context.new_page()
-    pg.set_default_timeout(60_000)
-    yield pg
-    context.close()
-
-
-def settle(pg) -> None:
-    """Wait until the app has finished running and drawing."""
-    pg.wait_for_selector('[data-testid="stApp"]')
-    time.sleep(0.5)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if sum(pg.locator(sel).count() for sel in BUSY) == 0:
-            break
-        time.sleep(0.25)
-    time.sleep(0.5)
-
-
-def shot(pg, name: str) -> None:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    pg.screenshot(path=str(ARTIFACTS / f"{name}.png"))
-
-
-def no_errors(pg) -> None:
-    assert pg.locator('[data-testid="stException"]').count() == 0
-    assert pg.locator('[data-testid="stAlertContentError"]').count() == 0
-
-
-def heading(pg) -> str:
-    return pg.locator("h1").first.inner_text().strip()
+    yield from serve_copy(demo_db, tmp_path_factory)
 
 
 def test_navigate_every_page_through_the_sidebar(server: str, page) -> None:
@@ -136,8 +46,7 @@ def test_navigate_every_page_through_the_sidebar(server: str, page) -> None:
     sidebar = page.locator('[data-testid="stSidebar"]')
     for i, (label, title) in enumerate(NAVIGATION, 1):
         sidebar.get_by_role("link", name=label, exact=True).click()
-        page.wait_for_function("t => document.querySelector('h1') && document.querySelector('h1').innerText.trim() === t",
-                               arg=title)
+        wait_heading(page, title)
         settle(page)
         no_errors(page)
         shot(page, f"{i:02d}_{label}")
@@ -159,7 +68,7 @@ def test_filters_survive_navigation_and_deep_link(server: str, page) -> None:
     assert page.get_by_text(caption).count() > 0
     shot(page, "20_deep_link_employment")
     page.locator('[data-testid="stSidebar"]').get_by_role("link", name="技能证书", exact=True).click()
-    page.wait_for_function("() => document.querySelector('h1') && document.querySelector('h1').innerText.trim() === '技能证书'")
+    wait_heading(page, "技能证书")
     settle(page)
     assert "major=" in page.url and "dual=in" in page.url
     assert page.get_by_text(caption).count() > 0
@@ -217,13 +126,13 @@ def test_language_switch(server: str, page) -> None:
     page.goto(f"{server}/satisfaction")
     settle(page)
     page.locator('[data-testid="stSidebar"]').get_by_text("English", exact=True).click()
-    page.wait_for_function("() => document.querySelector('h1') && document.querySelector('h1').innerText.trim() === 'Satisfaction'")
+    wait_heading(page, "Satisfaction")
     settle(page)
     no_errors(page)
     assert "lang=en" in page.url
     shot(page, "40_english_satisfaction")
     page.locator('[data-testid="stSidebar"]').get_by_role("link", name="Overview", exact=True).click()
-    page.wait_for_function("() => document.querySelector('h1') && document.querySelector('h1').innerText.trim() === 'Overview'")
+    wait_heading(page, "Overview")
     settle(page)
     shot(page, "41_english_overview")
 
@@ -252,7 +161,7 @@ def users_server(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Ite
         cwd=ROOT, input=PASSWORD + "\n", text=True, capture_output=True, timeout=120,
     )
     assert add.returncode == 0, add.stderr
-    yield from _serve(db_file)
+    yield from serve(db_file)
 
 
 def test_signed_in_leader_sees_only_their_school_and_is_refused_an_import(users_server: str, page) -> None:
@@ -262,7 +171,7 @@ def test_signed_in_leader_sees_only_their_school_and_is_refused_an_import(users_
     page.get_by_label("用户名").fill("zhang")
     page.get_by_label("密码").fill(PASSWORD)
     page.get_by_role("button", name="登录").click()
-    page.wait_for_function("() => document.querySelector('h1') && document.querySelector('h1').innerText.trim() === '数据管理'")
+    wait_heading(page, "数据管理")
     settle(page)
     no_errors(page)
     # Only their school in the school filter: open it and read the options.

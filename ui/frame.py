@@ -186,9 +186,12 @@ def _filter_widgets(f: Frame) -> None:
     st.session_state["_year_bounds"] = (opts.years[0], opts.years[-1]) if opts.years else None
     if len(years) > 1:
         # Options as text: a range select slider round-trips text values exactly (also in AppTest).
+        # ``value`` (a pair, the whole span) is what makes it a range slider on the server too:
+        # without it the widget deserialises the browser's two values as one, and a key press
+        # wrote ``?from=2&to=0`` (the characters of "2020"). The URL's years go in through state.
         st.session_state["f_years"] = (str(flt.year_from or years[0]), str(flt.year_to or years[-1]))
         st.select_slider(f.t("sidebar.years"), options=[str(y) for y in years], key="f_years",
-                         on_change=_filters_changed)
+                         value=(str(years[0]), str(years[-1])), on_change=_filters_changed)
     names = opts.names
     selects = (
         ("f_school", "sidebar.school", [s for s, _ in opts.schools], flt.school),
@@ -234,7 +237,7 @@ def _filters_from_widgets() -> Filters:
     years = state.get("f_years")
     bounds = state.get("_year_bounds")  # the data's first and last year, as shown
     year_from = year_to = None
-    if years and bounds and tuple(int(y) for y in years) != tuple(bounds):
+    if isinstance(years, (tuple, list)) and len(years) == 2 and bounds and tuple(int(y) for y in years) != tuple(bounds):
         year_from, year_to = int(years[0]), int(years[1])
 
     def pick(key: str) -> Any:

@@ -1,0 +1,136 @@
+"""What the real-browser tests share: a dashboard server on a free port, Debian's Chromium
+through Playwright, and helpers that wait for Streamlit to finish drawing.
+
+Modules import the fixtures they use (``from browserkit import browser, page``) so each
+module runs its own server on its own copy of the demo database: a module that writes
+never changes what another module sees, in any order.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ROOT = Path(__file__).resolve().parents[1]
+ARTIFACTS = ROOT / "tests" / "artifacts"
+BUSY = ('[data-testid="stStatusWidget"]', '[data-testid="stSkeleton"]', '[data-testid="stSpinner"]')
+DESKTOP = {"width": 1440, "height": 900}
+PHONE = {"width": 390, "height": 844}
+# The machine may be shared and slow: waits are generous; nothing asserts on time.
+TIMEOUT_MS = 180_000
+
+MARKS = [
+    pytest.mark.browser,
+    # CI sets REQUIRE_BROWSER=1: there a missing browser fails the tests instead of skipping them
+    pytest.mark.skipif(not CHROMIUM.exists() and not os.environ.get("REQUIRE_BROWSER"),
+                       reason="Debian chromium is not installed"),
+]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def serve(db_file: Path) -> Iterator[str]:
+    """Run ``streamlit run dashboard.py`` on ``db_file`` on a free port until the caller is done."""
+    port = free_port()
+    env = {**os.environ, "DUAL_MENTOR_DB": str(db_file)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + TIMEOUT_MS / 1000
+        while True:
+            try:
+                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=1) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail("streamlit did not start")
+                time.sleep(0.25)
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def serve_copy(demo_db: Path, tmp_path_factory: pytest.TempPathFactory, name: str = "browser") -> Iterator[str]:
+    """``serve`` on a private copy of the demo database."""
+    db_file = tmp_path_factory.mktemp(name) / "dashboard.duckdb"
+    shutil.copy(demo_db, db_file)
+    yield from serve(db_file)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield b
+        b.close()
+
+
+def new_page(browser, viewport: dict | None = None, locale: str = "zh-CN"):
+    """A page in a fresh browser context (own cookies), with the long default timeout."""
+    context = browser.new_context(viewport=viewport or DESKTOP, locale=locale)
+    pg = context.new_page()
+    pg.set_default_timeout(TIMEOUT_MS)
+    return pg
+
+
+@pytest.fixture
+def page(browser):
+    pg = new_page(browser, {"width": 1440, "height": 1800})
+    yield pg
+    pg.context.close()
+
+
+def settle(pg) -> None:
+    """Wait until the app has finished running and drawing."""
+    pg.wait_for_selector('[data-testid="stApp"]')
+    pg.wait_for_selector("h1")
+    time.sleep(0.5)
+    deadline = time.monotonic() + TIMEOUT_MS / 1000
+    while time.monotonic() < deadline:
+        if sum(pg.locator(sel).count() for sel in BUSY) == 0:
+            break
+        time.sleep(0.25)
+    time.sleep(0.5)
+
+
+def shot(pg, name: str, full_page: bool = False) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    pg.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=full_page)
+
+
+def no_errors(pg) -> None:
+    assert pg.locator('[data-testid="stException"]').count() == 0
+    assert pg.locator('[data-testid="stAlertContentError"]').count() == 0
+
+
+def heading(pg) -> str:
+    return pg.locator("h1").first.inner_text().strip()
+
+
+def wait_heading(pg, title: str) -> None:
+    pg.wait_for_function("t => document.querySelector('h1') && document.querySelector('h1').innerText.trim() === t",
+                         arg=title)
