@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 
 from analytics.sample_region import SCHOOLS
-from tests.test_browser import (  # noqa: F401  (fixtures and marks shared with the other browser tests)
-    ARTIFACTS, PASSWORD, ROOT, _serve, browser, heading, no_errors, pytestmark, settle)
+from browserkit import (  # noqa: F401  (fixtures shared with the other browser tests)
+    ARTIFACTS, ROOT, browser, heading, no_errors, page, serve, settle)
+from tests.test_browser import PASSWORD, pytestmark  # noqa: F401  (the browser marks)
 
 COUNTY = "宁海县"
 IN_COUNTY = sorted(s.name for s in SCHOOLS if s.county == COUNTY)
@@ -30,7 +31,7 @@ def county_server(region_db: Path, tmp_path_factory: pytest.TempPathFactory) -> 
         cwd=ROOT, input=PASSWORD + "\n", text=True, capture_output=True, timeout=120,
     )
     assert add.returncode == 0, add.stderr
-    yield from _serve(db_file)
+    yield from serve(db_file)
 
 
 @pytest.fixture
