@@ -213,9 +213,9 @@ def test_cli_demo_leaves_its_defaults_to_the_generator(monkeypatch, tmp_path, ca
     seen = {}
     monkeypatch.setattr(actions, "load_demo", lambda con, user, **kw: seen.update(kw) or [])
     assert main(["demo", "--db", str(tmp_path / "d.duckdb")]) == 0
-    assert seen == {"out_dir": None}
+    assert seen == {"out_dir": None, "region": False}  # --region (the bureau demo) off by default
     assert main(["demo", "--db", str(tmp_path / "d.duckdb"), "--students", "30", "--seed", "7"]) == 0
-    assert seen == {"out_dir": None, "students": 30, "seed": 7}
+    assert seen == {"out_dir": None, "region": False, "students": 30, "seed": 7}
     capsys.readouterr()
 
 
