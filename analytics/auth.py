@@ -56,6 +56,7 @@ from analytics import audit, schema
 from analytics.config import Settings, users_file_path
 from analytics.errors import AnalyticsError
 from analytics.filters import Filters
+from analytics.private_files import write_private
 
 ROLES = ("admin", "leader", "researcher", "viewer")
 ACTIONS = (
@@ -347,17 +348,9 @@ def load_users(path: str | os.PathLike[str]) -> dict[str, dict[str, Any]]:
 
 def _write_users(path: Path, users: Mapping[str, Mapping[str, Any]]) -> None:
     """Replace the users file atomically (temporary file, fsync, rename), mode 0600."""
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
     text = json.dumps({"version": FILE_VERSION, "users": users}, ensure_ascii=False, indent=2, sort_keys=True)
     try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text + "\n")
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, path)
+        write_private(path, text + "\n")
     except OSError as e:
         raise AuthError("auth-users-unwritable", path=str(path), detail=str(e)) from e
 

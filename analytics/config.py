@@ -19,6 +19,7 @@ from typing import Any
 
 from analytics import db, schema
 from analytics.errors import ConfigError
+from analytics.private_files import write_private
 
 SETTINGS_FILE = "settings.toml"
 USERS_FILE = Path("secrets") / "users.json"  # default users file, beside the database
@@ -365,12 +366,8 @@ def load_settings(
     if target is None:
         return Settings()
     if not target.exists():
-        try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            # service-user only (SECURITY.md): created 0600, whatever the umask
-            fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(DEFAULT_TOML)
+        try:  # whole or not at all; a session starting at the same moment keeps the first one's
+            write_private(target, DEFAULT_TOML, replace=False)
         except OSError as e:
             raise ConfigError("settings-unwritable", path=str(target), detail=str(e)) from e
     try:

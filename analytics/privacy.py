@@ -53,6 +53,7 @@ from analytics.config import Settings
 from analytics.errors import ConfigError, StoreError
 from analytics.filters import Filters
 from analytics.i18n import t
+from analytics.private_files import write_private
 from analytics.safe_export import to_csv_bytes
 
 KINDS = ("research", "aggregate")
@@ -105,15 +106,11 @@ def connection_key_path(con: duckdb.DuckDBPyConnection) -> Path:
 def load_key(path: str | os.PathLike[str]) -> bytes:
     """The key in ``path``, created (32 random bytes as hex, mode 0600, directory 0700) when missing."""
     path = Path(path)
-    if not path.exists():
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if not path.exists():  # another process creating it at the same moment: theirs is kept
         try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            pass  # another process created it first: read theirs
-        else:
-            with os.fdopen(fd, "w", encoding="ascii") as fh:
-                fh.write(os.urandom(KEY_BYTES).hex() + "\n")
+            write_private(path, os.urandom(KEY_BYTES).hex() + "\n", replace=False, encoding="ascii")
+        except OSError as e:
+            raise ConfigError("export-key-invalid", path=path) from e
     try:
         text = path.read_text(encoding="ascii").strip()
         key = bytes.fromhex(text)

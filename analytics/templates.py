@@ -55,6 +55,7 @@ _EXAMPLE_FONT = Font(italic=True, color="808080")
 _EXAMPLES: dict[str, object] = {
     "school_id": "S001",
     "school_name": "示例市第一职业学校",
+    "county": "示例县",
     "region": "示例市",
     "enterprise_id": "E001",
     "enterprise_name": "示例精密机械有限公司",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import shutil
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -70,9 +70,13 @@ def empty_db(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def app(monkeypatch: pytest.MonkeyPatch) -> Callable:
+def app(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable]:
     """``app(page, db_path, **query)``: an AppTest of ``page`` (e.g. "pages/2_employment.py")
-    against ``db_path``, opened with the URL query ``query``, already run once."""
+    against ``db_path``, opened with the URL query ``query``, already run once.
+
+    Afterwards the process-wide connection cache is emptied, so the dashboard's connection to a shared
+    database file (``demo_db``, ``region_db``) is closed and a later test may open it read-only
+    (DuckDB refuses a second configuration of a file one process holds open)."""
     from streamlit import config
     from streamlit.testing.v1 import AppTest
 
@@ -88,7 +92,13 @@ def app(monkeypatch: pytest.MonkeyPatch) -> Callable:
         at.query_params.update(query)
         return at.run()
 
-    return run
+    yield run
+    import gc
+
+    from ui import store
+
+    store._open.clear()  # the cached results stay: they are keyed on the file and its version
+    gc.collect()
 
 
 # --- engines: the suites marked ``BOTH_ENGINES = True`` run on DuckDB and on PostgreSQL -----

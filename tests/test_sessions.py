@@ -157,12 +157,17 @@ class Render:
     query: str | None = None  # the URL query the app wrote, if it wrote one
     pages: dict[str, str] = field(default_factory=dict)  # url path -> page script hash
     status: int | None = None
+    kinds: list[str] = field(default_factory=list)  # the message types, in order (for a failure's report)
 
 
 def _parse(msgs: list) -> Render:
     r = Render()
     for m in msgs:
         kind = m.WhichOneof("type")
+        if kind == "delta" and m.delta.HasField("new_element") and m.delta.new_element.HasField("alert"):
+            r.kinds.append(f"alert: {m.delta.new_element.alert.body}")  # an error page says why
+        else:
+            r.kinds.append(kind)
         if kind == "navigation":
             r.pages = {p.url_pathname: p.page_script_hash for p in m.navigation.app_pages}
         elif kind == "page_info_changed":
@@ -234,6 +239,8 @@ async def _ws_session(i: int, port: int, visited: set) -> list[str]:
         problems = _problems(r, "dashboard.py", lang, None)
         hashes = r.pages
         # pick the major in the sidebar, as a click does; the app writes it into the URL
+        if "f_major" not in r.widgets:  # say what came instead of the sidebar
+            return problems + [f"no major filter: status {r.status}, titles {r.titles}, widgets {sorted(r.widgets)}, messages {r.kinds}"]
         widget_id = r.widgets["f_major"][0]
         r = await _rerun(ws, query, hashes[""], [WidgetState(id=widget_id, string_value=major)])
         problems += _problems(r, "dashboard.py", lang, major)
