@@ -83,11 +83,12 @@ def import_files(
     """Import several files, rosters before the sheets that refer to them whatever the order
     given (``pipeline.import_order``); ``options`` as for ``import_file``. Per file: its path
     and results."""
-    from analytics.ingest.pipeline import import_order
+    from analytics.ingest.pipeline import import_order, settings_limits
 
     files = [Path(p) for p in paths]
     if len(files) > 1:
-        files = [files[i] for i in import_order([(p.name, p) for p in files])]
+        limits = settings_limits(options.get("settings"))
+        files = [files[i] for i in import_order([(p.name, p) for p in files], limits)]
     return [(path, import_file(con, user, path, **options)) for path in files]
 
 

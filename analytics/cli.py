@@ -7,6 +7,7 @@ Exit status: 0 when everything asked for was done (rows rejected on import allow
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import sys
@@ -182,6 +183,8 @@ def _import_options(p: argparse.ArgumentParser) -> None:
                         "(repeatable; saved with the mapping and reused for files with the same headers)")
     p.add_argument("--settings", help="settings.toml (default: beside the database)")
     p.add_argument("--dry-run", action="store_true", help="validate and report, write nothing")
+    p.add_argument("--max-mb", type=int, metavar="MB",
+                   help="largest file accepted, in MB (default: the [import] max_file_mb setting, 50)")
     p.add_argument("--json", action="store_true", help="machine-readable report")
     p.add_argument("--show", type=int, default=20, help="rejected cells to list per sheet")
 
@@ -192,6 +195,8 @@ def cmd_import(args: argparse.Namespace, lang: str) -> int:
     constants = _pairs(args.set, "--set")
     values = _value_pairs(args.value)
     settings = _settings(args)
+    if args.max_mb is not None:  # validated as the setting is (1-1024)
+        settings = dataclasses.replace(settings, max_file_mb=args.max_mb)
     con = db.connect(args.db)
     everything: list[dict[str, Any]] = []
     status = EXIT_OK

@@ -77,6 +77,9 @@ class Settings:
     # blank yes/no cell means no in a column whose other cells only say yes (是/√/Y).
     grade_scores: dict[str, float] = field(default_factory=_default_grade_scores, hash=False)
     blank_yes_no_is_no: bool = True
+    # Import: the largest file accepted (MB), by the CLI (``import --max-mb`` overrides it) and
+    # the upload box (which Streamlit's ``server.maxUploadSize`` caps as well).
+    max_file_mb: int = 50
     # A bureau's returns for year Y are due on this day (MM-DD) of Y (analytics.metrics.reporting).
     reporting_deadline: str = "09-05"
 
@@ -122,6 +125,14 @@ class Settings:
         if not isinstance(self.blank_yes_no_is_no, bool):
             raise ConfigError("settings-type", key="import.blank_yes_no_is_no", expected="bool", path=_DIRECT)
         _check_month_day("reporting.deadline", self.reporting_deadline)
+        if not isinstance(self.max_file_mb, int):
+            raise ConfigError("settings-type", key="import.max_file_mb", expected="int", path=_DIRECT)
+        _check_range("import.max_file_mb", self.max_file_mb, 1, 1024)
+
+    @property
+    def max_file_bytes(self) -> int:
+        """The file-size limit in bytes (``max_file_mb`` MiB)."""
+        return self.max_file_mb * 1024**2
 
     def placed_statuses(self) -> tuple[str, ...]:
         """Employment statuses counted as placed (employed and self-employed always)."""
@@ -171,6 +182,7 @@ _SCALARS: dict[tuple[str | None, str], tuple[str, type]] = {
     ("recognition", "min_compliance"): ("recognition_min_compliance", float),
     ("recognition", "min_satisfaction"): ("recognition_min_satisfaction", float),
     ("import", "blank_yes_no_is_no"): ("blank_yes_no_is_no", bool),
+    ("import", "max_file_mb"): ("max_file_mb", int),
     ("reporting", "deadline"): ("reporting_deadline", str),
 }
 _WEIGHT_KEYS = ("theory", "skill", "professionalism")
@@ -258,6 +270,9 @@ min_satisfaction = 75.0
 # A blank cell in a yes/no column (是否双导师, 是否对口 …) whose other cells only say yes
 # (是/√/Y, no 否 at all) means no: the sheet ticks the yeses. The import reports it.
 blank_yes_no_is_no = true
+# The largest file accepted, in MB (1-1024), by the CLI (import --max-mb overrides it) and the
+# upload box; for uploads over 50 MB raise server.maxUploadSize in .streamlit/config.toml too.
+max_file_mb = 50
 
 [reporting]
 # A bureau's returns for a year are due on this day (MM-DD) of that year: a table first sent

@@ -129,7 +129,8 @@ def upload_flow(f: Frame, key: str, detailed: bool = True) -> None:
         return
     generation = st.session_state.setdefault(f"_upload_gen_{key}", 0)
     files = st.file_uploader(f.t("data.upload_label"), type=UPLOAD_TYPES, accept_multiple_files=True,
-                             key=f"upload_{key}_{generation}", help=f.t("data.upload_help"))
+                             key=f"upload_{key}_{generation}", help=f.t("data.upload_help"),
+                             max_upload_size=f.settings.max_file_mb)
     _import_job(f)
     if not files:
         return

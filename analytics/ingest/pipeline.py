@@ -143,9 +143,11 @@ def import_file(
     would happen. With ``remember`` a mapping and value map that loaded are saved under
     the header signature and reused automatically for files with the same headers.
     ``scope`` (a school-scoped user's schools) restricts what may be written to rows of
-    those schools. ``settings`` give the grade scores and the blank yes/no rule.
+    those schools. ``settings`` give the grade scores, the blank yes/no rule and, unless
+    ``limits`` are given, the file-size limit (``import.max_file_mb``).
     """
     _check_value_columns(values or {})
+    limits = limits or settings_limits(settings)
     name = file_name or ("upload" if isinstance(source, bytes) else Path(source).name)
     try:
         # The bytes are read once (after the size check, so a huge file is refused cheaply)
@@ -179,6 +181,11 @@ def import_file(
         for r in results:
             r.status = "refused"
     return results
+
+
+def settings_limits(settings: Settings | None) -> Limits:
+    """The reader's limits with the file size of ``settings`` (the defaults without settings)."""
+    return Limits(max_bytes=(settings or Settings()).max_file_bytes)
 
 
 def import_order(files: Sequence[tuple[str, bytes | Path]], limits: Limits | None = None) -> list[int]:

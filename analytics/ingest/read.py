@@ -50,6 +50,9 @@ _ZIP_MAGIC = b"PK\x03\x04"
 _OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _BINARY_MAGICS = (b"\x89PNG", b"%PDF", b"GIF8", b"\xff\xd8\xff", b"\x1f\x8b", b"7z\xbc\xaf", b"Rar!")
 _HEADER_SCAN_ROWS = 30
+# The header is found among the first _HEADER_SCAN_ROWS + 20 rows and may continue over two
+# more: a file whose records exceed the row limit by more than this is refused unparsed.
+_HEADER_MARGIN = _HEADER_SCAN_ROWS + 22
 _SAMPLE_BYTES = 1 << 20  # encoding detection looks at the first (and last) MiB
 _RATIO_MIN_ENTRY = 1024 * 1024  # entries smaller than this cannot be a bomb, whatever their ratio
 _CJK_ENCODINGS = {"gb2312", "gbk", "gb18030", "hz", "big5", "big5hkscs", "cp950", "cp949", "euc_kr", "johab", "iso2022_kr"}
@@ -75,7 +78,10 @@ _DIGIT_RE = re.compile(r"\d")
 
 @dataclass(frozen=True)
 class Limits:
-    """Size limits checked before and while parsing (all inclusive maxima)."""
+    """Size limits checked before and while parsing (all inclusive maxima).
+
+    ``max_rows`` counts data rows: the rows below the header (title and header rows are free).
+    """
 
     max_bytes: int = 50 * 1024**2
     max_rows: int = 2_000_000
@@ -170,6 +176,7 @@ def read_file(
     else:
         if data.startswith(_BINARY_MAGICS):
             raise FileRejectedError("file-not-spreadsheet", file=name)
+        _check_text_records(data, name, limits)
         text, encoding = _decode(data, name)
         if ext in BOOK_EXTENSIONS and (looks_like_html(text) or text.lstrip()[:1] == "<"):
             sheets = _read_html(text, Path(name).stem, name, limits)
@@ -254,16 +261,54 @@ def _check_xml(zf: zipfile.ZipFile, name: str, limits: Limits) -> None:
 
 
 def _check_extent(name: str, sheet: str, width: int, height: int, limits: Limits) -> None:
-    """Refuse a sheet reaching column ``width`` and row ``height`` when that is over a limit."""
+    """Refuse a sheet reaching column ``width`` and row ``height`` when that is over a limit
+    (rows: only when no header position could leave ``max_rows`` data rows or fewer; the
+    exact count is checked once the header is found, in :func:`_build_sheet`)."""
     if width > limits.max_columns:
         raise FileRejectedError("too-many-columns", file=name, count=width, limit=limits.max_columns)
-    if height > limits.max_rows:
-        raise FileRejectedError("too-many-rows", file=name, count=height, limit=limits.max_rows)
+    _check_record_count(height, name, limits)
     if width * height > limits.max_cells:
         raise FileRejectedError(
             "sheet-too-large", file=name, sheet=sheet, cell=f"{_column_letter(width - 1)}{height}",
             rows=f"{height:,}", columns=width, cells=f"{width * height:,}", limit=f"{limits.max_cells:,}",
         )
+
+
+def _check_record_count(records: int, name: str, limits: Limits) -> None:
+    """Refuse ``records`` rows (header included) before parsing when even a header as low as
+    the reader looks for one leaves more than ``max_rows`` data rows below it."""
+    if records - 1 - _HEADER_MARGIN > limits.max_rows:
+        raise FileRejectedError("too-many-rows", file=name, count=f"{records - 1:,}", limit=limits.max_rows)
+
+
+def _check_data_rows(count: int, name: str, limits: Limits | None) -> None:
+    """Refuse a sheet with more than ``max_rows`` data rows (the rows below its header)."""
+    if limits is not None and count > limits.max_rows:
+        raise FileRejectedError("too-many-rows", file=name, count=f"{count:,}", limit=limits.max_rows)
+
+
+def _check_text_records(data: bytes, name: str, limits: Limits) -> None:
+    """Refuse a delimited text file with too many rows before it is decoded or parsed.
+
+    Lines are counted on the bytes (no copy): in UTF-8, GBK/GB18030 and CP949 a newline byte
+    is always a newline. Only when the line count is over the limit and the file has quotes
+    (a quoted cell may hold a line break) are the records counted exactly, streaming line
+    by line with the quote parity. UTF-16 files are counted after parsing.
+    """
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return
+    lines = max(data.count(b"\n"), data.count(b"\r"))
+    if not data.endswith((b"\n", b"\r")):
+        lines += 1
+    if lines - 1 - _HEADER_MARGIN <= limits.max_rows:
+        return
+    if b'"' in data:
+        lines, open_quote = 0, False
+        for line in io.BytesIO(data):
+            open_quote ^= line.count(b'"') % 2 == 1
+            lines += not open_quote
+        lines += open_quote
+    _check_record_count(lines, name, limits)
 
 
 def _sheet_parts(zf: zipfile.ZipFile) -> list[tuple[str, str]]:
@@ -521,9 +566,7 @@ def _read_text(text: str, encoding: str, data: bytes, stem: str, name: str, limi
     table = _parse_csv(text, utf8, delim, width)
     if table.num_columns > limits.max_columns:
         raise FileRejectedError("too-many-columns", file=name, count=table.num_columns, limit=limits.max_columns)
-    if table.num_rows > limits.max_rows:
-        raise FileRejectedError("too-many-rows", file=name, count=table.num_rows, limit=limits.max_rows)
-    sheet = _build_sheet(stem, table, merges=[], hidden=False)
+    sheet = _build_sheet(stem, table, merges=[], hidden=False, limits=limits, file=name)
     return [sheet] if sheet is not None else []
 
 
@@ -537,10 +580,9 @@ def _read_html(text: str, stem: str, name: str, limits: Limits) -> list[RawSheet
     for i, table in enumerate(tables, 1):
         if table.width > limits.max_columns:
             raise FileRejectedError("too-many-columns", file=name, count=table.width, limit=limits.max_columns)
-        if len(table.rows) > limits.max_rows:
-            raise FileRejectedError("too-many-rows", file=name, count=len(table.rows), limit=limits.max_rows)
+        _check_record_count(len(table.rows), name, limits)
         sheet_name = stem if len(tables) == 1 else f"{stem} ({i})"
-        built = _build_sheet(sheet_name, table.rows, merges=table.merges, hidden=False)
+        built = _build_sheet(sheet_name, table.rows, merges=table.merges, hidden=False, limits=limits, file=name)
         if built is not None:
             # The page's title and headings state what titles state in a workbook (2024届 …).
             context = [t for t in (page.title, *page.headings) if t and t not in built.title_lines]
@@ -660,7 +702,7 @@ def _read_book_cells(
                 if r < len(rows) and c < len(rows[r]):
                     rows[r][c] = text
             hidden = meta.visible != python_calamine.SheetVisibleEnum.Visible
-            built = _build_sheet(meta.name, rows, merges=merges, hidden=hidden)
+            built = _build_sheet(meta.name, rows, merges=merges, hidden=hidden, limits=limits, file=name)
             sheets.append(built if built is not None else _empty_marker(meta.name))
     return sheets
 
@@ -691,8 +733,10 @@ def _cell_text(value: Any) -> str | None:
 # --- structure: header, title, footer ------------------------------------------------------
 
 
-def _build_sheet(name: str, grid: list[list[str | None]] | pa.Table, *, merges: list, hidden: bool) -> RawSheet | None:
-    """Find the header, fill merges, drop blank/footer rows and blank columns; None when empty."""
+def _build_sheet(name: str, grid: list[list[str | None]] | pa.Table, *, merges: list, hidden: bool,
+                 limits: Limits | None = None, file: str = "") -> RawSheet | None:
+    """Find the header, fill merges, drop blank/footer rows and blank columns; None when empty.
+    With ``limits``, a sheet with more than ``max_rows`` rows below its header is refused."""
     if isinstance(grid, pa.Table):
         head = [list(r.values()) for r in grid.slice(0, _HEADER_SCAN_ROWS + 20).to_pylist()]
     else:
@@ -730,6 +774,7 @@ def _build_sheet(name: str, grid: list[list[str | None]] | pa.Table, *, merges: 
     else:
         headers = _combine_headers(head[h], head[h - 1] if upper else None, table.num_columns)
     data = table.slice(h + 1)
+    _check_data_rows(data.num_rows, file or name, limits)
     keep, dropped, sections = _data_rows(data, h + 2)
     for code, rows in dropped.items():
         if rows:
