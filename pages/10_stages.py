@@ -17,7 +17,7 @@ day = decide.today()
 cohorts = store.query(stages.by_cohort, f.filters, day)
 if not len(cohorts):
     c.no_data(f, f.t("nav.stages"))
-    st.stop()
+    ui.stop()
 leads = store.query(stages.leads, f.filters, day)
 late = store.query(stages.overdue, f.filters, day)
 tiles = st.columns(3)

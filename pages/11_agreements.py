@@ -18,7 +18,7 @@ every = store.query(deals.agreements, f.filters, day)
 if not len(every):
     c.no_data(f, f.t("nav.agreements"))
     st.caption(f.t("agreements.import_hint"))
-    st.stop()
+    ui.stop()
 expiring = store.query(deals.expiring, f.filters, day)
 unsecured = store.query(deals.unsecured, f.filters, day)
 coverage = store.query(deals.coverage, f.filters, day)

@@ -18,7 +18,7 @@ f = ui.frame("certificates")
 c.header(f)
 if store.query(cert.pass_rate, f.filters).denominator == 0:
     c.no_data(f, f.t("nav.certificates"))
-    st.stop()
+    ui.stop()
 lead, rest = st.columns([2, 3])
 with lead:
     tile(f, headline(f, "pass_rate_improvement"), detail=True)

@@ -22,7 +22,7 @@ summary = store.query(emp.summary, f.filters, "graduation_year")
 salary = summary.salary
 if summary.initial.rate.denominator == 0:
     c.no_data(f, f.t("nav.employment"))
-    st.stop()
+    ui.stop()
 lead, rest = st.columns([2, 3])
 with lead:
     tile(f, headline(f, "initial_employment"), detail=True)

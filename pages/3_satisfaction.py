@@ -19,7 +19,7 @@ target = f.settings.targets.satisfaction_improvement
 overall = store.query(sat.trend, f.filters)
 if not len(overall.waves):
     c.no_data(f, f.t("nav.satisfaction"))
-    st.stop()
+    ui.stop()
 lead, rest = st.columns([2, 3])
 with lead:
     tile(f, headline(f, "satisfaction_improvement"), detail=True)

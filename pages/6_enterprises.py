@@ -40,11 +40,11 @@ else:
 st.subheader(f.t("enterprises.funding_title"), anchor=False)
 if f.filters.scope is not None:  # funding has no school: hidden from school-scoped users
     st.info(f.t("auth.funding_hidden"), icon=":material/lock:")
-    st.stop()
+    ui.stop()
 totals = store.query(fund.totals, f.filters)
 if not totals.get("budget"):
     c.no_data(f, f.t("enterprises.funding_title"))
-    st.stop()
+    ui.stop()
 tiles = st.columns(3)
 tiles[0].metric(f.t("enterprises.budget"), c.number(totals["budget"]), border=True)
 tiles[1].metric(f.t("enterprises.spent"), c.number(totals["spent"]), border=True)

@@ -2,5 +2,6 @@
 queries (``store``), shared components and the upload flow. ``analytics`` never imports this."""
 
 from ui.frame import Frame, frame
+from ui.halt import stop
 
-__all__ = ["Frame", "frame"]
+__all__ = ["Frame", "frame", "stop"]

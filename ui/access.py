@@ -20,6 +20,7 @@ from analytics.errors import AnalyticsError
 from analytics.filters import Filters
 from analytics.i18n import t
 from ui import store
+from ui.halt import stop
 
 SESSION_KEY = "_auth_session"
 
@@ -41,7 +42,7 @@ def current_user(settings: Settings, lang: str) -> auth.User:
             auth.check_bind(st.get_option("server.address"), users_file_exists=False)
         except AnalyticsError as err:
             st.error(err.message(lang))
-            st.stop()
+            stop()
         return auth.LOCAL_USER
     session = st.session_state.get(SESSION_KEY)
     if auth.expired(session, settings):
@@ -52,7 +53,7 @@ def current_user(settings: Settings, lang: str) -> auth.User:
     session = auth.check_session(session, settings)
     if session is None:
         _sign_in_form(settings, lang)
-        st.stop()
+        stop()
     st.session_state[SESSION_KEY] = session
     return session.user
 

@@ -26,6 +26,7 @@ from analytics.errors import AnalyticsError
 from analytics.filter_options import FilterOptions
 from analytics.filters import DUAL_VALUES, Filters
 from ui import access, store
+from ui.halt import stop
 
 # (page key, script path relative to dashboard.py, navigation group, material icon)
 PAGES: tuple[tuple[str, str, str, str], ...] = (
@@ -121,7 +122,8 @@ def frame(page: str) -> Frame:
         page_title=f"{i18n.t('nav.' + page, lang)} · {i18n.t('app.title', lang)}",
         page_icon=":material/handshake:",
         layout="wide",
-        initial_sidebar_state="collapsed" if meeting else "expanded",
+        # "auto": open on a desktop, closed on a phone (forced open, it covered the whole 390 px screen)
+        initial_sidebar_state="collapsed" if meeting else "auto",
     )
     st.html(_MEETING_CSS if meeting else _CSS)
     try:
@@ -131,7 +133,7 @@ def frame(page: str) -> Frame:
         options = store.options(user.scope)
     except AnalyticsError as err:
         st.error(err.message(lang))
-        st.stop()
+        stop()
     filters = auth.scoped(Filters.from_query(st.query_params.to_dict()), user)
     f = Frame(page, lang, filters, options, settings, user, meeting)
     if not meeting:
@@ -140,7 +142,7 @@ def frame(page: str) -> Frame:
         from ui.importer import start_screen
 
         start_screen(f)
-        st.stop()
+        stop()
     return f
 
 
