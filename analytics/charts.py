@@ -28,19 +28,23 @@ SMALL_N = "#c9d3de"  # bars whose denominator is below the small-group threshold
 BANDS = {"excellent": "#1b7a43", "good": "#6cbf84", "pass": "#f2c14e", "fail": "#d1495b"}  # score bands
 STATUS = {"met": "#2e8b57", "near": "#e0a800", "not_met": "#d1495b", "no_data": "#9aa5b1"}
 SEQUENCE = ("#1f5fa8", "#f28e2b", "#59a14f", "#b07aa1", "#76b7b2", "#edc948", "#e15759", "#9c755f")
-HEAT_SCALE = ((0.0, "#f7fbff"), (0.5, "#7fb2d9"), (1.0, "#0b3d73"))
-COMPLIANCE_SCALE = ((0.0, "#f3c5c9"), (0.5, "#f3c5c9"), (0.5, "#b9dfc5"), (1.0, "#b9dfc5"))
+HEAT_SCALE = ((0.0, "#f7fbff"), (0.5, "#7fb2d9"), (1.0, "#0b3d73"))  # sequential, one hue: colour-blind safe
+# met / missed in blue and orange (told apart also by readers with red-green colour blindness), each cell
+# also marked ✓ or ✗ so nothing rests on colour alone
+COMPLIANCE_SCALE = ((0.0, "#f4a259"), (0.5, "#f4a259"), (0.5, "#2c6fb7"), (1.0, "#2c6fb7"))
 
 TEMPLATE_NAME = "dual_mentor"
 
 pio.templates[TEMPLATE_NAME] = go.layout.Template(
     layout=go.Layout(
         font={"family": FONT, "size": 13, "color": "#1d2733"},
-        title={"font": {"size": 16}, "x": 0.0, "xanchor": "left"},
+        # the title sits on the plot's top edge, under the row where plotly draws its mode bar
+        title={"font": {"size": 16}, "x": 0.0, "xanchor": "left", "yref": "paper", "y": 1.0, "yanchor": "bottom",
+               "pad": {"b": 14}},
         colorway=list(SEQUENCE),
         paper_bgcolor="white",
         plot_bgcolor="white",
-        margin={"l": 10, "r": 10, "t": 50, "b": 10},
+        margin={"l": 10, "r": 10, "t": 72, "b": 10},
         xaxis={"showgrid": False, "linecolor": "#c5ccd6", "ticks": "outside", "automargin": True},
         yaxis={"gridcolor": "#e8ecf1", "zeroline": False, "automargin": True},
         legend={"orientation": "h", "yanchor": "top", "y": -0.3, "xanchor": "left", "x": 0.0},
@@ -80,14 +84,15 @@ def add_target(fig: go.Figure, target: float | None, lang: str, horizontal: bool
     if target is None:
         return fig
     label = t("chart.target", lang, value=f"{target:.0%}")
+    line = {"color": TARGET, "dash": "dash", "width": 1.5}
+    # labelled in the legend, not on the plot: a label at the line was drawn over the bars
     if horizontal:
-        fig.add_hline(y=target, line={"color": TARGET, "dash": "dash", "width": 1.5},
-                      annotation_text=label, annotation_position="top left",
-                      annotation_font_color=TARGET)
+        fig.add_hline(y=target, line=line)
     else:
-        fig.add_vline(x=target, line={"color": TARGET, "dash": "dash", "width": 1.5},
-                      annotation_text=label, annotation_position="top right",
-                      annotation_font_color=TARGET)
+        fig.add_vline(x=target, line=line)
+    fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", line=line, name=label, hoverinfo="skip",
+                             showlegend=True))
+    fig.update_layout(showlegend=True)
     return fig
 
 
@@ -263,19 +268,31 @@ def bars(
     y_labels: dict[str, str] | None = None,
     percent: bool = False,
     horizontal: bool = False,
+    value_format: str | None = None,
+    counts: str | None = None,
 ) -> go.Figure:
-    """Grouped bars of one or more value columns by ``x`` (e.g. budget and spent by year)."""
+    """Grouped bars of one or more value columns by ``x`` (e.g. budget and spent by year).
+
+    ``value_format`` is the d3 format of values in the hover (default one decimal for
+    percentages, whole numbers with thousands separators otherwise); ``counts`` names a column
+    holding the count behind each bar, written at the bar's end ("n = 12") and in the hover.
+    """
     fig = go.Figure()
     df = df.dropna(subset=list(y), how="all")
-    fmt = ".1%" if percent else ",.0f"
+    fmt = value_format or (".1%" if percent else ",.0f")
     for i, col in enumerate(y):
         name = (y_labels or {}).get(col, col)
         kw = {"x": df[col], "y": df[x].astype(str), "orientation": "h"} if horizontal else {
             "x": df[x].astype(str), "y": df[col]}
         value = "%{x:" + fmt + "}" if horizontal else "%{y:" + fmt + "}"
+        extra = ""
+        if counts is not None:
+            ns = [f"n = {int(v):,}" if pd.notna(v) else "" for v in df[counts]]
+            kw |= {"text": ns, "textposition": "outside", "cliponaxis": False, "textfont": {"size": 11}}
+            extra = "<br>%{text}"
         fig.add_trace(go.Bar(name=name, marker={"color": SEQUENCE[i % len(SEQUENCE)]},
                              hovertemplate=("%{y}" if horizontal else "%{x}") + "<br>" + name + ": "
-                             + value + "<extra></extra>", **kw))
+                             + value + extra + "<extra></extra>", **kw))
     fig.update_layout(barmode="group", showlegend=len(y) > 1)
     value_axis = {"title": y_title, "tickformat": ".0%" if percent else ","}
     cat_axis = {"type": "category", "title": x_title}
@@ -354,9 +371,11 @@ def heatmap(
     ys = [(y_labels or {}).get(str(r), str(r)) for r in grid.index]
     values = grid.astype("float64").to_numpy()
     if compliance:
+        marks = [["" if pd.isna(v) else ("✓" if v >= 0.5 else "✗") for v in row] for row in values]
         trace = go.Heatmap(x=xs, y=ys, z=values, zmin=0, zmax=1, colorscale=COMPLIANCE_SCALE,
-                           showscale=False, xgap=2, ygap=2,
-                           hovertemplate="%{y} · %{x}<br>" + (z_title or z) + ": %{z}<extra></extra>")
+                           showscale=False, xgap=2, ygap=2, text=marks, texttemplate="%{text}",
+                           textfont={"color": "white", "size": 12},
+                           hovertemplate="%{y} · %{x}<br>" + (z_title or z) + ": %{text}<extra></extra>")
     else:
         trace = go.Heatmap(x=xs, y=ys, z=values, colorscale=list(HEAT_SCALE), xgap=1, ygap=1,
                            texttemplate="%{z:" + z_format + "}", colorbar={"title": {"text": z_title or ""}},
@@ -367,7 +386,7 @@ def heatmap(
     fig.update_yaxes(type="category", title=y_title, autorange="reversed")
     fig = _layout(fig, title, max(320, 22 * len(ys) + 160))
     if compliance:  # room for the period labels above the grid, below the title
-        fig.update_layout(margin={"t": 110}, title={"y": 0.995, "yanchor": "top"})
+        fig.update_layout(margin={"t": 110}, title={"yref": "container", "y": 1.0, "yanchor": "top", "pad": {"t": 36}})
     return fig
 
 

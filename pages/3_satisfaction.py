@@ -60,7 +60,7 @@ fig = charts.heatmap(grid, f.lang, x="dimension", y="enterprise", z="mean_0_100"
                      x_labels=labels_for(f, "dimension", grid["dimension"].unique()),
                      y_labels=labels_for(f, "enterprise", grid["enterprise"].unique()),
                      z_title=f.t("satisfaction.mean_axis"), z_format=".0f")
-c.chart(f, fig, n=int(overall.waves["respondents"].sum()), key="sat_heatmap")
+c.chart(f, fig, n=int(overall.waves["respondents"].sum()), key="sat_heatmap", note=f.t("satisfaction.heatmap_note"))
 ent = store.query(sat.waves, f.filters, "enterprise")
 c.table(f, with_labels(f, ent, "enterprise", column="enterprise"), name="satisfaction_by_enterprise",
         labels={k: f.t(f"satisfaction.col.{k}") for k in ("wave", "enterprise", "mean_0_100", "share_satisfied",

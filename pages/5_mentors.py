@@ -66,8 +66,9 @@ else:
     top = auth.mask(top, f.user.role, extra=["mentor_id"])
     top = top.assign(mentor=top["mentor_name"].fillna(top["mentor_id"]) + " · " + top["mentor_id"].astype(str))
     fig = charts.bars(top, f.lang, x="mentor", y=["overall"], horizontal=True, title=f.t("mentors.top_title"),
-                      y_labels={"overall": f.t("mentors.col.overall")})
-    c.chart(f, fig, n=int(top["n"].sum()), key="men_top")
+                      y_title=f.t("mentors.top_axis"), y_labels={"overall": f.t("mentors.col.overall")},
+                      value_format=".1f", counts="n")
+    c.chart(f, fig, n=int(top["n"].sum()), key="men_top", note=f.t("mentors.top_note"))
     c.table(f, evals.drop(columns=["mentor_type"]), name=f"evaluations_{kind}", height=320,
             labels={k: f.t(f"mentors.col.{k}") for k in evals.columns},
             formats={k: c.decimal_column(1) for k in evals.columns if k.startswith("score_") or k == "overall"})

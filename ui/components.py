@@ -20,7 +20,11 @@ from ui.frame import Frame
 
 PLOTLY_CONFIG = {
     "displaylogo": False,
-    "modeBarButtonsToRemove": ["lasso2d", "select2d", "autoScale2d"],
+    # only on hover (a tap on a phone), and only "save as PNG" and "reset": the full bar covered
+    # the chart titles on a 390 px screen (the template also keeps the title below the bar's row)
+    "displayModeBar": "hover",
+    "modeBarButtonsToRemove": ["lasso2d", "select2d", "autoScale2d", "zoom2d", "pan2d", "zoomIn2d",
+                               "zoomOut2d"],
     "toImageButtonOptions": {"format": "png", "scale": 2},
 }
 MAX_ROWS = 2000  # never ship more rows than this to the browser
@@ -94,7 +98,7 @@ def table(
     are shown, the download (audited) holds the whole frame.
     """
     shown = auth.mask(df, f.user.role).rename(columns=dict(labels or {}))
-    config = {(labels or {}).get(k, k): v for k, v in (formats or {}).items()}
+    config = {(labels or {}).get(k, k): v for k, v in default_formats(df, formats).items()}
     if height == "auto" and len(df) <= 25:
         height = 35 * (len(df) + 1) + 3  # show short tables whole, without an inner scroll bar
     st.dataframe(shown.head(MAX_ROWS), hide_index=True, column_config=config, height=height, placeholder="—")
@@ -113,8 +117,38 @@ def table(
 
 
 def percent_column(label: str | None = None) -> st.column_config.Column:
-    """Column config showing fractions as percentages."""
-    return st.column_config.NumberColumn(label, format="percent")
+    """Column config showing fractions as percentages with one decimal ("93.1%"), as the charts do.
+
+    (Streamlit's "percent" format shows two decimals unless the step says fewer: 0.001 → one.)"""
+    return st.column_config.NumberColumn(label, format="percent", step=0.001)
+
+
+def money_column(label: str | None = None) -> st.column_config.Column:
+    """Column config showing amounts of money as whole numbers with thousands separators (1,250,000)."""
+    return st.column_config.NumberColumn(label, format="localized", step=1)
+
+
+MONEY_COLUMNS = frozenset({"budget", "spent", "amount", "salary", "mean_salary", "median_salary", "funding",
+                           "contributed"})
+PERCENT_SUFFIXES = ("rate", "share", "ci_low", "ci_high")
+
+
+def default_formats(df: pd.DataFrame, formats: Mapping[str, st.column_config.Column] | None = None,
+                    ) -> dict[str, st.column_config.Column]:
+    """The number formats of a table, decided in one place: money with thousands separators, rates and
+    shares (fractions) as percentages with one decimal, other decimals with one; ``formats`` wins."""
+    out: dict[str, st.column_config.Column] = {}
+    for col in df.columns:
+        if not pd.api.types.is_numeric_dtype(df[col]) or pd.api.types.is_bool_dtype(df[col]):
+            continue
+        name = str(col)
+        if name in MONEY_COLUMNS:
+            out[name] = money_column()
+        elif name.endswith(PERCENT_SUFFIXES):
+            out[name] = percent_column()
+        elif pd.api.types.is_float_dtype(df[col]):
+            out[name] = decimal_column(1)
+    return out | dict(formats or {})
 
 
 def date_column() -> st.column_config.Column:
