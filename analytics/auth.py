@@ -23,9 +23,12 @@ A user may instead (or as well) be given counties (区县) or regions: ``resolve
 into the schools the roster places there (``hierarchy.area_schools``), on every page run, so
 the scope stays a tuple of school IDs. Before it is resolved such a user sees no school.
 
-**Brute force**: ``LoginThrottle`` counts failed sign-ins per user name and per client
-address; after ``FREE_FAILURES`` the next attempt must wait 1, 2, 4 ... seconds (at most
-``MAX_DELAY``), whichever key is further behind. Unknown names cost the same argon2
+**Brute force**: ``LoginThrottle`` counts failed sign-ins per user name and per real client
+address (``client_address``: ``X-Forwarded-For`` only from ``Settings.trusted_proxies``);
+after ``FREE_FAILURES`` for a name (``ADDRESS_FREE_FAILURES`` for an address) the next attempt
+must wait 1, 2, 4 ... seconds (at most ``MAX_DELAY``), whichever key is further behind. The
+check and the count are one step; at most ``MAX_HASH_CHECKS`` verifications run at once; the
+counters are kept beside the users file across restarts. Unknown names cost the same argon2
 verification as known ones, so timing does not tell which names exist.
 
 **OIDC**: when the operator configures ``st.login`` in ``secrets.toml``, ``oidc_user``
@@ -36,6 +39,7 @@ file (see SECURITY.md).
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import ipaddress
 import json
 import os
@@ -81,7 +85,11 @@ PERMISSIONS: dict[str, frozenset[str]] = {
 MODES = ("local", "users")
 LOCAL_USER_NAME = "local"
 MIN_PASSWORD = 10  # characters
-FREE_FAILURES = 3  # failed sign-ins per user or address before delays start
+FREE_FAILURES = 3  # failed sign-ins per user name before delays start
+ADDRESS_FREE_FAILURES = 10  # failed sign-ins per client address before delays start
+MAX_HASH_CHECKS = 2  # argon2 verifications running at once (64 MiB each)
+CHECK_WAIT = 10.0  # seconds a sign-in waits for a free check before "busy, try again"
+FAILURES_FILE = "sign_in_failures.json"  # the throttle's counters, beside the users file
 MAX_DELAY = 300.0  # seconds
 FORGET_AFTER = 3600.0  # seconds without a failure after which a counter starts again
 MASK = "***"
@@ -425,29 +433,91 @@ def _replace_hash(path: str | os.PathLike[str], name: str, digest: str, now: dt.
 # -- Brute-force throttle ------------------------------------------------------------------------------
 
 
-class LoginThrottle:
-    """Failed sign-ins per user name and per address, with a growing wait (one per process).
+def client_address(peer: str | None, forwarded_for: str | None, trusted: Iterable[str]) -> str | None:
+    """The real client's address: ``peer`` (the TCP peer), or, when ``peer`` is one of the
+    ``trusted`` proxies (addresses or networks, ``Settings.trusted_proxies``), the rightmost
+    address of the ``X-Forwarded-For`` header that is not itself a trusted proxy.
 
-    ``clock`` returns seconds (``time.monotonic``; tests inject their own).
+    A header from any other peer is ignored (anyone can send one). A peer of ``None`` is a
+    loopback connection (Streamlit reports 127.0.0.1 and ::1 as ``None``). A malformed hop
+    stops the walk at the last trusted one: garbage in the header never becomes a key.
+    """
+    networks = [ipaddress.ip_network(n, strict=False) for n in trusted]
+
+    def is_trusted(address: str) -> bool:
+        try:
+            ip = ipaddress.ip_address(address)
+        except ValueError:
+            return False
+        return any(ip in n for n in networks)
+
+    hop = peer if peer is not None else "127.0.0.1"
+    if not forwarded_for or not is_trusted(hop):
+        return peer
+    for entry in reversed([e.strip() for e in forwarded_for.split(",")]):
+        try:
+            ipaddress.ip_address(entry)
+        except ValueError:
+            return hop
+        hop = entry
+        if not is_trusted(entry):
+            return entry
+    return hop
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """A sign-in attempt let through by ``LoginThrottle.attempt``: counted as a failure until
+    ``LoginThrottle.success`` or ``cancel`` says otherwise (``before``: the counters it replaced)."""
+
+    user: str
+    address: str | None
+    before: tuple[tuple[tuple[str, str], tuple[int, float] | None], ...]
+
+
+class LoginThrottle:
+    """Failed sign-ins per user name and per client address, with a growing wait.
+
+    Each user name has ``free`` failures before the waits of 1, 2, 4 ... s start (at most
+    ``max_delay``); each address ``address_free`` (many people may share one, behind a school's
+    NAT or a proxy that does not forward their addresses), so one locked name never locks the
+    others. ``attempt`` checks and counts in one step under one lock: of 20 simultaneous guesses
+    with one allowed, exactly one reaches the password check. At most ``max_checks`` argon2
+    verifications (64 MiB each) run at once (``checking``). With ``path`` the counters are kept
+    in that file (mode 0600, rewritten whole at every change) and read back at start, so a restart
+    does not forgive; the file holds hashes of the names and addresses, not the names.
+
+    ``clock`` returns seconds since the epoch (``time.time``; tests inject their own): the
+    counters outlive the process, so a monotonic clock would not do.
     """
 
-    def __init__(self, clock: Callable[[], float] = time.monotonic, free: int = FREE_FAILURES,
-                 max_delay: float = MAX_DELAY, forget_after: float = FORGET_AFTER) -> None:
+    def __init__(self, clock: Callable[[], float] = time.time, free: int = FREE_FAILURES,
+                 max_delay: float = MAX_DELAY, forget_after: float = FORGET_AFTER, *,
+                 address_free: int = ADDRESS_FREE_FAILURES, max_checks: int = MAX_HASH_CHECKS,
+                 path: str | os.PathLike[str] | None = None, check_wait: float = CHECK_WAIT) -> None:
         self.clock = clock
         self.free = free
+        self.address_free = address_free
         self.max_delay = max_delay
         self.forget_after = forget_after
+        self.path = None if path is None else Path(path)
+        self.check_wait = check_wait
         self._failures: dict[tuple[str, str], tuple[int, float]] = {}  # key -> (count, last failure)
         self._lock = threading.Lock()
+        self._checks = threading.BoundedSemaphore(max_checks)
+        if self.path is not None:
+            self._failures = _read_failures(self.path)
 
-    def delay(self, failures: int) -> float:
-        """Seconds to wait after ``failures`` consecutive failures: 0 for the free ones, then 1, 2, 4 ..."""
-        if failures < self.free:
+    def delay(self, failures: int, free: int | None = None) -> float:
+        """Seconds to wait after ``failures`` consecutive failures: 0 for the ``free`` ones
+        (default: a user name's), then 1, 2, 4 ..."""
+        free = self.free if free is None else free
+        if failures < free:
             return 0.0
-        return min(self.max_delay, 2.0 ** (failures - self.free))
+        return min(self.max_delay, 2.0 ** (failures - free))
 
     def _keys(self, user: str, address: str | None) -> list[tuple[str, str]]:
-        return [("user", user.casefold()), ("address", address or "?")]
+        return [("user", _digest("user", user.casefold())), ("address", _digest("address", address or "?"))]
 
     def _entry(self, key: tuple[str, str], now: float) -> tuple[int, float]:
         count, last = self._failures.get(key, (0, now))
@@ -456,32 +526,138 @@ class LoginThrottle:
             return 0, now
         return count, last
 
+    def _wait(self, user: str, address: str | None, now: float) -> float:
+        waits = [0.0]
+        for key in self._keys(user, address):
+            count, last = self._entry(key, now)
+            if count:
+                free = self.free if key[0] == "user" else self.address_free
+                waits.append(max(0.0, last + self.delay(count, free) - now))
+        return max(waits)
+
     def wait(self, user: str, address: str | None) -> float:
         """Seconds before ``user`` may try again from ``address`` (0 when allowed now)."""
-        now = self.clock()
         with self._lock:
-            waits = []
-            for key in self._keys(user, address):
-                count, last = self._entry(key, now)
-                waits.append(max(0.0, last + self.delay(count) - now) if count else 0.0)
-        return max(waits)
+            return self._wait(user, address, self.clock())
+
+    def attempt(self, user: str, address: str | None) -> Attempt:
+        """Check and count in one step: ``AuthError("auth-throttled")`` while a wait is due,
+        else the attempt, already counted as a failure for the name and the address."""
+        with self._lock:
+            now = self.clock()
+            waiting = self._wait(user, address, now)
+            if waiting > 0:
+                raise AuthError("auth-throttled", seconds=int(waiting + 0.999))
+            keys = self._keys(user, address)
+            before = tuple((k, self._failures.get(k)) for k in keys)
+            for key in keys:
+                count, _ = self._entry(key, now)
+                self._failures[key] = (count + 1, now)
+            self._save()
+        return Attempt(user, address, before)
 
     def failure(self, user: str, address: str | None) -> None:
         """Count a failed sign-in for both the name and the address."""
-        now = self.clock()
         with self._lock:
+            now = self.clock()
             for key in self._keys(user, address):
                 count, _ = self._entry(key, now)
                 self._failures[key] = (count + 1, now)
+            self._save()
 
-    def success(self, user: str) -> None:
-        """A correct password clears the name's counter (not the address's: an attacker with
-        one valid account must not reset the count of their guesses at others)."""
+    def _undo(self, attempt: Attempt, clear_user: bool) -> None:
+        for key, previous in attempt.before:
+            if key[0] == "user" and clear_user:
+                self._failures.pop(key, None)
+                continue
+            current = self._failures.get(key)
+            if current is None:
+                continue
+            if previous is None and current[0] <= 1:
+                self._failures.pop(key, None)
+            elif previous is not None and current[0] == previous[0] + 1:
+                self._failures[key] = previous  # nothing failed since: as it was
+            else:
+                self._failures[key] = (max(0, current[0] - 1), current[1])
+
+    def success(self, attempt: Attempt | str) -> None:
+        """A correct password: the attempt's count is taken back from the address, and the
+        name's counter is cleared (not the address's: an attacker with one valid account must
+        not reset the count of their guesses at others). A bare name clears that name only."""
         with self._lock:
-            self._failures.pop(self._keys(user, None)[0], None)
+            if isinstance(attempt, str):
+                self._failures.pop(self._keys(attempt, None)[0], None)
+            else:
+                self._undo(attempt, clear_user=True)
+            self._save()
+
+    def cancel(self, attempt: Attempt) -> None:
+        """Take back an attempt that never reached the password check (the server was busy)."""
+        with self._lock:
+            self._undo(attempt, clear_user=False)
+            self._save()
+
+    def checking(self) -> "_Checking":
+        """A context for one password check: waits up to ``check_wait`` s for one of the
+        ``max_checks`` places, else ``AuthError("auth-busy")``."""
+        return _Checking(self._checks, self.check_wait)
+
+    def _save(self) -> None:
+        if self.path is None:
+            return
+        rows = [[kind, key, count, last] for (kind, key), (count, last) in sorted(self._failures.items())]
+        try:
+            write_private(self.path, json.dumps({"version": FILE_VERSION, "failures": rows}) + "\n")
+        except OSError as e:
+            raise AuthError("auth-users-unwritable", path=str(self.path), detail=str(e)) from e
 
 
-THROTTLE = LoginThrottle()  # the dashboard process's throttle
+class _Checking:
+    def __init__(self, semaphore: threading.BoundedSemaphore, timeout: float) -> None:
+        self.semaphore, self.timeout = semaphore, timeout
+
+    def __enter__(self) -> None:
+        if not self.semaphore.acquire(timeout=self.timeout):
+            raise AuthError("auth-busy")
+
+    def __exit__(self, *exc: object) -> None:
+        self.semaphore.release()
+
+
+def _digest(kind: str, value: str) -> str:
+    return hashlib.sha256(f"{kind}:{value}".encode()).hexdigest()[:32]
+
+
+def _read_failures(path: Path) -> dict[tuple[str, str], tuple[int, float]]:
+    """The counters kept in ``path``; a missing file is none. A file that is not ours is
+    refused (``auth-users-invalid``) rather than forgiven."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return {}
+    except OSError as e:
+        raise AuthError("auth-users-unreadable", path=str(path), detail=str(e)) from e
+    try:
+        data = json.loads(text)
+        if data.get("version") != FILE_VERSION:
+            raise ValueError("unknown layout")
+        return {(str(kind), str(key)): (int(count), float(last)) for kind, key, count, last in data["failures"]}
+    except (ValueError, KeyError, TypeError, AttributeError) as e:
+        raise AuthError("auth-users-invalid", path=str(path), detail=str(e)) from e
+
+
+_THROTTLES: dict[Path, LoginThrottle] = {}
+_throttles_lock = threading.Lock()
+
+
+def throttle_for(users_path: str | os.PathLike[str]) -> LoginThrottle:
+    """The process's throttle of the users file ``users_path``: its counters are kept in
+    ``FAILURES_FILE`` beside it (one throttle per file, made at the first sign-in)."""
+    key = Path(users_path).resolve()
+    with _throttles_lock:
+        if key not in _THROTTLES:
+            _THROTTLES[key] = LoginThrottle(path=key.parent / FAILURES_FILE)
+        return _THROTTLES[key]
 
 
 # -- Sign-in and sessions -------------------------------------------------------------------------------
@@ -489,21 +665,26 @@ THROTTLE = LoginThrottle()  # the dashboard process's throttle
 
 def authenticate(
     path: str | os.PathLike[str], name: str, password: str, address: str | None,
-    throttle: LoginThrottle = THROTTLE,
+    throttle: LoginThrottle | None = None,
 ) -> User:
     """The user ``name`` if ``password`` is right; ``AuthError`` ``auth-throttled`` (with
-    ``seconds``) while the throttle says wait, ``auth-login-failed`` otherwise (the same
-    for an unknown name). Replaces a hash made with outdated parameters."""
-    waiting = throttle.wait(name, address)
-    if waiting > 0:
-        raise AuthError("auth-throttled", seconds=int(waiting + 0.999))
-    users = load_users(path)
-    rec = users.get(name)
-    ok = verify_password(rec["hash"] if rec else _DUMMY_HASH, password) and rec is not None
+    ``seconds``) while the throttle says wait, ``auth-busy`` when too many checks run at once,
+    ``auth-login-failed`` otherwise (the same for an unknown name). Replaces a hash made with
+    outdated parameters. ``throttle`` defaults to the users file's (``throttle_for``)."""
+    throttle = throttle_for(path) if throttle is None else throttle
+    attempt = throttle.attempt(name, address)  # counted as a failure until it succeeds
+    try:
+        users = load_users(path)
+        rec = users.get(name)
+        with throttle.checking():
+            ok = verify_password(rec["hash"] if rec else _DUMMY_HASH, password) and rec is not None
+    except AuthError as e:
+        if e.code == "auth-busy":
+            throttle.cancel(attempt)
+        raise
     if not ok:
-        throttle.failure(name, address)
         raise AuthError("auth-login-failed")
-    throttle.success(name)
+    throttle.success(attempt)
     if needs_rehash(rec["hash"]):
         _replace_hash(path, name, _hasher.hash(password), None)
     return _user(name, rec)
@@ -511,7 +692,7 @@ def authenticate(
 
 def sign_in(
     con: duckdb.DuckDBPyConnection, settings: Settings, name: str, password: str, address: str | None,
-    *, db_path: str | os.PathLike[str] | None = None, throttle: LoginThrottle = THROTTLE,
+    *, db_path: str | os.PathLike[str] | None = None, throttle: LoginThrottle | None = None,
 ) -> User:
     """``authenticate`` against the configured users file and write the attempt to the audit log."""
     path = users_file_path(settings, db_path)
@@ -521,8 +702,8 @@ def sign_in(
     try:
         user = authenticate(path, name, password, address, throttle)
     except AuthError as e:
-        if e.code in ("auth-throttled", "auth-login-failed"):
-            reason = "throttled" if e.code == "auth-throttled" else "bad-credentials"
+        if e.code in ("auth-throttled", "auth-login-failed", "auth-busy"):
+            reason = {"auth-throttled": "throttled", "auth-busy": "busy"}.get(e.code, "bad-credentials")
             audit.record_login(con, name or "?", False, address=address, reason=reason)
         raise
     audit.record_login(con, user.name, True, address=address)

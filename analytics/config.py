@@ -10,6 +10,7 @@ message in Chinese and English naming the key and the file.
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 import math
 import os
 import tomllib
@@ -67,6 +68,9 @@ class Settings:
     targets: Targets = field(default_factory=Targets)
     users_file: str = ""  # "" = secrets/users.json beside the database (see ``users_file_path``)
     session_timeout_minutes: int = 30  # signed-in sessions end after this much inactivity
+    # Reverse proxies (addresses or networks) whose X-Forwarded-For names the real client
+    # (auth.client_address); from any other peer the header is ignored.
+    trusted_proxies: tuple[str, ...] = ()
     agreement_expiry_days: int = 90  # an agreement in force that ends within this many days is "expiring"
     practice_months: float = 6.0  # enterprise practice of a school teacher per ``practice_years``
     practice_years: int = 5
@@ -112,6 +116,7 @@ class Settings:
         if not isinstance(self.users_file, str):
             raise ConfigError("settings-type", key="access.users_file", expected="str", path=_DIRECT)
         _check_range("access.session_timeout_minutes", self.session_timeout_minutes, 1, 24 * 60)
+        _check_networks("access.trusted_proxies", self.trusted_proxies)
         _check_range("agreements.expiry_window_days", self.agreement_expiry_days, 1, 3660)
         _check_range("training.practice_months", self.practice_months, 0, 120)
         _check_range("training.practice_years", self.practice_years, 1, 20)
@@ -155,6 +160,17 @@ def _check_month_day(key: str, value: object) -> None:
         raise ConfigError("settings-type", key=key, expected="MM-DD", path=_DIRECT)
 
 
+def _check_networks(key: str, value: object) -> None:
+    """A tuple of IP addresses or networks (``10.0.0.5``, ``10.0.0.0/24``, ``::1``)."""
+    ok = isinstance(value, tuple) and all(isinstance(v, str) for v in value)
+    try:
+        ok = ok and all(ipaddress.ip_network(v.strip(), strict=False) is not None for v in value)
+    except ValueError:
+        ok = False
+    if not ok:
+        raise ConfigError("settings-type", key=key, expected="list of IP addresses or networks", path=_DIRECT)
+
+
 def _check_range(key: str, value: float, low: float, high: float) -> None:
     if isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value):
         raise ConfigError("settings-type", key=key, expected="number", path=_DIRECT)
@@ -175,6 +191,7 @@ _SCALARS: dict[tuple[str | None, str], tuple[str, type]] = {
     ("mentor_rules", "enterprise_mentor_min_years"): ("enterprise_mentor_min_years", float),
     ("access", "users_file"): ("users_file", str),
     ("access", "session_timeout_minutes"): ("session_timeout_minutes", int),
+    ("access", "trusted_proxies"): ("trusted_proxies", tuple),
     ("agreements", "expiry_window_days"): ("agreement_expiry_days", int),
     ("training", "practice_months"): ("practice_months", float),
     ("training", "practice_years"): ("practice_years", int),
@@ -246,6 +263,9 @@ compliance = 1.0
 users_file = ""
 # A signed-in session ends after this many minutes without activity.
 session_timeout_minutes = 30
+# Reverse proxies in front of the dashboard (addresses or networks, e.g. ["127.0.0.1"]): only
+# from these is X-Forwarded-For believed, so failed sign-ins are counted per real client.
+trusted_proxies = []
 
 [agreements]
 # An agreement in force that ends within this many days is listed as expiring.
@@ -314,6 +334,10 @@ def users_file_path(settings: Settings, db_path: str | os.PathLike[str] | None =
 
 
 def _typed(value: Any, expected: type, key: str, path: Path) -> Any:
+    if expected is tuple:  # a list of strings
+        if not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
+            raise ConfigError("settings-type", key=key, expected="list of strings", path=str(path))
+        return tuple(value)
     if expected is str:
         ok = isinstance(value, str)
     elif expected is bool:

@@ -26,10 +26,17 @@ SESSION_KEY = "_auth_session"
 
 
 def address() -> str | None:
-    """The client's address as Streamlit sees it (the proxy's, behind a reverse proxy);
-    None when there is none (a test run)."""
+    """The real client's address (``auth.client_address``): the connection's peer, or behind a
+    reverse proxy listed in ``access.trusted_proxies`` the client its ``X-Forwarded-For`` names;
+    None for a loopback connection without a trusted proxy (a test run, the operator's machine)."""
     value = st.context.ip_address
-    return value if isinstance(value, str) else None
+    peer = value if isinstance(value, str) else None
+    try:
+        trusted = store.settings().trusted_proxies
+    except AnalyticsError:  # a broken settings file is reported by the page; the peer still counts
+        trusted = ()
+    forwarded = ", ".join(st.context.headers.get_all("X-Forwarded-For")) if trusted else None
+    return auth.client_address(peer, forwarded, trusted)
 
 
 def current_user(settings: Settings, lang: str) -> auth.User:
