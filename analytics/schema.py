@@ -1068,6 +1068,16 @@ TABLE_BY_NAME: dict[str, Table] = {t.name: t for t in TABLES}
 TABLE_NAMES: tuple[str, ...] = tuple(TABLE_BY_NAME)
 
 
+def table_key(text: str) -> str | None:
+    """The key of the table ``text`` names: its key, Chinese or English name, in any case
+    ("学生", "Students", "students" → "students"); ``None`` when no table has that name."""
+    wanted = text.strip().casefold()
+    for t in TABLES:
+        if wanted in (t.name, t.zh.casefold(), t.en.casefold()):
+            return t.name
+    return None
+
+
 def table(name: str) -> Table:
     """The canonical table ``name``; ``KeyError`` names the known tables."""
     try:

@@ -182,9 +182,11 @@ def number_format(column: schema.Column) -> str:
 
 
 def _table(name: str) -> schema.Table:
-    if name not in schema.TABLE_BY_NAME:
-        raise ConfigError("template-unknown-table", table=name, known=", ".join(schema.TABLE_NAMES))
-    return schema.TABLE_BY_NAME[name]
+    key = schema.table_key(name)  # "学生" and "Students" name the students table too
+    if key is None:
+        known = ", ".join(f"{t.name} ({t.zh})" for t in schema.TABLES)
+        raise ConfigError("template-unknown-table", table=name, known=known)
+    return schema.TABLE_BY_NAME[key]
 
 
 def _is_required(table: schema.Table, column: schema.Column) -> bool:

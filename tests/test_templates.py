@@ -146,6 +146,21 @@ def test_unknown_table_refused():
     assert "students" in err.value.message("en")
 
 
+@pytest.mark.parametrize("name", ["学生", "Students", "STUDENTS", " students "])
+def test_template_accepts_the_tables_chinese_and_english_names(name, tmp_path, capsys):
+    # `template 学生` was refused: only the English key was known
+    out = tmp_path / "t.xlsx"
+    assert main(["--lang", "zh", "template", name, "--out", str(out)]) == 0
+    written = [c.value for c in openpyxl.load_workbook(out).active[1]]
+    assert written == [c.value for c in _book("students", "zh").active[1]]
+
+
+@pytest.mark.parametrize("text, key", [("学生", "students"), ("合作企业", "enterprises"), ("Two-way training",
+                                       "mentor_training"), ("mentor_training", "mentor_training"), ("学员", None)])
+def test_table_key_reads_one_vocabulary(text, key):
+    assert schema.table_key(text) == key
+
+
 def test_cli_template(tmp_path, capsys):
     out = tmp_path / "t.xlsx"
     assert main(["template", "employment", "--out", str(out), "--lang", "en"]) == 0
