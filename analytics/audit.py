@@ -83,10 +83,12 @@ def record_login(
 
 def record_logout(
     con: duckdb.DuckDBPyConnection, user: str, *, expired: bool = False, address: str | None = None,
-    now: dt.datetime | None = None,
+    now: dt.datetime | None = None, reason: str | None = None,
 ) -> int:
-    """A sign-out, or a session that ended by inactivity (``expired``)."""
-    return record(con, user, "session_expired" if expired else "logout", address=address, now=now)
+    """A sign-out, or a session that ended by inactivity (``expired``) or for ``reason`` (such
+    as ``other-browser``: its id was presented by a browser that did not sign in)."""
+    return record(con, user, "session_expired" if expired else "logout", address=address, now=now,
+                  details={"reason": reason} if reason else None)
 
 
 def record_import(

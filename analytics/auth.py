@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import hmac
 import ipaddress
 import json
 import os
@@ -710,17 +711,52 @@ def sign_in(
     return user
 
 
+BROWSER_COOKIE = "_streamlit_xsrf"  # the cookie a signed-in session is bound to (``browser_key``)
+
+
+def browser_key(cookie: str | None) -> str | None:
+    """A digest of the browser's secret token in Streamlit's XSRF cookie (``None`` without one).
+
+    Streamlit sets the cookie on the page load (16 random bytes, re-masked at every response:
+    ``2|mask|masked token|time``), the browser sends it on the websocket handshake, and it is
+    never in a URL. Unmasking gives the same key for every response to the same browser, and a
+    different one for another browser, even one that presents this session's id.
+    """
+    if not cookie:
+        return None
+    parts = cookie.split("|")
+    token = cookie.encode()
+    if len(parts) == 4 and parts[0] == "2":
+        try:
+            mask, masked = bytes.fromhex(parts[1]), bytes.fromhex(parts[2])
+            if mask:
+                token = bytes(b ^ mask[i % len(mask)] for i, b in enumerate(masked))
+        except ValueError:
+            pass
+    return hashlib.sha256(b"browser:" + token).hexdigest()
+
+
 @dataclass(frozen=True)
 class Session:
-    """A signed-in session: the user and when they last did something (``time.time()`` seconds)."""
+    """A signed-in session: the user, when they last did something (``time.time()`` seconds)
+    and the browser it was signed in from (``browser_key``)."""
 
     user: User
     last_seen: float
+    browser: str | None = None
 
 
-def start_session(user: User, now: float | None = None) -> Session:
-    """A new session for ``user`` (after ``sign_in`` or an accepted OIDC identity)."""
-    return Session(user, time.time() if now is None else now)
+def start_session(user: User, now: float | None = None, browser: str | None = None) -> Session:
+    """A new session for ``user`` (after ``sign_in`` or an accepted OIDC identity), bound to
+    ``browser`` (``browser_key`` of the request that signed in)."""
+    return Session(user, time.time() if now is None else now, browser)
+
+
+def same_browser(session: Session | None, browser: str | None) -> bool:
+    """Whether the run comes from the browser that signed ``session`` in: a websocket that
+    presents the session's id (seen in an upload URL, a proxy log) from another browser does
+    not carry its cookie, and gets no signed-in state. ``True`` when there is no session."""
+    return session is None or hmac.compare_digest(session.browser or "", browser or "")
 
 
 def check_session(session: Session | None, settings: Settings, now: float | None = None) -> Session | None:

@@ -39,6 +39,12 @@ def address() -> str | None:
     return auth.client_address(peer, forwarded, trusted)
 
 
+def browser() -> str | None:
+    """``auth.browser_key`` of this run's browser (its XSRF cookie; None in a test run)."""
+    value = st.context.cookies.get(auth.BROWSER_COOKIE)
+    return auth.browser_key(value if isinstance(value, str) else None)
+
+
 def current_user(settings: Settings, lang: str) -> auth.User:
     """The signed-in user; shows the sign-in form (and stops the page) when there is none.
 
@@ -52,6 +58,10 @@ def current_user(settings: Settings, lang: str) -> auth.User:
             stop()
         return auth.LOCAL_USER
     session = st.session_state.get(SESSION_KEY)
+    if not auth.same_browser(session, browser()):  # a session id replayed from another browser
+        store.write(audit.record_logout, session.user.name, address=address(), reason="other-browser")
+        st.session_state.clear()
+        session = None
     if auth.expired(session, settings):
         store.write(audit.record_logout, session.user.name, expired=True, address=address())
         st.session_state.pop(SESSION_KEY, None)
@@ -79,7 +89,7 @@ def _sign_in_form(settings: Settings, lang: str) -> None:
     except AnalyticsError as err:
         st.error(err.message(lang))
         return
-    st.session_state[SESSION_KEY] = auth.start_session(user)
+    st.session_state[SESSION_KEY] = auth.start_session(user, browser=browser())
     st.rerun()
 
 
