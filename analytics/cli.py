@@ -1,7 +1,9 @@
 """Command line: ``python -m analytics COMMAND [--db PATH] ...``.
 
 Exit status: 0 when everything asked for was done (rows rejected on import allowed),
-1 when a file was refused or an operation could not be carried out, 2 for usage errors.
+1 when a file was refused or an operation could not be carried out, 2 for usage errors (among
+them a ``--db`` that is no database, a filter value no data has, and a database still held by
+another program after ``--wait`` seconds).
 """
 
 from __future__ import annotations
@@ -16,10 +18,12 @@ from pathlib import Path
 from typing import Any
 
 from analytics import actions, auth, db, schema
-from analytics.errors import AnalyticsError, ConfigError, FileRejectedError, UndoError
+from analytics.errors import AnalyticsError, ConfigError, FileRejectedError, StoreError, UndoError
 from analytics.i18n import normalize_lang, t
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+# Store errors that are the caller's to fix (a wrong --db, a file still busy after --wait): exit 2.
+USAGE_STORE_ERRORS = frozenset({"db-missing", "db-empty-file", "db-not-duckdb", "db-busy"})
 
 
 def _default_lang() -> str:
@@ -54,6 +58,19 @@ def _value_pairs(values: Sequence[str] | None) -> dict[str, dict[str, str]]:
             raise ConfigError("cli-bad-value", value=item)
         out.setdefault(column.strip(), {})[text.strip()] = code.strip()
     return out
+
+
+def _open(args: argparse.Namespace, lang: str, *, write: bool = False, create: bool = False) -> Any:
+    """The store of ``--db`` for a command: read-only for a command that only reads (so it runs
+    beside the dashboard), read-write for one that writes, waiting up to ``--wait`` seconds
+    (saying so once) while the dashboard holds the file. Only ``create`` commands (``init``,
+    ``import``, ``demo``) may create it: a mistyped ``--db`` leaves no new file behind."""
+    wait = db.wait_seconds(args.wait)
+
+    def tell(seconds: float) -> None:
+        print(t("cli.waiting", lang, path=db.describe(args.db), seconds=f"{seconds:g}"), file=sys.stderr, flush=True)
+
+    return db.open_store(args.db, read_only=not write, create=create, wait=wait, on_wait=tell)
 
 
 def _print_json(data: Any) -> None:
@@ -103,7 +120,7 @@ class Choices(Sequence[str]):
 
 @command("init", "create or migrate the database")
 def cmd_init(args: argparse.Namespace, lang: str) -> int:
-    con = db.connect(args.db)
+    con = _open(args, lang, write=True, create=True)
     print(t("cli.init-done", lang, path=db.describe(args.db), version=db.SCHEMA_VERSION))
     con.close()
     return EXIT_OK
@@ -140,7 +157,7 @@ def _demo_options(p: argparse.ArgumentParser) -> None:
 
 @command("demo", "generate the demo spreadsheets and import them", options=_demo_options)
 def cmd_demo(args: argparse.Namespace, lang: str) -> int:
-    con = db.connect(args.db)
+    con = _open(args, lang, write=True, create=True)
     out_dir = Path(args.out) if args.out else None
     given = {k: v for k, v in (("students", args.students), ("seed", args.seed)) if v is not None}
     results = actions.load_demo(con, actions.cli_user(), out_dir=out_dir, region=args.region, **given)
@@ -173,7 +190,7 @@ def _result_line(r: Any, lang: str) -> str:
 
 
 def _import_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("files", nargs="+", metavar="FILE")
+    p.add_argument("files", nargs="+", metavar="FILE", help="spreadsheets to import")
     p.add_argument("--table", help="target table (default: detected from the headers)")
     p.add_argument("--sheet", help="only this sheet of a workbook")
     p.add_argument("--map", action="append", metavar="COLUMN=HEADER", help="map a header to a column")
@@ -197,7 +214,7 @@ def cmd_import(args: argparse.Namespace, lang: str) -> int:
     settings = _settings(args)
     if args.max_mb is not None:  # validated as the setting is (1-1024)
         settings = dataclasses.replace(settings, max_file_mb=args.max_mb)
-    con = db.connect(args.db)
+    con = _open(args, lang, write=True, create=True)
     everything: list[dict[str, Any]] = []
     status = EXIT_OK
     done = actions.import_files(con, actions.cli_user(), args.files, table=args.table, sheet=args.sheet,
@@ -251,14 +268,14 @@ def _json_option(p: argparse.ArgumentParser) -> None:
 
 
 def _batch_option(p: argparse.ArgumentParser) -> None:
-    p.add_argument("batch", type=int, metavar="BATCH")
+    p.add_argument("batch", type=int, metavar="BATCH", help="the batch number (see `batches`)")
 
 
 @command("batches", "import history", options=_json_option)
 def cmd_batches(args: argparse.Namespace, lang: str) -> int:
     from analytics.ingest.load import list_batches
 
-    frame = list_batches(db.connect(args.db))
+    frame = list_batches(_open(args, lang))
     if args.json:
         _print_json(json.loads(frame.to_json(orient="records", date_format="iso", force_ascii=False)))
     elif frame.empty:
@@ -272,14 +289,14 @@ def cmd_batches(args: argparse.Namespace, lang: str) -> int:
 
 @command("undo", "undo an import batch", options=_batch_option)
 def cmd_undo(args: argparse.Namespace, lang: str) -> int:
-    done = actions.undo(db.connect(args.db), actions.cli_user(), args.batch)
+    done = actions.undo(_open(args, lang, write=True), actions.cli_user(), args.batch)
     print(t("cli.undo-done", lang, batch=args.batch, **done))
     return EXIT_OK
 
 
 @command("redo", "apply an undone import batch again", options=_batch_option)
 def cmd_redo(args: argparse.Namespace, lang: str) -> int:
-    done = actions.redo(db.connect(args.db), actions.cli_user(), args.batch)
+    done = actions.redo(_open(args, lang, write=True), actions.cli_user(), args.batch)
     print(t("cli.redo-done", lang, batch=args.batch, **done))
     return EXIT_OK
 
@@ -294,7 +311,7 @@ def cmd_rejects(args: argparse.Namespace, lang: str) -> int:
     from analytics.ingest.load import batch_rejects
     from analytics.safe_export import write_table
 
-    frame = batch_rejects(db.connect(args.db), args.batch)
+    frame = batch_rejects(_open(args, lang), args.batch)
     if args.out:
         write_table(frame, args.out)
         print(t("cli.rejects-written", lang, count=len(frame), path=args.out))
@@ -308,7 +325,7 @@ def cmd_rejects(args: argparse.Namespace, lang: str) -> int:
 
 @command("tables", "rows and years covered per table", options=_json_option)
 def cmd_tables(args: argparse.Namespace, lang: str) -> int:
-    coverage = db.table_coverage(db.connect(args.db))
+    coverage = db.table_coverage(_open(args, lang))
     if args.json:
         _print_json({c["table"]: {k: v for k, v in c.items() if k != "table"} for c in coverage})
         return EXIT_OK
@@ -325,20 +342,56 @@ def _filter_options(p: argparse.ArgumentParser) -> None:
 
     p.add_argument("--from-year", type=int, metavar="YEAR", help="first year (school year of the records)")
     p.add_argument("--to-year", type=int, metavar="YEAR", help="last year")
-    p.add_argument("--school", metavar="ID", help="one school")
-    p.add_argument("--major", help="one major (专业), as the data spells it")
+    p.add_argument("--school", metavar="ID", help="one school, by its ID (an unknown one lists those present)")
+    p.add_argument("--major", help="one major (专业), as the data spells it (an unknown one lists those present)")
     p.add_argument("--cohort", type=int, metavar="YEAR", help="students of one entry year")
-    p.add_argument("--model", help="one training model, e.g. 2+1")
-    p.add_argument("--gender", choices=schema.GENDERS)
+    p.add_argument("--model", help="one training model, e.g. 2+1 (an unknown one lists those present)")
+    p.add_argument("--gender", choices=schema.GENDERS, help="students of one gender")
     p.add_argument("--dual", choices=DUAL_VALUES, help="all students, in the dual-mentor program, or outside it")
-    p.add_argument("--enterprise", metavar="ID", help="one partner enterprise")
+    p.add_argument("--enterprise", metavar="ID", help="one partner enterprise, by its ID (an unknown one lists those present)")
     p.add_argument("--settings", help="settings.toml (default: beside the database)")
 
 
-def _filters(args: argparse.Namespace) -> Any:
-    """The global ``Filters`` from the ``--from-year ... --enterprise`` options."""
+# How many of the values present an unknown filter value's message lists.
+KNOWN_SHOWN = 12
+
+
+def _check_filter_values(con: Any, args: argparse.Namespace) -> None:
+    """Refuse (``ConfigError``, exit 2) a ``--school``, ``--major``, ``--cohort``, ``--model`` or
+    ``--enterprise`` that no data has, naming the values present (at most ``KNOWN_SHOWN``)."""
+    from analytics.filter_options import filter_options
+
+    given = [(o, getattr(args, o.strip("-"))) for o in ("--school", "--major", "--cohort", "--model", "--enterprise")]
+    if all(v is None for _, v in given):
+        return
+    present = filter_options(con)
+    known: dict[str, list[str]] = {
+        "--school": [f"{i} ({n})" if n != i else i for i, n in present.schools],
+        "--major": list(present.majors),
+        "--cohort": [str(c) for c in present.cohorts],
+        "--model": list(present.models),
+        "--enterprise": [f"{i} ({n})" if n != i else i for i, n in present.enterprises],
+    }
+    values = {"--school": [i for i, _ in present.schools], "--enterprise": [i for i, _ in present.enterprises],
+              "--cohort": list(present.cohorts)}
+    for option, value in given:
+        if value is None or value in values.get(option, known[option]):
+            continue
+        shown = known[option][:KNOWN_SHOWN]
+        more = len(known[option]) - len(shown)
+        listed = ", ".join(shown) or "—"
+        if more:
+            raise ConfigError("cli-unknown-filter-more", option=option, value=value, known=listed, more=more)
+        raise ConfigError("cli-unknown-filter", option=option, value=value, known=listed)
+
+
+def _filters(args: argparse.Namespace, con: Any = None, lang: str = "en") -> Any:
+    """The global ``Filters`` from the ``--from-year ... --enterprise`` options; with the store
+    ``con``, a value no data has is refused first (``_check_filter_values``)."""
     from analytics.filters import Filters
 
+    if con is not None:
+        _check_filter_values(con, args)
     return Filters(
         year_from=args.from_year,
         year_to=args.to_year,
@@ -363,9 +416,10 @@ def _settings(args: argparse.Namespace) -> Any:
 def cmd_metrics(args: argparse.Namespace, lang: str) -> int:
     from analytics.metrics.summary import collect
 
-    filters = _filters(args)
+    con = _open(args, lang)
+    filters = _filters(args, con, lang)
     settings = _settings(args)
-    data, items = collect(db.connect(args.db, read_only=False), filters, settings)
+    data, items = collect(con, filters, settings)
     if args.json:
         _print_json(data)
     else:
@@ -376,14 +430,15 @@ def cmd_metrics(args: argparse.Namespace, lang: str) -> int:
 
 
 def _report_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--format", choices=Choices("analytics.report", "FORMATS"), required=True)
-    p.add_argument("--out", required=True, metavar="FILE")
+    p.add_argument("--format", choices=Choices("analytics.report", "FORMATS"), required=True,
+                   help="html (opens in a browser, prints) or xlsx (Excel)")
+    p.add_argument("--out", required=True, metavar="FILE", help="file to write the pack to")
 
 
 @command("report", "leadership meeting pack (HTML or Excel)", "filters", options=_report_options)
 def cmd_report(args: argparse.Namespace, lang: str) -> int:
-    con = db.connect(args.db, read_only=False)
-    data = actions.report(con, actions.cli_user(), _filters(args), _settings(args), args.format, lang)
+    con = _open(args, lang, write=True)  # the export is audited
+    data = actions.report(con, actions.cli_user(), _filters(args, con, lang), _settings(args), args.format, lang)
     path = actions.save(data, args.out)
     print(t("report.written", lang, path=path))
     return EXIT_OK
@@ -413,7 +468,7 @@ def _progress_bar(lang: str) -> Any:
 def cmd_cards(args: argparse.Namespace, lang: str) -> int:
     from analytics.report.cards import write_cards
 
-    con = db.connect(args.db, read_only=False)
+    con = _open(args, lang)
     paths = write_cards(con, _settings(args), args.out, lang, counties=args.county or (), regions=args.region or (),
                         formats=args.format or ("html", "xlsx"), progress=_progress_bar(lang))
     print(t("card.written", lang, n=len({p.stem for p in paths}), path=args.out))
@@ -421,9 +476,10 @@ def cmd_cards(args: argparse.Namespace, lang: str) -> int:
 
 
 def _signoff_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("school", metavar="SCHOOL_ID")
-    p.add_argument("year", type=int, metavar="YEAR")
-    p.add_argument("--status", choices=Choices("analytics.signoff", "STATES"), required=True)
+    p.add_argument("school", metavar="SCHOOL_ID", help="the school whose returns are signed off")
+    p.add_argument("year", type=int, metavar="YEAR", help="the year of the returns")
+    p.add_argument("--status", choices=Choices("analytics.signoff", "STATES"), required=True,
+                   help="the new state of the returns")
     p.add_argument("--by", required=True, metavar="NAME", help="who signs off (written to the audit log)")
 
 
@@ -431,25 +487,26 @@ def _signoff_options(p: argparse.ArgumentParser) -> None:
 def cmd_signoff(args: argparse.Namespace, lang: str) -> int:
     from analytics.signoff import set_signoff
 
-    con = db.connect(args.db, read_only=False)
+    con = _open(args, lang, write=True)
     set_signoff(con, args.school, args.year, args.status, args.by)
     print(t("signoff.done", lang, school=args.school, year=args.year, status=t(f"signoff.state.{args.status}", lang)))
     return EXIT_OK
 
 
 def _export_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--kind", choices=Choices("analytics.privacy", "KINDS"), required=True)
+    p.add_argument("--kind", choices=Choices("analytics.privacy", "KINDS"), required=True,
+                   help="research (pseudonymised rows) or aggregate (counts, small cells suppressed)")
     p.add_argument("--format", choices=Choices("analytics.privacy", "FORMATS"), default="csv",
                    help="format of the files in the zip")
-    p.add_argument("--out", required=True, metavar="FILE")
+    p.add_argument("--out", required=True, metavar="FILE", help="zip file to write")
     p.add_argument("--key", help="pseudonym key file (default: secrets/pseudonym.key beside the database)")
 
 
 @command("export", "research (pseudonymised) or aggregate (suppressed) zip", "filters", options=_export_options)
 def cmd_export(args: argparse.Namespace, lang: str) -> int:
-    con = db.connect(args.db, read_only=False)
+    con = _open(args, lang, write=True)  # the export is audited
     key_file = Path(args.key) if args.key else None
-    data = actions.export(con, actions.cli_user(), args.kind, args.format, _filters(args), _settings(args), lang,
+    data = actions.export(con, actions.cli_user(), args.kind, args.format, _filters(args, con, lang), _settings(args), lang,
                           key_file=key_file)
     path = actions.save(data, args.out)
     print(t("export.written", lang, path=path))
@@ -457,8 +514,8 @@ def cmd_export(args: argparse.Namespace, lang: str) -> int:
 
 
 def _template_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("table", metavar="TABLE")
-    p.add_argument("--out", required=True, metavar="FILE")
+    p.add_argument("table", metavar="TABLE", help="canonical table, e.g. students (see `tables`)")
+    p.add_argument("--out", required=True, metavar="FILE", help="xlsx file to write")
 
 
 @command("template", "xlsx import template of a canonical table", options=_template_options)
@@ -530,7 +587,7 @@ def _user_options(p: argparse.ArgumentParser) -> None:
     users = argparse.ArgumentParser(add_help=False)
     users.add_argument("--users-file", metavar="FILE", help="users file (default: the [access] users_file setting)")
     users.add_argument("--settings", help="settings.toml (default: beside the database)")
-    sub = p.add_subparsers(dest="user_command", required=True)
+    sub = p.add_subparsers(dest="user_command", required=True, help="what to do")
     q = sub.add_parser("add", parents=[common, users], help="add a user (asks for the password)")
     q.add_argument("name", metavar="NAME")
     q.add_argument("--role", required=True, choices=auth.ROLES)
@@ -596,6 +653,9 @@ def _common_options() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--db", default=argparse.SUPPRESS, help="database file or postgresql:// URL (default: $DUAL_MENTOR_DB or data/dual_mentor.duckdb)")
     common.add_argument("--lang", choices=LANGS, default=argparse.SUPPRESS, help="language of messages")
+    common.add_argument("--wait", type=float, metavar="SECONDS", default=argparse.SUPPRESS,
+                        help=f"how long to wait while the dashboard holds the database "
+                             f"(default: ${db.WAIT_VAR} or {db.DEFAULT_WAIT:g})")
     return common
 
 
@@ -620,12 +680,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     args.db = getattr(args, "db", None)
+    args.wait = getattr(args, "wait", None)
     lang = getattr(args, "lang", None) or _default_lang()
     try:
         return args.func(args, lang)
     except ConfigError as e:
         print(e.message(lang), file=sys.stderr)
         return EXIT_USAGE
+    except StoreError as e:
+        print(e.message(lang), file=sys.stderr)
+        return EXIT_USAGE if e.code in USAGE_STORE_ERRORS else EXIT_FAILED
     except (FileRejectedError, UndoError) as e:
         print(e.message(lang), file=sys.stderr)
         return EXIT_FAILED

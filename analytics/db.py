@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -408,6 +409,97 @@ def connect(
         raise StoreError("db-open-failed", path=target, detail=str(e)) from e
     if not read_only:
         migrate(con)
+    return con
+
+
+DUCKDB_MAGIC = b"DUCK"  # bytes 8–11 of every DuckDB database file
+WAIT_VAR = "DUAL_MENTOR_WAIT"
+DEFAULT_WAIT = 30.0
+
+
+def check_file(path: str | os.PathLike[str] | None = None) -> None:
+    """Refuse a store file that is not there (``db-missing``), is empty (``db-empty-file``) or is
+    not a DuckDB database (``db-not-duckdb``), without creating or touching anything. A
+    ``postgresql://`` address (and ``":memory:"``) passes: opening it says whether it answers."""
+    if str(path) == ":memory:":
+        return
+    address = resolve_address(path)
+    if engines.is_postgres(address):
+        return
+    file = Path(address)
+    if not file.is_file():
+        raise StoreError("db-missing", path=address)
+    with file.open("rb") as fh:
+        head = fh.read(12)
+    if not head:
+        raise StoreError("db-empty-file", path=address)
+    if head[8:12] != DUCKDB_MAGIC:
+        raise StoreError("db-not-duckdb", path=address)
+
+
+def wait_seconds(value: float | None = None) -> float:
+    """How long a writer waits for a busy file: ``value``, else ``$DUAL_MENTOR_WAIT``, else
+    :data:`DEFAULT_WAIT` (a bad variable is a ``ConfigError``)."""
+    from analytics.errors import ConfigError
+
+    if value is None:
+        text = os.environ.get(WAIT_VAR, "").strip()
+        if not text:
+            return DEFAULT_WAIT
+        try:
+            value = float(text)
+        except ValueError:
+            raise ConfigError("cli-bad-wait", value=text) from None
+    if value < 0:
+        raise ConfigError("cli-bad-wait", value=value)
+    return value
+
+
+def _connect_waiting(path: str | os.PathLike[str] | None, read_only: bool, wait: float,
+                     on_wait: Callable[[float], None] | None) -> duckdb.DuckDBPyConnection:
+    """``connect``, retrying for up to ``wait`` seconds while another process holds the file;
+    ``on_wait(wait)`` is called once, when the first attempt finds it busy. Gives
+    ``StoreError("db-busy")`` when it never frees."""
+    deadline = time.monotonic() + wait
+    told = False
+    while True:
+        try:
+            return connect(path, read_only=read_only)
+        except StoreError as e:
+            if e.code != "db-in-use":
+                raise
+            if time.monotonic() >= deadline:
+                if wait <= 0:
+                    raise
+                raise StoreError("db-busy", path=e.params.get("path"), seconds=f"{wait:g}") from e
+            if not told and on_wait is not None:
+                on_wait(wait)
+                told = True
+            time.sleep(min(0.2, max(0.0, deadline - time.monotonic())))
+
+
+def open_store(
+    path: str | os.PathLike[str] | None = None, *, read_only: bool = False, create: bool = False,
+    wait: float = 0.0, on_wait: Callable[[float], None] | None = None,
+) -> duckdb.DuckDBPyConnection:
+    """Open the store for a command: an existing one (:func:`check_file`) unless ``create``;
+    ``read_only`` for a command that only reads (it runs beside a dashboard that reads, as
+    many read-only processes may hold one DuckDB file); a busy file is retried for ``wait``
+    seconds (``on_wait`` told once). A read-only open of a store older than this code
+    migrates it first (briefly read-write), so reading never needs ``init``."""
+    if not create:
+        check_file(path)
+    con = _connect_waiting(path, read_only, wait, on_wait)
+    if not read_only or engines.engine_of(con) == "postgres":
+        return con
+    version = schema_version(con)
+    if version > SCHEMA_VERSION:
+        con.close()
+        raise StoreError("db-too-new", version=version, supported=SCHEMA_VERSION)
+    if version < SCHEMA_VERSION:
+        con.close()
+        _connect_waiting(path, False, wait, on_wait).close()  # migrates
+        con = _connect_waiting(path, True, wait, on_wait)
     return con
 
 

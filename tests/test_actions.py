@@ -43,7 +43,7 @@ def test_cli_import_undo_report_export_are_audited(tmp_path, good, capsys):
     assert main(["import", str(good), "--db", dbp, "--dry-run"]) == 0  # a check writes nothing, not audited
     assert main(["undo", "1", "--db", dbp]) == 0
     assert main(["undo", "1", "--db", dbp]) == 1  # already undone: refused, and audited as such
-    assert main(["report", "--db", dbp, "--format", "html", "--out", str(tmp_path / "p.html"), "--major", "数控"]) == 0
+    assert main(["report", "--db", dbp, "--format", "html", "--out", str(tmp_path / "p.html"), "--from-year", "2024"]) == 0
     assert main(["export", "--db", dbp, "--kind", "aggregate", "--out", str(tmp_path / "a.zip")]) == 0
     capsys.readouterr()
     log = _log(dbp)
@@ -54,7 +54,7 @@ def test_cli_import_undo_report_export_are_audited(tmp_path, good, capsys):
     sheet = log[0][3]["sheets"][0]
     assert (sheet["file"], sheet["batch"], sheet["inserted"], sheet["rejected"]) == ("good.csv", 1, 1, 1)
     assert log[1][3] == {"batch": 1, "removed": 1, "restored": 0}
-    assert log[3][3] == {"kind": "report", "format": "html", "filters": {"major": "数控"}, "scope": None}
+    assert log[3][3] == {"kind": "report", "format": "html", "filters": {"from": "2024"}, "scope": None}
     assert (log[4][3]["kind"], log[4][3]["format"]) == ("aggregate", "csv")
     assert (tmp_path / "p.html").read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
 

@@ -58,6 +58,7 @@ def test_import_json_reports_mapping_counts_and_rejects(tmp_path, files, capsys)
 def test_exit_status(tmp_path, files, capsys, argv, expected):
     good, bad = files
     argv = [a.format(good=good, bad=bad) for a in argv]
+    assert run(capsys, "init", "--db", str(tmp_path / "d.duckdb"))[0] == 0  # read commands need a database
     code, out, err = run(capsys, *argv, "--db", str(tmp_path / "d.duckdb"))
     assert code == expected
     if expected:
@@ -99,21 +100,27 @@ def test_db_from_environment_variable(tmp_path, files, monkeypatch, capsys):
     assert target.exists()
 
 
-def test_second_writer_process_gets_in_use_message(tmp_path, files):
+@pytest.mark.parametrize("lang, waiting, busy", [
+    ("en", "waiting up to 0.5 s", "still in use by another program after waiting 0.5 s"),
+    ("zh", "最多等待 0.5 秒", "等待 0.5 秒后"),
+])
+def test_second_writer_process_waits_then_says_busy(tmp_path, files, lang, waiting, busy):
     good, _ = files
     dbp = tmp_path / "busy.duckdb"
     from analytics import db
 
-    con = db.connect(dbp)  # this process holds the write lock
+    con = db.connect(dbp)  # this process holds the write lock for the whole wait
     try:
         proc = subprocess.run(
-            [sys.executable, "-m", "analytics", "import", str(good), "--db", str(dbp), "--lang", "en"],
+            [sys.executable, "-m", "analytics", "import", str(good), "--db", str(dbp), "--lang", lang, "--wait", "0.5"],
             cwd=ROOT, capture_output=True, text=True, timeout=120,
         )
     finally:
         con.close()
-    assert proc.returncode == 1
-    assert "open for writing in another program" in proc.stderr
+    assert proc.returncode == 2
+    assert proc.stderr.count(waiting) == 1  # said once, not once per retry
+    assert busy in proc.stderr
+    assert "Traceback" not in proc.stderr
 
 
 DESTINATIONS = [["学号", "姓名", "毕业年份", "毕业去向"], ["A1", "甲", "2024", "已就业"], ["A2", "乙", "2024", "打零工"],

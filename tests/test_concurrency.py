@@ -156,12 +156,13 @@ def test_second_process_gets_db_in_use(store):
     assert "另一个程序" in zh and "another program" in en
 
 
-def test_cli_import_into_a_held_database_says_in_use(store, tmp_path):
+def test_cli_import_into_a_held_database_waits_then_says_busy(store, tmp_path):
     con, path_file, path = store
     out = subprocess.run(
-        [sys.executable, "-m", "analytics", "import", str(path_file), "--db", str(path), "--lang", "en"],
+        [sys.executable, "-m", "analytics", "import", str(path_file), "--db", str(path), "--lang", "en", "--wait", "1"],
         capture_output=True, text=True, timeout=120, cwd=Path(__file__).resolve().parents[1],
     )
-    assert out.returncode == 1
-    assert "open for writing in another program" in out.stderr
+    assert out.returncode == 2
+    assert "waiting up to 1 s" in out.stderr
+    assert "still in use by another program after waiting 1 s" in out.stderr
     assert "Traceback" not in out.stderr
