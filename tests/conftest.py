@@ -114,7 +114,10 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if getattr(metafunc.module, "BOTH_ENGINES", False):
         if "engine" not in metafunc.fixturenames:
             metafunc.fixturenames.append("engine")
-        metafunc.parametrize("engine", ENGINES, indirect=True, scope="module")
+        # a test that reads no store of the engine (a pure function, a hand-built report, the
+        # demo file) is marked ``one_engine`` and runs once, on DuckDB: no CI time spent twice
+        one = metafunc.definition.get_closest_marker("one_engine") is not None
+        metafunc.parametrize("engine", ENGINES[:1] if one else ENGINES, indirect=True, scope="module")
 
 
 @pytest.fixture(scope="module")

@@ -17,12 +17,16 @@ from analytics.metrics import reporting, schools
 from analytics.snapshot import set_snapshot_date
 from tests.metric_fixtures import insert, make_db
 
+# The same expected numbers on DuckDB and on PostgreSQL (conftest.engine).
+BOTH_ENGINES = True
+
 SETTINGS = Settings(small_n=1)
 
 
 # -- Control limits and the ratio's interval ------------------------------------------------------
 
 
+@pytest.mark.one_engine
 @pytest.mark.parametrize(
     ("z", "low", "high"),
     [
@@ -38,6 +42,7 @@ def test_control_limits_at_n_100(z, low, high) -> None:
     assert lo[0] == pytest.approx(low, abs=1e-9) and hi[0] == pytest.approx(high, abs=1e-9)
 
 
+@pytest.mark.one_engine
 def test_control_limits_are_clipped_and_empty_at_zero() -> None:
     # p0 = 0.95, n = 4: sd = sqrt(0.95 × 0.05 / 4) = 0.108972; 0.95 + 3.090232 × 0.108972 = 1.2867 → 1.
     lo, hi = schools.control_limits(0.95, [4, 0], schools.Z998)
@@ -45,6 +50,7 @@ def test_control_limits_are_clipped_and_empty_at_zero() -> None:
     assert pd.isna(lo[1]) and pd.isna(hi[1])
 
 
+@pytest.mark.one_engine
 def test_funnel_curve_narrows_as_n_grows() -> None:
     curve = schools.funnel_curve(0.5, 1000)
     widths = (curve["lim998_high"] - curve["lim998_low"]).to_numpy()
@@ -52,6 +58,7 @@ def test_funnel_curve_narrows_as_n_grows() -> None:
     assert (widths[1:] <= widths[:-1]).all()
 
 
+@pytest.mark.one_engine
 def test_byar_interval_of_10_observed_8_expected() -> None:
     # O = 10, E = 8, z = 1.959964:
     # low  = 10 × (1 − 1/90 − 1.959964/(3√10))³ / 8 = 10 × (0.988889 − 0.206598)³ / 8
@@ -253,11 +260,13 @@ def test_reporting_is_limited_to_the_scope(returns) -> None:
     assert "clerk-a" not in set(status["submitted_by"].dropna())
 
 
+@pytest.mark.one_engine
 def test_deadline_setting() -> None:
     assert reporting.deadline(Settings(), 2025) == dt.date(2025, 9, 5)
     assert reporting.deadline(Settings(reporting_deadline="03-31"), 2026) == dt.date(2026, 3, 31)
 
 
+@pytest.mark.one_engine
 def test_the_demo_region_tells_its_story(region_db) -> None:
     # 12 schools in 4 counties of 临江市; 2025: 宁海县技工学校 sent everything after 5 September,
     # 江北县农业职业学校 sent nothing (its mentor roster, which has no year, dates from 2024).

@@ -11,6 +11,9 @@ from analytics.config import Settings
 from analytics.filters import Filters
 from analytics.metrics import certificates as c
 
+# The same expected numbers on DuckDB and on PostgreSQL (conftest.engine).
+BOTH_ENGINES = True
+
 S = Settings()
 
 STUDENTS = [

@@ -12,14 +12,19 @@ from analytics.config import Settings
 from analytics.filters import Filters
 from analytics.metrics import certificates as c
 
+# The same expected numbers on DuckDB and on PostgreSQL (conftest.engine).
+BOTH_ENGINES = True
+
 S = Settings()
 
 
+@pytest.mark.one_engine
 @pytest.mark.parametrize("table", ["students", "certificate_exams", "funding", "mentors", "schools"])
 def test_empty_filter_is_true(table: str) -> None:
     assert Filters().where(table, "t") == ("TRUE", [])
 
 
+@pytest.mark.one_engine
 @pytest.mark.parametrize(
     ("f", "table", "params", "ignored"),
     [
@@ -41,6 +46,7 @@ def test_where_params_and_ignored(f: Filters, table: str, params: list, ignored:
     assert f.ignored(table) == ignored
 
 
+@pytest.mark.one_engine
 def test_where_rejects_bad_names() -> None:
     with pytest.raises(KeyError):
         Filters().where("no_such_table", "t")
@@ -50,6 +56,7 @@ def test_where_rejects_bad_names() -> None:
         Filters(dual="maybe")
 
 
+@pytest.mark.one_engine
 @pytest.mark.parametrize(
     ("f", "zh", "en"),
     [
@@ -68,6 +75,7 @@ def test_caption(f: Filters, zh: str, en: str) -> None:
     assert f.caption("en", names) == en
 
 
+@pytest.mark.one_engine
 @pytest.mark.parametrize(
     "f",
     [
@@ -80,10 +88,12 @@ def test_query_round_trip(f: Filters) -> None:
     assert Filters.from_query(f.to_query()) == f
 
 
+@pytest.mark.one_engine
 def test_to_query_only_non_default() -> None:
     assert Filters(year_from=2023, dual="in").to_query() == {"from": "2023", "dual": "in"}
 
 
+@pytest.mark.one_engine
 @pytest.mark.parametrize(
     ("params", "expected"),
     [
@@ -129,7 +139,7 @@ BYS = ["year", "school", "major", "cohort", "model", "dual", "enterprise"]
 
 
 @pytest.fixture(scope="module")
-def con():
+def con(engine: str):
     con = make_db()
     insert(con, "students",
            ("student_id", "school_id", "major", "cohort_year", "training_model", "dual_mentor", "enterprise_id"),
@@ -175,6 +185,7 @@ def test_dual_in_and_out_partition_known_flags(con) -> None:
     assert [(r.numerator, r.denominator) for r in both] == [(2, 3), (2, 4), (6, 9)]
 
 
+@pytest.mark.one_engine
 def test_gender_is_a_student_filter() -> None:
     f = Filters.from_query({"gender": "female"})
     assert f.gender == "female" and f.to_query() == {"gender": "female"}

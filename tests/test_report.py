@@ -32,7 +32,11 @@ from analytics.report import (
     SECTIONS, Block, Bullets, Chart, Col, Report, Section, Text, build_report, methods, render_html, render_xlsx,
     report_xlsx,
 )
+from engine_fixtures import store_address
 from tests.metric_fixtures import insert, make_db
+
+# The same expected numbers on DuckDB and on PostgreSQL (conftest.engine).
+BOTH_ENGINES = True
 
 FORMULA = "=SUM(A1)"
 # (major, students, dual, exams passed, graduates placed or None without a survey)
@@ -55,7 +59,7 @@ def fill(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
 
 
 @pytest.fixture(scope="module")
-def con() -> duckdb.DuckDBPyConnection:
+def con(engine: str) -> duckdb.DuckDBPyConnection:
     return fill(make_db())
 
 
@@ -104,6 +108,7 @@ def _hand(figure) -> Report:
     )
 
 
+@pytest.mark.one_engine
 def test_html_renders_a_hand_built_report() -> None:
     html = render_html(_hand(lambda: go.Figure(go.Bar(x=["Big", FORMULA], y=[0.75, 1 / 3]))))
     assert html.count("Plotly.newPlot") == 1
@@ -119,6 +124,7 @@ def test_html_renders_a_hand_built_report() -> None:
     assert t("report.no_data", "en") in visible  # the empty block says so
 
 
+@pytest.mark.one_engine
 def test_xlsx_renders_a_hand_built_report() -> None:
     wb = openpyxl.load_workbook(io.BytesIO(render_xlsx(_hand(_never))))
     assert wb.sheetnames == ["Sheet One", "SheetTwo"]  # characters Excel refuses are dropped
@@ -250,6 +256,7 @@ def test_methods_appendix_is_generated_from_the_methods_document(built, lang) ->
     assert (t("report.setting.small_n", lang), "10") in list(zip(settings["setting"], settings["value"], strict=True))
 
 
+@pytest.mark.one_engine
 def test_both_methods_documents_have_the_same_sections() -> None:
     en, zh = methods.sections("en"), methods.sections("zh")
     assert [s.key for s in en] == [s.key for s in zh]
@@ -258,6 +265,7 @@ def test_both_methods_documents_have_the_same_sections() -> None:
         assert s.blocks, s.key  # no empty section
 
 
+@pytest.mark.one_engine
 def test_methods_note_for_the_export_archives() -> None:
     note = methods.methods_note("en", Settings(small_n=7))
     assert note.startswith("# Methods: how every figure is computed")
@@ -328,6 +336,7 @@ def test_xlsx_sheets_charts_formats_and_no_formulas(built, lang):
     assert cert.cell(row=rate.row, column=7).value == "⚠"
 
 
+@pytest.mark.one_engine
 def test_xlsx_of_the_demo_has_a_chart_for_every_area(demo_db: Path):
     # Read-write like every other user of the shared demo file in this process (DuckDB refuses
     # a second connection to one file with a different configuration); nothing is written.
@@ -347,7 +356,7 @@ def test_xlsx_of_the_demo_has_a_chart_for_every_area(demo_db: Path):
 
 @pytest.mark.parametrize("fmt", ["html", "xlsx"])
 def test_cli_writes_the_report(tmp_path, capsys, fmt):
-    path = tmp_path / "d.duckdb"
+    path = store_address(tmp_path)  # the CLI's --db on this test's engine
     fill(db.connect(path)).close()
     out = tmp_path / f"pack.{fmt}"
     code = main(["report", "--db", str(path), "--format", fmt, "--out", str(out), "--major", "A", "--lang", "en"])
@@ -362,7 +371,7 @@ def test_cli_writes_the_report(tmp_path, capsys, fmt):
 
 
 def test_cli_unwritable_path_is_a_clear_failure(tmp_path, capsys):
-    path = tmp_path / "d.duckdb"
+    path = store_address(tmp_path)  # the CLI's --db on this test's engine
     fill(db.connect(path)).close()
     out = tmp_path / "missing-folder" / "pack.html"
     code = main(["report", "--db", str(path), "--format", "html", "--out", str(out), "--lang", "en"])
@@ -385,6 +394,7 @@ def test_semesters_run_in_calendar_order():
     assert block.frame["label"].tolist() == ["Spring 2024", "Autumn 2024"]
 
 
+@pytest.mark.one_engine
 def test_report_puts_the_school_beside_the_published_benchmark(demo_db: Path):
     con = db.connect(demo_db)
     html_text = render_html(build_report(con, Filters(), Settings(), "en", sections=("employment",)))

@@ -10,6 +10,9 @@ from analytics.filters import Filters
 from analytics.metrics import students
 from tests.metric_fixtures import insert, make_db
 
+# The same expected numbers on DuckDB and on PostgreSQL (conftest.engine).
+BOTH_ENGINES = True
+
 # Default weights 0.3 / 0.5 / 0.2:
 #  st1 2023-2024-1 basic      80, 90, 100 -> 24 + 45 + 20     = 89   good
 #  st1 2023-2024-2 skill      90, 90,  90 -> 27 + 45 + 18     = 90   excellent
