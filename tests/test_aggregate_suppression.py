@@ -16,11 +16,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analytics import db
 from analytics.config import Settings
 from analytics.filters import Filters
 from analytics.privacy import SUPPRESSED, aggregate_export_bytes, aggregate_tables, suppression_mask, with_totals
-from tests.metric_fixtures import insert
+from tests.metric_fixtures import insert, make_db
+
+# The same tables on DuckDB and on PostgreSQL (conftest.engine).
+BOTH_ENGINES = True
 
 
 def equations(shape: tuple[int, int]) -> np.ndarray:
@@ -54,11 +56,13 @@ def single_line_leaks(mask: np.ndarray) -> list[tuple[str, int]]:
     return rows + [("column", j) for j in range(mask.shape[1]) if mask[:, j].sum() == 1]
 
 
+@pytest.mark.one_engine
 def test_with_totals():
     # Row totals 20+5=25, 30+40=70; column totals 50, 45; grand total 95.
     assert with_totals(np.array([[20, 5], [30, 40]])).tolist() == [[20, 5, 25], [30, 40, 70], [50, 45, 95]]
 
 
+@pytest.mark.one_engine
 def test_checker_catches_primary_only_suppression():
     # The checker itself can fail: hiding only the 5 leaves it as 25 − 20.
     extended = with_totals(np.array([[20, 5], [30, 40]]))
@@ -67,6 +71,7 @@ def test_checker_catches_primary_only_suppression():
     assert single_line_leaks(primary) == [("row", 0), ("column", 1)]
 
 
+@pytest.mark.one_engine
 @pytest.mark.parametrize(
     "counts, threshold, expected",
     [
@@ -104,6 +109,7 @@ def _random_counts(rng: np.random.Generator) -> np.ndarray:
     return rng.poisson(rng.uniform(2, 30), size=shape)  # anything, zeros included
 
 
+@pytest.mark.one_engine
 @pytest.mark.parametrize("seed", range(200))
 def test_random_tables_no_suppressed_cell_recoverable(seed):
     rng = np.random.default_rng(seed)
@@ -120,7 +126,7 @@ def test_random_tables_no_suppressed_cell_recoverable(seed):
 
 
 def _fixture_db():
-    con = db.connect(":memory:")
+    con = make_db()
     # Students: major A has 12 graduates of 2024 and 3 of 2025; major B 20 of 2024, 15 of 2025.
     students = []
     for major, year, n in (("A", 2024, 12), ("A", 2025, 3), ("B", 2024, 20), ("B", 2025, 15)):
@@ -200,7 +206,7 @@ def test_aggregate_row_labels_escaped():
 
 
 def test_empty_database_exports_empty_tables():
-    tables = aggregate_tables(db.connect(":memory:"), Filters(), Settings(), "en")
+    tables = aggregate_tables(make_db(), Filters(), Settings(), "en")
     assert {n: f.values.tolist() for n, f in tables.items()} == {
         n: [["Total", 0]] for n in ("certificate_exams_sat", "certificate_exams_passed", "graduates_known_status", "graduates_placed")
     }

@@ -15,12 +15,16 @@ from analytics.cli import main
 from analytics.config import Settings
 from analytics.errors import AnalyticsError
 from analytics.report.cards import write_cards
+from engine_fixtures import store_address
 from tests.metric_fixtures import insert
+
+# The same cards from a DuckDB file and from PostgreSQL (conftest.engine).
+BOTH_ENGINES = True
 
 NOW = dt.datetime(2025, 9, 10, 9, 0)
 
 
-def _store(path: Path) -> None:
+def _store(path: str) -> None:
     """East county: A (6 of 10 exams passed) and B (9 of 10); West county: C (乙地学校, 1 of 10)."""
     con = db.connect(path)
     insert(con, "schools", ["school_id", "school_name", "county", "region"],
@@ -36,13 +40,13 @@ def _store(path: Path) -> None:
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Path:
-    path = tmp_path / "cards.duckdb"
+def store(tmp_path: Path) -> str:
+    path = store_address(tmp_path)
     _store(path)
     return path
 
 
-def test_a_card_per_school_of_the_county(store: Path, tmp_path: Path) -> None:
+def test_a_card_per_school_of_the_county(store: str, tmp_path: Path) -> None:
     con = db.connect(store)
     calls = []
     paths = write_cards(con, Settings(small_n=1), tmp_path / "out", "zh", counties=["东县"], now=NOW,
@@ -59,7 +63,7 @@ def test_a_card_per_school_of_the_county(store: Path, tmp_path: Path) -> None:
     assert pytest.approx(0.6) in values and pytest.approx(0.75) in values
 
 
-def test_cards_for_an_unknown_county_are_refused(store: Path, tmp_path: Path) -> None:
+def test_cards_for_an_unknown_county_are_refused(store: str, tmp_path: Path) -> None:
     with pytest.raises(AnalyticsError) as info:
         write_cards(db.connect(store), Settings(), tmp_path / "out", "en", counties=["无此县"])
     assert info.value.code == "card-no-schools" and "无此县" in info.value.message("en")

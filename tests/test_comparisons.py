@@ -11,6 +11,9 @@ import pandas as pd
 import pytest
 from metric_fixtures import insert, make_db
 
+# The same expected numbers on DuckDB and on PostgreSQL (conftest.engine).
+BOTH_ENGINES = True
+
 from analytics import narrative, stats
 from analytics.config import Settings
 from analytics.filters import Filters

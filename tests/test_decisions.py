@@ -21,6 +21,9 @@ from analytics.ingest.load import list_batches
 from analytics.ingest.pipeline import import_file
 from tests.metric_fixtures import insert, make_db
 
+# The same expected numbers on DuckDB and on PostgreSQL (conftest.engine).
+BOTH_ENGINES = True
+
 S = Settings()
 D = dt.date
 MEETING = D(2025, 3, 14)
@@ -260,7 +263,7 @@ def test_export_imports_back_unchanged(con, lang, tmp_path) -> None:
     header = [c.value for c in ws[1]]
     assert header[:2] == ["决策日期（Decided on）", "事项（Action）"]
     assert ws.cell(2, 2).value == "'=SUM(A1)"
-    fresh = db.connect(":memory:")
+    fresh = make_db()
     (result,) = import_file(fresh, data, file_name="actions.xlsx")
     assert result.table == "actions" and result.rejected == 0, [i.message("en") for i in result.issues]
     cols = [c.name for c in schema.table("actions").columns]

@@ -13,6 +13,9 @@ from analytics.filters import Filters
 from analytics.metrics import funding
 from tests.metric_fixtures import insert, make_db
 
+# The same expected numbers on DuckDB and on PostgreSQL (conftest.engine).
+BOTH_ENGINES = True
+
 # year, source, category, budget, spent (the 2024 enterprise line has not reported spending)
 ROWS = [
     (2023, "school", "equipment", 100.0, 80.0),

@@ -8,6 +8,9 @@ import math
 import pytest
 from metric_fixtures import insert, make_db
 
+# The same expected numbers on DuckDB and on PostgreSQL (conftest.engine).
+BOTH_ENGINES = True
+
 from analytics import narrative, stats
 from analytics.config import Settings, Targets
 from analytics.filters import Filters

@@ -14,6 +14,9 @@ from analytics.filters import Filters
 from analytics.metrics import agreements, recognition, stages, training
 from tests.metric_fixtures import insert, make_db
 
+# The same expected numbers on DuckDB and on PostgreSQL (conftest.engine).
+BOTH_ENGINES = True
+
 DAY = dt.date(2025, 9, 10)  # the review day of every fixture; expiry window 90 days: up to 2025-12-09
 S = Settings()
 D = dt.date
@@ -65,7 +68,7 @@ def test_stage_on_schedule(cohort, model, day, stage) -> None:
 
 
 @pytest.fixture(scope="module")
-def stage_db():
+def stage_db(engine: str):
     con = make_db()
     insert(con, "mentors", ["mentor_id", "mentor_name", "mentor_type"],
            [("T1", "王老师", "school"), ("T2", "李老师", "school"), ("Q1", "张师傅", "enterprise"),
@@ -149,7 +152,7 @@ def test_overdue_names_the_lead_of_the_stage_held_in(stage_db) -> None:
 
 
 @pytest.fixture(scope="module")
-def deal_db():
+def deal_db(engine: str):
     con = make_db()
     insert(con, "enterprises", ["enterprise_id", "enterprise_name"],
            [(f"E{i}", f"企业{i}") for i in range(1, 9)])
@@ -255,7 +258,7 @@ def test_funding_is_no_data_without_any_line_of_the_year(deal_db) -> None:
 
 
 @pytest.fixture(scope="module")
-def course_db():
+def course_db(engine: str):
     con = make_db()
     insert(con, "mentors", ["mentor_id", "mentor_name", "mentor_type", "appointed_on"], [
         ("T1", "王老师", "school", D(2019, 9, 1)), ("T2", "李老师", "school", D(2023, 9, 1)),
@@ -333,7 +336,7 @@ def test_practice_rule_is_a_setting(course_db) -> None:
 
 
 @pytest.fixture(scope="module")
-def honour_db():
+def honour_db(engine: str):
     con = make_db()
     insert(con, "enterprises", ["enterprise_id", "enterprise_name", "demonstration_unit"],
            [("E1", "甲企业", False), ("E2", "乙企业", True), ("E3", "丙企业", False)])

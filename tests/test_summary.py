@@ -7,6 +7,9 @@ import json
 import pytest
 from metric_fixtures import insert, make_db
 
+# The same expected numbers on DuckDB and on PostgreSQL (conftest.engine).
+BOTH_ENGINES = True
+
 from analytics.config import Settings
 from analytics.filters import Filters
 from analytics import narrative
