@@ -664,9 +664,8 @@ def build_parser() -> argparse.ArgumentParser:
     common = _common_options()
     groups = {"filters": argparse.ArgumentParser(add_help=False)}
     _filter_options(groups["filters"])
-    parser = argparse.ArgumentParser(
-        prog="python -m analytics", description="Dual-mentor program analytics", parents=[common]
-    )
+    prog = "dual-mentor" if Path(sys.argv[0]).stem == "dual-mentor" else "python -m analytics"
+    parser = argparse.ArgumentParser(prog=prog, description="Dual-mentor program analytics", parents=[common])
     sub = parser.add_subparsers(dest="command", required=True)
     for name, help_, wanted, options, handler in COMMANDS:
         p = sub.add_parser(name, parents=[common, *(groups[g] for g in wanted)], help=help_)
@@ -677,6 +676,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command (``argv``, default the process's arguments) and return its exit status;
+    the entry of ``python -m analytics`` and of the installed ``dual-mentor`` command."""
     parser = build_parser()
     args = parser.parse_args(argv)
     args.db = getattr(args, "db", None)

@@ -24,7 +24,9 @@ from analytics import engines, schema
 from analytics.errors import StoreError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_DB = PROJECT_ROOT / "data" / "dual_mentor.duckdb"
+# In a checkout the store is its data/ folder; the installed package (``pip install .``, no
+# dashboard.py beside it) never writes into site-packages: data/ of the working directory.
+DEFAULT_DB = (PROJECT_ROOT if (PROJECT_ROOT / "dashboard.py").is_file() else Path.cwd()) / "data" / "dual_mentor.duckdb"
 ENV_VAR = "DUAL_MENTOR_DB"
 
 BATCH_COLUMN = "_batch_id"
