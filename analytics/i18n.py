@@ -7,6 +7,7 @@ Each area owns its own file so that catalogs stay readable.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from functools import cache
 from pathlib import Path
@@ -58,3 +59,19 @@ def t(key: str, lang: str = DEFAULT_LANG, /, **params: Any) -> str:
         return template.format(**params)
     except (KeyError, IndexError, ValueError):
         return template
+
+
+# Every ASCII punctuation mark that Markdown (CommonMark + GFM + Streamlit's directives) gives a
+# meaning: links, images, emphasis, code, HTML, tables, headings, lists, maths, :emoji: and
+# :colour[text]; "http:" and "www." lose their colon and dot, so no bare address is linked.
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&=\"'])")
+
+
+def md(value: Any) -> str:
+    """``value`` (a name, a major, a file name, a URL parameter: anything a user supplied) as
+    literal text inside Markdown: every Markdown character backslash-escaped, line breaks made
+    spaces, so ``[x](http://evil)`` or ``![](http://evil/p.png)`` shows as typed and is never a
+    link or an image. ``None`` is an empty string. ``md("a*b") == "a\\*b"``."""
+    if value is None:
+        return ""
+    return _MD_SPECIAL.sub(r"\\\1", " ".join(str(value).splitlines()))

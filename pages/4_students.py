@@ -6,6 +6,7 @@ import streamlit as st
 
 import ui
 from analytics import auth
+from analytics.i18n import md
 from analytics import charts
 from analytics.metrics import students as stu
 from ui import components as c
@@ -49,12 +50,12 @@ student_id = st.text_input(f.t("students.search"), key="stu_search", placeholder
 if student_id:
     growth = store.query_store(stu.growth_file, student_id, f.settings, scope=f.filters.scope)
     if growth["student"].empty and growth["assessments"].empty:
-        st.warning(f.t("students.not_found", id=student_id))
+        st.warning(f.t("students.not_found", id=md(student_id)))
     else:
         if not growth["student"].empty:
             row = auth.mask(growth["student"], f.user.role).iloc[0]
-            st.markdown(f.t("students.profile", name=row["student_name"] or student_id, id=student_id,
-                            major=row["major"] or "—", cls=row["class_name"] or "—",
+            st.markdown(f.t("students.profile", name=md(row["student_name"] or student_id), id=md(student_id),
+                            major=md(row["major"] or "—"), cls=md(row["class_name"] or "—"),
                             cohort=row["cohort_year"] if pd.notna(row["cohort_year"]) else "—",
                             dual=group_label(f, "dual", row["dual_mentor"] is True)))
         scores = growth["assessments"]

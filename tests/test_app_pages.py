@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from analytics.i18n import md
+
 PAGES = {
     "dashboard.py": ("总览", "Overview"),
     "pages/1_certificates.py": ("技能证书", "Certificates"),
@@ -123,7 +125,7 @@ def test_growth_file_search(app, demo_db) -> None:
     assert not at.exception, [e.value for e in at.exception]
     assert any(m.value.startswith("**") and "（20210100001）" in m.value for m in at.markdown)  # the profile line
     at.text_input(key="stu_search").input("no-such-id").run()
-    assert any("no-such-id" in w.value for w in at.warning)
+    assert any(md("no-such-id") in w.value for w in at.warning)  # the typed text, escaped as Markdown
 
 
 @pytest.mark.parametrize("page", PAGES)

@@ -18,7 +18,7 @@ from analytics import audit, auth
 from analytics.config import Settings
 from analytics.errors import AnalyticsError
 from analytics.filters import Filters
-from analytics.i18n import t
+from analytics.i18n import md, t
 from ui import store
 from ui.halt import stop
 
@@ -104,9 +104,9 @@ def user_box(user: auth.User, lang: str) -> None:
     if user.source == "local":
         st.caption(t("auth.local_mode", lang))
         return
-    schools = t("auth.all_schools", lang) if user.scope is None else "、".join(user.scope)
-    areas = "、".join((*user.counties, *user.regions)) if user.scope is not None else ""
-    st.caption(t("auth.signed_in", lang, name=user.name, role=t(f"auth.role.{user.role}", lang)) + " · "
+    schools = t("auth.all_schools", lang) if user.scope is None else "、".join(map(md, user.scope))
+    areas = "、".join(map(md, (*user.counties, *user.regions))) if user.scope is not None else ""
+    st.caption(t("auth.signed_in", lang, name=md(user.name), role=t(f"auth.role.{user.role}", lang)) + " · "
                + (t("auth.areas", lang, areas=areas) + " · " if areas else "")
                + t("auth.schools", lang, schools=schools))
     st.button(t("auth.logout", lang), key="sign_out", on_click=sign_out, args=(user,), icon=":material/logout:")

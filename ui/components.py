@@ -76,7 +76,7 @@ def chart(f: Frame, fig: go.Figure, *, n: int | None = None, note: str | None = 
 
 
 def _file_stem(f: Frame, name: str) -> str:
-    stem = re.sub(r"[^\w\u4e00-\u9fff-]+", "_", f"{name}_{f.caption}").strip("_")
+    stem = re.sub(r"[^\w\u4e00-\u9fff-]+", "_", f"{name}_{f.plain_caption}").strip("_")
     return stem[:80] or "table"
 
 

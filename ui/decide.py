@@ -15,6 +15,7 @@ import streamlit as st
 
 from analytics import actions, decisions, narrative, schema, snapshot
 from analytics.errors import AnalyticsError
+from analytics.i18n import md
 from analytics.filters import Filters
 from ui import access, store
 from ui import components as c
@@ -82,7 +83,7 @@ def form(f: Frame, key: str, metric: str | None, figure: Filters, title: str = "
         chosen = st.selectbox(f.t("decide.figure"), choices, index=choices.index(metric or NONE), key=f"dec_metric_{key}",
                               format_func=lambda m: f.t("decide.no_figure") if m == NONE else
                               schema.label("metric", m, f.lang))
-        scoped = st.checkbox(f.t("decide.use_filters", caption=figure.caption(f.lang, names)), value=True,
+        scoped = st.checkbox(f.t("decide.use_filters", caption=md(figure.caption(f.lang, names))), value=True,
                              key=f"dec_filters_{key}")
         expected = st.segmented_control(f.t("decide.expected"), list(schema.vocabulary("expected").codes), default="up",
                                         required=True, key=f"dec_expected_{key}",
@@ -106,7 +107,7 @@ def submit(f: Frame, title: str, side: str, owner: str, due: dt.date, metric: st
     except AnalyticsError as err:
         st.error(err.message(f.lang), icon=":material/error:")
         return
-    st.session_state[DONE_KEY] = f.t("decide.done", title=title.strip(), batch=batch)
+    st.session_state[DONE_KEY] = f.t("decide.done", title=md(title.strip()), batch=batch)
     st.session_state.pop(UNDO_KEY, None)  # offer the new batch first
     st.rerun()
 
@@ -132,16 +133,16 @@ def review_table(f: Frame, review: decisions.Review) -> None:
             if item.state == "overdue":
                 state += f.t("report.actions.days", n=item.days_overdue)
             st.badge(state, color=color, icon=icon)
-            st.markdown(f"**{a['title']}**")
+            st.markdown(f"**{md(a['title'])}**")
             owner = schema.label("owner_side", a["owner_side"], f.lang)
             if a.get("owner") and personal:
-                owner += f" · {a['owner']}"
+                owner += f" · {md(a['owner'])}"
             line = f.t("decide.card_line", owner=owner, decided=a["decided_on"].isoformat(), due=a["due_on"].isoformat())
             if item.carried:
                 line += f.t("decisions.item.carried", day=a["decided_on"].isoformat())
             st.caption(line)
             if move is not None:
-                st.markdown(f.t("decide.card_figure", figure=decisions.figure_text(a, f.lang, names),
+                st.markdown(f.t("decide.card_figure", figure=md(decisions.figure_text(a, f.lang, names)),
                                 then=decisions.value_text(move.then, f.lang),
                                 then_period=narrative.period_text(move.then.period, f.lang),
                                 now=decisions.value_text(move.now, f.lang),
@@ -182,7 +183,7 @@ def status_form(f: Frame, review: decisions.Review) -> None:
     except AnalyticsError as err:
         st.error(err.message(f.lang), icon=":material/error:")
         return
-    st.session_state[DONE_KEY] = f.t("decide.status_done", title=action["title"], batch=batch,
+    st.session_state[DONE_KEY] = f.t("decide.status_done", title=md(action["title"]), batch=batch,
                                      status=schema.label("action_status", status, f.lang))
     st.session_state.pop(UNDO_KEY, None)  # offer the new batch first
     st.rerun()

@@ -93,7 +93,13 @@ class Frame:
 
     @property
     def caption(self) -> str:
-        """The filter caption ("2023–2025 · 数控技术应用 · 双导师学生") for charts and tables."""
+        """The filter caption ("2023–2025 · 数控技术应用 · 双导师学生") for charts and tables, as
+        Markdown: the names in it (a major from the URL, a stored school) are escaped (``i18n.md``)."""
+        return i18n.md(self.plain_caption)
+
+    @property
+    def plain_caption(self) -> str:
+        """The filter caption as plain text (file names, chart titles)."""
         return self.filters.caption(self.lang, self.options.names)
 
 

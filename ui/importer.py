@@ -14,6 +14,7 @@ from analytics import actions, auth, db, schema
 from analytics.errors import AnalyticsError
 from analytics.ingest.issues import ERROR
 from analytics.filters import Filters
+from analytics.i18n import md
 from analytics.ingest.load import batch_rejects, list_batches
 from analytics.ingest.pipeline import SheetResult
 from analytics.metrics.employment import initial_employment_rate
@@ -140,7 +141,7 @@ def upload_flow(f: Frame, key: str, detailed: bool = True) -> None:
         for sheet_index, result in enumerate(_checked(f, key, data, uploaded.name)):
             wkey = f"{key}_{file_index}_{sheet_index}"
             with st.container(border=True):
-                st.markdown(f"**{result.file_name}**" + (f" · {result.sheet}" if result.sheet else ""))
+                st.markdown(f"**{md(result.file_name)}**" + (f" · {md(result.sheet)}" if result.sheet else ""))
                 if detailed and result.preview is not None:
                     table = _table_choice(f, wkey, result)
                     if table and table != result.table:
@@ -264,7 +265,7 @@ def _value_map_editor(f: Frame, wkey: str, result: SheetResult) -> dict[str, dic
                 rows = f.t("data.values_rows", n=count) if count else f.t("data.values_applied")
                 hint = f.t("data.values_nearest", codes="、".join(schema.label(column.vocabulary.kind, c, f.lang)
                                                                   for c in nearest)) if nearest and codes else ""
-                left.markdown(f"“{value}” · {rows}" + (f"  \n{hint}" if hint else ""))
+                left.markdown(f"“{md(value)}” · {rows}" + (f"  \n{hint}" if hint else ""))
                 widget = f"value_{wkey}_{column_name}_{i}"
                 if codes is None:
                     text = right.text_input(f.t("data.values_number"), value=current.get(value, ""), key=widget,
@@ -293,7 +294,7 @@ def _sheet_report(f: Frame, r: SheetResult, wkey: str, detailed: bool) -> None:
         table = schema.table(r.table).label(f.lang) if r.table else f.t("data.table_none")
         st.markdown(f"→ {table}")
     if r.refused is not None:
-        (st.info if r.status == "skipped" else st.error)(r.refused.message(f.lang))
+        (st.info if r.status == "skipped" else st.error)(md(r.refused.message(f.lang)))  # it may quote the file
         return
     errors = sum(1 for i in r.issues if i.severity == ERROR)
     st.markdown(f.t("data.check_summary", read=f"{r.rows_read:,}", new=f"{r.inserted:,}",
@@ -302,7 +303,7 @@ def _sheet_report(f: Frame, r: SheetResult, wkey: str, detailed: bool) -> None:
         with st.expander(f.t("data.preview", n=len(r.preview))):
             st.dataframe(auth.mask_id_cards(r.preview, f.user.role), hide_index=True)
     if r.mapping is not None and r.mapping.unmapped:
-        st.caption(f.t("data.unmapped", headers="、".join(map(str, r.mapping.unmapped))))
+        st.caption(f.t("data.unmapped", headers="、".join(map(md, r.mapping.unmapped))))
     if r.issues:
         report = issue_report(f, r)
         (st.warning if errors else st.caption)(f.t("data.report_title", n=len(r.issues)))
@@ -318,12 +319,12 @@ def issue_report(f: Frame, r: SheetResult) -> pd.DataFrame:
     for (code, severity), part in df.groupby(["code", "severity"], sort=False):
         rows = sorted({int(x) for x in part["row"].dropna()})
         listed = ", ".join(map(str, rows[:ROWS_LISTED])) + (" …" if len(rows) > ROWS_LISTED else "")
-        out.append({
+        out.append({  # the message in the user's language first; the stable code last, for support
             f.t("data.col.severity"): f.t(f"data.severity.{severity}"),
-            f.t("data.col.code"): code,
+            f.t("data.col.example"): part["message"].iloc[0],
             f.t("data.col.count"): len(part),
             f.t("data.col.rows_at"): listed,
-            f.t("data.col.example"): part["message"].iloc[0],
+            f.t("data.col.code"): code,
         })
     return pd.DataFrame(out)
 
@@ -382,14 +383,14 @@ def _job_progress(f: Frame, job_id: int) -> None:
 
 def _show_done(f: Frame, done: list[dict]) -> None:
     for d in done:
-        where = d["file"] + (f" · {d['sheet']}" if d["sheet"] else "")
+        where = md(d["file"]) + (f" · {md(d['sheet'])}" if d["sheet"] else "")
         if d["status"] == "loaded":
             st.success(f.t("data.loaded", where=where, batch=d["batch"], inserted=f"{d['inserted']:,}",
                            updated=f"{d['updated']:,}", rejected=f"{d['rejected']:,}"), icon=":material/check_circle:")
         elif d["status"] == "unchanged":
             st.info(f.t("data.unchanged", where=where), icon=":material/info:")
         else:
-            st.error(f"{where}: {d['refused'].message(f.lang) if d['refused'] else d['status']}")
+            st.error(f"{where}: {md(d['refused'].message(f.lang)) if d['refused'] else d['status']}")
 
 
 # -- history, undo, rejects, quality -------------------------------------------------------

@@ -8,6 +8,7 @@ from __future__ import annotations
 import streamlit as st
 
 from analytics import charts, narrative, schema
+from analytics.i18n import md
 from analytics.metrics import headlines as hl
 from ui import decide, store
 from ui.frame import PAGES, Frame, link_params
@@ -88,7 +89,7 @@ def tiles(f: Frame, keys: tuple[str, ...], *, big: bool = False, detail: bool = 
 
 def sentences(f: Frame) -> list[str]:
     """One full sentence per headline."""
-    return narrative.sentences(headlines(f), f.lang, f.settings.small_n)
+    return [md(s) for s in narrative.sentences(headlines(f), f.lang, f.settings.small_n)]  # names in them as typed
 
 
 def attention(f: Frame) -> list[tuple[str, narrative.Attention]]:
@@ -98,7 +99,7 @@ def attention(f: Frame) -> list[tuple[str, narrative.Attention]]:
     items = store.query(narrative.attention, f.filters, f.lang, day=decide.today())
     personal = f.user.can("view_personal")
     return [
-        (f.t("overview.mentors_masked", subject=a.subject) if not personal and a.key.endswith("_mentors")
-         else a.text.replace(a.subject, f"**{a.subject}**", 1) if a.subject else a.text, a)
+        (f.t("overview.mentors_masked", subject=md(a.subject)) if not personal and a.key.endswith("_mentors")
+         else md(a.text).replace(md(a.subject), f"**{md(a.subject)}**", 1) if a.subject else md(a.text), a)
         for a in items
     ]
