@@ -98,3 +98,69 @@ def test_the_same_file_twice_at_once_leaves_one_batch(store, tmp_path) -> None:
     assert con.execute("SELECT count(*), sum(rows_inserted) FROM import_batches").fetchone() == (1, ROWS)
     assert con.execute("SELECT count(*) FROM certificate_exams").fetchone() == (ROWS,)
     con.close()
+
+
+# -- Two importers, overlapping keys: serialised on the one write lock -------------------------------
+#
+# File A holds students 0000–0199, file B 0100–0299 with other scores: 100 keys in both.
+# The test holds the write lock (db._PG_WRITE_LOCK, the key every write transaction takes
+# with pg_advisory_xact_lock) until both importer processes wait on it, so they are truly
+# concurrent; then it lets go. Whichever commits first inserts 200 rows; the second inserts
+# its 100 new keys and updates the 100 shared ones (their old versions kept for undo).
+# The end state equals importing the two files one after the other in that order.
+
+OVERLAP_STATE = (
+    "SELECT student_id, score, passed, _batch_id FROM certificate_exams ORDER BY student_id",
+    "SELECT student_id, score, _batch_id, _replaced_by FROM _prev_certificate_exams ORDER BY student_id",
+    "SELECT batch_id, file_name, rows_inserted, rows_updated, rows_unchanged, status FROM import_batches "
+    "ORDER BY batch_id",
+)
+
+
+def _overlapping(tmp_path: Path, name: str, first: int, score: int) -> Path:
+    return write_csv(tmp_path / f"{name}.csv", [CERT_HEADER] + [
+        [f"S-{i:04d}", "电工", "2024-06-20", "初级", "通过", str(score)] for i in range(first, first + 200)])
+
+
+def _state(address: str) -> list[list[tuple]]:
+    con = db.connect(address)
+    try:
+        return [con.execute(sql).fetchall() for sql in OVERLAP_STATE]
+    finally:
+        con.close()
+
+
+def test_two_importers_of_overlapping_keys_end_as_if_sequential(store, tmp_path) -> None:
+    import psycopg
+
+    from analytics.ingest.pipeline import import_file
+
+    a, b = _overlapping(tmp_path, "A", 0, 70), _overlapping(tmp_path, "B", 100, 90)
+    with psycopg.connect(store, autocommit=True) as holder:
+        holder.execute("SELECT pg_advisory_lock(%s)", [db._PG_WRITE_LOCK])
+        procs = [_start(store, path) for path in (a, b)]
+        waiting = 0
+        for _ in range(1200):  # both importers reach their write transaction (at most 2 min)
+            waiting = holder.execute(
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND objid = %s",
+                [db._PG_WRITE_LOCK]).fetchone()[0]
+            if waiting >= 2 or any(p.poll() is not None for p in procs):
+                break
+            threading.Event().wait(0.1)
+        holder.execute("SELECT pg_advisory_unlock(%s)", [db._PG_WRITE_LOCK])
+    outcomes = [p.communicate(timeout=600) for p in procs]
+    assert waiting >= 2, "the importers never waited on the write lock together"
+    assert [(p.returncode, out.strip(), err) for p, (out, err) in zip(procs, outcomes)] == [(0, "loaded", "")] * 2
+    concurrent = _state(store)
+    order = [name for _, name, *_ in concurrent[2]]
+    # 200 + 100 new keys; the shared 100 carry the second file's score, the first's kept for undo
+    assert [row[2:5] for row in concurrent[2]] == [(200, 0, 0), (100, 100, 0)]
+    assert len(concurrent[0]) == 300 and len(concurrent[1]) == 100
+
+    sequential = new_pg_address()
+    con = db.connect(sequential)
+    for name in order:
+        (result,) = import_file(con, tmp_path / name)
+        assert result.status == "loaded"
+    con.close()
+    assert _state(sequential) == concurrent
