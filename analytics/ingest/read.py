@@ -297,7 +297,7 @@ def _check_text_records(data: bytes, name: str, limits: Limits) -> None:
     """
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return
-    lines = max(data.count(b"\n"), data.count(b"\r"))
+    lines = data.count(b"\n") or data.count(b"\r")
     if not data.endswith((b"\n", b"\r")):
         lines += 1
     if lines - 1 - _HEADER_MARGIN <= limits.max_rows:
@@ -599,20 +599,25 @@ def _parse_csv(text: str, utf8: bytes, delim: str, width: int) -> pa.Table:
     strict mode) raise, and we fall back too: nothing is ever dropped silently. ``width``
     is the widest of the first 200 records.
     """
-    body = text.rstrip("\r\n")
-    if not re.search(r"\n\r?\n", body):
+    end = len(text)
+    while end and text[end - 1] in "\r\n":  # trailing line ends (no copy of the text)
+        end -= 1
+    if not _BLANK_LINE.search(text, 0, end):
         try:
             return _duckdb_csv(utf8, delim, width)
         except duckdb.Error:
             pass
-    return _python_csv(body, delim)
+    return _python_csv(text[:end], delim)
+
+
+_BLANK_LINE = re.compile(r"\n\r?\n")
 
 
 def _duckdb_csv(utf8: bytes, delim: str, width: int) -> pa.Table:
     columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(width)) + "}"
     query = (
         "SELECT * FROM read_csv($path, header = false, auto_detect = false, delim = $delim, quote = '\"', "
-        "escape = '\"', null_padding = true, strict_mode = true, skip = 0, parallel = false, "
+        "escape = '\"', null_padding = true, strict_mode = true, skip = 0, parallel = true, "
         f"max_line_size = 100000000, columns = {columns})"
     )
     with tempfile.TemporaryDirectory() as tmp:
@@ -645,7 +650,8 @@ def _blank_to_null(table: pa.Table) -> pa.Table:
     """Empty and whitespace-only cells (including full-width spaces) become null."""
     cols = []
     for col in table.columns:
-        blank = pc.equal(pc.utf8_trim_whitespace(col), "")
+        # whitespace-only (utf8_is_space: the characters utf8_trim_whitespace trims) or empty
+        blank = pc.or_(pc.utf8_is_space(col), pc.equal(col, ""))
         cols.append(pc.if_else(blank, pa.scalar(None, pa.string()), col))
     return pa.table(cols, names=table.column_names)
 
