@@ -174,7 +174,7 @@ def export(con: duckdb.DuckDBPyConnection, user: auth.User, kind: str, fmt: str,
     scoped = auth.scoped(filters, user)
     if kind == "research":
         key = privacy.load_key(key_file) if key_file is not None else None
-        data = privacy.research_export_bytes(con, scoped, fmt, key=key, lang=lang)
+        data = privacy.research_export_bytes(con, scoped, fmt, key=key, lang=lang, settings=settings)
     else:
         data = privacy.aggregate_export_bytes(con, scoped, fmt, settings=settings, lang=lang)
     audit.record_export(con, user.name, kind, fmt, scoped, address=address)

@@ -78,6 +78,7 @@ _SCRUB = re.compile(
 )
 KEPT_PERSONAL = ("monthly_salary",)
 SUPPRESSED = "c"
+DOMINANCE = 2  # a group where only 1 or 2 did not pass / were not placed is suppressed like a small one
 
 _BLOCK = 64  # SHA-256 block size, for HMAC's inner and outer pads
 
@@ -271,8 +272,10 @@ def research_export_bytes(
     *,
     key: bytes | None = None,
     lang: str = "zh",
+    settings: Settings | None = None,
 ) -> bytes:
-    """Zip of one pseudonymised file per table, ``data_dictionary`` and ``README.txt``.
+    """Zip of one pseudonymised file per table, ``data_dictionary``, ``METHODS.md`` (the
+    methods note, with ``settings`` when given) and ``README.txt``.
 
     ``key`` defaults to the key file beside the database ``con`` is open on (created on
     first use); an in-memory database needs an explicit key.
@@ -283,6 +286,7 @@ def research_export_bytes(
     tables = research_tables(con, filters, key)
     files = {f"{name}.{fmt}": _frame_bytes(frame, fmt) for name, frame in tables.items()}
     files[f"data_dictionary.{fmt}"] = _frame_bytes(data_dictionary(lang), fmt)
+    files["METHODS.md"] = _methods_file(lang, settings)
     counts = "\n".join(f"  {name}: {len(frame)}" for name, frame in tables.items())
     files["README.txt"] = t(
         "export.research-readme",
@@ -362,10 +366,21 @@ def _cheapest_cycle(mask: np.ndarray, cost: np.ndarray, cell: tuple[int, int]) -
     return path
 
 
-def suppression_mask(extended: np.ndarray, threshold: int) -> np.ndarray:
+def primary_cells(denominators: np.ndarray, numerators: np.ndarray, threshold: int) -> np.ndarray:
+    """Cells to suppress for their own sake, of a pair of tables with totals (``with_totals``):
+    a group of 1 ≤ n < ``threshold`` (exams sat, graduates), and by the dominance rule a group
+    where only 1 to ``DOMINANCE`` did not pass or were not placed (knowing who sat, one learns
+    that all but one or two passed, and who they are is often known)."""
+    den, num = np.asarray(denominators, dtype=np.int64), np.asarray(numerators, dtype=np.int64)
+    rest = den - num
+    return ((den > 0) & (den < threshold)) | ((rest >= 1) & (rest <= DOMINANCE))
+
+
+def suppression_mask(extended: np.ndarray, threshold: int, primary: np.ndarray | None = None) -> np.ndarray:
     """Cells of a table with totals (``with_totals``) to publish as ``c``.
 
-    Primary: every cell, totals included, with 1 ≤ value < ``threshold``. Complementary:
+    Primary: ``primary`` (``primary_cells``), by default every cell, totals included, with
+    1 ≤ value < ``threshold``. Complementary:
     the table's additive relations (each row and column of cells sums to its total) form
     a graph, rows and columns as nodes, cells as edges; a suppressed cell can be worked
     out from published numbers exactly when it is a bridge of the graph of suppressed
@@ -375,7 +390,7 @@ def suppression_mask(extended: np.ndarray, threshold: int) -> np.ndarray:
     so every row and column holding a ``c`` holds at least two.
     """
     values = np.asarray(extended, dtype=np.int64)
-    mask = (values > 0) & (values < threshold)
+    mask = (values > 0) & (values < threshold) if primary is None else np.array(primary, dtype=bool)
     if not mask.any():
         return mask
     if min(values.shape) < 2:
@@ -395,76 +410,143 @@ def suppression_mask(extended: np.ndarray, threshold: int) -> np.ndarray:
 
 # -- Aggregate export ------------------------------------------------------------------------------
 
+# Rows of the split tables: dual-mentor students, the others, and those whose flag is unknown
+# (``Filters.dual`` values; unknown = all − in − out, shown only when there are any).
+DUAL_GROUPS = ("in", "out", "unknown")
 
-def _by_year_major(frames: dict[int, pd.DataFrame]) -> tuple[list[object], list[int], np.ndarray, np.ndarray]:
-    """Majors, years and numerator/denominator matrices from per-year ``[group, numerator, denominator]``."""
+
+def publication_filters(filters: Filters) -> Filters:
+    """The filters the aggregate export is computed with: the user's scope and nothing else.
+
+    Every aggregate export a user can take is then the same publication (every major, every
+    year of their schools), so no two of them can be subtracted to uncover a suppressed cell
+    (the unfiltered export minus the ``2+1`` one gave every ``1.5+1.5`` cell). A filter set
+    on the page is named in the README as not applied."""
+    return Filters(scope=filters.scope)
+
+
+def _counts_by_year_major(frames: dict[int, pd.DataFrame]) -> tuple[list[object], list[int], dict, dict]:
     years = sorted(frames)
-    majors = sorted({g for f in frames.values() for g in f["group"] if not pd.isna(g)})
-    if any(f["group"].isna().any() for f in frames.values()):
+    num: dict[tuple[object, int], int] = {}
+    den: dict[tuple[object, int], int] = {}
+    for year, frame in frames.items():
+        for g, k, n in frame[["group", "numerator", "denominator"]].itertuples(index=False):
+            key = (None if pd.isna(g) else g, year)
+            num[key], den[key] = int(k), int(n)
+    majors = sorted({m for m, _ in den if m is not None})
+    if any(m is None for m, _ in den):
         majors.append(None)
-    num = np.zeros((len(majors), len(years)), dtype=np.int64)
-    den = np.zeros_like(num)
-    for j, year in enumerate(years):
-        for g, k, n in frames[year][["group", "numerator", "denominator"]].itertuples(index=False):
-            i = majors.index(None if pd.isna(g) else g)
-            num[i, j], den[i, j] = int(k), int(n)
     return majors, years, num, den
 
 
-def _published(
-    extended: np.ndarray, mask: np.ndarray, majors: list[object], years: list[int], lang: str
-) -> pd.DataFrame:
-    labels = [t("export.agg.unknown-major", lang) if m is None else str(m) for m in majors]
-    labels.append(t("export.agg.total", lang))
-    cells = [
-        [SUPPRESSED if hidden else int(value) for value, hidden in zip(row, row_mask, strict=True)]
-        for row, row_mask in zip(extended.tolist(), mask.tolist(), strict=True)
-    ]
+def _split(by_group: dict[str, dict[int, pd.DataFrame]]) -> tuple[list[tuple[object, str]], list[int], np.ndarray, np.ndarray]:
+    """Rows (major, group), years, and numerator/denominator matrices from per-group, per-year
+    ``[group (major), numerator, denominator]`` frames (``"all"``, ``"in"``, ``"out"``)."""
+    majors, years, num_all, den_all = _counts_by_year_major(by_group["all"])
+    parts = {g: _counts_by_year_major(by_group[g]) for g in ("in", "out")}
+
+    def cell(group: str, table: int, major: object, year: int) -> int:
+        if group == "unknown":
+            return cell("all", table, major, year) - cell("in", table, major, year) - cell("out", table, major, year)
+        source = (num_all, den_all) if group == "all" else parts[group][2:]
+        return source[table].get((major, year), 0)
+
+    groups = [g for g in DUAL_GROUPS
+              if any(cell(g, 1, m, y) for m in majors for y in years)]
+    rows = [(m, g) for m in majors for g in groups]
+    num = np.array([[cell(g, 0, m, y) for y in years] for m, g in rows], dtype=np.int64).reshape(len(rows), len(years))
+    den = np.array([[cell(g, 1, m, y) for y in years] for m, g in rows], dtype=np.int64).reshape(len(rows), len(years))
+    return rows, years, num, den
+
+
+def _major_label(major: object, lang: str) -> str:
+    return t("export.agg.unknown-major", lang) if major is None else str(major)
+
+
+def _frame(cells: list[list[object]], labels: list[list[str]], heads: list[str], years: list[int],
+           lang: str) -> pd.DataFrame:
     frame = pd.DataFrame(cells, columns=[str(y) for y in years] + [t("export.agg.total", lang)], dtype=object)
-    frame.insert(0, t("export.agg.major", lang), labels)
+    for k, head in enumerate(heads):
+        frame.insert(k, head, [row[k] for row in labels])
     return frame
+
+
+def _publish_split(extended: np.ndarray, mask: np.ndarray, rows: list[tuple[object, str]], years: list[int],
+                   lang: str) -> pd.DataFrame:
+    labels = [[_major_label(m, lang), t(f"export.agg.group.{g}", lang)] for m, g in rows]
+    labels.append([t("export.agg.total", lang), t("export.agg.group.all", lang)])
+    cells = [[SUPPRESSED if hidden else int(v) for v, hidden in zip(row, hide, strict=True)]
+             for row, hide in zip(extended.tolist(), mask.tolist(), strict=True)]
+    return _frame(cells, labels, [t("export.agg.major", lang), t("export.agg.group-col", lang)], years, lang)
+
+
+def _publish_majors(extended: np.ndarray, mask: np.ndarray, rows: list[tuple[object, str]], years: list[int],
+                    lang: str) -> pd.DataFrame:
+    """The by-major table, each cell the sum of its groups' cells: shown only when every one of
+    them is, so it tells nothing the split table does not."""
+    majors = list(dict.fromkeys(m for m, _ in rows))
+    cells, labels = [], []
+    for major in majors:
+        idx = [i for i, (m, _) in enumerate(rows) if m == major]
+        cells.append([SUPPRESSED if mask[idx, j].any() else int(extended[idx, j].sum())
+                      for j in range(extended.shape[1])])
+        labels.append([_major_label(major, lang)])
+    cells.append([SUPPRESSED if hidden else int(v) for v, hidden in zip(extended[-1], mask[-1], strict=True)])
+    labels.append([t("export.agg.total", lang)])
+    return _frame(cells, labels, [t("export.agg.major", lang)], years, lang)
+
+
+AGGREGATE_PAIRS = {  # file stem -> (denominator, numerator) names
+    "certificate_exams": ("sat", "passed"),
+    "graduates": ("known_status", "placed"),
+}
 
 
 def aggregate_tables(
     con: duckdb.DuckDBPyConnection, filters: Filters, settings: Settings, lang: str = "zh"
 ) -> dict[str, pd.DataFrame]:
-    """Publication tables (major × year, with totals; ``c`` = suppressed), by file stem.
+    """Publication tables (``c`` = suppressed), by file stem, of the user's whole scope
+    (``publication_filters``: the page's other filters are not applied).
 
     Certificate exams sat and passed (per exam attempt, exam year) and graduates with a
     known status at their first survey and those placed (graduation year), counted as
-    the dashboard's metrics count them. A group smaller than ``settings.small_n`` is
-    suppressed in both tables of its pair (the pair shares one suppression pattern).
+    the dashboard's metrics count them, each as a table by major × year × group (dual-mentor
+    students, the others, unknown: the strata of the adjusted comparison, ``*_by_dual``) and
+    by major × year. One suppression pattern, decided on the split table, holds for all four
+    tables of a measure: primary cells by ``primary_cells`` (small groups and the dominance
+    rule), complementary ones by ``suppression_mask``; a by-major cell is shown only when all
+    its groups are.
     """
     from analytics.metrics import certificates, employment
 
-    pairs = {}
-    exam_years = certificates.pass_rates_by(con, filters, settings, "year")["group"].dropna()
-    pairs["certificate_exams"] = {
-        int(y): certificates.pass_rates_by(
-            con, replace(filters, year_from=int(y), year_to=int(y)), settings, "major"
-        )
-        for y in exam_years
-    }
-    grad_years = employment.initial_employment_by(con, filters, settings, "graduation_year")
+    base = publication_filters(filters)
+    exam_years = certificates.pass_rates_by(con, base, settings, "year")["group"].dropna()
+    grad_years = employment.initial_employment_by(con, base, settings, "graduation_year")
     grad_years = grad_years.loc[grad_years["denominator"] > 0, "group"].dropna()
-    pairs["graduates"] = {
-        int(y): employment.initial_employment_by(
-            con, replace(filters, year_from=int(y), year_to=int(y)), settings, "major"
-        )
-        for y in grad_years
+    measures = {
+        "certificate_exams": (certificates.pass_rates_by, [int(y) for y in exam_years]),
+        "graduates": (employment.initial_employment_by, [int(y) for y in grad_years]),
     }
     out: dict[str, pd.DataFrame] = {}
-    for name, frames in pairs.items():
-        majors, years, num, den = _by_year_major(frames)
+    for name, (fn, years) in measures.items():
+        by_group = {g: {y: fn(con, replace(base, year_from=y, year_to=y, dual=g), settings, "major") for y in years}
+                    for g in ("all", "in", "out")}
+        rows, years, num, den = _split(by_group)
         den_ext, num_ext = with_totals(den), with_totals(num)
-        mask = suppression_mask(den_ext, settings.small_n)
-        out[f"{name}_{'sat' if name == 'certificate_exams' else 'known_status'}"] = _published(
-            den_ext, mask, majors, years, lang
-        )
-        out[f"{name}_{'passed' if name == 'certificate_exams' else 'placed'}"] = _published(
-            num_ext, mask, majors, years, lang
-        )
+        mask = suppression_mask(den_ext, settings.small_n, primary_cells(den_ext, num_ext, settings.small_n))
+        den_name, num_name = AGGREGATE_PAIRS[name]
+        out[f"{name}_{den_name}"] = _publish_majors(den_ext, mask, rows, years, lang)
+        out[f"{name}_{num_name}"] = _publish_majors(num_ext, mask, rows, years, lang)
+        out[f"{name}_{den_name}_by_dual"] = _publish_split(den_ext, mask, rows, years, lang)
+        out[f"{name}_{num_name}_by_dual"] = _publish_split(num_ext, mask, rows, years, lang)
     return out
+
+
+def _methods_file(lang: str, settings: Settings | None) -> bytes:
+    """``METHODS.md`` of an export archive: the one methods note (``analytics.report.methods``)."""
+    from analytics.report.methods import methods_note
+
+    return methods_note(lang, settings).encode("utf-8")
 
 
 def aggregate_export_bytes(
@@ -475,14 +557,16 @@ def aggregate_export_bytes(
     settings: Settings | None = None,
     lang: str = "zh",
 ) -> bytes:
-    """Zip of the publication tables (``aggregate_tables``) and ``README.txt`` with the footnote.
+    """Zip of the publication tables (``aggregate_tables``), ``METHODS.md`` and ``README.txt``
+    with the footnote and the filters not applied.
 
     CSV files end with the title and the footnote rows; Parquet files hold the table only
     (text columns, since ``c`` sits among the numbers).
     """
     _check_format(fmt)
     settings = settings or Settings()
-    footnote = t("export.agg.footnote", lang, n=settings.small_n)
+    base = publication_filters(filters)
+    footnote = t("export.agg.footnote", lang, n=settings.small_n, d=DOMINANCE)
     files: dict[str, bytes] = {}
     titles = []
     for name, frame in aggregate_tables(con, filters, settings, lang).items():
@@ -491,21 +575,25 @@ def aggregate_export_bytes(
         if fmt == "csv":
             blank = [""] * (frame.shape[1] - 1)
             notes = pd.DataFrame(
-                [[text, *blank] for text in ("", title, filters.caption(lang), footnote)],
+                [[text, *blank] for text in ("", title, base.caption(lang), footnote)],
                 columns=frame.columns,
                 dtype=object,
             )
             files[f"{name}.csv"] = to_csv_bytes(pd.concat([frame, notes], ignore_index=True))
         else:
             files[f"{name}.parquet"] = _frame_bytes(frame.astype("string"), fmt)
+    files["METHODS.md"] = _methods_file(lang, settings)
+    ignored = replace(filters, scope=None)
     files["README.txt"] = t(
         "export.aggregate-readme",
         lang,
-        filters=filters.caption(lang),
+        filters=base.caption(lang),
         date=dt.date.today().isoformat(),
         tables="\n".join(titles),
         footnote=footnote,
-    ).encode("utf-8-sig")
+    ).encode("utf-8-sig") + (
+        ("\n" + t("export.agg.not-applied", lang, filters=ignored.caption(lang)) + "\n").encode("utf-8")
+        if ignored != Filters() else b"")
     return _zip(files)
 
 
@@ -525,7 +613,7 @@ def write_export(
         raise ConfigError("export-bad-kind", kind=kind, known=", ".join(KINDS))
     if kind == "research":
         key = load_key(key_file) if key_file is not None else None
-        data = research_export_bytes(con, filters, fmt, key=key, lang=lang)
+        data = research_export_bytes(con, filters, fmt, key=key, lang=lang, settings=settings)
     else:
         data = aggregate_export_bytes(con, filters, fmt, settings=settings, lang=lang)
     path = Path(out)

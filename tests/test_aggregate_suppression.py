@@ -182,8 +182,9 @@ def test_aggregate_csv_has_c_and_footnote_parquet_is_text():
     data = aggregate_export_bytes(con, Filters(), "csv", settings=Settings(small_n=10), lang="zh")
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
         assert sorted(zf.namelist()) == [
-            "README.txt", "certificate_exams_passed.csv", "certificate_exams_sat.csv",
-            "graduates_known_status.csv", "graduates_placed.csv",
+            "METHODS.md", "README.txt", "certificate_exams_passed.csv", "certificate_exams_passed_by_dual.csv",
+            "certificate_exams_sat.csv", "certificate_exams_sat_by_dual.csv", "graduates_known_status.csv",
+            "graduates_known_status_by_dual.csv", "graduates_placed.csv", "graduates_placed_by_dual.csv",
         ]
         text = zf.read("certificate_exams_sat.csv").decode("utf-8-sig")
         readme = zf.read("README.txt").decode("utf-8-sig")
@@ -207,6 +208,7 @@ def test_aggregate_row_labels_escaped():
 
 def test_empty_database_exports_empty_tables():
     tables = aggregate_tables(make_db(), Filters(), Settings(), "en")
+    measures = ("certificate_exams_sat", "certificate_exams_passed", "graduates_known_status", "graduates_placed")
     assert {n: f.values.tolist() for n, f in tables.items()} == {
-        n: [["Total", 0]] for n in ("certificate_exams_sat", "certificate_exams_passed", "graduates_known_status", "graduates_placed")
+        **{n: [["Total", 0]] for n in measures}, **{f"{n}_by_dual": [["Total", "All", 0]] for n in measures}
     }

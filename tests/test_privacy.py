@@ -187,7 +187,7 @@ def test_numbers_stay_numbers_in_parquet(con):
     with zipfile.ZipFile(io.BytesIO(research_export_bytes(con, Filters(), "parquet", key=KEY))) as zf:
         exams = pq.read_table(io.BytesIO(zf.read("certificate_exams.parquet"))).to_pandas()
         assert sorted(zf.namelist()) == sorted(
-            [f"{t}.parquet" for t in schema.TABLE_NAMES] + ["data_dictionary.parquet", "README.txt"]
+            [f"{t}.parquet" for t in schema.TABLE_NAMES] + ["data_dictionary.parquet", "METHODS.md", "README.txt"]
         )
     assert sorted(exams["score"]) == [52.0, 86.0, 90.0]
     assert sorted(exams["passed"]) == [False, True, True]
