@@ -430,6 +430,10 @@ def cmd_metrics(args: argparse.Namespace, lang: str) -> int:
 
 
 def _report_options(p: argparse.ArgumentParser) -> None:
+    p.description = ("The leadership meeting pack. --school is a filter, not a scope: it selects the school's "
+                     "students and mentors, while enterprise satisfaction and funding, which carry no school, "
+                     "stay the whole program's (the pack says so under its title). A pack of one school alone "
+                     "is made by a user scoped to that school.")
     p.add_argument("--format", choices=Choices("analytics.report", "FORMATS"), required=True,
                    help="html (opens in a browser, prints) or xlsx (Excel)")
     p.add_argument("--out", required=True, metavar="FILE", help="file to write the pack to")

@@ -700,6 +700,13 @@ def data_date(con: duckdb.DuckDBPyConnection) -> dt.datetime | None:
     return None if loaded.empty else pd.Timestamp(loaded["imported_at"].max()).to_pydatetime()
 
 
+def school_filter_only(f: Filters) -> bool:
+    """Whether ``f`` picks a school without being scoped to it: then students and mentors are the
+    school's, but satisfaction and funding, which carry no school, are the whole program's (the
+    pack says so; a user scoped to the school gets that school's enterprises and no funding)."""
+    return f.school is not None and f.scope != (f.school,)
+
+
 def build_report(
     con: duckdb.DuckDBPyConnection, f: Filters, s: Settings, lang: str, now: dt.datetime | None = None,
     sections: Sequence[str] = SECTIONS,
@@ -715,7 +722,8 @@ def build_report(
     return Report(
         lang=lang,
         title=c.t("report.title"),
-        caption=c.t("report.caption", caption=f.caption(lang, filter_options(con, f.scope).names)),
+        caption=c.t("report.caption", caption=f.caption(lang, filter_options(con, f.scope).names))
+        + (" · " + c.t("report.school-filter") if school_filter_only(f) else ""),
         data_date=c.t("report.data_date", date=when.strftime("%Y-%m-%d %H:%M")) if when else c.t("report.no_imports"),
         generated=c.t("report.generated", date=now.strftime("%Y-%m-%d %H:%M")),
         sections=tuple(BUILDERS[key](c) for key in SECTIONS if key in sections),
