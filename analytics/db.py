@@ -377,6 +377,22 @@ def migrate(con: duckdb.DuckDBPyConnection) -> int:
         return SCHEMA_VERSION
 
 
+# Holders of store files in this process that can let go of an idle connection (the
+# dashboard's lease): ``release(path) -> bool`` closes it if nobody uses it, True if it did.
+_holders: list[Callable[[str], bool]] = []
+
+
+def register_holder(release: Callable[[str], bool]) -> None:
+    """Let :func:`connect` ask ``release`` to close an idle connection to a file when this process
+    opens that file in the other mode (DuckDB allows one configuration of a file per process)."""
+    if release not in _holders:
+        _holders.append(release)
+
+
+def _release_idle(target: str) -> bool:
+    return any([release(target) for release in list(_holders)])
+
+
 def connect(
     path: str | os.PathLike[str] | None = None, *, read_only: bool = False
 ) -> duckdb.DuckDBPyConnection:
@@ -400,9 +416,18 @@ def connect(
     if target != ":memory:":
         Path(target).parent.mkdir(parents=True, exist_ok=True)
     try:
-        con = duckdb.connect(target, read_only=read_only)
+        try:
+            con = duckdb.connect(target, read_only=read_only)
+        except duckdb.ConnectionException as e:
+            # this process holds the file in the other mode: ask its idle holders (the
+            # dashboard's lease) to let go, then try once more
+            if "different configuration" not in str(e) or not _release_idle(target):
+                raise StoreError("db-held-here", path=target) from e
+            con = duckdb.connect(target, read_only=read_only)
         if fresh:
             os.chmod(target, 0o600)  # service-user only (SECURITY.md), whatever the umask
+    except duckdb.ConnectionException as e:
+        raise StoreError("db-held-here", path=target) from e
     except duckdb.IOException as e:
         if "lock" in str(e).lower():
             raise StoreError("db-in-use", path=target) from e

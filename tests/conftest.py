@@ -74,9 +74,9 @@ def app(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable]:
     """``app(page, db_path, **query)``: an AppTest of ``page`` (e.g. "pages/2_employment.py")
     against ``db_path``, opened with the URL query ``query``, already run once.
 
-    Afterwards the process-wide connection cache is emptied, so the dashboard's connection to a shared
-    database file (``demo_db``, ``region_db``) is closed and a later test may open it read-only
-    (DuckDB refuses a second configuration of a file one process holds open)."""
+    Afterwards the dashboard's leases are closed and forgotten, so no idle connection to a shared
+    database file (``demo_db``, ``region_db``) outlives the test (DuckDB refuses a second
+    configuration of a file one process holds open; ``db.connect`` also asks an idle lease to let go)."""
     from streamlit import config
     from streamlit.testing.v1 import AppTest
 
@@ -97,7 +97,7 @@ def app(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable]:
 
     from ui import store
 
-    store._open.clear()  # the cached results stay: they are keyed on the file and its version
+    store.close_all()  # the cached results stay: they are keyed on the file and its version
     gc.collect()
 
 

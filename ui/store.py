@@ -1,30 +1,209 @@
-"""The dashboard's side of the store: one connection per process, cached queries, writes.
+"""The dashboard's side of the store: a lease on the database, cached queries, writes.
 
-* ``connection()`` opens the database once per server process (``st.cache_resource``);
-  when no database file exists yet it is created with the demo data, so that
+* The dashboard holds **no connection between script runs**, so that the command line can
+  read and write the same DuckDB file while the dashboard runs (DuckDB allows one read-write
+  process or many read-only ones). A :class:`Lease` opens a read-only connection when a run
+  needs one, shares it with every run of the process meanwhile, and closes it when nobody
+  has used it for ``IDLE_SECONDS`` (a timer thread). A write (import, undo, audit record,
+  action) takes a short-lived read-write connection instead, closed as soon as the last
+  user lets go; writes still run one at a time under the process write lock
+  (``db.transaction``). If the command line holds the writer, a run waits up to
+  ``BUSY_WAIT`` seconds and then shows "being updated, retry in a moment"
+  (``StoreError("db-updating")``), never a traceback. On PostgreSQL (a server, no file
+  locks) the lease keeps one connection.
+* When no database file exists yet it is created with the demo data, so that
   ``streamlit run dashboard.py`` shows a working dashboard on a fresh machine.
 * ``query(fn, filters, ...)`` runs an analytics function on its own cursor and caches the
   result (``st.cache_resource``, shared read-only) keyed on the database, its data version,
-  the settings and the filters, so an import or undo refreshes every page at once.
-* Writes (import, undo, demo) go through ``analytics`` functions that take the write lock;
-  afterwards the data version changes and every cached query is recomputed.
+  the settings and the filters, so an import or undo — from the dashboard or from the
+  command line — refreshes every page on its next run.
 """
 
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
-from contextlib import closing
+import threading
+import time
+import weakref
+from collections.abc import Callable, Iterator
+from contextlib import closing, contextmanager
+from pathlib import Path
 from typing import Any
 
 import duckdb
 import streamlit as st
 
-from analytics import db
+from analytics import db, engines
 from analytics.config import Settings, load_settings
 from analytics.engines.scope import scoped
+from analytics.errors import StoreError
 from analytics.filter_options import FilterOptions, filter_options
 from analytics.filters import Filters
+
+IDLE_SECONDS = 2.0  # a read-only connection nobody used for this long is closed
+BUSY_WAIT = 5.0  # how long a run waits for another program's writer before saying so
+
+
+class Lease:
+    """The dashboard's hold on one store, taken only while runs use it.
+
+    ``read()`` and ``write()`` are context managers yielding the connection. Readers share
+    whatever connection is open; a writer waits for the readers of a read-only connection to
+    finish, then opens it read-write (readers arriving meanwhile wait, so a writer is never
+    starved, and share the writer's connection). ``opened`` counts connections opened.
+    """
+
+    def __init__(self, address: str, idle: float = IDLE_SECONDS, wait: float = BUSY_WAIT) -> None:
+        self.address = address
+        self.idle = idle
+        self.wait = wait
+        self.postgres = engines.is_postgres(address)
+        self.opened = 0
+        self._cond = threading.Condition()
+        self._con: duckdb.DuckDBPyConnection | None = None
+        self._writable = False
+        self._users = 0
+        self._writers = 0  # writers waiting for the readers to finish
+        self._last = 0.0
+        self._timer: threading.Timer | None = None
+        _every_lease.add(self)
+
+    @property
+    def is_open(self) -> bool:
+        """Whether a connection is open now."""
+        return self._con is not None
+
+    @contextmanager
+    def read(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """The connection, read-only unless a writer holds it read-write."""
+        with self._cond:
+            while self._writers and not self._writable:
+                self._cond.wait()
+            if self._con is None:
+                self._open(writable=self.postgres)
+            self._users += 1
+            con = self._con
+        try:
+            yield con
+        finally:
+            self._release()
+
+    @contextmanager
+    def write(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A read-write connection (created and migrated if needed), closed after its last user."""
+        with self._cond:
+            self._writers += 1
+            try:
+                while self._con is not None and not self._writable and self._users:
+                    self._cond.wait()
+                if self._con is not None and not self._writable:
+                    self._close()
+                if self._con is None:
+                    self._open(writable=True)
+                self._users += 1
+                con = self._con
+            finally:
+                self._writers -= 1
+                self._cond.notify_all()
+        try:
+            yield con
+        finally:
+            self._release()
+
+    def close_if_idle(self) -> bool:
+        """Close the connection now if nobody uses it; True if one was closed."""
+        if not self._cond.acquire(timeout=self.wait):
+            return False
+        try:
+            if self._con is None or self._users:
+                return False
+            self._close()
+            return True
+        finally:
+            self._cond.release()
+
+    def _open(self, writable: bool) -> None:
+        try:
+            self._con = db.open_store(self.address, read_only=not writable, create=writable, wait=self.wait)
+        except StoreError as e:
+            if e.code == "db-busy":  # another program (the command line) holds the writer
+                raise StoreError("db-updating", path=db.describe(self.address)) from e
+            if e.code != "db-held-here" or writable:
+                raise
+            # this process holds the file read-write elsewhere: share that configuration
+            self._con = db.open_store(self.address, wait=self.wait)
+            writable = True
+        self._writable = writable
+        self.opened += 1
+
+    def _close(self) -> None:
+        con, self._con, self._writable = self._con, None, False
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        if con is not None:
+            con.close()
+
+    def _release(self) -> None:
+        with self._cond:
+            self._users -= 1
+            if self._users == 0 and not self.postgres:
+                self._last = time.monotonic()
+                if self._writable or self.idle <= 0:
+                    self._close()  # the writer is short-lived: the command line may write now
+                elif self._timer is None:
+                    self._arm(self.idle)
+            self._cond.notify_all()
+
+    def _arm(self, delay: float) -> None:
+        self._timer = threading.Timer(delay, self._expire)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def _expire(self) -> None:
+        with self._cond:
+            self._timer = None
+            if self._con is None or self._users:
+                return  # the last user to let go arms it again
+            left = self._last + self.idle - time.monotonic()
+            if left > 0:
+                self._arm(left)
+            else:
+                self._close()
+
+
+_leases: dict[str, Lease] = {}
+_every_lease: weakref.WeakSet[Lease] = weakref.WeakSet()  # also those a test or benchmark makes
+_leases_lock = threading.Lock()
+_create_lock = threading.Lock()
+
+
+def lease(path: str | None = None) -> Lease:
+    """The process's lease on ``path`` (default: the database this process shows)."""
+    path = path or db_path()
+    with _leases_lock:
+        if path not in _leases:
+            _leases[path] = Lease(path)
+        return _leases[path]
+
+
+def close_all() -> None:
+    """Close every idle connection and forget the leases (tests: between test databases)."""
+    with _leases_lock:
+        leases = list(_leases.values())
+        _leases.clear()
+    for held in leases:
+        held.close_if_idle()
+
+
+def _release_idle(target: str) -> bool:
+    """``db.connect`` opening ``target`` in the other mode: let go of our idle connection to it."""
+    want = Path(target).resolve()
+    held = [x for x in list(_every_lease) if not x.postgres and Path(x.address).resolve() == want]
+    return any([x.close_if_idle() for x in held])
+
+
+db.register_holder(_release_idle)
 
 
 def db_path() -> str:
@@ -32,34 +211,24 @@ def db_path() -> str:
     return db.resolve_address()
 
 
-@st.cache_resource(show_spinner=False)
-def _open(path: str) -> duckdb.DuckDBPyConnection:
-    fresh = not db.store_exists(path)
-    con = db.connect(path)
-    if fresh:
+def ensure_database(message: str) -> None:
+    """Create a missing database with the demo data, showing ``message`` meanwhile (one session
+    of the process creates it; the others wait and find it there)."""
+    path = db_path()
+    if db.store_exists(path):
+        return
+    with _create_lock, st.spinner(message):
+        if db.store_exists(path):
+            return
         from analytics.sample import load_demo
 
-        load_demo(con)
-    return con
-
-
-def connection() -> duckdb.DuckDBPyConnection:
-    """The process-wide connection (created with demo data when the file does not exist)."""
-    return _open(db_path())
-
-
-def ensure_database(message: str) -> None:
-    """Open the database, showing ``message`` while a missing one is created with demo data."""
-    if db.store_exists(db_path()):
-        connection()
-        return
-    with st.spinner(message):
-        connection()
+        with lease(path).write() as con:
+            load_demo(con)
 
 
 def data_version() -> str:
     """Token that changes with every import or undo (part of every cache key)."""
-    with closing(connection().cursor()) as cur:
+    with lease().read() as con, closing(con.cursor()) as cur:
         return db.data_version(cur)
 
 
@@ -75,7 +244,7 @@ def settings() -> Settings:
 def _cached(module: str, name: str, path: str, version: str, settings_: Settings,
             filters: Filters | None, args: tuple, kwargs: tuple) -> Any:
     fn = getattr(importlib.import_module(module), name)
-    with closing(_open(path).cursor()) as cur:
+    with lease(path).read() as con, closing(con.cursor()) as cur:
         if filters is None:
             return fn(cur, *args, **dict(kwargs))
         # on PostgreSQL the database applies the same scope (row-level security)
@@ -111,22 +280,23 @@ def is_empty() -> bool:
 
 
 def writer() -> Callable[..., Any]:
-    """``write`` bound to this process's connection, for a background job: it runs outside
-    any script run, where the cached connection cannot be looked up."""
-    con = connection()
+    """``write`` bound to this process's lease, for a background job: it runs outside any script
+    run, where the database of the session cannot be looked up."""
+    held = lease()
 
     def run(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        with closing(con.cursor()) as cur:
+        with held.write() as con, closing(con.cursor()) as cur:
             return fn(cur, *args, **kwargs)
 
     return run
 
 
 def write(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-    """Run a writing analytics function (import, undo, demo) on the shared connection.
+    """Run a writing analytics function (import, undo, audit record, action) on a short-lived
+    read-write connection.
 
     The function takes the write lock itself (``db.transaction``) and gets its own cursor,
-    so two sessions checking files at the same time never share a connection. The data
-    version changes, so every cached query is recomputed on the next run.
+    so two sessions checking files at the same time never share a cursor. The data version
+    changes, so every cached query is recomputed on the next run.
     """
     return writer()(fn, *args, **kwargs)
