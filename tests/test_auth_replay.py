@@ -10,6 +10,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from http.cookies import SimpleCookie
 from pathlib import Path
@@ -61,33 +62,49 @@ def _browser_cookie(port: int) -> str:
     return cookies["_streamlit_xsrf"].value
 
 
-async def _run(ws, widgets: list | None = None) -> tuple[list[str], dict[str, str], str | None]:
-    """One script run: the h1 titles, the widget ids by key, and the session id if announced."""
+class Seen:
+    """What one script run sent: h1 titles, widget ids by key, download URLs, pages, session id."""
+
+    def __init__(self) -> None:
+        self.titles: list[str] = []
+        self.ids: dict[str, str] = {}
+        self.downloads: list[str] = []
+        self.pages: dict[str, str] = {}
+        self.session: str | None = None
+
+
+async def _seen(ws, widgets: list | None = None, page_hash: str = "") -> Seen:
+    """One script run (of the page ``page_hash``, default the current one) and what it sent."""
     from streamlit.proto.BackMsg_pb2 import BackMsg
     from streamlit.proto.ClientState_pb2 import ClientState
     from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
     from streamlit.proto.WidgetStates_pb2 import WidgetStates
 
     msg = BackMsg()
-    msg.rerun_script.CopyFrom(ClientState(query_string="", widget_states=WidgetStates(widgets=widgets or [])))
+    msg.rerun_script.CopyFrom(ClientState(query_string="", page_script_hash=page_hash,
+                                          widget_states=WidgetStates(widgets=widgets or [])))
     await ws.send(msg.SerializeToString())
-    titles, ids, session = [], {}, None
+    seen = Seen()
     while True:
         fm = ForwardMsg()
         fm.ParseFromString(await asyncio.wait_for(ws.recv(), 300))
         kind = fm.WhichOneof("type")
         if kind == "new_session":
-            session = fm.new_session.initialize.session_id
+            seen.session = fm.new_session.initialize.session_id
+        elif kind == "navigation":
+            seen.pages = {p.url_pathname: p.page_script_hash for p in fm.navigation.app_pages}
         elif kind == "delta" and fm.delta.WhichOneof("type") == "new_element":
             el = fm.delta.new_element
             what = el.WhichOneof("type")
             if what == "heading" and el.heading.tag == "h1":
-                titles.append(el.heading.body)
-            elif what in ("text_input", "button"):
+                seen.titles.append(el.heading.body)
+            elif what in ("text_input", "button", "download_button"):
                 wid = getattr(el, what).id
-                ids[wid.rsplit("-", 1)[-1]] = wid
+                seen.ids[wid.rsplit("-", 1)[-1]] = wid
+                if what == "download_button":
+                    seen.downloads.append(el.download_button.url)
         elif kind == "script_finished":
-            return titles, ids, session
+            return seen
 
 
 def _connect(port: int, cookie: str, session: str | None = None):
@@ -100,27 +117,68 @@ def _connect(port: int, cookie: str, session: str | None = None):
 
 
 async def _attack(port: int) -> dict[str, list[str]]:
-    from streamlit.proto.WidgetStates_pb2 import WidgetState
-
     seen: dict[str, list[str]] = {}
     owner_cookie = _browser_cookie(port)
     async with _connect(port, owner_cookie) as ws:
-        titles, ids, session = await _run(ws)
-        seen["owner before"] = titles
-        submit = next(v for k, v in ids.items() if "FormSubmitter" in v or k.startswith("sign_in"))
-        titles, _, _ = await _run(ws, [WidgetState(id=ids["auth_name"], string_value="zhang"),
-                                       WidgetState(id=ids["auth_password"], string_value=PASSWORD),
-                                       WidgetState(id=submit, trigger_value=True)])
-        titles, _, _ = await _run(ws)  # the run after st.rerun()
-        seen["owner signed in"] = titles
+        seen["owner before"] = (await _seen(ws)).titles
+    async with _connect(port, owner_cookie) as ws:
+        signed = await _sign_in(ws)
+        seen["owner signed in"], session = signed.titles, signed.session
     assert session
     async with _connect(port, owner_cookie, session) as ws:  # the owner's tab reconnects
-        titles, _, _ = await _run(ws)
-        seen["owner reconnected"] = titles
+        seen["owner reconnected"] = (await _seen(ws)).titles
         async with _connect(port, _browser_cookie(port), session) as thief:  # another browser, same id
-            titles, _, _ = await _run(thief)
-            seen["other browser"] = titles
+            seen["other browser"] = (await _seen(thief)).titles
     return seen
+
+
+async def _sign_in(ws) -> Seen:
+    from streamlit.proto.WidgetStates_pb2 import WidgetState
+
+    first = await _seen(ws)
+    submit = next(v for v in first.ids.values() if "FormSubmitter" in v)
+    await _seen(ws, [WidgetState(id=first.ids["auth_name"], string_value="zhang"),
+                     WidgetState(id=first.ids["auth_password"], string_value=PASSWORD),
+                     WidgetState(id=submit, trigger_value=True)])
+    seen = await _seen(ws)  # the run after st.rerun()
+    seen.session = first.session
+    return seen
+
+
+def _status(port: int, url: str) -> int:
+    """The HTTP status of ``url`` fetched with no cookie and no session: anyone holding the URL."""
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}{url}", timeout=30) as r:
+            return r.status
+    except urllib.error.HTTPError as e:
+        return e.code
+
+
+async def _download_lifetime(port: int) -> dict[str, object]:
+    from streamlit.proto.WidgetStates_pb2 import WidgetState
+
+    out: dict[str, object] = {}
+    async with _connect(port, _browser_cookie(port)) as ws:
+        home = await _sign_in(ws)
+        students = await _seen(ws, page_hash=home.pages["students"])
+        out["titles"] = students.titles
+        out["downloads"] = list(students.downloads)
+        out["while shown"] = [_status(port, u) for u in students.downloads]
+        await _seen(ws, [WidgetState(id=students.ids["sign_out"], trigger_value=True)])
+        await _seen(ws)  # Streamlit marks an unused download, then deletes it at the next clean-up
+        await _seen(ws)
+        out["after sign-out"] = [_status(port, u) for u in students.downloads]
+    return out
+
+
+def test_a_personal_data_download_is_not_served_after_sign_out(signed_server) -> None:
+    seen = asyncio.run(_download_lifetime(signed_server))
+    assert seen["titles"] and seen["downloads"], seen
+    # While the page shows it, Streamlit serves the file to whoever has the URL (SECURITY.md,
+    # *Personal-data downloads*: the media route checks no session) ...
+    assert set(seen["while shown"]) == {200}
+    # ... and once the session has signed out, to nobody.
+    assert set(seen["after sign-out"]) == {404}
 
 
 def test_a_session_id_from_another_browser_gets_the_sign_in_form(signed_server) -> None:
