@@ -39,10 +39,11 @@ def cli_user() -> auth.User:
 
 
 def guard(con: duckdb.DuckDBPyConnection | None, user: auth.User, action: str, *,
-          address: str | None = None) -> None:
-    """``auth.require``, auditing a refusal (``denied``) when there is a store to write it to."""
+          address: str | None = None, school: str | None = None) -> None:
+    """``auth.require`` (on ``school``'s data, when given), auditing a refusal (``denied``) when
+    there is a store to write it to."""
     try:
-        auth.require(user, action)
+        auth.require(user, action, school)
     except AnalyticsError:
         if con is not None:
             audit.record_denied(con, user.name, action, address=address)
@@ -261,3 +262,17 @@ def update_decision(con: duckdb.DuckDBPyConnection, user: auth.User, decided_on:
     batch = decisions.set_status(con, decided_on, title, status, done_on=done_on, notes=notes, lang=lang)
     audit.record_decision(con, user.name, status, batch, title, metric=metric, address=address)
     return batch
+
+
+# -- The bureau's sign-off of a school's returns ------------------------------------------------
+
+
+def sign_off(con: duckdb.DuckDBPyConnection, user: auth.User, school_id: str, year: int, status: str, *,
+             note: str | None = None, address: str | None = None) -> None:
+    """Set the sign-off of ``school_id``'s returns of ``year`` as ``user``: ``submitted`` needs
+    ``submit_returns`` for that school, ``approved``/``returned`` the bureau's ``approve_returns``
+    (``auth.refusal``); refusals and changes audited."""
+    from analytics import signoff
+
+    guard(con, user, signoff.action_for(status), address=address, school=school_id)
+    signoff.set_signoff(con, school_id, year, status, user.name, note=note)

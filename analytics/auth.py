@@ -76,11 +76,17 @@ ACTIONS = (
     "manage_users",  # add, remove, re-password users
     "view_audit",  # the audit log page
     "record_decision",  # record an action of the leadership group, change its status, undo that
+    "submit_returns",  # say a school's returns for a year are complete (sign-off: submitted)
+    "approve_returns",  # the bureau approves a school's submitted returns or returns them to the school
 )
+# Actions on a school's data that only a user above the school may take (a county's, a region's
+# or every school's: the bureau), whatever the role allows.
+BUREAU_ACTIONS = frozenset({"approve_returns"})
 PERMISSIONS: dict[str, frozenset[str]] = {
     "admin": frozenset(ACTIONS),
-    "leader": frozenset({"view", "view_personal", "export_report", "record_decision"}),
-    "researcher": frozenset({"view", "import", "export_research", "export_aggregate"}),
+    "leader": frozenset({"view", "view_personal", "export_report", "record_decision", "submit_returns",
+                         "approve_returns"}),
+    "researcher": frozenset({"view", "import", "export_research", "export_aggregate", "submit_returns"}),
     "viewer": frozenset({"view", "view_personal"}),
 }
 MODES = ("local", "users")
@@ -187,11 +193,30 @@ def can(role: str, action: str) -> bool:
     return action in PERMISSIONS.get(role, frozenset())
 
 
-def require(user: User, action: str) -> None:
-    """Raise ``AuthError("auth-forbidden")`` unless ``user`` may do ``action``
-    (call it in ``analytics``-facing code paths before acting, not only to hide a button)."""
+def refusal(user: User, action: str, school: str | None = None) -> AuthError | None:
+    """Why ``user`` may not do ``action`` (on ``school``'s data, when given), or None when they may:
+    the role must allow it, the school must be in the user's scope, and a bureau action
+    (``BUREAU_ACTIONS``) needs a user above one school (a county, a region or every school)."""
     if not can(user.role, action):
-        raise AuthError("auth-forbidden", user=user.name, role=user.role, action=action)
+        return AuthError("auth-forbidden", user=user.name, role=user.role, action=action)
+    if school is not None and user.scope is not None and school not in user.scope:
+        return AuthError("auth-forbidden-school", user=user.name, school=school)
+    if action in BUREAU_ACTIONS and user.level == "school":
+        return AuthError("auth-forbidden-level", user=user.name, action=action)
+    return None
+
+
+def may(user: User, action: str, school: str | None = None) -> bool:
+    """Whether ``user`` may do ``action`` (on ``school``'s data): ``refusal`` is None."""
+    return refusal(user, action, school) is None
+
+
+def require(user: User, action: str, school: str | None = None) -> None:
+    """Raise ``refusal``'s ``AuthError`` unless ``user`` may do ``action`` (on ``school``'s data)
+    (call it in ``analytics``-facing code paths before acting, not only to hide a button)."""
+    error = refusal(user, action, school)
+    if error is not None:
+        raise error
 
 
 def scoped(filters: Filters, user: User) -> Filters:

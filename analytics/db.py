@@ -557,11 +557,14 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
 
 
 def data_version(con: duckdb.DuckDBPyConnection) -> str:
-    """A token that changes with every import and undo (cache key for the dashboard)."""
+    """A token that changes with every import and undo, and every sign-off of a school's returns
+    (cache key for the dashboard)."""
     row = con.cursor().execute(
-        "SELECT coalesce(max(batch_id), 0), count(*), count(undone_at) FROM import_batches"
+        "SELECT coalesce(max(batch_id), 0), count(*), count(undone_at), "
+        "(SELECT count(*) FROM reporting_signoffs), (SELECT max(changed_at) FROM reporting_signoffs) "
+        "FROM import_batches"
     ).fetchone()
-    return f"{row[0]}-{row[1]}-{row[2]}"
+    return f"{row[0]}-{row[1]}-{row[2]}" + (f"-{row[3]}-{row[4]}" if row[3] else "")
 
 
 def table_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:

@@ -1,6 +1,7 @@
 """Reporting status: for a chosen year, which schools have sent which tables, when, by whom,
 how many rows and rejects; the share of schools reporting per table, on time against the
-deadline (settings ``[reporting] deadline``), and the list of schools to remind (download)."""
+deadline (settings ``[reporting] deadline``), the list of schools to remind (download), and the
+sign-off: a school submits its returns, the bureau approves or returns them (``ui.signoff``)."""
 
 import streamlit as st
 
@@ -8,7 +9,7 @@ import ui
 from analytics import schema
 from analytics.metrics import reporting
 from ui import components as c
-from ui import decide, store
+from ui import decide, signoff, store
 
 f = ui.frame("reporting")
 c.header(f)
@@ -55,6 +56,7 @@ grid["approval"] = [f.t(f"signoff.state.{a}") if isinstance(a, str) else "" for 
 grid = grid[["school_name", "county", *[table_label[x] for x in reporting.REPORTED_TABLES], "approval"]]
 c.table(f, grid, name=f"reporting_grid_{year}",
         labels={k: f.t(f"reporting.col.{k}") for k in ("school_name", "county", "approval")})
+signoff.form(f, status, year)
 
 st.subheader(f.t("reporting.rates_title"), anchor=False)
 cols = ["table", "schools", "reported", "on_time", "reported_share", "on_time_share"]

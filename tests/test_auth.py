@@ -231,24 +231,26 @@ def test_activity_keeps_a_session_alive() -> None:
 # -- Roles ---------------------------------------------------------------------------------------
 
 # Role × action: True where allowed (issue 6: admin all; leader view + report; researcher view,
-# upload, research/aggregate export, masked; viewer view only; issue 19: leaders record actions).
+# upload, research/aggregate export, masked; viewer view only; issue 19: leaders record actions;
+# issue 15: leaders and researchers submit a school's returns, leaders approve them — at the bureau's
+# level only, see test_bureau.py).
 MATRIX = {
     "admin": {a: True for a in auth.ACTIONS},
     "leader": {"view": True, "view_personal": True, "view_id_card": False, "import": False, "undo": False, "export_report": True,
                "export_research": False, "export_aggregate": False, "manage_users": False, "view_audit": False,
-               "record_decision": True},
+               "record_decision": True, "submit_returns": True, "approve_returns": True},
     "researcher": {"view": True, "view_personal": False, "view_id_card": False, "import": True, "undo": False, "export_report": False,
                    "export_research": True, "export_aggregate": True, "manage_users": False, "view_audit": False,
-                   "record_decision": False},
+                   "record_decision": False, "submit_returns": True, "approve_returns": False},
     "viewer": {"view": True, "view_personal": True, "view_id_card": False, "import": False, "undo": False, "export_report": False,
                "export_research": False, "export_aggregate": False, "manage_users": False, "view_audit": False,
-               "record_decision": False},
+               "record_decision": False, "submit_returns": False, "approve_returns": False},
 }
 
 
 @pytest.mark.parametrize(("role", "action"), [(r, a) for r in auth.ROLES for a in auth.ACTIONS])
 def test_role_action_matrix(role: str, action: str) -> None:
-    user = auth.User("u", role, ("S1",))
+    user = auth.User("u", role, ("S1",), counties=("C1",))  # a county's user: bureau actions need one
     assert auth.can(role, action) is MATRIX[role][action]
     assert user.can(action) is MATRIX[role][action]
     if MATRIX[role][action]:

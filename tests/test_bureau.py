@@ -9,7 +9,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from analytics import audit, hierarchy
+from analytics import audit, auth, hierarchy
 from analytics.config import Settings
 from analytics.filters import Filters
 from analytics.ingest import pipeline
@@ -312,3 +312,80 @@ def test_signoff_submitted_then_approved(returns) -> None:
         set_signoff(returns, "A", 2025, "rejected", "x")
     logged = returns.execute("SELECT user_name, details FROM audit_log WHERE action = 'signoff' ORDER BY event_id").fetchall()
     assert [u for u, _ in logged] == ["clerk-a", "bureau"] and '"approved"' in logged[1][1]
+
+
+def test_returned_returns_are_submitted_again_then_approved(returns) -> None:
+    from analytics.errors import AnalyticsError
+    from analytics.signoff import set_signoff
+
+    set_signoff(returns, "A", 2025, "submitted", "clerk-a", now=dt.datetime(2025, 9, 2, 9, 0))
+    set_signoff(returns, "A", 2025, "returned", "county", note=" 学生名单缺毕业年份 ",
+                now=dt.datetime(2025, 9, 3, 9, 0))
+    assert reporting.signoff_states(returns, 2025) == {"A": "returned"}
+    with pytest.raises(AnalyticsError) as info:  # returned: nothing to approve until sent again
+        set_signoff(returns, "A", 2025, "approved", "county")
+    assert info.value.code == "signoff-not-submitted"
+    set_signoff(returns, "A", 2025, "submitted", "clerk-a", now=dt.datetime(2025, 9, 4, 9, 0))
+    set_signoff(returns, "A", 2025, "approved", "county", now=dt.datetime(2025, 9, 5, 9, 0))
+    with pytest.raises(AnalyticsError) as info:  # approved is final
+        set_signoff(returns, "A", 2025, "submitted", "clerk-a")
+    assert info.value.code == "signoff-already-approved"
+    logged = returns.execute("SELECT user_name, details FROM audit_log WHERE action = 'signoff' "
+                             "ORDER BY event_id").fetchall()
+    assert [u for u, _ in logged] == ["clerk-a", "county", "clerk-a", "county"]
+    assert '"note": "学生名单缺毕业年份"' in logged[1][1]  # the note, trimmed, for the school
+
+
+def test_a_signoff_changes_the_data_version(returns) -> None:
+    # the dashboard's cached reporting status is keyed on it: a sign-off must show at once
+    from analytics import db
+    from analytics.signoff import set_signoff
+
+    before = db.data_version(returns)
+    set_signoff(returns, "A", 2025, "submitted", "clerk-a")
+    submitted = db.data_version(returns)
+    set_signoff(returns, "A", 2025, "approved", "county")  # within the same second, as often
+    assert len({before, submitted, db.data_version(returns)}) == 3
+
+
+# -- Who may sign off: auth.refusal, the one place of permission checks --------------------------------
+
+CLERK_A = auth.User("clerk-a", "researcher", ("A",))
+LEADER_A = auth.User("head-a", "leader", ("A",))
+EAST = auth.User("east", "leader", ("A",), counties=("东县",))  # A's county, resolved
+WEST_CLERK = auth.User("west", "researcher", ("B", "C"), counties=("西县",))
+VIEWER = auth.User("v", "viewer", ("A",), counties=("东县",))
+
+
+@pytest.mark.parametrize(
+    ("user", "status", "school", "code"),
+    [
+        (CLERK_A, "submitted", "A", None),  # a school's clerk or leader submits its own returns
+        (LEADER_A, "submitted", "A", None),
+        (CLERK_A, "submitted", "B", "auth-forbidden-school"),  # not theirs
+        (LEADER_A, "approved", "A", "auth-forbidden-level"),  # a school never approves itself
+        (LEADER_A, "returned", "A", "auth-forbidden-level"),
+        (CLERK_A, "approved", "A", "auth-forbidden"),  # the role cannot, whatever the level
+        (EAST, "approved", "A", None),  # the county's leader approves or returns its schools
+        (EAST, "returned", "A", None),
+        (EAST, "approved", "B", "auth-forbidden-school"),  # another county's school
+        (WEST_CLERK, "approved", "B", "auth-forbidden"),
+        (VIEWER, "submitted", "A", "auth-forbidden"),
+        (auth.LOCAL_USER, "approved", "C", None),  # the local administrator does everything
+    ],
+)
+def test_who_may_sign_off(returns, user, status, school, code) -> None:
+    from analytics import actions
+
+    if status != "submitted":
+        actions.sign_off(returns, auth.LOCAL_USER, school, 2025, "submitted")  # a review needs a submission
+    if code is None:
+        actions.sign_off(returns, user, school, 2025, status, note="ok")
+        assert reporting.signoff_states(returns, 2025)[school] == status
+        return
+    with pytest.raises(auth.AuthError) as info:
+        actions.sign_off(returns, user, school, 2025, status)
+    assert info.value.code == code
+    denied = returns.execute("SELECT user_name, details FROM audit_log WHERE action = 'denied'").fetchall()
+    action = "submit_returns" if status == "submitted" else "approve_returns"
+    assert denied == [(user.name, f'{{"action": "{action}"}}')]
