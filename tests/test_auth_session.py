@@ -58,6 +58,6 @@ def test_a_replayed_session_gets_the_sign_in_form(app, demo_copy: Path) -> None:
     assert "_auth_session" not in at.session_state
     from ui import store
 
-    log = audit.query_audit(store.connection(), action="logout")  # the dashboard's own connection
+    log = store.write(audit.query_audit, action="logout")  # through the dashboard's own lease
     assert list(log["user_name"]) == ["zhang"]
     assert json.loads(log["details"].iloc[0]) == {"reason": "other-browser"}
