@@ -105,6 +105,23 @@ def test_by_major_adds_up(con) -> None:
     }
 
 
+
+def test_by_school_and_major_in_one_query(con) -> None:
+    # g: a CNC graduate of S2, unemployed at the first survey. Cells of 2024 and 2023:
+    # S1 CNC a employed, b further study, e enlisted: 3/3; S2 Auto c 1/1 (d never surveyed);
+    # S2 CNC g 0/1; off the roster (2023) x, y: 1/2.
+    insert(con, "students", ("student_id", "major", "school_id", "graduation_year"), [("g", "CNC", "S2", 2024)])
+    insert(con, "employment", ("student_id", "survey_date", "graduation_year", "status"),
+           [("g", "2024-07-01", 2024, "unemployed")])
+    df = m.initial_employment_by(con, Filters(), S, "school", and_by="major")
+    cells = {(None if pd.isna(g) else g, None if pd.isna(h) else h): (n, d)
+             for g, h, n, d in df[["group", "group2", "numerator", "denominator"]].itertuples(index=False)}
+    assert cells == {("S1", "CNC"): (3, 3), ("S2", "Auto"): (1, 1), ("S2", "CNC"): (0, 1), (None, None): (1, 2)}
+    # each cell is the school's figure with the major filter (what schools.school_rates stratifies)
+    for major in ("CNC", "Auto"):
+        one = by_group(m.initial_employment_by(con, Filters(major=major), S, "school"))
+        assert one == {g: v for (g, h), v in cells.items() if h == major}
+
 def test_employed_rates(con) -> None:
     # Employed at the first survey: a (ACME, E1, related, 4000), c (Foo, not related, 3000),
     # x (Baz, E2, related unknown, 5000).

@@ -76,8 +76,11 @@ class EmploymentRate:
         return self.rate.as_dict() | {"coverage": self.coverage.as_dict()}
 
 
-def _table(con: duckdb.DuckDBPyConnection, f: Filters, s: Settings, by: str | None) -> pd.DataFrame:
-    """Every employment count per group of ``by``, plus a pooled row (``total`` True).
+def _table(
+    con: duckdb.DuckDBPyConnection, f: Filters, s: Settings, by: str | None, and_by: str | None = None
+) -> pd.DataFrame:
+    """Every employment count per group of ``by`` (and of ``and_by`` within it: column
+    ``group2``), plus a pooled row (``total`` True).
 
     One pass: surveys are reduced to one row per graduate (fields of the first and the
     latest survey after graduation, by hash aggregation with ``arg_min_null``, which keeps
@@ -87,14 +90,11 @@ def _table(con: duckdb.DuckDBPyConnection, f: Filters, s: Settings, by: str | No
     graduation year. Graduates whose surveys all predate graduation still count as seen
     (for the coverage of a year without a roster).
     """
-    if by is not None and by not in BY:
-        raise ValueError(f"by must be one of {tuple(BY)}, not {by!r}")
-    if by == "graduation_year":
-        g_grad, g_roster = "gr.graduation_year", f"st.{q('graduation_year')}"
-    elif by is not None:
-        g_grad, g_roster = f"sx.{q(BY[by])}", f"st.{q(BY[by])}"
-    else:
-        g_grad, g_roster = "NULL", "NULL"
+    for name in (by, and_by):
+        if name is not None and name not in BY:
+            raise ValueError(f"by must be one of {tuple(BY)}, not {name!r}")
+    g_grad, g_roster = _group_columns(by)
+    g2_grad, g2_roster = _group_columns(and_by)
     sx_join = f"LEFT JOIN {q('students')} sx ON sx.{q('student_id')} = gr.student_id"
     st_where, st_params = replace(f, year_from=None, year_to=None).where("students", "st")
     e_where, e_params = f.where("employment", "e")
@@ -144,10 +144,10 @@ def _table(con: duckdb.DuckDBPyConnection, f: Filters, s: Settings, by: str | No
         ),
         roster AS (
           -- Students who have not graduated by the latest surveyed year are no graduates yet.
-          SELECT {gy} AS graduation_year, {g_roster} AS g, count(*) AS n
+          SELECT {gy} AS graduation_year, {g_roster} AS g, {g2_roster} AS g2, count(*) AS n
           FROM {q('students')} st
           WHERE {roster_cond} AND {gy} <= (SELECT max(graduation_year) FROM emp)
-          GROUP BY 1, 2
+          GROUP BY 1, 2, 3
         ),
         graduates AS (
           SELECT e.student_id, e.graduation_year,
@@ -157,7 +157,7 @@ def _table(con: duckdb.DuckDBPyConnection, f: Filters, s: Settings, by: str | No
           GROUP BY 1, 2
         ),
         flagged AS (
-          SELECT gr.*, {g_grad} AS g, sx.{q('graduation_year')} AS roster_year,
+          SELECT gr.*, {g_grad} AS g, {g2_grad} AS g2, sx.{q('graduation_year')} AS roster_year,
                  list_contains(?::VARCHAR[], gr.first_status) AS placed,
                  list_contains(?::VARCHAR[], gr.first_status) AS employed,
                  list_contains(?::VARCHAR[], gr.last_status) AS last_employed,
@@ -165,7 +165,7 @@ def _table(con: duckdb.DuckDBPyConnection, f: Filters, s: Settings, by: str | No
           FROM graduates gr {sx_join} WHERE gr.surveys > 0
         ),
         firsts AS (
-          SELECT grouping(g) = 1 AS total, g,
+          SELECT grouping(g) = 1 AS total, g, g2,
             count(*) FILTER (WHERE placed) AS placed,
             count(first_status) AS known,
             count(first_status) FILTER (WHERE NOT roster_loaded OR roster_year = graduation_year)
@@ -178,19 +178,19 @@ def _table(con: duckdb.DuckDBPyConnection, f: Filters, s: Settings, by: str | No
             count(*) FILTER (WHERE {followed} AND last_employed AND {same_employer}) AS retained,
             median(first_monthly_salary) FILTER (WHERE employed) AS median_salary,
             count(first_monthly_salary) FILTER (WHERE employed) AS salary_n
-          FROM flagged GROUP BY GROUPING SETS ((g), ())
+          FROM flagged GROUP BY GROUPING SETS ((g, g2), ())
         ),
         grads AS (
-          SELECT grouping(g) = 1 AS total, g, count(*) AS coverage_denominator
-          FROM (SELECT {g_grad} AS g FROM graduates gr {sx_join}
+          SELECT grouping(g) = 1 AS total, g, g2, count(*) AS coverage_denominator
+          FROM (SELECT {g_grad} AS g, {g2_grad} AS g2 FROM graduates gr {sx_join}
                 WHERE gr.graduation_year NOT IN (SELECT graduation_year FROM roster))
-          GROUP BY GROUPING SETS ((g), ())
+          GROUP BY GROUPING SETS ((g, g2), ())
         ),
         roster_counts AS (
-          SELECT grouping(g) = 1 AS total, g, sum(n) AS coverage_denominator
-          FROM roster GROUP BY GROUPING SETS ((g), ())
+          SELECT grouping(g) = 1 AS total, g, g2, sum(n) AS coverage_denominator
+          FROM roster GROUP BY GROUPING SETS ((g, g2), ())
         )
-        SELECT total, g AS "group", sum(placed) AS placed, sum(known) AS known,
+        SELECT total, g AS "group", g2 AS group2, sum(placed) AS placed, sum(known) AS known,
                sum(covered) AS covered, sum(coverage_denominator) AS coverage_denominator,
                sum(employed) AS employed, sum(related) AS related,
                sum(related_known) AS related_known, sum(partner) AS partner,
@@ -201,7 +201,7 @@ def _table(con: duckdb.DuckDBPyConnection, f: Filters, s: Settings, by: str | No
           UNION ALL BY NAME SELECT * FROM roster_counts
           UNION ALL BY NAME SELECT * FROM grads
         )
-        GROUP BY 1, 2 ORDER BY 1, 2 NULLS LAST
+        GROUP BY 1, 2, 3 ORDER BY 1, 2 NULLS LAST, 3 NULLS LAST
     """
     employed = list(EMPLOYED)
     params = [
@@ -215,9 +215,21 @@ def _table(con: duckdb.DuckDBPyConnection, f: Filters, s: Settings, by: str | No
         employed,
     ]
     df = query(con, sql, params)
-    counts = [c for c in df.columns if c not in ("total", "group", "median_salary")]
+    if and_by is None:
+        df = df.drop(columns="group2")
+    counts = [c for c in df.columns if c not in ("total", "group", "group2", "median_salary")]
     df[counts] = df[counts].fillna(0).astype("int64")
     return df
+
+
+def _group_columns(by: str | None) -> tuple[str, str]:
+    """SQL of ``by``'s group for a graduate (their roster row ``sx``; the graduation year of
+    the survey rows) and for a roster row ``st``; ``NULL`` for no grouping."""
+    if by == "graduation_year":
+        return "gr.graduation_year", f"st.{q('graduation_year')}"
+    if by is not None:
+        return f"sx.{q(BY[by])}", f"st.{q(BY[by])}"
+    return "NULL", "NULL"
 
 
 def _groups(df: pd.DataFrame) -> pd.DataFrame:
@@ -274,11 +286,17 @@ def _by(df: pd.DataFrame, num: str, den: str, s: Settings) -> pd.DataFrame:
 
 
 def initial_employment_by(
-    con: duckdb.DuckDBPyConnection, f: Filters, s: Settings, by: str
+    con: duckdb.DuckDBPyConnection, f: Filters, s: Settings, by: str, and_by: str | None = None
 ) -> pd.DataFrame:
     """Initial employment per group: [group, numerator, denominator, rate, ci_low, ci_high,
-    small_n, coverage_numerator, coverage_denominator, coverage]."""
-    return _initial_by(_groups(_table(con, f, s, by)), s)
+    small_n, coverage_numerator, coverage_denominator, coverage]. With ``and_by``, per pair of
+    groups in one query (``group2`` the second: the school × major cells of a standardisation);
+    a cell's numerator and denominator are those of ``by`` filtered to that ``and_by`` value."""
+    groups = _groups(_table(con, f, s, by, and_by))
+    out = _initial_by(groups, s)
+    if and_by is not None:
+        out.insert(1, "group2", groups["group2"].to_numpy())
+    return out
 
 
 def _initial_by(df: pd.DataFrame, s: Settings) -> pd.DataFrame:

@@ -101,7 +101,8 @@ def _cells(con: duckdb.DuckDBPyConnection, f: Filters, s: Settings, indicator: s
 
     Pass rates: one grouped count over the exams the pass rate counts (every exam sat with a
     result, ``certificates.pass_rates_by``'s rows). Initial employment (one graduation year):
-    the metric itself per major of the scope's roster, so its definition stays in one place."""
+    the metric itself by school and major in one query (``initial_employment_by(..., and_by=
+    "major")``), so its definition stays in one place."""
     if indicator == "certificate_pass_rate":
         where, params = f.where("certificate_exams", "e")
         frame = query(con, f"""
@@ -113,16 +114,11 @@ def _cells(con: duckdb.DuckDBPyConnection, f: Filters, s: Settings, indicator: s
               AND s.{q('major')} IS NOT NULL AND e.{q('exam_date')} IS NOT NULL
             GROUP BY 1, 2, 3""", params)
         return [frame] if not frame.empty else []
-    s_where, s_params = replace(f, year_from=None, year_to=None).where("students", "x")
-    majors = query(con, f"SELECT DISTINCT x.{q('major')} AS m FROM {q('students')} x WHERE {s_where} "
-                        f"AND x.{q('major')} IS NOT NULL ORDER BY 1", s_params)["m"].tolist()
-    cells = []
-    for major in majors:
-        part = _by_school(con, replace(f, major=major), s, indicator)
-        part = part[part["group"].notna() & (part["denominator"] > 0)]
-        if not part.empty:
-            cells.append(part[["group", "numerator", "denominator"]].assign(major=major, year=f.year_from))
-    return cells
+    cells = employment.initial_employment_by(con, f, s, "school", and_by="major")
+    cells = cells[cells["group"].notna() & cells["group2"].notna() & (cells["denominator"] > 0)]
+    if cells.empty:
+        return []
+    return [cells[["group", "numerator", "denominator"]].assign(major=cells["group2"].to_numpy(), year=f.year_from)]
 
 
 def school_rates(
