@@ -1,0 +1,27 @@
+"""The PostgreSQL import benchmark's pieces (benchmarks/bench_pg_import.py): its files and its
+table. The figures themselves are measured by running it, not asserted here."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from benchmarks import bench_pg_import as b
+
+
+def test_importers_files_hold_their_own_students(tmp_path: Path) -> None:
+    first = b.write_file(tmp_path / "a.csv", 3, first=0, seed=11)
+    second = b.write_file(tmp_path / "b.csv", 3, first=3, seed=12)
+    ids = [[row[0] for row in list(csv.reader(p.open(encoding="utf-8")))[1:]] for p in (first, second)]
+    assert ids == [["0202100000", "0202100001", "0202100002"], ["0202100003", "0202100004", "0202100005"]]
+
+
+def test_table_gives_min_median_and_rows_per_second() -> None:
+    text = b.table(100_000, {"DuckDB file": [4.0, 2.0, 3.0], "PostgreSQL": [5.0, 4.0, 6.0]},
+                   {1: [2.5, 2.0, 3.0], 4: [10.0, 8.0, 9.0]})
+    # DuckDB: min 2, median 3 -> 100,000 / 3 = 33,333 rows/s; PostgreSQL median 5 -> 20,000.
+    assert "| DuckDB file | 3 | 2.00 | 3.00 | 33,333 |" in text
+    assert "| PostgreSQL | 3 | 4.00 | 5.00 | 20,000 |" in text
+    # 1 importer of 25,000 rows, median 2.5 s -> 10,000/s; 4 of them (100,000), median 9 s -> 11,111/s
+    assert "| 1 | 25,000 | 3 | 2.00 | 2.50 | 10,000 |" in text
+    assert "| 4 | 100,000 | 3 | 8.00 | 9.00 | 11,111 |" in text
