@@ -37,6 +37,26 @@ def measure(target: str, *args: Any, repeat: int = 1) -> dict[str, float]:
     return {"seconds": best, "peak_mib": peak, "result": result}
 
 
+def interleaved(cases: dict[str, tuple[str, tuple]], reps: int = 3) -> dict[str, dict[str, Any]]:
+    """Run every case (``name -> (module:function, args)``) ``reps`` times, each run in a fresh
+    process, interleaved: A, B, C, A, B, C, … so a slow minute of a shared machine falls on
+    every case alike. Per case: every time, their min and median, the largest peak, every
+    result and the last one."""
+    import statistics
+
+    runs: dict[str, list[dict[str, Any]]] = {name: [] for name in cases}
+    for _ in range(reps):
+        for name, (target, args) in cases.items():
+            runs[name].append(measure(target, *args))
+    out = {}
+    for name, measured in runs.items():
+        seconds = [m["seconds"] for m in measured]
+        out[name] = {"seconds": seconds, "min": min(seconds), "median": statistics.median(seconds),
+                     "peak_mib": max(m["peak_mib"] for m in measured), "result": measured[-1]["result"],
+                     "results": [m["result"] for m in measured]}
+    return out
+
+
 def machine() -> str:
     """One line naming the machine the figures were measured on."""
     cpu = platform.processor() or platform.machine()
@@ -72,6 +92,8 @@ def _child(target: str, args_json: str) -> None:
     start = time.perf_counter()
     result = fn(*json.loads(args_json))
     seconds = time.perf_counter() - start
+    if isinstance(result, dict) and "_seconds" in result:  # the case timed its own part (set-up excluded)
+        seconds = result.pop("_seconds")
     peak_mib = _peak_kib() / 1024
     print(json.dumps({"seconds": seconds, "peak_mib": peak_mib, "result": result}, default=str))
 
