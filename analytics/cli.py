@@ -208,6 +208,9 @@ def _import_options(p: argparse.ArgumentParser) -> None:
 
 @command("import", "import spreadsheets (CSV, TSV, TXT, XLSX, XLSM, XLS, ODS)", options=_import_options)
 def cmd_import(args: argparse.Namespace, lang: str) -> int:
+    from analytics.ingest import sandbox
+
+    sandbox.start()  # the reader's fork server starts while the pipeline is imported and the store opened
     overrides = _pairs(args.map, "--map") or None
     constants = _pairs(args.set, "--set")
     values = _value_pairs(args.value)

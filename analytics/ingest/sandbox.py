@@ -140,6 +140,16 @@ class _Server:
         return mine
 
 
+def start() -> None:
+    """Start the fork server now, in the background, unless it runs already: its start-up
+    (importing the readers, about a second) then overlaps the caller's own work, such as
+    the CLI importing the pipeline and opening the database, instead of delaying the first read."""
+    global _server
+    with _lock:
+        if _server is None or not _server.alive():
+            _server = _Server()
+
+
 def _connect() -> socket.socket:
     """A connection to a fresh reader child, (re)starting the fork server when needed."""
     global _server

@@ -93,3 +93,15 @@ def test_the_fork_server_is_restarted_when_it_died(tmp_path):
     [sheet] = sandbox.read_isolated(path.read_bytes(), path.name)
     assert sheet.frame.shape == (2, 6)
     assert sandbox._server is not server
+
+
+def test_start_runs_one_fork_server_ahead_of_the_first_read(tmp_path):
+    path = write_csv(tmp_path / "c.csv", cert_rows(2))
+    sandbox.start()
+    server = sandbox._server
+    assert server is not None and server.alive()
+    sandbox.start()  # already running: the same server
+    assert sandbox._server is server
+    [sheet] = sandbox.read_isolated(path.read_bytes(), path.name)
+    assert sheet.frame.shape == (2, 6)
+    assert sandbox._server is server  # the read used the server started ahead
