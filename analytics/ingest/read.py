@@ -160,9 +160,9 @@ def read_file(
         try:
             with zipfile.ZipFile(io.BytesIO(data)) as zf:
                 _check_zip(zf, name, limits)
-                _check_xml(zf, name, limits)
+                plain = _check_xml(zf, name, limits)
                 uncalculated: dict[str, int] = {}
-                errors = _xlsx_error_cells(zf, uncalculated)
+                errors = _xlsx_error_cells(zf, uncalculated, skip=plain)
         except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, OSError, NotImplementedError) as e:
             raise FileRejectedError("file-corrupt", file=name) from e
         sheets = _read_book(data, name, limits, errors)
@@ -222,16 +222,19 @@ _CELL_ROW = re.compile(rb"<c\b[^>]*?\sr=\"[A-Z]{1,4}(\d{1,9})\"")
 _DIMENSION = re.compile(rb"<dimension\b[^>]*?\sref=\"(?:[A-Z]+\d+:)?([A-Z]{1,4})(\d{1,9})\"")
 
 
-def _check_xml(zf: zipfile.ZipFile, name: str, limits: Limits) -> None:
+def _check_xml(zf: zipfile.ZipFile, name: str, limits: Limits) -> set[str]:
     """Stream every XML part once, before calamine sees the file: refuse a DTD anywhere in it
     (entity expansion, external entities), and a worksheet whose declared (``<dimension>``)
-    or real extent (its last row and column) is over the limits.
+    or real extent (its last row and column) is over the limits. Returns the worksheet
+    parts it read that hold no formula and no error cell (:func:`_xlsx_error_cells` skips them).
 
     calamine builds each sheet as a dense grid up to its last cell, so one cell at
     XFD1048576 in a 3 KB file asks for 17 billion cells (and the process aborts); the
     extent is found here from the cell references without building anything.
     """
     sheets = dict((part, sheet) for sheet, part in _sheet_parts(zf))
+    formulas: set[str] = set()
+    plain: set[str] = set()
     for info in zf.infolist():
         if not info.filename.endswith((".xml", ".rels")):
             continue
@@ -254,10 +257,15 @@ def _check_xml(zf: zipfile.ZipFile, name: str, limits: Limits) -> None:
                     rows.update(_ROW_REF.findall(window))
                     rows.update(_CELL_ROW.findall(window))
                     cols.update(_CELL_COL.findall(window))
+                    if info.filename not in formulas and (b"<f" in window or b't="e"' in window):
+                        formulas.add(info.filename)
                 tail = window[-_OVERLAP:]
         if sheet is not None and (rows or cols):
             width = max((_column_index(c.decode()) + 1 for c in cols), default=1)
             _check_extent(name, sheet, width, max((int(r) for r in rows), default=1), limits)
+        if sheet is not None and info.filename not in formulas:
+            plain.add(info.filename)
+    return plain
 
 
 def _check_extent(name: str, sheet: str, width: int, height: int, limits: Limits) -> None:
@@ -390,7 +398,7 @@ def _biff_filepass(data: bytes) -> bool:
 
 
 def _xlsx_error_cells(
-    zf: zipfile.ZipFile, uncalculated: dict[str, int] | None = None
+    zf: zipfile.ZipFile, uncalculated: dict[str, int] | None = None, skip: set[str] = frozenset()
 ) -> dict[str, dict[tuple[int, int], str]]:
     """Excel error values (#N/A, #DIV/0!, …) by sheet name and (row, column), 0-based.
 
@@ -398,12 +406,16 @@ def _xlsx_error_cells(
     into a silently missing value; the worksheet XML keeps the error text (``t="e"``),
     so it is read from there and put back for ``normalize`` to reject. Cached formula
     results are what calamine reads; formulas without one (a file written by a program
-    and never opened in Excel) are counted per sheet in ``uncalculated``.
+    and never opened in Excel) are counted per sheet in ``uncalculated``. Parts in ``skip``
+    (found by the safety scan to hold no formula and no error cell) are not read again, so a
+    plain sheet is decompressed once before calamine.
     """
     out: dict[str, dict[tuple[int, int], str]] = {}
     uncalculated = {} if uncalculated is None else uncalculated
     try:
         for sheet_name, part in _sheet_parts(zf):
+            if part in skip:
+                continue
             xml = zf.read(part)
             if b"<f" in xml:  # formulas whose result was never calculated read as blank
                 missing = sum(1 for body in _CELL_BODY.findall(xml) if b"<f" in body and not _CACHED.search(body))
