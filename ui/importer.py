@@ -301,13 +301,13 @@ def _sheet_report(f: Frame, r: SheetResult, wkey: str, detailed: bool) -> None:
                     updated=f"{r.updated:,}", unchanged=f"{r.unchanged:,}", rejected=f"{r.rejected:,}"))
     if detailed and r.preview is not None and len(r.preview):
         with st.expander(f.t("data.preview", n=len(r.preview))):
-            st.dataframe(auth.mask_id_cards(r.preview, f.user.role), hide_index=True)
+            st.dataframe(auth.mask_id_cards(r.preview, f.user.role), hide_index=True, placeholder="—")  # not "None"
     if r.mapping is not None and r.mapping.unmapped:
         st.caption(f.t("data.unmapped", headers="、".join(map(md, r.mapping.unmapped))))
     if r.issues:
         report = issue_report(f, r)
         (st.warning if errors else st.caption)(f.t("data.report_title", n=len(r.issues)))
-        st.dataframe(report, hide_index=True, key=f"issues_{wkey}")
+        st.dataframe(report, hide_index=True, key=f"issues_{wkey}", placeholder="—")
 
 
 def issue_report(f: Frame, r: SheetResult) -> pd.DataFrame:
