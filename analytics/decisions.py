@@ -523,6 +523,11 @@ def item_text(item: Item, lang: str, names: dict[str, str] | None = None) -> str
     return text
 
 
+def text_of(value: object) -> str:
+    """A text cell as text: "" for a missing one (None, or NaN from a frame)."""
+    return "" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
+
+
 def _day_text(value: object) -> str:
     return "" if value is None or (not isinstance(value, str) and pd.isna(value)) else pd.Timestamp(value).date().isoformat()
 
@@ -541,7 +546,9 @@ def review_frame(rv: Review, lang: str, names: dict[str, str] | None = None) -> 
             "state": schema.label("action_state", item.state, lang)
             + (t("report.actions.days", lang, n=item.days_overdue) if item.state == "overdue" else ""),
             "title": a["title"],
-            "owner": schema.label("owner_side", a["owner_side"], lang) + (f" · {a['owner']}" if a.get("owner") else ""),
+            # a missing owner comes back as NaN from the frame: "学校方", never "学校方 · nan"
+            "owner": schema.label("owner_side", a["owner_side"], lang)
+            + (f" · {a['owner']}" if text_of(a.get("owner")) else ""),
             "decided": _day_text(a["decided_on"]),
             "due": _day_text(a["due_on"]),
             "done": _day_text(a.get("done_on")),

@@ -82,3 +82,24 @@ def test_the_upload_check_speaks_chinese(app, demo_copy) -> None:
     assert not at.exception, [e.value for e in at.exception]
     assert any("拒绝 1" in m.value for m in at.markdown)  # the check ran and found the bad row
     assert leftovers(at) == []
+
+
+def test_an_action_without_owner_shows_no_nan(app, demo_copy) -> None:
+    # #19 acceptance found "学校方 · nan" in the pack: an action recorded without an owner
+    import datetime as dt
+
+    from analytics import actions, auth, db, decisions, snapshot
+    from analytics.config import Settings
+    from analytics.filters import Filters
+
+    con = db.connect(demo_copy)
+    day = snapshot.snapshot_date(con)
+    actions.record_decision(con, auth.LOCAL_USER, Settings(), title="无责任人的事项", owner_side="school", owner="",
+                            due_on=day + dt.timedelta(days=30), metric="initial_employment", figure=Filters(),
+                            expected="up", notes="", decided_on=day, lang="zh")
+    frame = decisions.review_frame(decisions.review(con, Filters(), Settings()), "zh", {})
+    con.close()
+    assert frame.loc[frame["title"] == "无责任人的事项", "owner"].tolist() == ["学校方"]
+    at = app("pages/9_actions.py", demo_copy, lang="zh")
+    assert not at.exception, [e.value for e in at.exception]
+    assert leftovers(at) == []

@@ -12,6 +12,7 @@ import pytest
 from analytics import i18n, schema
 from analytics.config import PASS_RATE_UNITS
 from analytics.metrics import certificates, funding, headlines, reporting
+from ui import browser_text
 
 ROOT = Path(__file__).resolve().parents[1]
 UI_SOURCES = [ROOT / "dashboard.py", ROOT / "analytics" / "charts.py", ROOT / "analytics" / "narrative.py",
@@ -26,6 +27,7 @@ DYNAMIC = re.compile(r"""\bt\(\s*(?:f["']([A-Za-z0-9_.\-]*)\{|["']([A-Za-z0-9_.\
 PAGES = ("overview", "certificates", "employment", "satisfaction", "students", "mentors", "enterprises", "data",
          "methods", "actions", "stages", "agreements", "training", "recognition", "reporting", "schools")
 EXPANDED = [
+    *(f"browser.{k}" for k in (*browser_text.EXACT, *browser_text.PATTERNS)),  # Streamlit's own texts
     *(f"nav.{p}" for p in PAGES),
     *(f"{p}.intro" for p in PAGES),
     *(f"nav.group.{g}" for g in ("overview", "outcomes", "program", "cooperation", "bureau", "data")),

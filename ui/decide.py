@@ -135,7 +135,7 @@ def review_table(f: Frame, review: decisions.Review) -> None:
             st.badge(state, color=color, icon=icon)
             st.markdown(f"**{md(a['title'])}**")
             owner = schema.label("owner_side", a["owner_side"], f.lang)
-            if a.get("owner") and personal:
+            if decisions.text_of(a.get("owner")) and personal:  # a missing owner is NaN: no " · nan"
                 owner += f" · {md(a['owner'])}"
             line = f.t("decide.card_line", owner=owner, decided=a["decided_on"].isoformat(), due=a["due_on"].isoformat())
             if item.carried:

@@ -25,7 +25,7 @@ from analytics.config import Settings
 from analytics.errors import AnalyticsError
 from analytics.filter_options import FilterOptions
 from analytics.filters import DUAL_VALUES, Filters
-from ui import access, store
+from ui import access, browser_text, store
 from ui.halt import stop
 
 # (page key, script path relative to dashboard.py, navigation group, material icon)
@@ -53,6 +53,7 @@ ALL = ""  # the "all" choice of a select filter
 
 _MEETING_CSS = """
 <style>
+[data-testid="stElementContainer"]:has(.dm-browser-text) {display: none;}
 [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stExpandSidebarButton"] {display: none;}
 .block-container {max-width: 1600px; padding-top: 3rem;}
 [data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li {font-size: 1.4rem; line-height: 1.6;}
@@ -67,6 +68,7 @@ h2, h3 {font-size: 2rem !important;}
 """
 _CSS = """
 <style>
+[data-testid="stElementContainer"]:has(.dm-browser-text) {display: none;}
 [data-testid="stMetricValue"] {font-weight: 600;}
 [data-testid="stSidebarNav"] {display: none;}
 .nav-group {font-size: 0.78rem; letter-spacing: .06em; text-transform: uppercase;
@@ -132,6 +134,7 @@ def frame(page: str) -> Frame:
         initial_sidebar_state="collapsed" if meeting else "auto",
     )
     st.html(_MEETING_CSS if meeting else _CSS)
+    browser_text.apply(lang)
     try:
         store.ensure_database(i18n.t("start.creating_demo", lang))
         settings = store.settings()
