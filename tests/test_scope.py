@@ -207,6 +207,8 @@ def _choices(fn: Any) -> list[dict[str, Any]]:
                 values = ["year", "major", "school", "dual", "certificate", "gender"]
             if fn.__name__ in ("dual_vs_other_strata", "dual_vs_other_adjusted"):
                 values = [(), ("major",), ("major", "cohort"), ("school", "gender")]
+        elif p.name == "and_by":  # a second grouping within the first (schools × majors)
+            values = [None, "major"]
         elif p.name == "measure":
             values = ["attempt", "first_attempt", "person"]
         elif p.name == "mentor_type":
