@@ -68,7 +68,7 @@ class Seen:
     def __init__(self) -> None:
         self.titles: list[str] = []
         self.ids: dict[str, str] = {}
-        self.downloads: list[str] = []
+        self.downloads: list[tuple[str, str]] = []  # (URL, deferred file id) of each download button
         self.pages: dict[str, str] = {}
         self.session: str | None = None
 
@@ -102,7 +102,7 @@ async def _seen(ws, widgets: list | None = None, page_hash: str = "") -> Seen:
                 wid = getattr(el, what).id
                 seen.ids[wid.rsplit("-", 1)[-1]] = wid
                 if what == "download_button":
-                    seen.downloads.append(el.download_button.url)
+                    seen.downloads.append((el.download_button.url, el.download_button.deferred_file_id))
         elif kind == "script_finished":
             return seen
 
@@ -154,6 +154,22 @@ def _status(port: int, url: str) -> int:
         return e.code
 
 
+async def _make_download(ws, session: str, file_id: str) -> str:
+    """Press a deferred download button as the browser does (a backend operation): its URL."""
+    from streamlit.proto.BackMsg_pb2 import BackendOperationRequest, BackMsg, DeferredFileRequestPayload
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+    msg = BackMsg()
+    msg.backend_operation_request.CopyFrom(BackendOperationRequest(
+        request_id="dl-1", session_id=session, deferred_file=DeferredFileRequestPayload(file_id=file_id)))
+    await ws.send(msg.SerializeToString())
+    while True:
+        fm = ForwardMsg()
+        fm.ParseFromString(await asyncio.wait_for(ws.recv(), 300))
+        if fm.WhichOneof("type") == "backend_operation_response":
+            return fm.backend_operation_response.deferred_file.url
+
+
 async def _download_lifetime(port: int) -> dict[str, object]:
     from streamlit.proto.WidgetStates_pb2 import WidgetState
 
@@ -163,22 +179,29 @@ async def _download_lifetime(port: int) -> dict[str, object]:
         students = await _seen(ws, page_hash=home.pages["students"])
         out["titles"] = students.titles
         out["downloads"] = list(students.downloads)
-        out["while shown"] = [_status(port, u) for u in students.downloads]
+        # While the page is shown there is no file: no URL, and the placeholder id is not served.
+        out["urls while shown"] = [url for url, _ in students.downloads if url]
+        out["placeholders"] = [_status(port, f"/media/{fid}") for _, fid in students.downloads]
+        made = await _make_download(ws, home.session, students.downloads[0][1])
+        out["made"] = made
+        out["after pressing"] = _status(port, made)
+        await _seen(ws, page_hash=home.pages["students"])  # the user goes on: Streamlit marks the file,
+        await _seen(ws, page_hash=home.pages["students"])  # then deletes it at the next clean-up
+        out["two runs later"] = _status(port, made)
         await _seen(ws, [WidgetState(id=students.ids["sign_out"], trigger_value=True)])
-        await _seen(ws)  # Streamlit marks an unused download, then deletes it at the next clean-up
-        await _seen(ws)
-        out["after sign-out"] = [_status(port, u) for u in students.downloads]
     return out
 
 
-def test_a_personal_data_download_is_not_served_after_sign_out(signed_server) -> None:
+def test_a_personal_data_download_is_served_only_briefly_after_pressing(signed_server) -> None:
     seen = asyncio.run(_download_lifetime(signed_server))
     assert seen["titles"] and seen["downloads"], seen
-    # While the page shows it, Streamlit serves the file to whoever has the URL (SECURITY.md,
-    # *Personal-data downloads*: the media route checks no session) ...
-    assert set(seen["while shown"]) == {200}
-    # ... and once the session has signed out, to nobody.
-    assert set(seen["after sign-out"]) == {404}
+    assert seen["urls while shown"] == []
+    assert set(seen["placeholders"]) == {404}
+    # Pressing makes the file; Streamlit's media route serves it to whoever has the URL (it checks
+    # no session: SECURITY.md, *Personal-data downloads*) until the second clean-up after.
+    assert str(seen["made"]).startswith("/media/")
+    assert seen["after pressing"] == 200
+    assert seen["two runs later"] == 404
 
 
 def test_a_session_id_from_another_browser_gets_the_sign_in_form(signed_server) -> None:

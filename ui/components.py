@@ -108,8 +108,10 @@ def table(
     with cols[1]:
         stem = _file_stem(f, name)
         fmt = "xlsx" if xlsx else "csv"
+        # Deferred: the file is made when the button is pressed and served at its /media/ URL only
+        # until Streamlit's next clean-up, not for as long as the page is open (SECURITY.md).
         st.download_button(
-            f.t(f"common.download_{fmt}"), to_xlsx_bytes(shown) if xlsx else to_csv_bytes(shown),
+            f.t(f"common.download_{fmt}"), (lambda: to_xlsx_bytes(shown)) if xlsx else (lambda: to_csv_bytes(shown)),
             file_name=f"{stem}.{fmt}", key=f"dl_{name}", icon=":material/download:",
             mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" if xlsx else "text/csv",
             on_click=access.record_download, args=(f.user, f.filters, name, fmt),
