@@ -481,3 +481,31 @@ def caterpillar(schools: pd.DataFrame, lang: str, *, title: str) -> go.Figure:
     fig.update_xaxes(title=t("chart.ratio", lang))
     fig.update_yaxes(title=None, automargin=True)
     return _layout(fig, title, height=max(300, 34 * len(ranked) + 120))
+
+
+def _plain(value: object) -> object:
+    return value.replace("<", "&lt;").replace(">", "&gt;") if isinstance(value, str) else value
+
+
+def plain_text(fig: go.Figure) -> go.Figure:
+    """``fig`` with every data text as plain text: categories, bar and point texts, legend
+    names, pie labels, tick texts. Plotly draws a subset of HTML in them (``<a href>``, ``<b>``),
+    so a stored name ``<a href="http://evil">x</a>`` was a live link on the chart and in its
+    hover; ``<`` and ``>`` become ``&lt;`` and ``&gt;``, which plotly shows as typed.
+    (Titles, hover templates and annotations are this module's own words and keep their tags.)"""
+    for trace in fig.data:
+        for attr in ("x", "y", "text", "labels", "ids", "hovertext"):
+            values = getattr(trace, attr, None)
+            if values is None or isinstance(values, str) and attr not in ("text", "hovertext"):
+                continue
+            if isinstance(values, str):
+                setattr(trace, attr, _plain(values))
+            elif any(isinstance(v, str) and ("<" in v or ">" in v) for v in values):
+                setattr(trace, attr, [_plain(v) for v in values])
+        if isinstance(getattr(trace, "name", None), str):
+            trace.name = _plain(trace.name)
+    for axis in ("xaxis", "yaxis"):
+        ticks = getattr(fig.layout, axis).ticktext
+        if ticks:
+            getattr(fig.layout, axis).ticktext = [_plain(v) for v in ticks]
+    return fig

@@ -63,3 +63,16 @@ def test_table_formats_decided_in_one_place() -> None:
     assert formats["mean_0_100"] == c.decimal_column(0)  # a page's own format wins
     assert "students" not in formats and "small_n" not in formats and "group" not in formats  # integers as they are
     assert c.percent_column()["type_config"]["format"] == "percent" and c.percent_column()["type_config"]["step"] == 0.001
+
+
+def test_names_are_plain_text_on_charts() -> None:
+    # plotly draws <a href> in categories, texts and legend names: a stored name was a live link
+    evil = "<a href='http://evil/x'>x</a>"
+    df = pd.DataFrame({"group": [evil, "B"], "overall": [80.0, 70.0], "n": [3, 4]})
+    fig = charts.bars(df, "zh", x="group", y=["overall"], y_labels={"overall": evil}, counts="n")
+    fig.update_xaxes(tickvals=[evil], ticktext=[evil])
+    shown = charts.plain_text(fig)
+    assert "<a" not in shown.to_json()
+    assert list(shown.data[0].x) == ["&lt;a href='http://evil/x'&gt;x&lt;/a&gt;", "B"]
+    assert shown.data[0].name == "&lt;a href='http://evil/x'&gt;x&lt;/a&gt;"
+    assert "<br>" in shown.data[0].hovertemplate  # the module's own tags are kept

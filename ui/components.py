@@ -11,7 +11,7 @@ import PIL.Image  # noqa: F401  see below
 import plotly.graph_objects as go
 import streamlit as st
 
-from analytics import auth, schema
+from analytics import auth, charts, schema
 from analytics.errors import AnalyticsError
 from analytics.safe_export import to_csv_bytes, to_xlsx_bytes
 from analytics.stats import Rate, add_rate_columns
@@ -71,7 +71,7 @@ def caption(f: Frame, n: int | None = None, note: str | None = None) -> None:
 
 def chart(f: Frame, fig: go.Figure, *, n: int | None = None, note: str | None = None, key: str | None = None) -> None:
     """A plotly figure (PNG download in its own toolbar) with its filter caption and ``n``."""
-    st.plotly_chart(fig, config=PLOTLY_CONFIG, key=key, theme=None)
+    st.plotly_chart(charts.plain_text(fig), config=PLOTLY_CONFIG, key=key, theme=None)  # names as typed
     caption(f, n, note)
 
 
