@@ -1,55 +1,34 @@
-"""Session takeover by session id on the running app (#18 item 4), over Streamlit's own websocket
-protocol: the owner signs in, reconnects to the same session and stays signed in; another client,
-with its own cookie but the owner's session id (as seen in an upload URL), gets the sign-in form."""
+"""Session takeover by session id, and personal-data download URLs, on the running app (#18 item 4),
+over Streamlit's own websocket protocol: the owner signs in, reconnects to the same session and
+stays signed in; another client, with its own cookie but the owner's session id (as seen in an
+upload URL), gets the sign-in form; a table's download exists only from its press to the second
+clean-up after."""
 
 from __future__ import annotations
 
 import asyncio
-import os
-import socket
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from http.cookies import SimpleCookie
 from pathlib import Path
 
 import pytest
 
 from analytics import auth
-from tests.test_sessions import ROOT
+from browserkit import serve
 
 PASSWORD = "correct horse battery"
 SIGN_IN_TITLE = "登录"
 
 
 @pytest.fixture
-def signed_server(demo_copy: Path):
-    """``streamlit run dashboard.py`` over a copy of the demo with a users file (sign-in required)."""
+def signed_server(demo_copy: Path) -> Iterator[int]:
+    """``streamlit run dashboard.py`` (``browserkit.serve``) over a copy of the demo with a users
+    file (sign-in required): its port."""
     auth.add_user(demo_copy.parent / "secrets" / "users.json", "zhang", "leader", ["3301012"], PASSWORD)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    env = {**os.environ, "DUAL_MENTOR_DB": str(demo_copy)}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.headless", "true",
-         "--server.port", str(port), "--server.address", "127.0.0.1", "--server.fileWatcherType", "none",
-         "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 120
-    while True:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as r:
-                if r.status == 200:
-                    break
-        except OSError:
-            assert proc.poll() is None and time.monotonic() < deadline, "server did not start"
-            time.sleep(0.3)
-    yield port
-    proc.terminate()
-    proc.wait(30)
+    for base in serve(demo_copy):
+        yield int(base.rsplit(":", 1)[1])
 
 
 def _browser_cookie(port: int) -> str:
