@@ -349,17 +349,28 @@ def _distinct(values: Iterable[str]) -> list[str]:
     return out
 
 
-def load_users(path: str | os.PathLike[str]) -> dict[str, dict[str, Any]]:
-    """The users file as ``{name: {"role", "schools", "hash", "changed"}}``; a missing file is empty."""
-    path = Path(path)
+def _read_json(path: Path) -> Any:
+    """The JSON document in ``path`` (the users file, the throttle's counters), ``None`` when
+    there is no file; ``auth-users-unreadable`` / ``auth-users-invalid`` otherwise."""
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        return {}
+        return None
     except OSError as e:
         raise AuthError("auth-users-unreadable", path=str(path), detail=str(e)) from e
     try:
-        data = json.loads(text)
+        return json.loads(text)
+    except ValueError as e:
+        raise AuthError("auth-users-invalid", path=str(path), detail=str(e)) from e
+
+
+def load_users(path: str | os.PathLike[str]) -> dict[str, dict[str, Any]]:
+    """The users file as ``{name: {"role", "schools", "hash", "changed"}}``; a missing file is empty."""
+    path = Path(path)
+    data = _read_json(path)
+    if data is None:
+        return {}
+    try:
         users = data["users"]
         if data.get("version") != FILE_VERSION or not isinstance(users, dict):
             raise ValueError("unknown layout")
@@ -657,14 +668,10 @@ def _digest(kind: str, value: str) -> str:
 def _read_failures(path: Path) -> dict[tuple[str, str], tuple[int, float]]:
     """The counters kept in ``path``; a missing file is none. A file that is not ours is
     refused (``auth-users-invalid``) rather than forgiven."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
+    data = _read_json(path)
+    if data is None:
         return {}
-    except OSError as e:
-        raise AuthError("auth-users-unreadable", path=str(path), detail=str(e)) from e
     try:
-        data = json.loads(text)
         if data.get("version") != FILE_VERSION:
             raise ValueError("unknown layout")
         return {(str(kind), str(key)): (int(count), float(last)) for kind, key, count, last in data["failures"]}
