@@ -48,7 +48,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from analytics import db, schema
+from analytics import db, engines, schema
 from analytics.config import Settings
 from analytics.errors import ConfigError, StoreError
 from analytics.filters import Filters
@@ -92,7 +92,10 @@ def key_path(db_path: str | os.PathLike[str] | None = None) -> Path:
 
 
 def connection_key_path(con: duckdb.DuckDBPyConnection) -> Path:
-    """The key path beside the file ``con`` is open on; an in-memory database has none."""
+    """The key path beside the file ``con`` is open on (a PostgreSQL store's: in
+    ``$DUAL_MENTOR_HOME/secrets``, docs/DEPLOY.md); an in-memory database has none."""
+    if engines.engine_of(con) == "postgres":
+        return key_path(con.dsn)
     try:
         row = con.cursor().execute(
             "SELECT path FROM duckdb_databases() WHERE database_name = current_database()"

@@ -33,6 +33,10 @@ from analytics.privacy import (
 )
 from analytics.report.methods import methods_note
 from tests.metric_fixtures import insert
+from tests.metric_fixtures import make_db
+
+# The same expectations on DuckDB and on PostgreSQL (conftest.engine).
+BOTH_ENGINES = True
 
 SETTINGS = Settings(small_n=10)
 YEARS = (2024, 2025)
@@ -69,9 +73,9 @@ def _students() -> pd.DataFrame:
 
 
 @pytest.fixture(scope="module")
-def world() -> tuple:
+def world(engine: str) -> tuple:
     people = _students()
-    con = db.connect(":memory:")
+    con = make_db()
     insert(con, "schools", ("school_id", "school_name"), [("S1", "School 1"), ("S2", "School 2")])
     cols = ("student_id", "school_id", "major", "training_model", "dual_mentor", "gender", "cohort_year",
             "graduation_year")
@@ -203,7 +207,7 @@ def test_dominance_by_hand() -> None:
     # Major B, 2024: 20 sat, 15 passed; 2025: 25 sat, 20 passed. All dual-mentor flags unknown.
     # Sat [[12, 15 | 27], [20, 25 | 45], [32, 40 | 72]]; failures [[1, 5 | 6], [5, 5 | 10], ...]:
     # A-2024 is primary, the cheapest cycle is 15, 20, 25 (no totals): all four inner cells go.
-    con = db.connect(":memory:")
+    con = make_db()
     students, exams = [], []
     for major, year, sat, passed in (("A", 2024, 12, 11), ("A", 2025, 15, 10), ("B", 2024, 20, 15),
                                      ("B", 2025, 25, 20)):

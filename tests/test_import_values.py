@@ -11,11 +11,15 @@ from analytics.filters import Filters
 from analytics.ingest.pipeline import import_file
 from analytics.metrics.certificates import first_attempt_pass_rate, pass_rate
 from tests.filebuilders import write_csv, write_xlsx
+from tests.metric_fixtures import make_db
+
+# The same expectations on DuckDB and on PostgreSQL (conftest.engine).
+BOTH_ENGINES = True
 
 
 @pytest.fixture
 def con():
-    connection = db.connect(":memory:")
+    connection = make_db()
     yield connection
     connection.close()
 

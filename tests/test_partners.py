@@ -9,11 +9,15 @@ from analytics import db
 from analytics.config import Settings
 from analytics.filters import Filters
 from analytics.metrics.partners import partners
+from tests.metric_fixtures import make_db
+
+# The same expectations on DuckDB and on PostgreSQL (conftest.engine).
+BOTH_ENGINES = True
 
 
 @pytest.fixture
 def con():
-    c = db.connect(":memory:")
+    c = make_db()
     c.execute("""INSERT INTO enterprises (enterprise_id, enterprise_name, cooperation_form) VALUES
                  ('E1', 'Alpha', 'order_class'), ('E2', 'Beta', 'apprenticeship'), ('E3', 'Gamma', NULL)""")
     c.execute("""INSERT INTO students (student_id, major, dual_mentor, enterprise_id, cohort_year, graduation_year)

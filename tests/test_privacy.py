@@ -34,6 +34,10 @@ from analytics.privacy import (
     treatment,
 )
 from tests.filebuilders import write_csv
+from tests.metric_fixtures import make_db
+
+# The same expectations on DuckDB and on PostgreSQL (conftest.engine).
+BOTH_ENGINES = True
 
 KEY = bytes(range(32))
 OTHER_KEY = bytes(range(1, 33))
@@ -86,8 +90,8 @@ def _load(con, folder: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def con(tmp_path_factory):
-    con = db.connect(":memory:")
+def con(engine: str, tmp_path_factory):
+    con = make_db()
     _load(con, tmp_path_factory.mktemp("privacy"))
     return con
 
@@ -218,6 +222,7 @@ def test_dictionary_describes_every_column():
         assert (en[en["column"] == column]["in_export"]).all()
 
 
+@pytest.mark.one_engine
 def test_key_file_created_beside_database_0600_and_reused(tmp_path):
     path = tmp_path / "store" / "d.duckdb"
     con = db.connect(path)
@@ -237,12 +242,14 @@ def test_key_file_created_beside_database_0600_and_reused(tmp_path):
     assert all("secrets" not in n and "key" not in n for n in zipfile.ZipFile(io.BytesIO(first)).namelist())
 
 
+@pytest.mark.one_engine
 def test_in_memory_database_needs_a_key(con):
     with pytest.raises(ConfigError) as err:
         research_export_bytes(con, Filters(), "csv")
     assert err.value.code == "export-key-needed"
 
 
+@pytest.mark.one_engine
 @pytest.mark.parametrize("content", ["not hex at all", "abcd", ""])
 def test_bad_key_file_refused(tmp_path, content):
     bad = tmp_path / "k.key"
@@ -253,6 +260,7 @@ def test_bad_key_file_refused(tmp_path, content):
     assert str(bad) in err.value.message("zh")
 
 
+@pytest.mark.one_engine
 def test_cli_research_and_aggregate_exports(tmp_path, capsys):
     path = tmp_path / "d.duckdb"
     con = db.connect(path)
@@ -283,7 +291,7 @@ FREE_TEXT_SECRETS = [
 
 @pytest.fixture
 def free_text_con(tmp_path):
-    con = db.connect(":memory:")
+    con = make_db()
     employer = "宁波精工机械有限公司 " + " ".join(f"联系{s}" for s in FREE_TEXT_SECRETS)
     files = {
         "students.csv": [["学号", "姓名", "专业", "班级", "入学年份", "毕业年份"],

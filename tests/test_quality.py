@@ -7,6 +7,10 @@ import pytest
 
 from analytics import db
 from analytics.quality import table_quality
+from tests.metric_fixtures import make_db
+
+# The same expectations on DuckDB and on PostgreSQL (conftest.engine).
+BOTH_ENGINES = True
 
 
 def _none(value: object) -> object:
@@ -16,7 +20,7 @@ def _none(value: object) -> object:
 
 @pytest.fixture
 def con():
-    c = db.connect(":memory:")
+    c = make_db()
     c.execute("INSERT INTO schools (school_id, school_name) VALUES ('S1', '一中')")
     # 3 students: one points to school S9, which is not loaded (orphan); one has no major
     c.execute("""INSERT INTO students (student_id, school_id, major, cohort_year) VALUES

@@ -21,6 +21,10 @@ from analytics.filters import Filters
 from analytics.ingest.pipeline import import_file
 from tests.filebuilders import write_csv, write_xlsx
 from tests.test_scope import CALLS, build
+from tests.metric_fixtures import make_db
+
+# The same expectations on DuckDB and on PostgreSQL (conftest.engine).
+BOTH_ENGINES = True
 
 INJECTIONS = (
     "x' OR '1'='1",
@@ -44,7 +48,7 @@ def _snapshot(con) -> dict[str, list]:
 
 
 @pytest.fixture(scope="module")
-def con():
+def con(engine: str):
     return build(with_b=True)
 
 
@@ -89,7 +93,7 @@ def test_url_values_are_bound_too(con, text: str) -> None:
 
 @pytest.mark.parametrize("text", INJECTIONS)
 def test_audit_values_are_bound(text: str) -> None:
-    c = db.connect(":memory:")
+    c = make_db()
     audit.record_login(c, text, False, address=text, reason=text)
     log = audit.query_audit(c, user=text, text=text)
     assert log["user_name"].tolist() == [text] and log["address"].tolist() == [text]
@@ -97,12 +101,13 @@ def test_audit_values_are_bound(text: str) -> None:
 
 
 def _check_intact(c) -> None:
-    names = {r[0] for r in c.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+    names = {r[0] for r in c.execute("SELECT table_name FROM information_schema.tables "
+                                     "WHERE table_schema = current_schema()").fetchall()}
     assert set(schema.TABLE_NAMES) | {"import_batches", "import_rejects", "audit_log"} <= names
 
 
 def test_injection_in_cells_is_stored_verbatim(tmp_path: Path) -> None:
-    c = db.connect(":memory:")
+    c = make_db()
     rows = [["学号", "姓名", "学校代码", "专业", "班级", "入学年份"]]
     rows += [[f"S{i}", text, "SCH-A", text, text, 2022] for i, text in enumerate(INJECTIONS)]
     path = write_csv(tmp_path / "students.csv", rows)
@@ -114,7 +119,7 @@ def test_injection_in_cells_is_stored_verbatim(tmp_path: Path) -> None:
 
 
 def test_injection_in_headers_and_sheet_names(tmp_path: Path) -> None:
-    c = db.connect(":memory:")
+    c = make_db()
     sheet = "x'; DROP TABLE students;--"  # 26 characters: a legal sheet name
     headers = ["学号", "姓名", "学校代码", "入学年份", *INJECTIONS[:3]]  # unknown headers stay unmapped
     rows = [headers, ["S1", "张三", "SCH-A", 2022, "a", "b", "c"], ["S2", "李四", "SCH-A", 2022, "d", "e", "f"]]

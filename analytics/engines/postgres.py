@@ -113,6 +113,11 @@ class PgCursor:
         self._owner = owner
         self._result: psycopg.Cursor | None = None
 
+    @property
+    def dsn(self) -> str:
+        """The store's DSN (its connection's)."""
+        return self._owner.dsn
+
     # -- statements -------------------------------------------------------------------
     def execute(self, sql: str, params: list | tuple | dict | None = None) -> PgCursor:
         """Run one DuckDB-dialect statement (translated) with ``?`` parameters."""
