@@ -253,3 +253,11 @@ def test_both_export_zips_carry_the_methods_note(world, lang: str) -> None:
         assert zf.read("METHODS.md").decode("utf-8") == note
     readme = aggregate.read("README.txt").decode("utf-8-sig")
     assert ("2+1" in readme.splitlines()[-1]) and "certificate_exams_sat_by_dual.csv" in readme
+
+
+def test_the_pack_says_the_aggregate_export_ignores_the_filters(app, demo_db) -> None:
+    from analytics.i18n import t
+
+    at = app("dashboard.py", demo_db, major="数控技术应用")  # local mode: the administrator
+    assert not at.exception
+    assert t("pack.aggregate_note", "zh") in [c.value for c in at.caption]

@@ -76,6 +76,8 @@ def downloads(f: Frame) -> None:
                 icon=":material/folder_zip:", on_click="ignore", width="stretch")
             i += 1
         st.caption(f.t("pack.note", caption=f.caption))
+        if "aggregate" in kinds:
+            st.caption(f.t("pack.aggregate_note"))
     if can_pack and st.session_state.get(PRINT_KEY):
         print_view(f)
 
