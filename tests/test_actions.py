@@ -13,6 +13,11 @@ from analytics.config import Settings
 from analytics.errors import AnalyticsError
 from analytics.filters import Filters
 from tests.filebuilders import write_csv
+from engine_fixtures import store_address
+from tests.metric_fixtures import make_db
+
+# The same expectations on DuckDB and on PostgreSQL (conftest.engine).
+BOTH_ENGINES = True
 
 CERT = ["学号", "证书名称", "考试日期", "证书等级", "是否通过", "成绩"]
 VIEWER = auth.User("v", "viewer", ("S1",))
@@ -38,7 +43,7 @@ def _log(path) -> list[tuple[str, str, bool, dict]]:
 
 
 def test_cli_import_undo_report_export_are_audited(tmp_path, good, capsys):
-    dbp = str(tmp_path / "d.duckdb")
+    dbp = store_address(tmp_path)  # the CLI on this test's engine
     assert main(["import", str(good), "--db", dbp]) == 0
     assert main(["import", str(good), "--db", dbp, "--dry-run"]) == 0  # a check writes nothing, not audited
     assert main(["undo", "1", "--db", dbp]) == 0
@@ -71,7 +76,7 @@ def test_cli_import_undo_report_export_are_audited(tmp_path, good, capsys):
     (LEADER, lambda con, u, p: actions.remove_user(con, u, p.parent / "users.toml", "x"), "manage_users"),
 ])
 def test_a_refused_action_is_audited_and_changes_nothing(user, call, action, good):
-    con = db.connect(":memory:")
+    con = make_db()
     actions.import_file(con, actions.cli_user(), good)  # batch 1, 1 row
     with pytest.raises(AnalyticsError) as err:
         call(con, user, good)
@@ -84,7 +89,7 @@ def test_a_refused_action_is_audited_and_changes_nothing(user, call, action, goo
 
 
 def test_report_is_scoped_to_the_users_schools():
-    con = db.connect(":memory:")
+    con = make_db()
     data = actions.report(con, LEADER, Filters(major="数控"), Settings(), "xlsx", "zh")
     assert data[:2] == b"PK"
     details = json.loads(audit.query_audit(con).iloc[0]["details"])
@@ -92,6 +97,7 @@ def test_report_is_scoped_to_the_users_schools():
     con.close()
 
 
+@pytest.mark.one_engine
 @pytest.mark.parametrize("table, overrides, values, remembered", [
     (None, None, None, False),  # detection alone: it finds the mapping again next time
     ("certificate_exams", None, None, True),
@@ -105,7 +111,7 @@ def test_one_remember_policy(table, overrides, values, remembered):
 
 def test_a_stated_mapping_is_saved_when_it_loads(good):
     """Detection alone saves nothing; a check saves nothing; a stated table that loads is saved."""
-    con = db.connect(":memory:")
+    con = make_db()
     count = "SELECT count(*) FROM saved_mappings"
     actions.import_file(con, actions.cli_user(), good)
     assert con.execute(count).fetchone()[0] == 0
@@ -126,7 +132,7 @@ def _names(con) -> dict[str, str]:
 
 
 def test_redo_applies_an_undone_batch_again_and_it_can_be_undone_again(tmp_path):
-    con = db.connect(":memory:")
+    con = make_db()
     me = actions.cli_user()
     a = write_csv(tmp_path / "a.csv", [SCHOOLS, ["S1", "一中"], ["S2", "二中"]])
     b = write_csv(tmp_path / "b.csv", [SCHOOLS, ["S2", "第二中学"], ["S3", "三中"]])
@@ -154,7 +160,7 @@ def test_redo_applies_an_undone_batch_again_and_it_can_be_undone_again(tmp_path)
     (["undo 2", "import c"], 2, "redo-later-batch"),  # batch 3 wrote S3 again since the undo
 ])
 def test_redo_is_refused_when_it_would_not_be_what_was_undone(tmp_path, steps, batch, code):
-    con = db.connect(":memory:")
+    con = make_db()
     me = actions.cli_user()
     actions.import_file(con, me, write_csv(tmp_path / "a.csv", [SCHOOLS, ["S1", "一中"]]))
     actions.import_file(con, me, write_csv(tmp_path / "b.csv", [SCHOOLS, ["S3", "三中"]]))
@@ -174,7 +180,7 @@ def test_redo_is_refused_when_it_would_not_be_what_was_undone(tmp_path, steps, b
 
 
 def test_cli_redo(tmp_path, capsys):
-    dbp = str(tmp_path / "d.duckdb")
+    dbp = store_address(tmp_path)  # the CLI on this test's engine
     path = write_csv(tmp_path / "a.csv", [SCHOOLS, ["S1", "一中"], ["S2", "二中"]])
     assert main(["import", str(path), "--db", dbp]) == 0
     assert main(["undo", "1", "--db", dbp]) == 0
@@ -195,6 +201,7 @@ def _option(parser, *path: str):
     return next(a for a in parser._actions if a.dest == dest)
 
 
+@pytest.mark.one_engine
 def test_cli_choices_are_the_constants_they_name():
     from analytics import i18n, privacy, report
     from analytics.cli import build_parser
@@ -209,6 +216,7 @@ def test_cli_choices_are_the_constants_they_name():
     assert list(_option(parser, "tables", "lang").choices) == list(i18n.LANGS)
 
 
+@pytest.mark.one_engine
 def test_cli_demo_leaves_its_defaults_to_the_generator(monkeypatch, tmp_path, capsys):
     seen = {}
     monkeypatch.setattr(actions, "load_demo", lambda con, user, **kw: seen.update(kw) or [])
@@ -219,6 +227,7 @@ def test_cli_demo_leaves_its_defaults_to_the_generator(monkeypatch, tmp_path, ca
     capsys.readouterr()
 
 
+@pytest.mark.one_engine
 def test_cli_usage_error_names_the_formats(capsys):
     with pytest.raises(SystemExit) as exit_:
         main(["report", "--format", "pdf", "--out", "x"])

@@ -14,13 +14,18 @@ from analytics.filters import Filters
 from analytics.ingest.load import undo_batch
 from analytics.ingest.pipeline import import_file
 from tests.filebuilders import write_csv
+from engine_fixtures import store_address
+from tests.metric_fixtures import make_db
+
+# The same expectations on DuckDB and on PostgreSQL (conftest.engine).
+BOTH_ENGINES = True
 
 DAY = dt.datetime(2025, 3, 1, 9, 0)
 
 
 @pytest.fixture
 def con():
-    c = db.connect(":memory:")
+    c = make_db()
     yield c
     c.close()
 
@@ -99,7 +104,7 @@ def test_unknown_kinds_are_refused(con, call, code: str) -> None:
 
 
 def test_the_log_survives_reopening(tmp_path: Path) -> None:
-    path = tmp_path / "a.duckdb"
+    path = store_address(tmp_path)
     c = db.connect(path)
     audit.record_login(c, "lead", True, now=DAY)
     c.close()
