@@ -39,10 +39,9 @@ def test_md_escapes_markdown(value, shown: str) -> None:
     assert md(value) == shown
 
 
-@pytest.fixture(scope="module")
-def hostile_db(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The demo with hostile names: one major, one school, every enterprise, every person, every action."""
-    path = tmp_path_factory.mktemp("hostile") / "hostile.duckdb"
+def make_hostile(demo_db: Path, path: Path) -> Path:
+    """A copy of the demo at ``path`` with hostile names: one major, one school, every
+    enterprise, every person, every action (also used by the browser test)."""
     shutil.copy(demo_db, path)
     con = duckdb.connect(str(path))
     major = con.execute("SELECT min(major) FROM students").fetchone()[0]
@@ -55,6 +54,11 @@ def hostile_db(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     con.execute("UPDATE actions SET title = ?, owner = ?, notes = ?", [TITLE, PERSON, TITLE])
     con.close()
     return path
+
+
+@pytest.fixture(scope="module")
+def hostile_db(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return make_hostile(demo_db, tmp_path_factory.mktemp("hostile") / "hostile.duckdb")
 
 
 @pytest.fixture(scope="module")

@@ -18,8 +18,9 @@ import openpyxl
 import pytest
 
 from browserkit import (  # noqa: F401  (fixtures)
-    MARKS, PHONE, browser, new_page, no_errors, page, serve_copy, settle, shot,
+    MARKS, PHONE, browser, new_page, no_errors, page, serve, serve_copy, settle, shot,
 )
+from test_app_markdown import URL_MAJOR, make_hostile
 
 pytestmark = MARKS
 ENGLISH_LABELS = ("Collapse sidebar", "Expand sidebar", "Sidebar", "Open", "Link to heading", "file upload",
@@ -164,3 +165,23 @@ def test_action_recorded_on_the_overview_is_in_the_next_pack(server: str, page) 
     assert "nan" not in row and "None" not in row, row
     # its figure then and now, and the change (or that no new data came since the decision)
     assert re.search(r"\d+\.\d%（", row) and re.search(r"相近|上升|下降|尚无新数据|个百分点", row), row
+
+
+@pytest.fixture(scope="module")
+def hostile_server(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A dashboard on the demo with hostile names (links, images and HTML as majors, schools,
+    enterprises, people and action titles)."""
+    yield from serve(make_hostile(demo_db, tmp_path_factory.mktemp("hostile_browser") / "hostile.duckdb"))
+
+
+@pytest.mark.parametrize("path", ["", "employment", "enterprises", "mentors", "actions", "satisfaction"])
+def test_hostile_names_make_no_live_link_or_image(hostile_server: str, page, path: str) -> None:
+    # #18 item 7, as the browser renders it: Markdown, alerts, tables and plotly's SVG text. (The
+    # navigation links carry the URL's major encoded in their query string: that is no link to evil.)
+    page.goto(f"{hostile_server}/{path}?major={URL_MAJOR}")
+    settle(page)
+    no_errors(page)
+    live = page.evaluate("""() => Array.from(document.querySelectorAll('[*|href^="http://evil"], [src^="http://evil"], [srcset*="http://evil"]'))
+        .map(e => e.outerHTML.slice(0, 200))""")
+    assert live == []
+    assert "evil" in page.locator("body").inner_text()  # the names are there, shown as typed
