@@ -466,6 +466,11 @@ def _major_label(major: object, lang: str) -> str:
     return t("export.agg.unknown-major", lang) if major is None else str(major)
 
 
+def _group_label(group: str, lang: str) -> str:
+    """Dual-mentor students, other students (the ``dual`` vocabulary) or the flag not recorded."""
+    return t("export.agg.group-unknown", lang) if group == "unknown" else schema.label("dual", group, lang)
+
+
 def _frame(cells: list[list[object]], labels: list[list[str]], heads: list[str], years: list[int],
            lang: str) -> pd.DataFrame:
     frame = pd.DataFrame(cells, columns=[str(y) for y in years] + [t("export.agg.total", lang)], dtype=object)
@@ -476,8 +481,8 @@ def _frame(cells: list[list[object]], labels: list[list[str]], heads: list[str],
 
 def _publish_split(extended: np.ndarray, mask: np.ndarray, rows: list[tuple[object, str]], years: list[int],
                    lang: str) -> pd.DataFrame:
-    labels = [[_major_label(m, lang), t(f"export.agg.group.{g}", lang)] for m, g in rows]
-    labels.append([t("export.agg.total", lang), t("export.agg.group.all", lang)])
+    labels = [[_major_label(m, lang), _group_label(g, lang)] for m, g in rows]
+    labels.append([t("export.agg.total", lang), t("export.agg.group-all", lang)])
     cells = [[SUPPRESSED if hidden else int(v) for v, hidden in zip(row, hide, strict=True)]
              for row, hide in zip(extended.tolist(), mask.tolist(), strict=True)]
     return _frame(cells, labels, [t("export.agg.major", lang), t("export.agg.group-col", lang)], years, lang)
