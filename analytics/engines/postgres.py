@@ -118,6 +118,11 @@ class PgCursor:
         """The store's DSN (its connection's)."""
         return self._owner.dsn
 
+    def cursor(self) -> PgCursor:
+        """Another cursor on the same store (a DuckDB cursor answers ``cursor()`` too: code given
+        a cursor, such as ``db.data_version`` from a page, opens its own)."""
+        return PgCursor(self._owner)
+
     # -- statements -------------------------------------------------------------------
     def execute(self, sql: str, params: list | tuple | dict | None = None) -> PgCursor:
         """Run one DuckDB-dialect statement (translated) with ``?`` parameters."""
