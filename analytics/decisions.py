@@ -263,6 +263,12 @@ def _clean(column: str, text: object) -> str | None:
     return None if value is None or pd.isna(value) or not str(value) else str(value)
 
 
+def stored_title(title: str) -> str:
+    """``title`` as it is stored and listed (full-width punctuation and spaces normalised as an
+    import normalises text): what a confirmation should name."""
+    return _clean("title", title) or ""
+
+
 def _empty_rejects() -> pd.DataFrame:
     return pd.DataFrame(columns=["row_number", "column_name", "original_value", "code", "message_zh",
                                  "message_en", "original_row"])

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from analytics import auth, db, decisions
+from analytics.i18n import md
 
 PAGES = {
     "pages/9_actions.py": ("决策督办", "Actions"),
@@ -66,6 +67,18 @@ def test_stages_page_figures(app, demo_db) -> None:
     # cohorts 2023–2025 are at school on 10 Sep 2025: 315 + 325 + 345 = 985; 9 of the 2023
     # cohort's 2+1 students were still assessed in the basic stage in 2024–2025.
     assert _metrics(at) == {"在校学生": "985", "应进入下一阶段": "9", "缺少主导导师": "0"}
+
+
+def test_the_confirmation_names_the_action_as_stored(app, demo_copy) -> None:
+    # a title is stored as an import stores text (full-width "：" becomes ":"), so the pack and the
+    # Actions page list "浏览器验收:..."; the confirmation said "浏览器验收：..." and the action seemed lost
+    at = app("dashboard.py", demo_copy)
+    at.text_input(key="dec_title_tile_initial_employment").input("就业帮扶：第二轮")
+    at.button(key="dec_submit_tile_initial_employment").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    stored = md("就业帮扶:第二轮")  # escaped for Markdown, as every typed value in a message
+    assert [s.value for s in at.success if "就业帮扶" in s.value] == [
+        f"已记录事项“{stored}”（第 19 批，可在“决策督办”页面撤销）。"]
 
 
 def test_record_from_a_headline_then_close_and_undo(app, demo_copy) -> None:

@@ -107,7 +107,7 @@ def submit(f: Frame, title: str, side: str, owner: str, due: dt.date, metric: st
     except AnalyticsError as err:
         st.error(err.message(f.lang), icon=":material/error:")
         return
-    st.session_state[DONE_KEY] = f.t("decide.done", title=md(title.strip()), batch=batch)
+    st.session_state[DONE_KEY] = f.t("decide.done", title=md(decisions.stored_title(title)), batch=batch)
     st.session_state.pop(UNDO_KEY, None)  # offer the new batch first
     st.rerun()
 
