@@ -56,7 +56,7 @@ grid["approval"] = [f.t(f"signoff.state.{a}") if isinstance(a, str) else "" for 
 grid = grid[["school_name", "county", *[table_label[x] for x in reporting.REPORTED_TABLES], "approval"]]
 c.table(f, grid, name=f"reporting_grid_{year}",
         labels={k: f.t(f"reporting.col.{k}") for k in ("school_name", "county", "approval")})
-signoff.form(f, status, year)
+signoff.form(f, status, year, store.query_store(reporting.return_notes, year))
 
 st.subheader(f.t("reporting.rates_title"), anchor=False)
 cols = ["table", "schools", "reported", "on_time", "reported_share", "on_time_share"]

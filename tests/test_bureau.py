@@ -334,6 +334,8 @@ def test_returned_returns_are_submitted_again_then_approved(returns) -> None:
                              "ORDER BY event_id").fetchall()
     assert [u for u, _ in logged] == ["clerk-a", "county", "clerk-a", "county"]
     assert '"note": "学生名单缺毕业年份"' in logged[1][1]  # the note, trimmed, for the school
+    assert reporting.return_notes(returns, 2025) == {"A": "学生名单缺毕业年份"}
+    assert reporting.return_notes(returns, 2024) == {}
 
 
 def test_a_signoff_changes_the_data_version(returns) -> None:

@@ -74,6 +74,8 @@ def test_submit_return_submit_again_approve(app, region_users) -> None:
 
     clerk = _open_as(app, region_users, "clerk")
     assert _approval(clerk) == "returned to the school"
+    assert [w.value for w in clerk.warning if "returned the returns" in w.value] == [
+        f"The bureau returned the returns of {NAME}: 学生名单缺毕业年份"]  # the school reads why
     clerk = clerk.button(key="signoff_submit").click().run()
     county = _open_as(app, region_users, "ninghai")
     county = county.button(key="signoff_review").click().run()  # approve: the default decision

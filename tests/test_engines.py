@@ -30,6 +30,8 @@ from analytics.errors import StoreError
          "SELECT MAKE_DATE(CAST(y AS INT), CAST($1 AS INT), CAST(1 AS INT)) FROM t"),
         ("SELECT list_position(?, g) FROM t", "SELECT ARRAY_POSITION($1, g) FROM t"),
         ("SELECT contains(a, ?) FROM t", "SELECT POSITION($1 IN a) > 0 FROM t"),
+        # a literal path: json_extract_path_text takes json (its jsonb twin has another name)
+        ("SELECT json_extract_string(k, '$.a') FROM t", "SELECT JSON_EXTRACT_PATH_TEXT(CAST(k AS JSON), 'a') FROM t"),
         ("SELECT json_extract_string(k, ?) FROM t",
          "SELECT JSONB_PATH_QUERY_FIRST(CAST(k AS JSONB), CAST($1 AS JSONPATH)) #>> '{}' FROM t"),
         ("WITH a AS (SELECT 1 AS x, 2 AS y), b AS (SELECT 3 AS y) "

@@ -37,8 +37,9 @@ def _apply(f: Frame, year: int, names: dict[str, str], status: str, school_key: 
         st.session_state[note_key] = ""
 
 
-def form(f: Frame, status: pd.DataFrame, year: int) -> None:
-    """The sign-off section for ``year`` over the schools of ``status`` (``reporting_status``)."""
+def form(f: Frame, status: pd.DataFrame, year: int, notes: dict[str, str]) -> None:
+    """The sign-off section for ``year`` over the schools of ``status`` (``reporting_status``);
+    ``notes``: the bureau's note on each school's latest return (``reporting.return_notes``)."""
     schools = status.drop_duplicates("school_id")
     names = dict(zip(schools["school_id"], schools["school_name"], strict=True))
     state = {sid: (a if isinstance(a, str) else None) for sid, a in zip(schools["school_id"], schools["approval"],
@@ -52,6 +53,9 @@ def form(f: Frame, status: pd.DataFrame, year: int) -> None:
     if flash:
         (st.success if flash[0] == "success" else st.error)(flash[1])
     label = lambda sid: names.get(sid, sid)  # noqa: E731 - a selectbox's format
+    for sid in to_submit:
+        if state[sid] == "returned" and sid in notes:
+            st.warning(f.t("signoff.returned_note", school=md(names[sid]), note=md(notes[sid])))
     left, right = st.columns(2)
     with left:
         if to_submit:

@@ -289,8 +289,8 @@ def functions(tree: exp.Expression) -> exp.Expression:
             return _template("CONVERT_TO(__a, 'UTF8')", a=node.this)
         if isinstance(node, exp.JSONExtractScalar):
             # the project keeps JSON in text columns; a bound path is a JSONPath ('$.key')
-            if isinstance(node.expression, exp.JSONPath):
-                node.set("this", exp.cast(node.this, exp.DataType.build("jsonb")))
+            if isinstance(node.expression, exp.JSONPath):  # json_extract_path_text(json, …)
+                node.set("this", exp.cast(node.this, exp.DataType.build("json")))
                 return node
             return _template(
                 "JSONB_PATH_QUERY_FIRST(CAST(__a AS JSONB), CAST(__b AS JSONPATH)) #>> '{}'",

@@ -212,3 +212,17 @@ def signoff_states(con: duckdb.DuckDBPyConnection, year: int) -> dict[str, str]:
     """School → its sign-off state for ``year`` (``analytics.signoff``; schools never signed
     off are absent)."""
     return dict(rows(con, "SELECT school_id, status FROM reporting_signoffs WHERE year = ?", [year]))
+
+
+def return_notes(con: duckdb.DuckDBPyConnection, year: int) -> dict[str, str]:
+    """School → the bureau's note on the latest return of its ``year`` returns (kept in the
+    audit log by ``signoff.set_signoff``); schools whose latest return had no note, or that were
+    never returned, are absent."""
+    found = rows(con, """
+        SELECT json_extract_string(details, '$.school') AS school,
+               arg_max_null(json_extract_string(details, '$.note'), event_id) AS note
+        FROM audit_log
+        WHERE action = 'signoff' AND json_extract_string(details, '$.status') = 'returned'
+          AND json_extract_string(details, '$.year') = ?
+        GROUP BY 1""", [str(year)])
+    return {school: note for school, note in found if note}
