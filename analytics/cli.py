@@ -307,15 +307,25 @@ def cmd_redo(args: argparse.Namespace, lang: str) -> int:
 def _rejects_options(p: argparse.ArgumentParser) -> None:
     _batch_option(p)
     p.add_argument("--out", help="write to FILE (.xlsx or .csv)")
+    p.add_argument("--rows", action="store_true",
+                   help="write the rejected rows as uploaded (original columns, one row each, plus what to "
+                        "correct), to correct and import again")
 
 
 @command("rejects", "rejected rows of a batch", options=_rejects_options)
 def cmd_rejects(args: argparse.Namespace, lang: str) -> int:
-    from analytics.ingest.load import batch_rejects
+    from analytics.ingest.load import batch_rejects, rows_to_correct
     from analytics.safe_export import write_table
 
     frame = batch_rejects(_open(args, lang), args.batch)
-    if args.out:
+    if args.rows and not frame.empty:
+        rows = rows_to_correct(frame, lang)
+        if args.out:
+            write_table(rows, args.out)
+            print(t("rejects.rows-written", lang, count=len(rows), path=args.out))
+        else:
+            print(rows.to_string(index=False))
+    elif args.out:
         write_table(frame, args.out)
         print(t("cli.rejects-written", lang, count=len(frame), path=args.out))
     elif frame.empty:

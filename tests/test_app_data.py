@@ -83,6 +83,8 @@ def test_rejected_rows_download(app, demo_copy) -> None:
     rejects = _frame_with(at, "整行原始数据")
     assert rejects[["行号", "列", "原始值", "代码"]].values.tolist() == [[4, "预算金额", "很多", "type-error"]]
     assert any(d.proto.label == "下载 Excel" for d in at.get("download_button"))
+    # and the rows as uploaded, to correct and import again (tests/test_rejects_correction.py)
+    assert any(d.proto.label == "下载被拒行（原列，可更正后重新导入）" for d in at.get("download_button"))
     assert batch == at.selectbox(key="undo_batch").value  # the new batch is offered first
 
 

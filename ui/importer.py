@@ -15,10 +15,11 @@ from analytics.errors import AnalyticsError
 from analytics.ingest.issues import ERROR
 from analytics.filters import Filters
 from analytics.i18n import md
-from analytics.ingest.load import batch_rejects, list_batches
+from analytics.ingest.load import batch_rejects, list_batches, rows_to_correct
 from analytics.ingest.pipeline import SheetResult
 from analytics.metrics.employment import initial_employment_rate
 from analytics.quality import table_quality
+from analytics.safe_export import to_xlsx_bytes
 from ui import access, jobs, store
 from ui import components as ui
 from ui.frame import Frame
@@ -424,6 +425,14 @@ def history(f: Frame) -> None:
                                                              "code", "original_row")}
         labels[message] = f.t("data.col.reject_message")
         ui.table(f, shown, name=f"rejects_batch_{batch}", labels=labels, xlsx=True, height=260)
+        # the rows as uploaded, to correct and import again (made when pressed; audited)
+        rows = auth.mask_id_cards(rows_to_correct(rejects, f.lang), f.user.role)
+        name = f"rejects_rows_batch_{batch}"
+        st.download_button(
+            f.t("rejects.download"), lambda: to_xlsx_bytes(rows), file_name=f"{name}.xlsx", key=f"dl_{name}",
+            icon=":material/edit_document:", mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            on_click=access.record_download, args=(f.user, f.filters, name, "xlsx"),
+        )
 
 
 UNDO_ASK = "_undo_ask"  # (verb, batch) waiting for its confirmation

@@ -330,6 +330,42 @@ def batch_rejects(con: duckdb.DuckDBPyConnection, batch_id: int) -> pd.DataFrame
     )
 
 
+def rows_to_correct(rejects: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The rejected rows of a batch as they were uploaded, one per spreadsheet row, under their
+    original headers and in their original order, with a last column saying what to correct.
+
+    A user corrects the cells and imports the file again: the extra column is one the importer
+    does not map (it says so and goes on). Blank cells stay blank (never "nan" or "None").
+    ``rejects`` is :func:`batch_rejects`' frame.
+    """
+    from analytics.i18n import t
+
+    problem = t("rejects.correct-column", lang)
+    if rejects.empty:
+        return pd.DataFrame({problem: pd.Series(dtype=object)})
+    message = "message_zh" if lang == "zh" else "message_en"
+    records: dict[int, dict[str, object]] = {}
+    problems: dict[int, list[str]] = {}
+    headers: dict[str, None] = {}  # every header in first-seen order
+    for row in rejects.itertuples(index=False):
+        number = int(row.row_number)
+        if number not in records:
+            record = json.loads(row.original_row) if isinstance(row.original_row, str) else {}
+            records[number] = record
+            headers.update(dict.fromkeys(record))
+        where = f"{row.column_name}: " if isinstance(row.column_name, str) and row.column_name else ""
+        problems.setdefault(number, []).append(where + str(getattr(row, message)))
+
+    def cell(value: object) -> object:
+        return "" if value is None or (isinstance(value, float) and value != value) else value
+
+    frame = pd.DataFrame([[cell(records[n].get(h)) for h in headers] for n in records],
+                         columns=list(headers), dtype=object)
+    frame[problem if problem not in headers else f"{problem} "] = ["；".join(problems[n]) if lang == "zh"
+                                                                  else "; ".join(problems[n]) for n in records]
+    return frame
+
+
 def _loaded_before(cur: duckdb.DuckDBPyConnection, sha256: str, sheet: str | None) -> bool:
     return cur.execute(
         "SELECT count(*) > 0 FROM import_batches WHERE sha256 = ? AND sheet IS NOT DISTINCT FROM ? "
