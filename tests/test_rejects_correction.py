@@ -7,6 +7,7 @@ cells); nobody can correct that and re-upload it.
 from __future__ import annotations
 
 import openpyxl
+import pandas as pd
 import pytest
 
 from analytics import db
@@ -63,6 +64,15 @@ def test_no_rejects_gives_an_empty_sheet_with_the_problem_column(rejected):
     con, _, _ = rejected
     frame = rows_to_correct(batch_rejects(con, 999), "en")
     assert frame.empty and list(frame.columns) == [t("rejects.correct-column", "en")]
+
+
+def test_a_problem_of_the_whole_sheet_is_not_a_row(rejected):
+    con, batch, _ = rejected
+    rejects = batch_rejects(con, batch)
+    sheet_level = rejects.iloc[:1].assign(row_number=None, original_row=None)
+    frame = rows_to_correct(pd.concat([sheet_level, rejects], ignore_index=True), "zh")
+    assert frame[HEADER].values.tolist() == [ROWS[1], ROWS[2]]  # still rows 3 and 4 only
+    assert list(rows_to_correct(sheet_level, "zh").columns) == [t("rejects.correct-column", "zh")]
 
 
 def test_cli_writes_the_rows_to_correct(rejected, capsys):

@@ -348,6 +348,8 @@ def rows_to_correct(rejects: pd.DataFrame, lang: str) -> pd.DataFrame:
     problems: dict[int, list[str]] = {}
     headers: dict[str, None] = {}  # every header in first-seen order
     for row in rejects.itertuples(index=False):
+        if pd.isna(row.row_number):
+            continue  # a problem of the whole sheet, not of one row
         number = int(row.row_number)
         if number not in records:
             record = json.loads(row.original_row) if isinstance(row.original_row, str) else {}
@@ -359,6 +361,8 @@ def rows_to_correct(rejects: pd.DataFrame, lang: str) -> pd.DataFrame:
     def cell(value: object) -> object:
         return "" if value is None or (isinstance(value, float) and value != value) else value
 
+    if not records:
+        return pd.DataFrame({problem: pd.Series(dtype=object)})
     frame = pd.DataFrame([[cell(records[n].get(h)) for h in headers] for n in records],
                          columns=list(headers), dtype=object)
     frame[problem if problem not in headers else f"{problem} "] = ["；".join(problems[n]) if lang == "zh"
