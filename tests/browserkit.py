@@ -127,6 +127,16 @@ def no_errors(pg) -> None:
     assert pg.locator('[data-testid="stAlertContentError"]').count() == 0
 
 
+def funding_rows(pg) -> int:
+    """Rows of the funding table, read from the Data page's data-status table (zh UI)."""
+    pg.get_by_role("tab", name="数据质量").click()
+    settle(pg)
+    panel = pg.locator('[role="tabpanel"]:visible')
+    cells = [c.inner_text().strip() for c in panel.locator('[data-testid="stDataFrame"]').first
+             .locator('[role="gridcell"]').all()]
+    return int(cells[cells.index("经费") + 1].replace(",", ""))
+
+
 def heading(pg) -> str:
     return pg.locator("h1").first.inner_text().strip()
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from browserkit import (  # noqa: F401  (fixtures)
-    MARKS, ROOT, browser, heading, no_errors, page, serve, serve_copy, settle, shot, wait_heading,
+    MARKS, ROOT, browser, funding_rows, heading, no_errors, page, serve, serve_copy, settle, shot, wait_heading,
 )
 
 # (sidebar label, page title) in Chinese, in navigation order
@@ -93,7 +93,7 @@ def test_employment_shows_the_benchmark_line(server: str, page) -> None:
 def test_upload_confirm_and_counts_change(server: str, page, tmp_path: Path) -> None:
     page.goto(f"{server}/data")
     settle(page)
-    rows_before = _funding_rows(page)
+    rows_before = funding_rows(page)
     page.get_by_role("tab", name="上传").click()
     sheet = tmp_path / "经费补充.csv"
     # two funding lines of a new year (2026): 2 rows, nothing rejected
@@ -109,17 +109,7 @@ def test_upload_confirm_and_counts_change(server: str, page, tmp_path: Path) -> 
     settle(page)
     no_errors(page)
     shot(page, "31_upload_loaded")
-    assert _funding_rows(page) == rows_before + 2
-
-
-def _funding_rows(page) -> int:
-    """Rows of the funding table, read from the Data page's data-status table."""
-    page.get_by_role("tab", name="数据质量").click()
-    settle(page)
-    panel = page.locator('[role="tabpanel"]:visible')
-    cells = [c.inner_text().strip() for c in panel.locator('[data-testid="stDataFrame"]').first
-             .locator('[role="gridcell"]').all()]
-    return int(cells[cells.index("经费") + 1].replace(",", ""))
+    assert funding_rows(page) == rows_before + 2
 
 
 def test_language_switch(server: str, page) -> None:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from browserkit import MARKS, ROOT, browser, new_page, serve, settle  # noqa: F401  (fixtures)
+from browserkit import MARKS, ROOT, browser, funding_rows, new_page, serve, settle  # noqa: F401  (fixtures)
 
 pytestmark = MARKS
 
@@ -34,22 +34,12 @@ def _cli(*argv: str) -> subprocess.CompletedProcess:
                           timeout=300)
 
 
-def _funding_rows(pg) -> int:
-    """Rows of the funding table, read from the Data page's data-status table."""
-    pg.get_by_role("tab", name="数据质量").click()
-    settle(pg)
-    panel = pg.locator('[role="tabpanel"]:visible')
-    cells = [c.inner_text().strip() for c in panel.locator('[data-testid="stDataFrame"]').first
-             .locator('[role="gridcell"]').all()]
-    return int(cells[cells.index("经费") + 1].replace(",", ""))
-
-
 def test_cli_import_while_the_server_runs(served, browser, tmp_path: Path) -> None:
     base, db_file = served
     pg = new_page(browser)
     pg.goto(f"{base}/data")
     settle(pg)
-    before = _funding_rows(pg)
+    before = funding_rows(pg)
     # a read command while the page is open
     tables = _cli("tables", "--db", str(db_file), "--json")
     assert tables.returncode == 0, tables.stderr
@@ -62,5 +52,5 @@ def test_cli_import_while_the_server_runs(served, browser, tmp_path: Path) -> No
     assert "Traceback" not in done.stdout + done.stderr
     pg.reload()
     settle(pg)
-    assert _funding_rows(pg) == before + 3  # the dashboard shows the CLI's import on its next run
+    assert funding_rows(pg) == before + 3  # the dashboard shows the CLI's import on its next run
     pg.context.close()
