@@ -37,7 +37,19 @@ def write_private(path: str | os.PathLike[str], text: str, *, replace: bool = Tr
             os.link(tmp, target)  # atomic and exclusive: fails when the target exists
         except FileExistsError:
             return False
+        except OSError:  # a file system without hard links: exclusive, though not all at once
+            return _create_exclusive(target, text, encoding)
         return True
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
+
+
+def _create_exclusive(target: Path, text: str, encoding: str) -> bool:
+    try:
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return False
+    with os.fdopen(fd, "w", encoding=encoding) as fh:
+        fh.write(text)
+    return True

@@ -71,6 +71,18 @@ def test_create_only_keeps_the_first_and_replace_overwrites(tmp_path: Path) -> N
     assert os.listdir(tmp_path) == ["f.txt"]
 
 
+def test_without_hard_links_the_file_is_still_created_once(tmp_path: Path, monkeypatch) -> None:
+    def no_links(src, dst):
+        raise PermissionError(1, "Operation not permitted")
+
+    monkeypatch.setattr(os, "link", no_links)
+    path = tmp_path / "settings.toml"
+    assert write_private(path, "first", replace=False) is True
+    assert write_private(path, "second", replace=False) is False
+    assert path.read_text() == "first" and _mode(path) == 0o600
+    assert os.listdir(tmp_path) == ["settings.toml"]
+
+
 def test_a_path_under_a_file_raises_and_leaves_nothing(tmp_path: Path) -> None:
     blocker = tmp_path / "not-a-directory"
     blocker.write_text("x")
