@@ -1,8 +1,8 @@
 """Overview: the headline metrics against their targets with trends, the story in full
 sentences, what needs attention most, and the data status (tables, latest imports, upload).
 
-Run with ``streamlit run dashboard.py``; ``?view=meeting`` shows the overview in large
-type without the sidebar, for a projector.
+Served by ``streamlit run app.py`` (the guard in front, SECURITY.md); ``?view=meeting`` shows
+the overview in large type without the sidebar, for a projector.
 """
 
 import streamlit as st

@@ -743,7 +743,8 @@ def sign_in(
     return user
 
 
-BROWSER_COOKIE = "_streamlit_xsrf"  # the cookie a signed-in session is bound to (``browser_key``)
+BROWSER_COOKIE = "_streamlit_xsrf"  # Streamlit's XSRF cookie: the binding without the guard (``browser_key``)
+GUARD_COOKIE = "dm_browser"  # the HttpOnly cookie ``ui.guard`` gives every browser (``streamlit run app.py``)
 
 
 def browser_key(cookie: str | None) -> str | None:
@@ -766,6 +767,18 @@ def browser_key(cookie: str | None) -> str | None:
         except ValueError:
             pass
     return hashlib.sha256(b"browser:" + token).hexdigest()
+
+
+def browser_key_of(cookies: Mapping[str, str]) -> str | None:
+    """The key of the browser that sent ``cookies`` (a websocket handshake's, a download request's):
+    from the HttpOnly ``GUARD_COOKIE`` when it is there (script in the page cannot read it), else
+    from the XSRF cookie (``browser_key``); the two never give the same key, so a stolen XSRF cookie
+    does not stand in for the HttpOnly one. None without either."""
+    guard = cookies.get(GUARD_COOKIE)
+    if isinstance(guard, str) and guard:
+        return hashlib.sha256(b"guard:" + guard.encode()).hexdigest()
+    xsrf = cookies.get(BROWSER_COOKIE)
+    return browser_key(xsrf if isinstance(xsrf, str) else None)
 
 
 @dataclass(frozen=True)

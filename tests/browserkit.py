@@ -45,12 +45,13 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def serve(db_file: Path) -> Iterator[str]:
-    """Run ``streamlit run dashboard.py`` on ``db_file`` on a free port until the caller is done."""
+def serve(db_file: Path, script: str = "app.py") -> Iterator[str]:
+    """Run ``streamlit run app.py`` (the README's command: the dashboard behind its guard; or
+    ``script``) on ``db_file`` on a free port until the caller is done."""
     port = free_port()
     env = {**os.environ, "DUAL_MENTOR_DB": str(db_file)}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.port", str(port),
+        [sys.executable, "-m", "streamlit", "run", script, "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )

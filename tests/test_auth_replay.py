@@ -1,8 +1,9 @@
 """Session takeover by session id, and personal-data download URLs, on the running app (#18 item 4),
 over Streamlit's own websocket protocol: the owner signs in, reconnects to the same session and
-stays signed in; another client, with its own cookie but the owner's session id (as seen in an
-upload URL), gets the sign-in form; a table's download exists only from its press to the second
-clean-up after."""
+stays signed in; another client, with its own cookies (or with the owner's XSRF cookie, which
+script in the page can read) but the owner's session id (as seen in an upload URL), gets the
+sign-in form; a table's download exists only from its press to the second clean-up after, and
+only for the owner's browser (``ui.guard``): to anyone else its URL answers 404."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from analytics import auth
+from analytics.i18n import t
 from browserkit import serve
 
 PASSWORD = "correct horse battery"
@@ -24,21 +26,31 @@ SIGN_IN_TITLE = "登录"
 
 @pytest.fixture
 def signed_server(demo_copy: Path) -> Iterator[int]:
-    """``streamlit run dashboard.py`` (``browserkit.serve``) over a copy of the demo with a users
+    """``streamlit run app.py`` (``browserkit.serve``) over a copy of the demo with a users
     file (sign-in required): its port."""
     auth.add_user(demo_copy.parent / "secrets" / "users.json", "zhang", "leader", ["3301012"], PASSWORD)
     for base in serve(demo_copy):
         yield int(base.rsplit(":", 1)[1])
 
 
-def _browser_cookie(port: int) -> str:
-    """The XSRF cookie Streamlit gives a new browser (its frontend asks ``/_stcore/health``
-    before opening the websocket; the answer sets the cookie)."""
+@pytest.fixture
+def unguarded_server(demo_copy: Path) -> Iterator[int]:
+    """``streamlit run dashboard.py`` (the page itself, without ``app.py``'s guard) with a users file."""
+    auth.add_user(demo_copy.parent / "secrets" / "users.json", "zhang", "leader", ["3301012"], PASSWORD)
+    for base in serve(demo_copy, "dashboard.py"):
+        yield int(base.rsplit(":", 1)[1])
+
+
+def _browser_cookies(port: int) -> dict[str, str]:
+    """The cookies a new browser gets (its frontend asks ``/_stcore/health`` before opening the
+    websocket): Streamlit's XSRF cookie and the guard's HttpOnly one."""
     with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=30) as r:
         cookies = SimpleCookie()
         for header in r.headers.get_all("Set-Cookie") or []:
             cookies.load(header)
-    return cookies["_streamlit_xsrf"].value
+    if auth.GUARD_COOKIE in cookies:
+        assert cookies[auth.GUARD_COOKIE]["httponly"] and not cookies[auth.BROWSER_COOKIE]["httponly"]
+    return {name: morsel.value for name, morsel in cookies.items()}
 
 
 class Seen:
@@ -46,6 +58,7 @@ class Seen:
 
     def __init__(self) -> None:
         self.titles: list[str] = []
+        self.alerts: list[str] = []
         self.ids: dict[str, str] = {}
         self.downloads: list[tuple[str, str]] = []  # (URL, deferred file id) of each download button
         self.pages: dict[str, str] = {}
@@ -77,6 +90,8 @@ async def _seen(ws, widgets: list | None = None, page_hash: str = "") -> Seen:
             what = el.WhichOneof("type")
             if what == "heading" and el.heading.tag == "h1":
                 seen.titles.append(el.heading.body)
+            elif what == "alert":
+                seen.alerts.append(el.alert.body)
             elif what in ("text_input", "button", "download_button"):
                 wid = getattr(el, what).id
                 seen.ids[wid.rsplit("-", 1)[-1]] = wid
@@ -86,28 +101,39 @@ async def _seen(ws, widgets: list | None = None, page_hash: str = "") -> Seen:
             return seen
 
 
-def _connect(port: int, cookie: str, session: str | None = None):
+def _cookie_header(cookies: dict[str, str]) -> str:
+    return "; ".join(f"{name}={value}" for name, value in cookies.items())
+
+
+def _connect(port: int, cookies: dict[str, str], session: str | None = None):
     import websockets
 
-    protocols = ["streamlit", cookie] + ([session] if session else [])
+    protocols = ["streamlit", cookies[auth.BROWSER_COOKIE]] + ([session] if session else [])
     return websockets.connect(f"ws://127.0.0.1:{port}/_stcore/stream", subprotocols=protocols, max_size=None,
-                              additional_headers={"Cookie": f"_streamlit_xsrf={cookie}",
+                              additional_headers={"Cookie": _cookie_header(cookies),
                                                   "Origin": f"http://127.0.0.1:{port}"})
 
 
 async def _attack(port: int) -> dict[str, list[str]]:
     seen: dict[str, list[str]] = {}
-    owner_cookie = _browser_cookie(port)
-    async with _connect(port, owner_cookie) as ws:
+    owner = _browser_cookies(port)
+    assert set(owner) == {auth.BROWSER_COOKIE, auth.GUARD_COOKIE}
+    async with _connect(port, owner) as ws:
         seen["owner before"] = (await _seen(ws)).titles
-    async with _connect(port, owner_cookie) as ws:
+    async with _connect(port, owner) as ws:
         signed = await _sign_in(ws)
         seen["owner signed in"], session = signed.titles, signed.session
     assert session
-    async with _connect(port, owner_cookie, session) as ws:  # the owner's tab reconnects
+    async with _connect(port, owner, session) as ws:  # the owner's tab reconnects
         seen["owner reconnected"] = (await _seen(ws)).titles
-        async with _connect(port, _browser_cookie(port), session) as thief:  # another browser, same id
+        async with _connect(port, _browser_cookies(port), session) as thief:  # another browser, same id
             seen["other browser"] = (await _seen(thief)).titles
+        # another browser that also holds the owner's XSRF cookie (read by script in the page)
+        stolen = {**_browser_cookies(port), auth.BROWSER_COOKIE: owner[auth.BROWSER_COOKIE]}
+        async with _connect(port, stolen, session) as thief:
+            seen["stolen XSRF cookie"] = (await _seen(thief)).titles
+        async with _connect(port, {auth.BROWSER_COOKIE: owner[auth.BROWSER_COOKIE]}, session) as thief:
+            seen["stolen XSRF cookie only"] = (await _seen(thief)).titles
     return seen
 
 
@@ -124,10 +150,12 @@ async def _sign_in(ws) -> Seen:
     return seen
 
 
-def _status(port: int, url: str) -> int:
-    """The HTTP status of ``url`` fetched with no cookie and no session: anyone holding the URL."""
+def _status(port: int, url: str, cookies: dict[str, str] | None = None) -> int:
+    """The HTTP status of ``url`` fetched with ``cookies`` (none: anyone holding the URL)."""
+    headers = {"Cookie": _cookie_header(cookies)} if cookies else {}
     try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}{url}", timeout=30) as r:
+        with urllib.request.urlopen(urllib.request.Request(f"http://127.0.0.1:{port}{url}", headers=headers),
+                                    timeout=30) as r:
             return r.status
     except urllib.error.HTTPError as e:
         return e.code
@@ -153,7 +181,8 @@ async def _download_lifetime(port: int) -> dict[str, object]:
     from streamlit.proto.WidgetStates_pb2 import WidgetState
 
     out: dict[str, object] = {}
-    async with _connect(port, _browser_cookie(port)) as ws:
+    owner = _browser_cookies(port)
+    async with _connect(port, owner) as ws:
         home = await _sign_in(ws)
         students = await _seen(ws, page_hash=home.pages["students"])
         out["titles"] = students.titles
@@ -163,23 +192,28 @@ async def _download_lifetime(port: int) -> dict[str, object]:
         out["placeholders"] = [_status(port, f"/media/{fid}") for _, fid in students.downloads]
         made = await _make_download(ws, home.session, students.downloads[0][1])
         out["made"] = made
-        out["after pressing"] = _status(port, made)
+        stolen = {**_browser_cookies(port), auth.BROWSER_COOKIE: owner[auth.BROWSER_COOKIE]}
+        out["after pressing, others"] = [_status(port, made), _status(port, made, _browser_cookies(port)),
+                                         _status(port, made, stolen)]
+        out["after pressing, owner"] = _status(port, made, owner)
         await _seen(ws, page_hash=home.pages["students"])  # the user goes on: Streamlit marks the file,
         await _seen(ws, page_hash=home.pages["students"])  # then deletes it at the next clean-up
-        out["two runs later"] = _status(port, made)
+        out["two runs later"] = _status(port, made, owner)
         await _seen(ws, [WidgetState(id=students.ids["sign_out"], trigger_value=True)])
     return out
 
 
-def test_a_personal_data_download_is_served_only_briefly_after_pressing(signed_server) -> None:
+def test_a_personal_data_download_is_served_only_to_its_browser_and_only_briefly(signed_server) -> None:
     seen = asyncio.run(_download_lifetime(signed_server))
     assert seen["titles"] and seen["downloads"], seen
     assert seen["urls while shown"] == []
     assert set(seen["placeholders"]) == {404}
-    # Pressing makes the file; Streamlit's media route serves it to whoever has the URL (it checks
-    # no session: SECURITY.md, *Personal-data downloads*) until the second clean-up after.
+    # Pressing makes the file; the guard serves it only to the owner's browser (no cookie, another
+    # browser's cookies, another browser with the owner's XSRF cookie: 404, as for no file) until
+    # Streamlit's second clean-up after.
     assert str(seen["made"]).startswith("/media/")
-    assert seen["after pressing"] == 200
+    assert seen["after pressing, others"] == [404, 404, 404]
+    assert seen["after pressing, owner"] == 200
     assert seen["two runs later"] == 404
 
 
@@ -189,3 +223,18 @@ def test_a_session_id_from_another_browser_gets_the_sign_in_form(signed_server) 
     assert seen["owner signed in"] and seen["owner signed in"] != [SIGN_IN_TITLE]
     assert seen["owner reconnected"] == seen["owner signed in"]  # a reconnect keeps the sign-in
     assert seen["other browser"] == [SIGN_IN_TITLE]
+    # the binding is the HttpOnly cookie: the XSRF cookie, which script can read, does not stand in
+    assert seen["stolen XSRF cookie"] == [SIGN_IN_TITLE]
+    assert seen["stolen XSRF cookie only"] == [SIGN_IN_TITLE]
+
+
+async def _first_run(port: int) -> Seen:
+    async with _connect(port, _browser_cookies(port)) as ws:
+        return await _seen(ws)
+
+
+def test_with_a_users_file_the_dashboard_refuses_to_run_without_its_guard(unguarded_server) -> None:
+    assert auth.GUARD_COOKIE not in _browser_cookies(unguarded_server)  # no guard in front
+    seen = asyncio.run(_first_run(unguarded_server))
+    assert seen.titles == [] and "auth_name" not in seen.ids  # no sign-in form, nothing of the data
+    assert seen.alerts == [t("auth.unguarded", "zh")]

@@ -19,7 +19,7 @@ from analytics.config import Settings
 from analytics.errors import AnalyticsError
 from analytics.filters import Filters
 from analytics.i18n import md, t
-from ui import store
+from ui import guard, store
 from ui.halt import stop
 
 SESSION_KEY = "_auth_session"
@@ -40,9 +40,15 @@ def address() -> str | None:
 
 
 def browser() -> str | None:
-    """``auth.browser_key`` of this run's browser (its XSRF cookie; None in a test run)."""
-    value = st.context.cookies.get(auth.BROWSER_COOKIE)
-    return auth.browser_key(value if isinstance(value, str) else None)
+    """``auth.browser_key_of`` this run's browser: its HttpOnly guard cookie (``streamlit run app.py``),
+    else its XSRF cookie; None in a test run."""
+    return auth.browser_key_of(dict(st.context.cookies))
+
+
+def unguarded() -> bool:
+    """Whether a real browser reached a server started without the guard (``streamlit run
+    dashboard.py``): downloads there are served to anyone with their URL (``ui.guard``)."""
+    return not guard.active() and bool(st.context.headers)
 
 
 def current_user(settings: Settings, lang: str) -> auth.User:
@@ -57,6 +63,9 @@ def current_user(settings: Settings, lang: str) -> auth.User:
             st.error(err.message(lang))
             stop()
         return auth.LOCAL_USER
+    if unguarded():  # signed-in use needs the guard: refuse rather than serve personal files to anyone
+        st.error(t("auth.unguarded", lang))
+        stop()
     session = st.session_state.get(SESSION_KEY)
     if not auth.same_browser(session, browser()):  # a session id replayed from another browser
         store.write(audit.record_logout, session.user.name, address=address(), reason="other-browser")

@@ -1,10 +1,12 @@
 """Small Streamlit building blocks shared by the pages: charts and tables with their
-caption and ``n``, CSV downloads, KPI tiles, number formats, error and empty states."""
+caption and ``n``, downloads (``download``: made when pressed, served to this browser only), KPI
+tiles, number formats, error and empty states."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from typing import Literal
 
 import pandas as pd
 import PIL.Image  # noqa: F401  see below
@@ -15,7 +17,7 @@ from analytics import auth, charts, schema
 from analytics.errors import AnalyticsError
 from analytics.safe_export import to_csv_bytes, to_xlsx_bytes
 from analytics.stats import Rate, add_rate_columns
-from ui import access
+from ui import access, guard
 from ui.frame import Frame
 
 PLOTLY_CONFIG = {
@@ -108,14 +110,43 @@ def table(
     with cols[1]:
         stem = _file_stem(f, name)
         fmt = "xlsx" if xlsx else "csv"
-        # Deferred: the file is made when the button is pressed and served at its /media/ URL only
-        # until Streamlit's next clean-up, not for as long as the page is open (SECURITY.md).
-        st.download_button(
+        download(
             f.t(f"common.download_{fmt}"), (lambda: to_xlsx_bytes(shown)) if xlsx else (lambda: to_csv_bytes(shown)),
             file_name=f"{stem}.{fmt}", key=f"dl_{name}", icon=":material/download:",
-            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" if xlsx else "text/csv",
+            mime=XLSX_MIME if xlsx else "text/csv",
             on_click=access.record_download, args=(f.user, f.filters, name, fmt),
         )
+
+
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def download(
+    label: str,
+    data: Callable[[], bytes | str],
+    *,
+    file_name: str,
+    mime: str,
+    key: str,
+    icon: str | None = None,
+    on_click: Callable[..., None] | Literal["ignore", "rerun"] = "ignore",
+    args: tuple | None = None,
+    width: Literal["content", "stretch"] = "content",
+) -> None:
+    """A download button (every one of the dashboard's, ``tests/test_security_downloads.py``): its
+    file is made by ``data`` only when pressed, over the session's own websocket, and the guard
+    (``ui.guard``) serves it at its ``/media/`` URL only to this browser: the one whose cookie this
+    run carries, the one the sign-in is bound to. Anyone else holding the URL gets a 404."""
+    owner = access.browser()
+
+    def make() -> bytes:
+        out = data()
+        raw = out.encode("utf-8") if isinstance(out, str) else bytes(out)
+        guard.OWNERS.add(raw, owner)
+        return raw
+
+    st.download_button(label, make, file_name=file_name, mime=mime, key=key, icon=icon, on_click=on_click,
+                       args=args, width=width)
 
 
 def percent_column(label: str | None = None) -> st.column_config.Column:

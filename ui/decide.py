@@ -217,13 +217,15 @@ def downloads(f: Frame) -> None:
     """The actions as a sheet (imports back unchanged) and the empty template."""
     from analytics.templates import template_bytes
 
-    xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     left, right = st.columns(2)
-    left.download_button(f.t("decide.export"), store.query_store(decisions.export_xlsx, f.filters.scope, f.lang),
-                         file_name=f.t("decide.export_file") + ".xlsx", mime=xlsx, key="dec_export",
-                         icon=":material/download:", on_click=access.record_download,
-                         args=(f.user, f.filters, "actions", "xlsx"))
-    right.download_button(f.t("decide.template"), template_bytes("actions", f.lang),
-                          file_name=f.t("decide.template_file") + ".xlsx", mime=xlsx, key="dec_template",
-                          icon=":material/table_view:")
+    scope, lang = f.filters.scope, f.lang
+    with left:  # made when pressed, like every download (the actions name their owners)
+        c.download(f.t("decide.export"), lambda: store.query_store(decisions.export_xlsx, scope, lang),
+                   file_name=f.t("decide.export_file") + ".xlsx", mime=c.XLSX_MIME, key="dec_export",
+                   icon=":material/download:", on_click=access.record_download,
+                   args=(f.user, f.filters, "actions", "xlsx"))
+    with right:
+        c.download(f.t("decide.template"), lambda: template_bytes("actions", lang),
+                   file_name=f.t("decide.template_file") + ".xlsx", mime=c.XLSX_MIME, key="dec_template",
+                   icon=":material/table_view:")
     st.caption(f.t("decide.import_hint"))

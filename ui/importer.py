@@ -428,9 +428,9 @@ def history(f: Frame) -> None:
         # the rows as uploaded, to correct and import again (made when pressed; audited)
         rows = auth.mask_id_cards(rows_to_correct(rejects, f.lang), f.user.role)
         name = f"rejects_rows_batch_{batch}"
-        st.download_button(
+        ui.download(
             f.t("rejects.download"), lambda: to_xlsx_bytes(rows), file_name=f"{name}.xlsx", key=f"dl_{name}",
-            icon=":material/edit_document:", mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            icon=":material/edit_document:", mime=ui.XLSX_MIME,
             on_click=access.record_download, args=(f.user, f.filters, name, "xlsx"),
         )
 

@@ -18,6 +18,7 @@ import streamlit as st
 
 from analytics import actions
 from ui import access, store
+from ui.components import download
 from ui.frame import Frame
 
 MIME = {
@@ -60,20 +61,20 @@ def downloads(f: Frame) -> None:
         i = 0
         if can_pack:
             for fmt, icon in (("html", ":material/description:"), ("xlsx", ":material/table_view:")):
-                cols[i].download_button(
-                    f.t(f"pack.{fmt}"), _deferred(f, actions.report, f.filters, f.settings, fmt, f.lang),
-                    file_name=_file_name(f, "pack.file", fmt), mime=MIME[fmt], key=f"pack_{fmt}", icon=icon,
-                    on_click="ignore", width="stretch")
+                with cols[i]:
+                    download(f.t(f"pack.{fmt}"), _deferred(f, actions.report, f.filters, f.settings, fmt, f.lang),
+                             file_name=_file_name(f, "pack.file", fmt), mime=MIME[fmt], key=f"pack_{fmt}", icon=icon,
+                             width="stretch")
                 i += 1
             if cols[i].button(f.t("pack.print"), key="pack_print", icon=":material/print:", width="stretch"):
                 st.session_state[PRINT_KEY] = not st.session_state.get(PRINT_KEY, False)
             i += 1
         for kind in kinds:
-            cols[i % len(cols)].download_button(
-                f.t(f"pack.export_{kind}"),
-                _deferred(f, actions.export, kind, "csv", f.filters, f.settings, f.lang),
-                file_name=_file_name(f, f"pack.export_{kind}_file", "zip"), mime=MIME["zip"], key=f"export_{kind}",
-                icon=":material/folder_zip:", on_click="ignore", width="stretch")
+            with cols[i % len(cols)]:
+                download(f.t(f"pack.export_{kind}"),
+                         _deferred(f, actions.export, kind, "csv", f.filters, f.settings, f.lang),
+                         file_name=_file_name(f, f"pack.export_{kind}_file", "zip"), mime=MIME["zip"],
+                         key=f"export_{kind}", icon=":material/folder_zip:", width="stretch")
             i += 1
         st.caption(f.t("pack.note", caption=f.caption))
         if "aggregate" in kinds:

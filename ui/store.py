@@ -12,7 +12,7 @@
   (``StoreError("db-updating")``), never a traceback. On PostgreSQL (a server, no file
   locks) the lease keeps one connection.
 * When no database file exists yet it is created with the demo data, so that
-  ``streamlit run dashboard.py`` shows a working dashboard on a fresh machine.
+  ``streamlit run app.py`` shows a working dashboard on a fresh machine.
 * ``query(fn, filters, ...)`` runs an analytics function on its own cursor and caches the
   result (``st.cache_resource``, shared read-only) keyed on the database, its data version,
   the settings and the filters, so an import or undo — from the dashboard or from the

@@ -1,0 +1,175 @@
+"""The server's own guard in front of Streamlit (``app.py`` installs it, SECURITY.md says why).
+
+Streamlit serves every file a download button makes at ``/media/<id>`` to whoever asks for that
+URL: its media route checks no session. Under ``streamlit run app.py`` the dashboard runs as an
+ASGI app (``streamlit.starlette.App``) with ``BrowserGuard`` as the outermost middleware, which
+
+* gives every browser an HttpOnly cookie (``auth.GUARD_COOKIE``, 32 random bytes) on its first
+  request: script in the page cannot read it, the websocket handshake and every fetch carry it,
+  and the sign-in is bound to it (``ui.access.browser``);
+* serves a download (a ``DOWNLOADABLE`` file of the media store) only to a request that carries
+  the cookie of the browser whose session pressed the button: ``OWNERS`` holds, per file
+  content, the ``auth.browser_key`` of the browsers that made it (``ui.components.download``
+  registers it when the file is made). Anyone else (no cookie, another browser, a proxy log's
+  URL replayed) gets the same 404 as for a file that does not exist.
+
+Nothing here imports Streamlit at module level: ``app.py`` imports it before the server starts.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import threading
+import time
+from collections.abc import Awaitable, Callable, Mapping, MutableMapping
+from typing import Any
+
+from analytics import auth
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+
+OWNER_SECONDS = 600  # a made file may be fetched by its browser for this long (the browser asks at once)
+MAX_OWNED = 10_000  # files remembered at most (the oldest are forgotten first: refused, never opened)
+_active = threading.Event()
+
+
+def active() -> bool:
+    """Whether this process serves through ``BrowserGuard`` (started by ``streamlit run app.py``)."""
+    return _active.is_set()
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+class Owners:
+    """Which browsers may fetch a file, by its content: ``add`` when a download is made,
+    ``may_fetch`` when it is requested. Entries older than ``seconds`` are forgotten; thread-safe
+    (downloads are made on Streamlit's download thread, fetched on the server's loop)."""
+
+    def __init__(self, seconds: float = OWNER_SECONDS, limit: int = MAX_OWNED) -> None:
+        self._seconds, self._limit = seconds, limit
+        self._owners: dict[str, dict[str, float]] = {}  # content digest → {browser key: when}
+        self._lock = threading.Lock()
+
+    def add(self, data: bytes, browser: str | None, now: float | None = None) -> None:
+        """Let ``browser`` (an ``auth.browser_key``; None: nobody) fetch the file holding ``data``."""
+        if not browser:
+            return
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            self._forget(now)
+            self._owners.setdefault(_digest(data), {})[browser] = now
+            while len(self._owners) > self._limit:
+                self._owners.pop(next(iter(self._owners)))
+
+    def may_fetch(self, data: bytes, browser: str | None, now: float | None = None) -> bool:
+        """Whether ``browser`` made (within ``seconds``) a download holding ``data``."""
+        if not browser:
+            return False
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            when = self._owners.get(_digest(data), {}).get(browser)
+        return when is not None and now - when <= self._seconds
+
+    def _forget(self, now: float) -> None:
+        for digest in [d for d, seen in self._owners.items() if all(now - w > self._seconds for w in seen.values())]:
+            del self._owners[digest]
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._owners)
+
+
+OWNERS = Owners()
+
+
+def _cookies(scope: Scope) -> dict[str, str]:
+    from starlette.requests import HTTPConnection
+
+    return dict(HTTPConnection(scope).cookies)
+
+
+def _base_path() -> str:
+    from streamlit import config
+
+    base = (config.get_option("server.baseUrlPath") or "").strip("/")
+    return f"/{base}" if base else ""
+
+
+def _downloadable(name: str) -> bytes | None:
+    """The content of the download button file ``name`` in Streamlit's media store, or None
+    (not there, or a picture or sound the page shows: those are not guarded)."""
+    from streamlit.runtime import Runtime
+    from streamlit.runtime.media_file_storage import MediaFileKind
+
+    if not Runtime.exists():
+        return None
+    manager = Runtime.instance().media_file_mgr
+    if not manager.can_read_files:
+        return None
+    file = manager.read_file(name)
+    return file.content if file is not None and file.kind == MediaFileKind.DOWNLOADABLE else None
+
+
+def may_serve(path: str, cookies: Mapping[str, str], owners: Owners | None = None) -> bool:
+    """Whether the request for ``path`` (without the base URL) may go on to Streamlit: anything but
+    a download, and a download only to a browser that made it (``owners``, default ``OWNERS``)."""
+    if not path.startswith("/media/"):
+        return True
+    data = _downloadable(path.removeprefix("/media/"))
+    return data is None or (OWNERS if owners is None else owners).may_fetch(data, auth.browser_key_of(cookies))
+
+
+class BrowserGuard:
+    """ASGI middleware (outermost, ``app.py``): the HttpOnly browser cookie on every HTTP answer
+    to a browser without one, and downloads served only to the browser that made them."""
+
+    def __init__(self, app: Callable[[Scope, Receive, Send], Awaitable[None]]) -> None:
+        self.app = app
+        _active.set()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":  # the websocket and the lifespan go through untouched
+            await self.app(scope, receive, send)
+            return
+        cookies = _cookies(scope)
+        base = _base_path()
+        if auth.GUARD_COOKIE not in cookies:
+            cookie = _set_cookie(secrets.token_urlsafe(32), base or "/", scope.get("scheme") == "https")
+            send = _with_header(send, (b"set-cookie", cookie.encode("latin-1")))
+        path = scope.get("path", "")
+        path = path[len(base):] if base and path.startswith(base) else path
+        if scope.get("method") != "OPTIONS" and not may_serve(path, cookies):
+            await _not_found(send)  # with the cookie as any answer: a refusal looks like a missing file
+            return
+        await self.app(scope, receive, send)
+
+
+def _with_header(send: Send, header: tuple[bytes, bytes]) -> Send:
+    async def send_with_header(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            message["headers"] = [*message.get("headers", []), header]
+        await send(message)
+
+    return send_with_header
+
+
+def _set_cookie(value: str, path: str, secure: bool) -> str:
+    """The ``Set-Cookie`` value of the browser cookie: HttpOnly (script cannot read it), SameSite=Lax
+    (sent on a link followed from elsewhere, so another tab's binding is not replaced), ends with the
+    browser; Secure over HTTPS (behind a TLS proxy: nginx ``proxy_cookie_flags``, SECURITY.md)."""
+    return f"{auth.GUARD_COOKIE}={value}; Path={path}; HttpOnly; SameSite=Lax" + ("; Secure" if secure else "")
+
+
+async def _not_found(send: Send) -> None:
+    """The answer Streamlit gives for a file that does not exist (no oracle of which exist)."""
+    body = b"File not found"
+    await send({"type": "http.response.start", "status": 404,
+                "headers": [(b"content-type", b"text/plain; charset=utf-8"),
+                            (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})
