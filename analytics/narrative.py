@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import duckdb
 import pandas as pd
@@ -21,8 +21,9 @@ from analytics import schema
 from analytics.config import Settings
 from analytics.filters import Filters
 from analytics.i18n import t
-from analytics.metrics import certificates, employment, mentors
+from analytics.metrics import certificates, employment, headlines, mentors
 from analytics.metrics.headlines import Count, Figure, Headline, pick
+from analytics.stats import Rate
 
 
 def pct(value: float | None, digits: int = 1) -> str:
@@ -312,26 +313,53 @@ class Attention:
     figure: tuple[tuple[str, str], ...] = ()
 
 
+@dataclass(frozen=True)
+class AttentionFacts:
+    """What the attention list reads besides :class:`~analytics.metrics.headlines.Overview`: the
+    leadership group's overdue actions, the pass rates by major and the overall pass rate."""
+
+    overdue: tuple[dict, ...]
+    exams: pd.DataFrame = field(hash=False, compare=False)
+    overall: Rate | None = None
+
+
+def attention_facts(
+    con: duckdb.DuckDBPyConnection, f: Filters, s: Settings, day: dt.date | None = None
+) -> AttentionFacts:
+    """The small queries of the attention list (the overview's shared figures aside)."""
+    from analytics import decisions  # decisions writes with this module's period words
+
+    return AttentionFacts(tuple(decisions.overdue(con, f, s, day)),
+                          certificates.pass_rates_by(con, f, s, "major", "attempt"),
+                          certificates.pass_rate(con, f, s))
+
+
 def attention(
     con: duckdb.DuckDBPyConnection, f: Filters, s: Settings, lang: str, limit: int | None = 3,
     day: dt.date | None = None,
+) -> list[Attention]:
+    """What needs attention most (see :func:`attention_of`), computed from the store."""
+    return attention_of(headlines.overview(con, f, s), attention_facts(con, f, s, day), s, lang, limit)
+
+
+def attention_of(
+    view: headlines.Overview, facts: AttentionFacts, s: Settings, lang: str, limit: int | None = 3
 ) -> list[Attention]:
     """What needs attention most, largest shortfall first: the major whose initial
     employment interval lies wholly below the target, the major whose pass-rate interval
     lies wholly below the overall pass rate, and the mentors who miss their communication
     rule. A group is singled out only when its 95% interval excludes the rate it is
     compared with (so never a small group by chance), and never below the small-group size.
-    The leadership group's overdue actions on ``day`` (the store's today) come first, most
-    overdue first (issue 19)."""
-    from analytics import decisions  # decisions writes with this module's period words
-
+    The leadership group's overdue actions (on the store's today) come first, most
+    overdue first (issue 19). Reads the overview's shared figures, so the list never
+    reruns the employment or compliance queries of the tiles."""
     late = [Attention("overdue_action", row["title"], t(
         "narrative.attention.overdue_action", lang, title=row["title"], days=row["days_overdue"],
         side=schema.label("owner_side", row["owner_side"], lang), due=row["due_on"].isoformat()), 0.0)
-        for row in decisions.overdue(con, f, s, day)]
+        for row in facts.overdue]
     items: list[Attention] = []
     target = s.targets.initial_employment
-    majors = employment.initial_employment_by(con, f, s, "major")
+    majors = employment.by_group(view.employment, s)
     majors = majors[~majors["small_n"].astype(bool) & majors["rate"].notna() & (majors["ci_high"] < target)]
     if len(majors):
         worst = majors.sort_values("rate").iloc[0]
@@ -340,9 +368,8 @@ def attention(
             low=pct(worst["ci_low"]), high=pct(worst["ci_high"]), target=pct(target, 0)),
             target - float(worst["rate"]), "initial_employment", (("major", str(worst["group"])),)))
 
-    exams = certificates.pass_rates_by(con, f, s, "major", "attempt")
-    overall = certificates.pass_rate(con, f, s)
-    if overall.value is not None:
+    exams, overall = facts.exams, facts.overall
+    if overall is not None and overall.value is not None:
         low = exams[~exams["small_n"].astype(bool) & exams["rate"].notna() & (exams["ci_high"] < overall.value)]
         if len(low) and len(exams) > 1:
             worst = low.sort_values("rate").iloc[0]
@@ -352,7 +379,7 @@ def attention(
                 overall.value - float(worst["rate"]), "certificate_pass_rate", (("major", str(worst["group"])),)))
 
     for kind in mentors.MENTOR_TYPES:
-        result = mentors.compliance(con, f, s, kind, with_calendar=False)
+        result = view.compliance[kind]
         bad = result.non_compliant
         if result.rate is None or bad.empty:
             continue

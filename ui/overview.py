@@ -22,9 +22,15 @@ _BADGES = {
 _PATHS = {key: path for key, path, _, _ in PAGES}
 
 
+def view(f: Frame) -> hl.Overview:
+    """The headlines and their shared inputs under the page's filters: one cached computation
+    read by the tiles, the sentences and the attention list of every screen."""
+    return store.query(hl.overview, f.filters)
+
+
 def headlines(f: Frame) -> tuple[hl.Headline, ...]:
     """Every headline under the page's filters (one cached computation for every screen)."""
-    return store.query(hl.headlines, f.filters)
+    return view(f).headlines
 
 
 def headline(f: Frame, key: str) -> hl.Headline:
@@ -96,7 +102,8 @@ def attention(f: Frame) -> list[tuple[str, narrative.Attention]]:
     """The three things most in need of attention (the leadership group's overdue actions
     first), each with its subject in bold (mentors' names left out for roles that may not see
     personal data), beside the item itself (its figure, for recording an action on it)."""
-    items = store.query(narrative.attention, f.filters, f.lang, day=decide.today())
+    facts = store.query(narrative.attention_facts, f.filters, day=decide.today())
+    items = narrative.attention_of(view(f), facts, f.settings, f.lang)  # words only: no query reruns
     personal = f.user.can("view_personal")
     return [
         (f.t("overview.mentors_masked", subject=md(a.subject)) if not personal and a.key.endswith("_mentors")

@@ -77,10 +77,16 @@ class EmploymentRate:
 
 
 def _table(
-    con: duckdb.DuckDBPyConnection, f: Filters, s: Settings, by: str | None, and_by: str | None = None
+    con: duckdb.DuckDBPyConnection, f: Filters, s: Settings, by: str | None, and_by: str | None = None,
+    *, every_year: bool = False,
 ) -> pd.DataFrame:
     """Every employment count per group of ``by`` (and of ``and_by`` within it: column
     ``group2``), plus a pooled row (``total`` True).
+
+    With ``every_year`` the groups cover every graduation year (the filter's years left
+    out) while the pooled row still pools only the filter's years: a graduate's counts do
+    not depend on which other years are selected, so one pass serves a series over every
+    year, breakdowns of the filter's years (add the cells up) and the filter's pooled figures.
 
     One pass: surveys are reduced to one row per graduate (fields of the first and the
     latest survey after graduation, by hash aggregation with ``arg_min_null``, which keeps
@@ -96,10 +102,21 @@ def _table(
     g_grad, g_roster = _group_columns(by)
     g2_grad, g2_roster = _group_columns(and_by)
     sx_join = f"LEFT JOIN {q('students')} sx ON sx.{q('student_id')} = gr.student_id"
-    st_where, st_params = replace(f, year_from=None, year_to=None).where("students", "st")
-    e_where, e_params = f.where("employment", "e")
+    no_years = replace(f, year_from=None, year_to=None)
+    st_where, st_params = no_years.where("students", "st")
+    e_where, e_params = (no_years if every_year else f).where("employment", "e")
     gy = f"st.{q('graduation_year')}"
     year_conds, year_params = f.year_range(gy)
+    # in_window: the row's graduation year is in the filter's (the pooled row's years)
+    roster_window, roster_window_params = (" AND ".join(year_conds) or "TRUE"), year_params
+    grad_conds, grad_window_params = f.year_range("gr.graduation_year")
+    grad_window = " AND ".join(grad_conds) or "TRUE"
+    if every_year:
+        year_conds, year_params = [], []
+    else:
+        roster_window, roster_window_params, grad_window, grad_window_params = "TRUE", [], "TRUE", []
+    # the pooled row: over the filter's years (every_year) or over every row (one row even without any)
+    pooled_set, window_col = ("(in_window)", "in_window") if every_year else ("()", "TRUE AS in_window")
     roster_cond = " AND ".join([f"{gy} IS NOT NULL", st_where, *year_conds])
     same_employer = (
         "coalesce(CASE WHEN first_enterprise_id IS NOT NULL AND last_enterprise_id IS NOT NULL "
@@ -144,10 +161,11 @@ def _table(
         ),
         roster AS (
           -- Students who have not graduated by the latest surveyed year are no graduates yet.
-          SELECT {gy} AS graduation_year, {g_roster} AS g, {g2_roster} AS g2, count(*) AS n
+          SELECT {gy} AS graduation_year, {g_roster} AS g, {g2_roster} AS g2, {roster_window} AS in_window,
+                 count(*) AS n
           FROM {q('students')} st
           WHERE {roster_cond} AND {gy} <= (SELECT max(graduation_year) FROM emp)
-          GROUP BY 1, 2, 3
+          GROUP BY 1, 2, 3, 4
         ),
         graduates AS (
           SELECT e.student_id, e.graduation_year,
@@ -161,11 +179,12 @@ def _table(
                  list_contains(?::VARCHAR[], gr.first_status) AS placed,
                  list_contains(?::VARCHAR[], gr.first_status) AS employed,
                  list_contains(?::VARCHAR[], gr.last_status) AS last_employed,
+                 {grad_window} AS in_window,
                  gr.graduation_year IN (SELECT graduation_year FROM roster) AS roster_loaded
           FROM graduates gr {sx_join} WHERE gr.surveys > 0
         ),
         firsts AS (
-          SELECT grouping(g) = 1 AS total, g, g2,
+          SELECT grouping(g) = 1 AS total, g, g2, {window_col},
             count(*) FILTER (WHERE placed) AS placed,
             count(first_status) AS known,
             count(first_status) FILTER (WHERE NOT roster_loaded OR roster_year = graduation_year)
@@ -178,19 +197,19 @@ def _table(
             count(*) FILTER (WHERE {followed} AND last_employed AND {same_employer}) AS retained,
             median(first_monthly_salary) FILTER (WHERE employed) AS median_salary,
             count(first_monthly_salary) FILTER (WHERE employed) AS salary_n
-          FROM flagged GROUP BY GROUPING SETS ((g, g2), ())
+          FROM flagged GROUP BY GROUPING SETS ((g, g2), {pooled_set})
         ),
         grads AS (
-          SELECT grouping(g) = 1 AS total, g, g2, count(*) AS coverage_denominator
-          FROM (SELECT {g_grad} AS g, {g2_grad} AS g2 FROM graduates gr {sx_join}
+          SELECT grouping(g) = 1 AS total, g, g2, {window_col}, count(*) AS coverage_denominator
+          FROM (SELECT {g_grad} AS g, {g2_grad} AS g2, {grad_window} AS in_window FROM graduates gr {sx_join}
                 WHERE gr.graduation_year NOT IN (SELECT graduation_year FROM roster))
-          GROUP BY GROUPING SETS ((g, g2), ())
+          GROUP BY GROUPING SETS ((g, g2), {pooled_set})
         ),
         roster_counts AS (
-          SELECT grouping(g) = 1 AS total, g, g2, sum(n) AS coverage_denominator
-          FROM roster GROUP BY GROUPING SETS ((g, g2), ())
+          SELECT grouping(g) = 1 AS total, g, g2, {window_col}, sum(n) AS coverage_denominator
+          FROM roster GROUP BY GROUPING SETS ((g, g2), {pooled_set})
         )
-        SELECT total, g AS "group", g2 AS group2, sum(placed) AS placed, sum(known) AS known,
+        SELECT total, g AS "group", g2 AS group2, in_window, sum(placed) AS placed, sum(known) AS known,
                sum(covered) AS covered, sum(coverage_denominator) AS coverage_denominator,
                sum(employed) AS employed, sum(related) AS related,
                sum(related_known) AS related_known, sum(partner) AS partner,
@@ -201,11 +220,12 @@ def _table(
           UNION ALL BY NAME SELECT * FROM roster_counts
           UNION ALL BY NAME SELECT * FROM grads
         )
-        GROUP BY 1, 2, 3 ORDER BY 1, 2 NULLS LAST, 3 NULLS LAST
+        GROUP BY 1, 2, 3, 4 ORDER BY 1, 2 NULLS LAST, 3 NULLS LAST
     """
     employed = list(EMPLOYED)
     params = [
         "$.student_id", "$.graduation_year", "$.survey_date",
+        *roster_window_params,
         *st_params,
         *year_params,
         *[GRADUATION_MONTH] * (1 + len(_FIRST_COLUMNS) + len(_LAST_COLUMNS)),
@@ -213,8 +233,14 @@ def _table(
         list(s.placed_statuses()),
         employed,
         employed,
+        *grad_window_params,
+        *grad_window_params,
     ]
     df = query(con, sql, params)
+    df["total"] = df["total"].astype(bool)  # also for an empty result (PostgreSQL: object columns)
+    # the pooled row of the filter's years only (none when no graduate is in them)
+    df = df[~df["total"] | df["in_window"].fillna(False).astype(bool)].drop(columns="in_window")
+    df = df.reset_index(drop=True)
     if and_by is None:
         df = df.drop(columns="group2")
     counts = [c for c in df.columns if c not in ("total", "group", "group2", "median_salary")]
@@ -452,16 +478,66 @@ def latest_initial_employment(
     return _latest(initial_employment_by(con, f, s, "graduation_year"), s)
 
 
-def headline_with_years(
-    con: duckdb.DuckDBPyConnection, f: Filters, s: Settings
-) -> tuple[dict, pd.DataFrame]:
-    """The employment keys of ``metrics --json`` and the initial employment per graduation
-    year, from one query: ``initial_employment_rate`` is the latest year's (with its
-    ``graduation_year``); the other rates and the salary pool the filter's years."""
-    table = _table(con, f, s, "graduation_year")
-    by_year = _initial_by(_groups(table), s)
+_COUNTS = ("placed", "known", "covered", "coverage_denominator", "employed", "related", "related_known",
+           "partner", "retained", "retention_base", "salary_n")
+
+
+@dataclass(frozen=True)
+class Years:
+    """One pass of the base query for a view (:func:`years_and`): counts per graduation year ×
+    ``by`` group over **every** graduation year, and the pooled row of the filter's years."""
+
+    by: str
+    year_from: int | None
+    year_to: int | None
+    cells: pd.DataFrame  # group (graduation year), group2 (the ``by`` group), the counts
+    total: pd.DataFrame  # the filter's years pooled (no row when no graduate is in them)
+
+    def in_years(self) -> pd.DataFrame:
+        """The cells of the filter's graduation years."""
+        year = self.cells["group"]
+        keep = year.notna()
+        if self.year_from is not None:
+            keep &= year >= self.year_from
+        if self.year_to is not None:
+            keep &= year <= self.year_to
+        return self.cells[keep]
+
+
+def years_and(con: duckdb.DuckDBPyConnection, f: Filters, s: Settings, by: str = "major") -> Years:
+    """The base query once for the headline's series (every graduation year, the filter's years
+    left out), a breakdown by ``by`` of the filter's years and the pooled figures of the filter's
+    years: each graduate's counts fall in one cell, so the breakdowns are sums of cells."""
+    table = _table(con, f, s, "graduation_year", by, every_year=True)
+    return Years(by, f.year_from, f.year_to, _groups(table), _total(table))
+
+
+def _add_up(cells: pd.DataFrame, key: str) -> pd.DataFrame:
+    """Counts summed per ``key`` (group order as the query's: ascending, unknown last)."""
+    out = cells.groupby(key, sort=True, dropna=False)[list(_COUNTS)].sum().reset_index()
+    out = out.rename(columns={key: "group"}).astype({"group": cells[key].dtype})  # as the query's
+    out[list(_COUNTS)] = out[list(_COUNTS)].astype("int64")
+    return out
+
+
+def by_every_year(v: Years, s: Settings) -> pd.DataFrame:
+    """Initial employment per graduation year over every year (as :func:`initial_employment_by`
+    by ``graduation_year`` with the filter's years left out)."""
+    return _initial_by(_add_up(v.cells, "group"), s)
+
+
+def by_group(v: Years, s: Settings) -> pd.DataFrame:
+    """Initial employment per ``v.by`` group in the filter's years (as :func:`initial_employment_by`)."""
+    return _initial_by(_add_up(v.in_years(), "group2"), s)
+
+
+def headline_keys(v: Years, s: Settings) -> tuple[dict, pd.DataFrame]:
+    """The employment keys of ``metrics --json`` and the initial employment per graduation year
+    of the filter's years, from one :func:`years_and`: ``initial_employment_rate`` is the latest
+    year's (with its ``graduation_year``); the other rates and the salary pool the filter's years."""
+    by_year = _initial_by(_add_up(v.in_years(), "group"), s)
     year, initial = _latest(by_year, s)
-    df = _total(table)
+    df = v.total
     return {
         "initial_employment_rate": initial.as_dict() | {"graduation_year": year},
         "related_to_major_rate": _one(df, "related", "related_known", s).as_dict(),
@@ -471,6 +547,13 @@ def headline_with_years(
     }, by_year
 
 
+def headline_with_years(
+    con: duckdb.DuckDBPyConnection, f: Filters, s: Settings
+) -> tuple[dict, pd.DataFrame]:
+    """:func:`headline_keys` of a fresh :func:`years_and`."""
+    return headline_keys(years_and(con, f, s), s)
+
+
 def headline(con: duckdb.DuckDBPyConnection, f: Filters, s: Settings) -> dict:
-    """The employment keys of ``metrics --json`` (see :func:`headline_with_years`)."""
+    """The employment keys of ``metrics --json`` (see :func:`headline_keys`)."""
     return headline_with_years(con, f, s)[0]

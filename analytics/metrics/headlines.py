@@ -29,7 +29,7 @@ themselves comparisons and carry no arrow. A change or a comparison is worded "u
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import duckdb
 import pandas as pd
@@ -249,8 +249,13 @@ def pass_rate_improvement(con: duckdb.DuckDBPyConnection, f: Filters, s: Setting
 def initial_employment(con: duckdb.DuckDBPyConnection, f: Filters, s: Settings) -> Headline:
     """The latest graduation year in the filter, with the series by year and the change on
     the year before (which may lie before the filter's first year)."""
+    return initial_employment_of(employment.years_and(con, f, s), f, s)
+
+
+def initial_employment_of(years: employment.Years, f: Filters, s: Settings) -> Headline:
+    """:func:`initial_employment` from the view's employment query already run."""
     target = s.targets.initial_employment
-    every = employment.initial_employment_by(con, replace(f, year_from=None, year_to=None), s, "graduation_year")
+    every = employment.by_every_year(years, s)
     every = every[(every["denominator"] > 0) & every["group"].notna()].copy()
     every["group"] = every["group"].astype("int64")
     window = _window(f, every["group"].tolist())
@@ -345,10 +350,15 @@ def _years(periods: pd.DataFrame) -> pd.Series:
 def compliance(con: duckdb.DuckDBPyConnection, f: Filters, s: Settings, mentor_type: str) -> Headline:
     """Compliance of ``mentor_type`` pooled over the filtered period, labelled with its first
     and last month (semester); the change against the same number of years before it."""
+    every, _ = mentors.compliance_parts(con, f, s, mentor_type, per_mentor=False)
+    return compliance_of(every, f, s, mentor_type)
+
+
+def compliance_of(every: pd.DataFrame, f: Filters, s: Settings, mentor_type: str) -> Headline:
+    """:func:`compliance` from the periods of every year (``mentors.compliance_parts``) already computed."""
     key = f"{mentor_type}_compliance"
     target = s.targets.compliance
     unit = "mentor_months" if mentor_type == "school" else "mentor_semesters"
-    every = mentors.compliance_periods(con, replace(f, year_from=None, year_to=None), s, mentor_type)
     years = _years(every)
     window = _window(f, sorted(set(years.tolist())))
     shown = every[years.between(*window)] if window else every.iloc[0:0]
@@ -380,14 +390,36 @@ def compliance(con: duckdb.DuckDBPyConnection, f: Filters, s: Settings, mentor_t
 # -- All of them -----------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Overview:
+    """Every headline and what the overview's attention list and ``metrics --json`` read beside
+    them, from one query per question: the employment base query once (the headline's series
+    over every year, the breakdown by major and the pooled figures of the filter's years) and
+    one calendar pass per mentor type (its periods of every year and each mentor's counts)."""
+
+    headlines: tuple[Headline, ...]
+    employment: employment.Years
+    compliance: dict[str, mentors.ComplianceResult] = field(hash=False, compare=False)
+
+
+def overview(con: duckdb.DuckDBPyConnection, f: Filters, s: Settings) -> Overview:
+    """The headlines and their shared inputs (see :class:`Overview`), computed once."""
+    years = employment.years_and(con, f, s, "major")
+    parts = {kind: mentors.compliance_parts(con, f, s, kind) for kind in mentors.MENTOR_TYPES}
+    items = (
+        pass_rate_improvement(con, f, s),
+        initial_employment_of(years, f, s),
+        satisfaction_improvement(con, f, s),
+        *(compliance_of(parts[kind][0], f, s, kind) for kind in mentors.MENTOR_TYPES),
+    )
+    comp = {kind: mentors.compliance_of(con, f, s, kind, every, per_mentor)
+            for kind, (every, per_mentor) in parts.items()}
+    return Overview(items, years, comp)
+
+
 def headlines(con: duckdb.DuckDBPyConnection, f: Filters, s: Settings) -> tuple[Headline, ...]:
     """Every headline under the filter, in overview order (``KEYS``)."""
-    return (
-        pass_rate_improvement(con, f, s),
-        initial_employment(con, f, s),
-        satisfaction_improvement(con, f, s),
-        *(compliance(con, f, s, kind) for kind in mentors.MENTOR_TYPES),
-    )
+    return overview(con, f, s).headlines
 
 
 def headline(con: duckdb.DuckDBPyConnection, f: Filters, s: Settings, key: str) -> Headline:

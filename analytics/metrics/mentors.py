@@ -35,7 +35,7 @@ the types present; a type without a weight counts 0).
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import duckdb
 import pandas as pd
@@ -150,35 +150,99 @@ def _calendar_cte(f: Filters, s: Settings, mentor_type: str) -> tuple[str, list]
     return sql, [r.activity, *scope_params, *year_params, mentor_type, *mentor_params, threshold]
 
 
+def compliance_parts(
+    con: duckdb.DuckDBPyConnection, f: Filters, s: Settings, mentor_type: str = "school", *,
+    per_mentor: bool = True,
+) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """One pass over the mentor × period calendar: every period of **every** year (the filter's
+    years left out, for a headline's series and its change on the years before) and, unless
+    ``per_mentor`` is False, each mentor's counts over the periods of the filter's years.
+
+    Periods: [period, period_start, period_end, compliant, cells, share, logged] in calendar
+    order (``cells`` mentor-periods on the roster, ``logged`` mentor-periods of the log holding
+    such an activity, whoever's). Per mentor: [mentor_id, mentor_name, periods,
+    compliant_periods, non_compliant_periods, activities, share], least compliant first. A
+    period's cells do not depend on which other years are selected, so :func:`compliance_periods`
+    of a year range is these periods within it."""
+    cte, params = _calendar_cte(replace(f, year_from=None, year_to=None), s, mentor_type)
+    window, window_params = f.year_range("year(period_start)")
+    nulls = ", NULL AS mentor_id, NULL AS mentor_name" + "".join(f", NULL AS {c}" for c in _MENTOR_COLUMNS[2:])
+    periods_of = f"""
+        SELECT 'period' AS part, g.period, g.unit AS period_start, g.unit_end AS period_end,
+               coalesce(c.compliant, 0) AS compliant, coalesce(c.cells, 0) AS cells,
+               coalesce(l.n, 0) AS logged{nulls if per_mentor else ""}
+        FROM grid g LEFT JOIN cells c ON c.unit = g.unit LEFT JOIN logged l ON l.unit = g.unit
+    """
+    logged = "logged AS (SELECT unit, count(*) AS n FROM done GROUP BY unit)"
+    if not per_mentor:
+        sql = f"""
+            WITH {cte}, {logged},
+            cells AS (
+              SELECT period_start AS unit, count(*) FILTER (WHERE compliant) AS compliant, count(*) AS cells
+              FROM calendar GROUP BY period_start
+            )
+            {periods_of} ORDER BY g.unit
+        """
+    else:
+        sql = f"""
+            WITH {cte}, {logged},
+            marked AS (SELECT *, {" AND ".join(window) or "TRUE"} AS in_window FROM calendar),
+            groups AS (
+              SELECT grouping(mentor_id) = 1 AS by_period, period_start AS unit, mentor_id,
+                     any_value(mentor_name) AS mentor_name,
+                     count(*) FILTER (WHERE compliant) AS compliant, count(*) AS cells,
+                     count(*) FILTER (WHERE in_window) AS periods,
+                     count(*) FILTER (WHERE in_window AND compliant) AS compliant_periods,
+                     count(*) FILTER (WHERE in_window AND NOT compliant) AS non_compliant_periods,
+                     sum(activities) FILTER (WHERE in_window) AS activities
+              FROM marked GROUP BY GROUPING SETS ((period_start), (mentor_id))
+            ),
+            cells AS (SELECT unit, compliant, cells FROM groups WHERE by_period)
+            {periods_of}
+            UNION ALL  -- positional: the same columns in the same order as the periods
+            SELECT 'mentor' AS part, NULL, NULL, NULL, NULL, NULL, NULL, mentor_id, mentor_name, periods, compliant_periods, non_compliant_periods,
+                   activities, compliant_periods / periods AS share
+            FROM groups WHERE NOT by_period AND periods > 0
+            ORDER BY part, period_start, share, activities, mentor_id
+        """
+        params = [*params, *window_params]
+    df = query(con, sql, params)
+    periods = df[df["part"] == "period"][list(_PERIOD_COLUMNS)].reset_index(drop=True)
+    for col in ("compliant", "cells", "logged"):
+        periods[col] = periods[col].astype("int64")
+    periods["share"] = periods["compliant"] / periods["cells"].where(periods["cells"] > 0)
+    if not per_mentor:
+        return periods, None
+    mentors_ = df[df["part"] == "mentor"][list(_MENTOR_COLUMNS)].reset_index(drop=True)
+    for col in ("periods", "compliant_periods", "non_compliant_periods"):
+        mentors_[col] = mentors_[col].astype("int64")
+    mentors_["share"] = mentors_["share"].astype("float64")
+    return periods, mentors_
+
+
+_PERIOD_COLUMNS = ("period", "period_start", "period_end", "compliant", "cells", "logged")
+_MENTOR_COLUMNS = ("mentor_id", "mentor_name", "periods", "compliant_periods", "non_compliant_periods",
+                   "activities", "share")
+
+
+def in_years(periods: pd.DataFrame, f: Filters) -> pd.DataFrame:
+    """The rows of :func:`compliance_parts`' periods whose start year is in the filter's years."""
+    years = pd.to_datetime(periods["period_start"]).dt.year
+    keep = pd.Series(True, index=periods.index)
+    if f.year_from is not None:
+        keep &= years >= f.year_from
+    if f.year_to is not None:
+        keep &= years <= f.year_to
+    return periods[keep].reset_index(drop=True)
+
+
 def compliance_periods(
     con: duckdb.DuckDBPyConnection, f: Filters, s: Settings, mentor_type: str = "school"
 ) -> pd.DataFrame:
-    """Every period (month or semester) of the grid in calendar order, with its counts:
-    [period, period_start, period_end, compliant, cells, share, logged] (``cells`` mentor-
-    periods on the roster, ``logged`` mentor-periods of the log holding such an activity,
-    whoever's). Rates, years and the series of the headline all add these rows up."""
-    cte, params = _calendar_cte(f, s, mentor_type)
-    df = query(
-        con,
-        f"""
-        WITH {cte},
-        logged AS (SELECT unit, count(*) AS n FROM done GROUP BY unit),
-        cells AS (
-          SELECT period_start AS unit, count(*) FILTER (WHERE compliant) AS compliant, count(*) AS cells
-          FROM calendar GROUP BY period_start
-        )
-        SELECT g.period, g.unit AS period_start, g.unit_end AS period_end,
-               coalesce(c.compliant, 0) AS compliant, coalesce(c.cells, 0) AS cells,
-               coalesce(l.n, 0) AS logged
-        FROM grid g LEFT JOIN cells c ON c.unit = g.unit LEFT JOIN logged l ON l.unit = g.unit
-        ORDER BY g.unit
-        """,
-        params,
-    )
-    for col in ("compliant", "cells", "logged"):
-        df[col] = df[col].astype("int64")
-    df["share"] = df["compliant"] / df["cells"].where(df["cells"] > 0)
-    return df
+    """Every period (month or semester) of the filter's years in calendar order, with its counts
+    (columns as :func:`compliance_parts`' periods). Rates, years and the series of the headline
+    all add these rows up."""
+    return in_years(compliance_parts(con, f, s, mentor_type, per_mentor=False)[0], f)
 
 
 def pooled(periods: pd.DataFrame, s: Settings) -> Rate | None:
@@ -238,30 +302,25 @@ def compliance(
     """Compliance of every rostered mentor of ``mentor_type`` in every period, with the
     per-mentor counts, the non-compliant mentors and (unless ``with_calendar`` is False,
     for callers that only need the list) the full mentor × period calendar."""
-    periods = compliance_periods(con, f, s, mentor_type)
-    cte, params = _calendar_cte(f, s, mentor_type)
+    every, per_mentor = compliance_parts(con, f, s, mentor_type)
+    return compliance_of(con, f, s, mentor_type, every, per_mentor, with_calendar=with_calendar)
+
+
+def compliance_of(
+    con: duckdb.DuckDBPyConnection, f: Filters, s: Settings, mentor_type: str, every: pd.DataFrame,
+    per_mentor: pd.DataFrame, *, with_calendar: bool = False,
+) -> ComplianceResult:
+    """:func:`compliance` from the two parts of :func:`compliance_parts` already computed."""
+    periods = in_years(every, f)
     threshold = int(getattr(s, _rule(mentor_type).threshold))
-    calendar = query(
-        con,
-        f"WITH {cte} SELECT mentor_id, period, period_start, activities, compliant "
-        "FROM calendar " + ("" if with_calendar else "WHERE FALSE ") + "ORDER BY mentor_id, period_start",
-        params,
-    )
-    per_mentor = query(
-        con,
-        f"""
-        WITH {cte}
-        SELECT mentor_id, any_value(mentor_name) AS mentor_name, count(*) AS periods,
-               count(*) FILTER (WHERE compliant) AS compliant_periods,
-               count(*) FILTER (WHERE NOT compliant) AS non_compliant_periods,
-               sum(activities) AS activities,
-               count(*) FILTER (WHERE compliant) / count(*) AS share
-        FROM calendar
-        GROUP BY mentor_id
-        ORDER BY share, activities, mentor_id
-        """,
-        params,
-    )
+    if with_calendar:
+        cte, params = _calendar_cte(f, s, mentor_type)
+        calendar = query(con, f"WITH {cte} SELECT mentor_id, period, period_start, activities, compliant "
+                              "FROM calendar ORDER BY mentor_id, period_start", params)
+    else:
+        calendar = pd.DataFrame({"mentor_id": pd.Series(dtype=object), "period": pd.Series(dtype=object),
+                                 "period_start": pd.Series(dtype="datetime64[us]"),
+                                 "activities": pd.Series(dtype="float64"), "compliant": pd.Series(dtype=bool)})
     non_compliant = per_mentor[per_mentor["non_compliant_periods"] > 0].reset_index(drop=True)
     return ComplianceResult(
         mentor_type=mentor_type,
@@ -397,13 +456,17 @@ def headline(con: duckdb.DuckDBPyConnection, f: Filters, s: Settings) -> dict:
     for mentor_type in MENTOR_TYPES:
         r = compliance_rate(con, f, s, mentor_type)
         out[f"{mentor_type}_mentor_compliance"] = (r or rate(0, 0, s.small_n)).as_dict()
+    return out | team_headline(con, f, s)
+
+
+def team_headline(con: duckdb.DuckDBPyConnection, f: Filters, s: Settings) -> dict:
+    """``mentor_team`` of ``metrics --json`` (the compliance keys come from the headlines)."""
     t = team(con, f, s)
-    out["mentor_team"] = {
+    return {"mentor_team": {
         **{
             key: {**t[key].as_dict(), "unknown": t[key.replace("_share", "_unknown")]}
             for key in ("school_rule_share", "enterprise_rule_share", "dual_qualified_share")
         },
         "students_per_school_mentor": t["students_per_school_mentor"],
         "students_per_enterprise_mentor": t["students_per_enterprise_mentor"],
-    }
-    return out
+    }}

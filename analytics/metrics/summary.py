@@ -48,9 +48,10 @@ def collect(
     con: duckdb.DuckDBPyConnection, f: Filters, s: Settings
 ) -> tuple[dict, tuple[headlines.Headline, ...]]:
     """:func:`headline`'s dict and the headline objects it was read from (for the terminal text)."""
-    items = headlines.headlines(con, f, s)
+    view = headlines.overview(con, f, s)  # the employment and compliance queries once, shared
+    items = view.headlines
     by_key = {h.key: h for h in items}
-    employment_keys, _ = employment.headline_with_years(con, f, s)
+    employment_keys, _ = employment.headline_keys(view.employment, s)
     pass_rate = by_key["pass_rate_improvement"]
     initial = by_key["initial_employment"]
     coverage = initial.figure("coverage")
@@ -69,7 +70,7 @@ def collect(
         }
         for w in trend.waves.itertuples(index=False)
     ]
-    mentor_keys = mentors.headline(con, f, s)
+    mentor_keys = mentors.team_headline(con, f, s)
     return {
         "headlines": [h.as_dict() for h in items],
         "certificate_pass_rate": certificates.pass_rate(con, f, s).as_dict(),
@@ -98,9 +99,9 @@ def collect(
             "change": None if trend.change is None else trend.change.as_dict(),
             "slope_per_year": trend.slope_per_year,
         },
-        **{key: value for key, value in mentor_keys.items()},
         "school_mentor_compliance": _compliance(by_key["school_compliance"], s),
         "enterprise_mentor_compliance": _compliance(by_key["enterprise_compliance"], s),
+        **mentor_keys,
         **students.headline(con, f, s),
         **funding.headline(con, f, s),
         "targets": [

@@ -60,8 +60,13 @@ class Context:
         return t(key, self.lang, **params)
 
     @cached_property
+    def view(self) -> headlines.Overview:
+        """The headlines with the employment and compliance figures they share (one query each)."""
+        return headlines.overview(self.con, self.f, self.s)
+
+    @cached_property
     def headlines(self) -> tuple[headlines.Headline, ...]:
-        return headlines.headlines(self.con, self.f, self.s)
+        return self.view.headlines
 
     def headline(self, key: str) -> headlines.Headline:
         return headlines.pick(self.headlines, key)
@@ -72,12 +77,11 @@ class Context:
 
     @cached_property
     def jobs_by_major(self) -> pd.DataFrame:
-        return employment.initial_employment_by(self.con, self.f, self.s, "major")
+        return employment.by_group(self.view.employment, self.s)
 
     @cached_property
     def compliance(self) -> dict[str, mentors.ComplianceResult]:
-        return {kind: mentors.compliance(self.con, self.f, self.s, kind, with_calendar=False)
-                for kind in mentors.MENTOR_TYPES}
+        return self.view.compliance
 
     @cached_property
     def team(self) -> dict:
@@ -167,7 +171,7 @@ def summary(c: Context) -> Section:
     items = c.headlines
     table = _headline_rows(c)
     notes = [f"{narrative.label(h, c.lang)}: {line}" for h in items for line in narrative.secondary_texts(h, c.lang)]
-    focus = narrative.attention(c.con, c.f, c.s, c.lang, limit=None)
+    focus = narrative.attention_of(c.view, narrative.attention_facts(c.con, c.f, c.s), c.s, c.lang, limit=None)
     team = c.team
     jobs = c.jobs
     initial = c.headline("initial_employment")
