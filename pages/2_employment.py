@@ -7,18 +7,20 @@ import streamlit as st
 
 import ui
 from analytics import charts, narrative
+from analytics.metrics import benchmarks as bench
 from analytics.metrics import employment as emp
 from ui import components as c
 from ui import store
 from ui.benchmark import benchmark_panel
 from ui.labels import labels_for, with_labels
-from ui.overview import headline, tile
+from ui.overview import headline, tile, view
 
 f = ui.frame("employment")
 c.header(f)
 target = f.settings.targets.initial_employment
 
-summary = store.query(emp.summary, f.filters, "graduation_year")
+shared = view(f).employment  # the base query the headline tile ran: once for the whole page
+summary = emp.summary_of(shared, f.settings)
 salary = summary.salary
 if summary.initial.rate.denominator == 0:
     c.no_data(f, f.t("nav.employment"))
@@ -77,11 +79,12 @@ with by_year:
 st.subheader(f.t("employment.breakdown_title"), anchor=False)
 by = st.selectbox(f.t("common.breakdown_by"), ["major", "school", "gender", "dual", "enterprise"], key="emp_by",
                   format_func=lambda b: f.t(f"by.{b}"))
-groups = store.query(emp.initial_employment_by, f.filters, by)
+groups = emp.by_group(shared, f.settings) if by == shared.by else store.query(emp.initial_employment_by, f.filters, by)
 fig = charts.rate_bars(groups, f.lang, title=f.t("employment.ranked_title", by=f.t(f"by.{by}"), period=years),
                        labels=labels_for(f, by, groups["group"]), target=target, color_by_dual=by == "dual")
 c.chart(f, fig, n=int(groups["denominator"].sum()), key="emp_ranked")
 c.rate_table(f, with_labels(f, groups, by), name=f"initial_employment_by_{by}", group_label=f.t(f"by.{by}"),
              extra={"coverage": f.t("employment.coverage")})
 
-benchmark_panel(f, "initial_employment_rate")
+benchmark_panel(f, "initial_employment_rate",
+                school=bench.school_series_of(emp.initial_by_year(shared, f.settings), "initial_employment_rate"))

@@ -16,7 +16,7 @@ BOTH_ENGINES = True
 from analytics import narrative
 from analytics.config import Settings
 from analytics.filters import Filters
-from analytics.metrics import employment, headlines, mentors, summary
+from analytics.metrics import benchmarks, employment, headlines, mentors, summary
 
 ONE = Settings(small_n=1)
 
@@ -117,6 +117,14 @@ def test_one_pass_equals_the_separate_functions(con, f) -> None:
                                   employment.initial_employment_by(con, every_year, ONE, "graduation_year"))
     separate = employment.initial_employment_by(con, f, ONE, "major")
     pd.testing.assert_frame_equal(employment.by_group(view.employment, ONE), separate, check_dtype=len(separate) > 0)
+    whole, alone = employment.summary_of(view.employment, ONE), employment.summary(con, f, ONE)
+    for name in ("initial_by", "related_by", "partner_by", "retention_by", "salary_by"):
+        pd.testing.assert_frame_equal(getattr(whole, name), getattr(alone, name), check_dtype=len(alone.initial_by) > 0)
+    assert (whole.initial, whole.related, whole.partner, whole.retention, whole.salary) == (
+        alone.initial, alone.related, alone.partner, alone.retention, alone.salary)
+    series = benchmarks.school_series(con, f, ONE, "initial_employment_rate")
+    pd.testing.assert_frame_equal(benchmarks.school_series_of(employment.initial_by_year(view.employment, ONE),
+                                                              "initial_employment_rate"), series)
     keys, _ = employment.headline_keys(view.employment, ONE)
     assert keys["related_to_major_rate"] == employment.related_to_major_rate(con, f, ONE).as_dict()
     assert keys["partner_placement_rate"] == employment.partner_placement_rate(con, f, ONE).as_dict()

@@ -4,6 +4,7 @@ gap is real (``analytics.metrics.benchmarks``). Shown only when a benchmark is l
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from analytics import charts, narrative, schema, stats
@@ -13,8 +14,9 @@ from ui import store
 from ui.frame import Frame
 
 
-def benchmark_panel(f: Frame, indicator: str) -> None:
-    """Choose a published series of ``indicator`` and compare the school with it, year by year."""
+def benchmark_panel(f: Frame, indicator: str, school: pd.DataFrame | None = None) -> None:
+    """Choose a published series of ``indicator`` and compare the school with it, year by year
+    (``school``: its series already computed by the page, ``bench.school_series_of``)."""
     series = store.query_store(bench.available, indicator)
     series = series[series["figures"] > 0]
     if not len(series):
@@ -24,7 +26,8 @@ def benchmark_panel(f: Frame, indicator: str) -> None:
     source, group = st.selectbox(f.t("bench.series"), choices, key=f"bench_{indicator}",
                                  format_func=lambda sg: f"{sg[0]} · {sg[1]}" if sg[1] else sg[0])
     published = store.query_store(bench.benchmark_series, indicator, group=group, source=source)
-    school = store.query(bench.school_series, f.filters, indicator)
+    if school is None:
+        school = store.query(bench.school_series, f.filters, indicator)
     both = bench.beside(school, published)
     fig = charts.benchmark_trend(both, f.lang, title=f.t("bench.chart_title"), x_title=f.t("by.year"),
                                  school_name=f.t("bench.school_series"), published_name=f.t("bench.published"))

@@ -100,7 +100,14 @@ def school_series(
     _check_indicator(indicator)
     if indicator not in _SCHOOL:
         raise ValueError(f"the school's data has no {indicator!r}; use one of {SCHOOL_INDICATORS}")
-    df = _SCHOOL[indicator](con, f, s).rename(columns={"group": "year", "rate": "value"})
+    return school_series_of(_SCHOOL[indicator](con, f, s), indicator)
+
+
+def school_series_of(by_year: pd.DataFrame, indicator: str) -> pd.DataFrame:
+    """:func:`school_series` from the metric's frame by year already computed (e.g.
+    ``employment.initial_by_year`` of the page's one employment query)."""
+    _check_indicator(indicator)
+    df = by_year.rename(columns={"group": "year", "rate": "value"})
     df = df.loc[df["year"].notna()].reset_index(drop=True)
     df["year"] = df["year"].astype("int64")
     keep = ["year", "numerator", "denominator", "value", "ci_low", "ci_high", "small_n"]

@@ -116,7 +116,10 @@ def _table(
     else:
         roster_window, roster_window_params, grad_window, grad_window_params = "TRUE", [], "TRUE", []
     # the pooled row: over the filter's years (every_year) or over every row (one row even without any)
-    pooled_set, window_col = ("(in_window)", "in_window") if every_year else ("()", "TRUE AS in_window")
+    # with every_year also each graduation year whole (per_g: the (g) set, every figure of the year)
+    pooled_set, window_col = (
+        ("(g), (in_window)", "in_window, grouping(g2) = 1 AND grouping(g) = 0 AS per_g") if every_year
+        else ("()", "TRUE AS in_window, FALSE AS per_g"))
     roster_cond = " AND ".join([f"{gy} IS NOT NULL", st_where, *year_conds])
     same_employer = (
         "coalesce(CASE WHEN first_enterprise_id IS NOT NULL AND last_enterprise_id IS NOT NULL "
@@ -209,7 +212,7 @@ def _table(
           SELECT grouping(g) = 1 AS total, g, g2, {window_col}, sum(n) AS coverage_denominator
           FROM roster GROUP BY GROUPING SETS ((g, g2), {pooled_set})
         )
-        SELECT total, g AS "group", g2 AS group2, in_window, sum(placed) AS placed, sum(known) AS known,
+        SELECT total, g AS "group", g2 AS group2, in_window, per_g, sum(placed) AS placed, sum(known) AS known,
                sum(covered) AS covered, sum(coverage_denominator) AS coverage_denominator,
                sum(employed) AS employed, sum(related) AS related,
                sum(related_known) AS related_known, sum(partner) AS partner,
@@ -220,7 +223,7 @@ def _table(
           UNION ALL BY NAME SELECT * FROM roster_counts
           UNION ALL BY NAME SELECT * FROM grads
         )
-        GROUP BY 1, 2, 3, 4 ORDER BY 1, 2 NULLS LAST, 3 NULLS LAST
+        GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2 NULLS LAST, 3 NULLS LAST
     """
     employed = list(EMPLOYED)
     params = [
@@ -240,10 +243,13 @@ def _table(
     df["total"] = df["total"].astype(bool)  # also for an empty result (PostgreSQL: object columns)
     # the pooled row of the filter's years only (none when no graduate is in them)
     df = df[~df["total"] | df["in_window"].fillna(False).astype(bool)].drop(columns="in_window")
+    df["per_g"] = df["per_g"].fillna(False).astype(bool)
     df = df.reset_index(drop=True)
+    if not every_year:
+        df = df.drop(columns="per_g")
     if and_by is None:
         df = df.drop(columns="group2")
-    counts = [c for c in df.columns if c not in ("total", "group", "group2", "median_salary")]
+    counts = [c for c in df.columns if c not in ("total", "group", "group2", "per_g", "median_salary")]
     df[counts] = df[counts].fillna(0).astype("int64")
     return df
 
@@ -408,7 +414,15 @@ def summary(
     """The figures of the functions above at once: the base query runs once instead of
     once per figure, which at a million students is most of the employment page's time."""
     df = _table(con, f, s, by)
-    total, groups = _total(df), _groups(df)
+    return _summary(_total(df), _groups(df), s)
+
+
+def summary_of(v: Years, s: Settings) -> Summary:
+    """:func:`summary` by graduation year from a :func:`years_and` already run (the same figures)."""
+    return _summary(v.total, v.years_in(), s)
+
+
+def _summary(total: pd.DataFrame, groups: pd.DataFrame, s: Settings) -> Summary:
     return Summary(
         initial=EmploymentRate(
             _one(total, "placed", "known", s), _one(total, "covered", "coverage_denominator", s)
@@ -491,17 +505,25 @@ class Years:
     year_from: int | None
     year_to: int | None
     cells: pd.DataFrame  # group (graduation year), group2 (the ``by`` group), the counts
+    years: pd.DataFrame  # each graduation year whole (every figure, the median salary too)
     total: pd.DataFrame  # the filter's years pooled (no row when no graduate is in them)
+
+    def years_in(self) -> pd.DataFrame:
+        """The whole graduation years of the filter's years."""
+        return self._in(self.years)
 
     def in_years(self) -> pd.DataFrame:
         """The cells of the filter's graduation years."""
-        year = self.cells["group"]
+        return self._in(self.cells)
+
+    def _in(self, frame: pd.DataFrame) -> pd.DataFrame:
+        year = frame["group"]
         keep = year.notna()
         if self.year_from is not None:
             keep &= year >= self.year_from
         if self.year_to is not None:
             keep &= year <= self.year_to
-        return self.cells[keep]
+        return frame[keep].reset_index(drop=True)
 
 
 def years_and(con: duckdb.DuckDBPyConnection, f: Filters, s: Settings, by: str = "major") -> Years:
@@ -509,7 +531,11 @@ def years_and(con: duckdb.DuckDBPyConnection, f: Filters, s: Settings, by: str =
     left out), a breakdown by ``by`` of the filter's years and the pooled figures of the filter's
     years: each graduate's counts fall in one cell, so the breakdowns are sums of cells."""
     table = _table(con, f, s, "graduation_year", by, every_year=True)
-    return Years(by, f.year_from, f.year_to, _groups(table), _total(table))
+    groups = _groups(table)
+    whole = groups["per_g"]
+    cells = groups[~whole].drop(columns="per_g").reset_index(drop=True)
+    years = groups[whole].drop(columns=["per_g", "group2"]).reset_index(drop=True)
+    return Years(by, f.year_from, f.year_to, cells, years, _total(table).drop(columns="per_g"))
 
 
 def _add_up(cells: pd.DataFrame, key: str) -> pd.DataFrame:
@@ -523,7 +549,7 @@ def _add_up(cells: pd.DataFrame, key: str) -> pd.DataFrame:
 def by_every_year(v: Years, s: Settings) -> pd.DataFrame:
     """Initial employment per graduation year over every year (as :func:`initial_employment_by`
     by ``graduation_year`` with the filter's years left out)."""
-    return _initial_by(_add_up(v.cells, "group"), s)
+    return _initial_by(v.years, s)
 
 
 def by_group(v: Years, s: Settings) -> pd.DataFrame:
@@ -531,11 +557,17 @@ def by_group(v: Years, s: Settings) -> pd.DataFrame:
     return _initial_by(_add_up(v.in_years(), "group2"), s)
 
 
+def initial_by_year(v: Years, s: Settings) -> pd.DataFrame:
+    """Initial employment per graduation year of the filter's years (as :func:`initial_employment_by`
+    by ``graduation_year``)."""
+    return _initial_by(v.years_in(), s)
+
+
 def headline_keys(v: Years, s: Settings) -> tuple[dict, pd.DataFrame]:
     """The employment keys of ``metrics --json`` and the initial employment per graduation year
     of the filter's years, from one :func:`years_and`: ``initial_employment_rate`` is the latest
     year's (with its ``graduation_year``); the other rates and the salary pool the filter's years."""
-    by_year = _initial_by(_add_up(v.in_years(), "group"), s)
+    by_year = initial_by_year(v, s)
     year, initial = _latest(by_year, s)
     df = v.total
     return {

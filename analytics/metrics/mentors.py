@@ -200,7 +200,8 @@ def compliance_parts(
             cells AS (SELECT unit, compliant, cells FROM groups WHERE by_period)
             {periods_of}
             UNION ALL  -- positional: the same columns in the same order as the periods
-            SELECT 'mentor' AS part, NULL, NULL, NULL, NULL, NULL, NULL, mentor_id, mentor_name, periods, compliant_periods, non_compliant_periods,
+            SELECT 'mentor' AS part, NULL, NULL, NULL, NULL, NULL, NULL,
+                   mentor_id, mentor_name, periods, compliant_periods, non_compliant_periods,
                    activities, compliant_periods / periods AS share
             FROM groups WHERE NOT by_period AND periods > 0
             ORDER BY part, period_start, share, activities, mentor_id
