@@ -10,12 +10,13 @@ import streamlit as st
 import ui
 from analytics.metrics.headlines import KEYS
 from ui import components as c
-from ui import decide, pack
+from ui import decide, pack, warm
 from ui.frame import link_params
 from ui.importer import data_status, upload_flow
 from ui.overview import attention, sentences, tiles
 
 f = ui.frame("overview")
+warm.start()  # the headline queries are computed in the background from now on, after every import too
 c.header(f, intro=not f.meeting)
 decide.notice(f)
 if f.meeting:

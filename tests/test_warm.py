@@ -3,19 +3,28 @@ how many times, and what is computed before anyone asks (ui/warm.py)."""
 
 from __future__ import annotations
 
+import threading
+import time
+
 import pytest
 
-from analytics.metrics import employment, mentors
+from analytics import db
+from analytics.filters import Filters
+from analytics.ingest import load
+from analytics.metrics import employment, headlines, mentors
+from ui import store, warm
 
 
 @pytest.fixture
 def counted(monkeypatch):
-    """How often the employment base query and the mentor calendar are built."""
+    """How often the employment base query and the mentor calendar are built (the base query
+    made slow enough for two callers to overlap)."""
     calls = {"employment": 0, "calendar": 0}
     table, calendar = employment._table, mentors._calendar_cte
 
     def count_table(*a, **k):
         calls["employment"] += 1
+        time.sleep(0.3)  # two sessions asking "at once" really overlap
         return table(*a, **k)
 
     def count_calendar(*a, **k):
@@ -37,3 +46,75 @@ def test_a_cold_page_runs_each_base_query_once(app, demo_copy, counted, page, ex
     at = app(page, demo_copy)  # a copy: a file of its own, so nothing is cached for it yet
     assert not at.exception, [e.value for e in at.exception]
     assert counted == expected
+
+
+def test_two_sessions_asking_at_once_cause_one_computation(demo_copy, counted, monkeypatch) -> None:
+    monkeypatch.setenv("DUAL_MENTOR_DB", str(demo_copy))
+    start, got = threading.Barrier(2), []
+
+    def session() -> None:
+        start.wait()
+        got.append(store.query(headlines.overview, Filters()))
+
+    both = [threading.Thread(target=session) for _ in range(2)]
+    for t in both:
+        t.start()
+    for t in both:
+        t.join()
+    assert counted["employment"] == 1  # the second waited for the first's computation
+    assert got[0] is got[1]
+    store.close_all()
+
+
+def test_a_page_asking_during_a_warm_pass_waits_for_it(app, demo_copy, counted, monkeypatch) -> None:
+    monkeypatch.setenv("DUAL_MENTOR_DB", str(demo_copy))
+    warming = threading.Thread(target=warm.Warmer(str(demo_copy)).warm_once)
+    warming.start()
+    at = app("dashboard.py", demo_copy)  # the default filters: what the warm pass computes
+    warming.join()
+    assert not at.exception, [e.value for e in at.exception]
+    assert counted["employment"] == 1
+
+
+def test_after_an_undo_the_next_page_run_is_served_from_the_warmed_cache(app, demo_copy, counted) -> None:
+    at = app("dashboard.py", demo_copy)
+    assert counted["employment"] == 1
+    watcher = warm.warmer(str(demo_copy))
+    assert watcher._thread is None  # under AppTest no thread: the test looks for changes itself
+    assert watcher.check()  # the first look warms (everything is cached already: no query)
+    assert counted["employment"] == 1
+    assert not watcher.check()  # nothing changed
+    con = db.connect(demo_copy)  # the command line's way: the idle lease lets go of the file
+    (batch,) = con.execute("SELECT max(batch_id) FROM import_batches WHERE target_table = 'employment' "
+                           "AND status = 'loaded'").fetchone()
+    load.undo_batch(con, batch)
+    con.close()
+    assert watcher.check()  # the file changed: one warm pass for the new data version
+    assert counted["employment"] == 2
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert counted["employment"] == 2  # the page found its figures already computed
+
+
+def test_filters_a_page_showed_are_warmed_after_the_default(demo_copy) -> None:
+    watcher = warm.Warmer(str(demo_copy))
+    for year in (2021, 2022, 2021):
+        watcher.remember(Filters(year_from=year))
+    watcher.remember(Filters())
+    assert watcher.filters() == [Filters(), Filters(year_from=2021), Filters(year_from=2022)]
+
+
+def test_the_thread_warms_at_start(demo_copy, counted, monkeypatch) -> None:
+    monkeypatch.setenv("DUAL_MENTOR_DB", str(demo_copy))
+    watcher = warm.Warmer(str(demo_copy), poll=0.05)
+    watcher.start()
+    try:
+        for _ in range(600):  # until the first pass is done (no time is asserted)
+            if watcher.passes:
+                break
+            time.sleep(0.05)
+    finally:
+        watcher.stop()
+        watcher._thread.join()
+    assert watcher.passes >= 1 and counted["employment"] == 1
+    store.close_all()

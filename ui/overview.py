@@ -10,7 +10,7 @@ import streamlit as st
 from analytics import charts, narrative, schema
 from analytics.i18n import md
 from analytics.metrics import headlines as hl
-from ui import decide, store
+from ui import decide, store, warm
 from ui.frame import PAGES, Frame, link_params
 
 _BADGES = {
@@ -24,7 +24,10 @@ _PATHS = {key: path for key, path, _, _ in PAGES}
 
 def view(f: Frame) -> hl.Overview:
     """The headlines and their shared inputs under the page's filters: one cached computation
-    read by the tiles, the sentences and the attention list of every screen."""
+    read by the tiles, the sentences and the attention list of every screen. Warmed in the
+    background after each import or undo (``ui.warm``), for these filters too."""
+    warm.start()  # once per process: a deep link to any page with a tile starts it as well
+    warm.warmer().remember(f.filters)
     return store.query(hl.overview, f.filters)
 
 
