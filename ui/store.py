@@ -42,6 +42,7 @@ from analytics.filters import Filters
 
 IDLE_SECONDS = 2.0  # a read-only connection nobody used for this long is closed
 BUSY_WAIT = 5.0  # how long a run waits for another program's writer before saying so
+HOLD_WAIT = 60.0  # how long a run waits for other runs of this process to let go (a stuck hold)
 
 
 class Lease:
@@ -51,12 +52,18 @@ class Lease:
     whatever connection is open; a writer waits for the readers of a read-only connection to
     finish, then opens it read-write (readers arriving meanwhile wait, so a writer is never
     starved, and share the writer's connection). ``opened`` counts connections opened.
+
+    Every wait is bounded: for another program's writer ``wait`` seconds, for the other runs of
+    this process to let go ``hold`` seconds; then ``StoreError("db-updating")`` ("being updated,
+    retry in a moment"), never a hang.
     """
 
-    def __init__(self, address: str, idle: float = IDLE_SECONDS, wait: float = BUSY_WAIT) -> None:
+    def __init__(self, address: str, idle: float = IDLE_SECONDS, wait: float = BUSY_WAIT,
+                 hold: float = HOLD_WAIT) -> None:
         self.address = address
         self.idle = idle
         self.wait = wait
+        self.hold = hold
         self.postgres = engines.is_postgres(address)
         self.opened = 0
         self._cond = threading.Condition()
@@ -66,6 +73,7 @@ class Lease:
         self._writers = 0  # writers waiting for the readers to finish
         self._last = 0.0
         self._timer: threading.Timer | None = None
+        self._mine = threading.local()  # .n: holds of the calling thread
         _every_lease.add(self)
 
     @property
@@ -75,13 +83,17 @@ class Lease:
 
     @contextmanager
     def read(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """The connection, read-only unless a writer holds it read-write."""
-        with self._cond:
-            while self._writers and not self._writable:
-                self._cond.wait()
+        """The connection, read-only unless a writer holds it read-write.
+
+        A thread that already holds the lease shares its connection at once (it must not queue
+        behind a writer that is waiting for that very thread to let go)."""
+        deadline = time.monotonic() + self.hold
+        with self._locked(deadline):
+            if not self._held():
+                self._await(lambda: not (self._writers and not self._writable), deadline)
             if self._con is None:
                 self._open(writable=self.postgres)
-            self._users += 1
+            self._take()
             con = self._con
         try:
             yield con
@@ -91,16 +103,16 @@ class Lease:
     @contextmanager
     def write(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """A read-write connection (created and migrated if needed), closed after its last user."""
-        with self._cond:
+        deadline = time.monotonic() + self.hold
+        with self._locked(deadline):
             self._writers += 1
             try:
-                while self._con is not None and not self._writable and self._users:
-                    self._cond.wait()
+                self._await(lambda: self._con is None or self._writable or not self._users, deadline)
                 if self._con is not None and not self._writable:
                     self._close()
                 if self._con is None:
                     self._open(writable=True)
-                self._users += 1
+                self._take()
                 con = self._con
             finally:
                 self._writers -= 1
@@ -109,6 +121,33 @@ class Lease:
             yield con
         finally:
             self._release()
+
+    def _busy(self) -> StoreError:
+        return StoreError("db-updating", path=db.describe(self.address))
+
+    @contextmanager
+    def _locked(self, deadline: float) -> Iterator[None]:
+        """The lease's lock, waited for until ``deadline`` at most (then "being updated")."""
+        if not self._cond.acquire(timeout=max(0.0, deadline - time.monotonic())):
+            raise self._busy()
+        try:
+            yield
+        finally:
+            self._cond.release()
+
+    def _await(self, ready: Callable[[], bool], deadline: float) -> None:
+        """Wait (holding the lock) until ``ready()``, until ``deadline`` at most: a writer that never
+        finishes or a reader that never lets go gives "being updated", never an endless wait."""
+        if not self._cond.wait_for(ready, timeout=max(0.0, deadline - time.monotonic())):
+            raise self._busy()
+
+    def _held(self) -> int:
+        """How many holds of this lease the calling thread has now."""
+        return getattr(self._mine, "n", 0)
+
+    def _take(self) -> None:
+        self._users += 1
+        self._mine.n = self._held() + 1
 
     def close_if_idle(self) -> bool:
         """Close the connection now if nobody uses it; True if one was closed."""
@@ -146,19 +185,23 @@ class Lease:
 
     def _release(self) -> None:
         with self._cond:
-            self._users -= 1
-            if self._users == 0 and not self.postgres:
-                self._last = time.monotonic()
-                if self._writable or self.idle <= 0:
-                    self._close()  # the writer is short-lived: the command line may write now
-                elif self._timer is None:
-                    self._arm(self.idle)
-            self._cond.notify_all()
+            try:
+                self._users -= 1
+                self._mine.n = self._held() - 1
+                if self._users == 0 and not self.postgres:
+                    self._last = time.monotonic()
+                    if self._writable or self.idle <= 0:
+                        self._close()  # the writer is short-lived: the command line may write now
+                    elif self._timer is None:
+                        self._arm(self.idle)
+            finally:  # waiters are told even when closing fails: a lost notify would keep them waiting
+                self._cond.notify_all()
 
     def _arm(self, delay: float) -> None:
-        self._timer = threading.Timer(delay, self._expire)
-        self._timer.daemon = True
-        self._timer.start()
+        timer = threading.Timer(delay, self._expire)
+        timer.daemon = True
+        timer.start()  # before it is recorded: a timer that never started must not look armed
+        self._timer = timer
 
     def _expire(self) -> None:
         with self._cond:
