@@ -502,10 +502,10 @@ def _signoff_options(p: argparse.ArgumentParser) -> None:
 
 @command("signoff", "a school's returns for a year: submitted or approved by the bureau", options=_signoff_options)
 def cmd_signoff(args: argparse.Namespace, lang: str) -> int:
-    from analytics.signoff import set_signoff
-
-    con = _open(args, lang, write=True)
-    set_signoff(con, args.school, args.year, args.status, args.by)
+    # through the same action as the dashboard: permission check, change, audit record (as --by,
+    # the command line's local administrator)
+    user = dataclasses.replace(actions.cli_user(), name=args.by)
+    actions.sign_off(_open(args, lang, write=True), user, args.school, args.year, args.status)
     print(t("signoff.done", lang, school=args.school, year=args.year, status=t(f"signoff.state.{args.status}", lang)))
     return EXIT_OK
 

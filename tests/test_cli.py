@@ -161,3 +161,35 @@ def test_bad_value_options_are_usage_errors(tmp_path, capsys, value, code_in_mes
     code, out, err = run(capsys, "import", str(path), "--db", str(tmp_path / "d.duckdb"), "--value", value,
                          "--lang", "en")
     assert code == 2 and code_in_message in err
+
+
+def _signoffs_logged(path: Path) -> list[tuple]:
+    import duckdb
+
+    with duckdb.connect(str(path)) as con:  # the configuration of a connection the command may have left
+        return con.execute(
+            "SELECT user_name, action, success, coalesce(json_extract_string(details, '$.status'), "
+            "json_extract_string(details, '$.action')) FROM audit_log "
+            "WHERE action IN ('signoff', 'denied') ORDER BY event_id").fetchall()
+
+
+def test_cli_signoff_is_the_dashboards_action_and_is_audited(demo_copy, capsys):
+    db = ["--db", str(demo_copy), "--lang", "en"]
+    assert main(["signoff", "3301025", "2024", "--status", "submitted", "--by", "王老师", *db]) == 0
+    assert main(["signoff", "3301025", "2024", "--status", "approved", "--by", "教育局", *db]) == 0
+    capsys.readouterr()
+    assert _signoffs_logged(demo_copy) == [("王老师", "signoff", True, "submitted"),
+                                           ("教育局", "signoff", True, "approved")]
+
+
+def test_cli_signoff_checks_the_permission_and_audits_a_refusal(demo_copy, capsys, monkeypatch):
+    # a command-line user whose role may not approve (the check the dashboard makes): refused,
+    # the refusal audited, the returns untouched
+    from analytics import actions, auth
+
+    monkeypatch.setattr(actions, "cli_user", lambda: auth.User("cli:x", "viewer", None, "local"))
+    code = main(["signoff", "3301025", "2024", "--status", "submitted", "--by", "李四",
+                 "--db", str(demo_copy), "--lang", "en"])
+    assert code == 1
+    assert "李四 (viewer) may not do this (submit_returns)." in capsys.readouterr().err
+    assert _signoffs_logged(demo_copy) == [("李四", "denied", False, "submit_returns")]
