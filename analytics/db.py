@@ -11,6 +11,7 @@ overwrote, so that ``undo`` can restore them.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 import time
@@ -312,7 +313,8 @@ MIGRATIONS = (
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
-# PostgreSQL advisory lock keys: one for migrations, one for writes (see ``transaction``).
+# PostgreSQL advisory lock keys: one for migrations, one for writes other than imports and undo
+# (see ``transaction``; those lock what they touch: ``analytics.engines.locks``).
 _PG_MIGRATION_LOCK = 7_419_001
 _PG_WRITE_LOCK = 7_419_002
 
@@ -531,17 +533,21 @@ def open_store(
 
 
 @contextmanager
-def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
-    """One all-or-nothing write under the process-wide write lock.
+def transaction(con: duckdb.DuckDBPyConnection, *, keyed: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+    """One all-or-nothing write: yields a cursor; commits when the block ends, rolls back on
+    any error.
 
-    Yields a cursor; commits when the block ends, rolls back on any error.
+    On DuckDB under the process-wide write lock (one writing process per file anyway). On
+    PostgreSQL writers of every process and thread run at once, each holding advisory locks
+    to the end of its transaction: the general write key, or with ``keyed`` the keys of what
+    it touches, which the block takes itself (``analytics.engines.locks``: imports, undo).
     """
-    with _write_lock:
+    pg = engines.engine_of(con) == "postgres"
+    with contextlib.nullcontext() if pg else _write_lock:
         cur = con.cursor()
         cur.execute("BEGIN TRANSACTION")
         try:
-            if engines.engine_of(con) == "postgres":
-                # writers from every process, one at a time, each for its own transaction
+            if pg and not keyed:
                 cur.execute("SELECT pg_advisory_xact_lock(?)", [_PG_WRITE_LOCK])
             yield cur
         except BaseException:

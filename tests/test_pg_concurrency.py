@@ -18,6 +18,7 @@ import pytest
 from engine_fixtures import drop_schemas, new_pg_address, require_postgres
 
 from analytics import db
+from analytics.engines import locks
 from tests.filebuilders import write_csv
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -100,11 +101,12 @@ def test_the_same_file_twice_at_once_leaves_one_batch(store, tmp_path) -> None:
     con.close()
 
 
-# -- Two importers, overlapping keys: serialised on the one write lock -------------------------------
+# -- Two importers, overlapping keys: serialised on the table's lock --------------------------------
 #
 # File A holds students 0000–0199, file B 0100–0299 with other scores: 100 keys in both.
-# The test holds the write lock (db._PG_WRITE_LOCK, the key every write transaction takes
-# with pg_advisory_xact_lock) until both importer processes wait on it, so they are truly
+# The test holds the table's lock (locks.table_key(store, "certificate_exams"): exam results carry no
+# school, so every import of them takes it exclusively with pg_advisory_xact_lock) until both
+# importer processes wait on it, so they are truly
 # concurrent; then it lets go. Whichever commits first inserts 200 rows; the second inserts
 # its 100 new keys and updates the 100 shared ones (their old versions kept for undo).
 # The end state equals importing the two files one after the other in that order.
@@ -122,6 +124,14 @@ def _overlapping(tmp_path: Path, name: str, first: int, score: int) -> Path:
         [f"S-{i:04d}", "电工", "2024-06-20", "初级", "通过", str(score)] for i in range(first, first + 200)])
 
 
+def _schema(address: str) -> str:
+    con = db.connect(address)
+    try:
+        return con.execute("SELECT current_schema()").fetchone()[0]
+    finally:
+        con.close()
+
+
 def _state(address: str) -> list[list[tuple]]:
     con = db.connect(address)
     try:
@@ -137,19 +147,20 @@ def test_two_importers_of_overlapping_keys_end_as_if_sequential(store, tmp_path)
 
     a, b = _overlapping(tmp_path, "A", 0, 70), _overlapping(tmp_path, "B", 100, 90)
     with psycopg.connect(store, autocommit=True) as holder:
-        holder.execute("SELECT pg_advisory_lock(%s)", [db._PG_WRITE_LOCK])
+        key = locks.table_key(_schema(store), "certificate_exams")
+        holder.execute("SELECT pg_advisory_lock(%s::bigint)", [key])
         procs = [_start(store, path) for path in (a, b)]
         waiting = 0
         for _ in range(1200):  # both importers reach their write transaction (at most 2 min)
             waiting = holder.execute(
-                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND objid = %s",
-                [db._PG_WRITE_LOCK]).fetchone()[0]
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted "
+                "AND classid = %s AND objid = %s AND objsubid = 1", list(locks.lock_tag(key))).fetchone()[0]
             if waiting >= 2 or any(p.poll() is not None for p in procs):
                 break
             threading.Event().wait(0.1)
-        holder.execute("SELECT pg_advisory_unlock(%s)", [db._PG_WRITE_LOCK])
+        holder.execute("SELECT pg_advisory_unlock(%s::bigint)", [key])
     outcomes = [p.communicate(timeout=600) for p in procs]
-    assert waiting >= 2, "the importers never waited on the write lock together"
+    assert waiting >= 2, "the importers never waited on the table's lock together"
     assert [(p.returncode, out.strip(), err) for p, (out, err) in zip(procs, outcomes)] == [(0, "loaded", "")] * 2
     concurrent = _state(store)
     order = [name for _, name, *_ in concurrent[2]]

@@ -19,6 +19,7 @@ import pandas as pd
 import pyarrow as pa
 
 from analytics import engines, schema
+from analytics.engines import locks
 from analytics.db import BATCH_COLUMN, REPLACED_BY, prev_table, quote_ident, transaction, undone_table
 from analytics.errors import StoreError, UndoError
 
@@ -68,6 +69,8 @@ def to_arrow(frame: pd.DataFrame, table: schema.Table) -> pa.Table:
 
 
 def _next_batch_id(cur: duckdb.DuckDBPyConnection) -> int:
+    if engines.engine_of(cur) == "postgres":  # several imports may be open at once
+        return locks.next_batch_id(cur)
     return cur.execute("SELECT coalesce(max(batch_id), 0) + 1 FROM import_batches").fetchone()[0]
 
 
@@ -85,7 +88,20 @@ def load_rows(
     ``rejects`` has columns row_number, column_name, original_value, code, message_zh,
     message_en, original_row. When nothing would change and nothing was rejected, no batch
     is recorded and the database is left untouched. ``dry_run`` counts and writes nothing.
+    On PostgreSQL an import that met another one's rows is run again holding the whole table
+    (``engines.locks``).
     """
+    try:
+        return _load(con, table, rows, record, rejects, dry_run=dry_run, whole=False)
+    except locks.Overlap:
+        return _load(con, table, rows, record, rejects, dry_run=dry_run, whole=True)
+
+
+def _load(
+    con: duckdb.DuckDBPyConnection, table: schema.Table, rows: pd.DataFrame, record: BatchRecord,
+    rejects: pd.DataFrame, *, dry_run: bool, whole: bool,
+) -> LoadCounts:
+    """``load_rows`` once; on PostgreSQL under the locks of ``engines.locks.lock_import``."""
     data = to_arrow(rows, table)
     present = [c for c in table.column_names if c in rows.columns]
     keys = list(table.key)
@@ -98,9 +114,10 @@ def load_rows(
     pg = engines.engine_of(con) == "postgres"
     stored = [*table.column_names, BATCH_COLUMN]
     try:
-        with transaction(con) as cur:
+        with transaction(con, keyed=True) as cur:
             if pg:  # COPY into a temporary table (psycopg 3, CSV written by Arrow)
                 cur.register("_stage", data.select(present))
+                locks.lock_import(cur, table, record.sha256, record.sheet, present, whole=whole)
             else:
                 cur.register("_incoming", data)
                 cur.execute(f"CREATE OR REPLACE TEMP TABLE _stage AS SELECT {cols} FROM _incoming")
@@ -141,12 +158,13 @@ def load_rows(
                 changed = " OR ".join(
                     f"t.{quote_ident(c)} IS DISTINCT FROM excluded.{quote_ident(c)}" for c in values
                 ) or "FALSE"
-                cur.execute(
+                returned = cur.execute(
                     f"INSERT INTO {t} AS t ({new_cols}) SELECT {new_vals} FROM _stage s "
                     f"ON CONFLICT ({', '.join(quote_ident(k) for k in keys)}) "
-                    f"DO UPDATE SET {excluded} WHERE {changed}",
+                    f"DO UPDATE SET {excluded} WHERE {changed} RETURNING (xmax = 0)",
                     new_params,
-                )
+                ).fetchall()
+                locks.check_upsert(returned, inserted, updated)  # what it did is what was counted
             else:
                 if updated:
                     cur.execute(
@@ -205,10 +223,8 @@ def undo_batch(con: duckdb.DuckDBPyConnection, batch_id: int) -> dict[str, int]:
     Returns ``{"removed": n, "restored": m}``.
     """
     try:
-        with transaction(con) as cur:
-            row = cur.execute(
-                "SELECT target_table, status FROM import_batches WHERE batch_id = ?", [batch_id]
-            ).fetchone()
+        with transaction(con, keyed=True) as cur:
+            row = _locked_batch(cur, "target_table, status", batch_id)
             if row is None:
                 raise UndoError("undo-unknown-batch", batch=batch_id)
             if row[1] == "undone":
@@ -263,11 +279,8 @@ def redo_batch(con: duckdb.DuckDBPyConnection, batch_id: int) -> dict[str, int]:
     since: undo that batch first. Returns ``{"inserted": n, "replaced": m}``.
     """
     try:
-        with transaction(con) as cur:
-            row = cur.execute(
-                "SELECT target_table, status, rows_inserted + rows_updated FROM import_batches WHERE batch_id = ?",
-                [batch_id],
-            ).fetchone()
+        with transaction(con, keyed=True) as cur:
+            row = _locked_batch(cur, "target_table, status, rows_inserted + rows_updated", batch_id)
             if row is None:
                 raise UndoError("undo-unknown-batch", batch=batch_id)
             if row[1] != "undone":
@@ -301,6 +314,18 @@ def redo_batch(con: duckdb.DuckDBPyConnection, batch_id: int) -> dict[str, int]:
     except duckdb.Error as e:
         raise StoreError("db-write-failed", detail=str(e)) from e
     return {"inserted": kept - replaced, "replaced": replaced}
+
+
+def _locked_batch(cur: duckdb.DuckDBPyConnection, columns: str, batch_id: int) -> tuple | None:
+    """``columns`` of ``import_batches`` for ``batch_id``, read (on PostgreSQL) once its table
+    is held exclusively, so that no import or other undo of that table runs meanwhile."""
+    sql = f"SELECT {columns} FROM import_batches WHERE batch_id = ?"
+    if engines.engine_of(cur) == "postgres":
+        row = cur.execute("SELECT target_table FROM import_batches WHERE batch_id = ?", [batch_id]).fetchone()
+        if row is None:
+            return None
+        locks.lock_table(cur, row[0])
+    return cur.execute(sql, [batch_id]).fetchone()
 
 
 def list_batches(con: duckdb.DuckDBPyConnection, limit: int | None = None) -> pd.DataFrame:
