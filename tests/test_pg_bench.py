@@ -16,12 +16,21 @@ def test_importers_files_hold_their_own_students(tmp_path: Path) -> None:
     assert ids == [["0202100000", "0202100001", "0202100002"], ["0202100003", "0202100004", "0202100005"]]
 
 
+def test_rosters_are_of_one_school_each(tmp_path: Path) -> None:
+    path = b.write_roster(tmp_path / "r.csv", 3, "SCH1", first=5)
+    rows = list(csv.reader(path.open(encoding="utf-8")))
+    assert rows[0] == b.ROSTER
+    # students 5, 6, 7 of school SCH1; k = 0, 1, 2: 女/男/女, cohort 2021 + k % 3
+    assert [(r[0], r[2], r[3], r[6]) for r in rows[1:]] == [
+        ("0202100005", "女", "SCH1", "2021"), ("0202100006", "男", "SCH1", "2022"), ("0202100007", "女", "SCH1", "2023")]
+
+
 def test_table_gives_min_median_and_rows_per_second() -> None:
     text = b.table(100_000, {"DuckDB file": [4.0, 2.0, 3.0], "PostgreSQL": [5.0, 4.0, 6.0]},
-                   {1: [2.5, 2.0, 3.0], 4: [10.0, 8.0, 9.0]})
+                   {("students", 1): [2.5, 2.0, 3.0], ("certificate_exams", 4): [10.0, 8.0, 9.0]})
     # DuckDB: min 2, median 3 -> 100,000 / 3 = 33,333 rows/s; PostgreSQL median 5 -> 20,000.
     assert "| DuckDB file | 3 | 2.00 | 3.00 | 33,333 |" in text
     assert "| PostgreSQL | 3 | 4.00 | 5.00 | 20,000 |" in text
     # 1 importer of 25,000 rows, median 2.5 s -> 10,000/s; 4 of them (100,000), median 9 s -> 11,111/s
-    assert "| 1 | 25,000 | 3 | 2.00 | 2.50 | 10,000 |" in text
-    assert "| 4 | 100,000 | 3 | 8.00 | 9.00 | 11,111 |" in text
+    assert "| rosters (one school each) | 1 | 25,000 | 3 | 2.00 | 2.50 | 10,000 |" in text
+    assert "| exam results (no school) | 4 | 100,000 | 3 | 8.00 | 9.00 | 11,111 |" in text
