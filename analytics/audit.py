@@ -224,16 +224,9 @@ def query_audit(
         "SELECT event_id, occurred_at, user_name, action, success, address, details FROM audit_log "
         f"WHERE {where} ORDER BY event_id DESC LIMIT ?"
     )
-    try:
-        return con.cursor().execute(sql, [*params, int(limit)]).df()
-    except duckdb.Error as e:
-        raise StoreError("query-failed", detail=str(e)) from e
+    return db.query(con, sql, [*params, int(limit)])
 
 
 def audit_users(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Every user name in the log, sorted (choices of the admin page's user filter)."""
-    try:
-        rows = con.cursor().execute("SELECT DISTINCT user_name FROM audit_log ORDER BY 1").fetchall()
-    except duckdb.Error as e:
-        raise StoreError("query-failed", detail=str(e)) from e
-    return [r[0] for r in rows]
+    return [r[0] for r in db.rows(con, "SELECT DISTINCT user_name FROM audit_log ORDER BY 1")]

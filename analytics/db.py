@@ -15,14 +15,20 @@ import contextlib
 import os
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import closing, contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 
 from analytics import engines, schema
 from analytics.errors import StoreError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+Params = Sequence[Any] | Mapping[str, Any] | None  # ``?`` values in order, or ``$name`` values by name
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # In a checkout the store is its data/ folder; the installed package (``pip install .``, no
@@ -562,6 +568,29 @@ def transaction(con: duckdb.DuckDBPyConnection, *, keyed: bool = False) -> Itera
             cur.close()
 
 
+def query(con: duckdb.DuckDBPyConnection, sql: str, params: Params = None) -> pd.DataFrame:
+    """Run one read query on its own cursor and return a frame; any failure of the query (on either
+    engine) is ``StoreError("query-failed")``. The one read path of ``analytics``, beside
+    :func:`transaction` for writes.
+
+    >>> query(con, "SELECT count(*) AS n FROM students WHERE school_id = $s", {"s": "3301025"})
+    """
+    try:
+        with closing(con.cursor()) as cur:
+            return cur.execute(sql, params or []).df()
+    except duckdb.Error as e:
+        raise StoreError("query-failed", detail=str(e)) from e
+
+
+def rows(con: duckdb.DuckDBPyConnection, sql: str, params: Params = None) -> list[tuple]:
+    """Like :func:`query`, as plain Python tuples (single figures, choices, JSON)."""
+    try:
+        with closing(con.cursor()) as cur:
+            return cur.execute(sql, params or []).fetchall()
+    except duckdb.Error as e:
+        raise StoreError("query-failed", detail=str(e)) from e
+
+
 def data_version(con: duckdb.DuckDBPyConnection) -> str:
     """A token that changes with every import and undo, and every sign-off of a school's returns
     (cache key for the dashboard)."""
@@ -600,21 +629,11 @@ def table_coverage(
     from analytics.filters import Filters  # filters builds on quote_ident here
 
     scoped = Filters(scope=scope)
-    cur = con.cursor()
     out: list[dict[str, object]] = []
-    try:
-        for t in schema.TABLES:
-            expr = year_expression(t, "x")
-            years = f"min({expr}), max({expr})" if expr else "NULL, NULL"
-            where, params = scoped.where(t.name, "x")
-            rows, first, last = cur.execute(
-                f"SELECT count(*), {years} FROM {quote_ident(t.name)} x WHERE {where}", params
-            ).fetchone()
-            out.append(
-                {"table": t.name, "zh": t.zh, "en": t.en, "rows": rows, "year_from": first, "year_to": last}
-            )
-    except duckdb.Error as e:
-        raise StoreError("query-failed", detail=str(e)) from e
-    finally:
-        cur.close()
+    for t in schema.TABLES:
+        expr = year_expression(t, "x")
+        years = f"min({expr}), max({expr})" if expr else "NULL, NULL"
+        where, params = scoped.where(t.name, "x")
+        (count, first, last), = rows(con, f"SELECT count(*), {years} FROM {quote_ident(t.name)} x WHERE {where}", params)
+        out.append({"table": t.name, "zh": t.zh, "en": t.en, "rows": count, "year_from": first, "year_to": last})
     return out

@@ -10,9 +10,8 @@ from dataclasses import dataclass
 
 import duckdb
 
-from analytics import schema
+from analytics import db, schema
 from analytics.db import quote_ident as q
-from analytics.errors import StoreError
 from analytics.filters import Filters
 
 # Tables and the year each row belongs to (the same years ``Filters.where`` filters on).
@@ -44,7 +43,7 @@ class FilterOptions:
 
 
 def _ids_with_names(
-    cur: duckdb.DuckDBPyConnection, table: str, name: str, used_in: str, scoped: Filters
+    con: duckdb.DuckDBPyConnection, table: str, name: str, used_in: str, scoped: Filters
 ) -> tuple[tuple[str, str], ...]:
     """IDs present in ``table`` or referenced from ``used_in``, with their ``name`` where known
     (both limited to ``scoped``: the user's scope only)."""
@@ -60,7 +59,7 @@ def _ids_with_names(
         FROM ids LEFT JOIN {q(table)} t ON t.{q(key)} = ids.id
         ORDER BY name, ids.id
     """
-    return tuple((r[0], r[1]) for r in cur.execute(sql, [*t_params, *u_params]).fetchall())
+    return tuple((r[0], r[1]) for r in db.rows(con, sql, [*t_params, *u_params]))
 
 
 def filter_options(con: duckdb.DuckDBPyConnection, scope: tuple[str, ...] | None = None) -> FilterOptions:
@@ -70,40 +69,34 @@ def filter_options(con: duckdb.DuckDBPyConnection, scope: tuple[str, ...] | None
     see, so that no other school, its majors or its enterprises appear in the sidebar.
     """
     scoped = Filters(scope=scope)
-    cur = con.cursor()
-    try:
-        parts, params = [], []
-        for table, expr in _YEAR_SOURCES:
-            where, p = scoped.where(table, "x")
-            parts.append(f"SELECT DISTINCT CAST({expr} AS INTEGER) AS y FROM {q(table)} x WHERE {where}")
-            params += p
-        years = tuple(r[0] for r in cur.execute(
-            f"SELECT y FROM ({' UNION '.join(parts)}) WHERE y IS NOT NULL ORDER BY y", params).fetchall())
-        s_where, s_params = scoped.where("students", "x")
-        m_where, m_params = scoped.where("mentors", "x")
-        majors = tuple(r[0] for r in cur.execute(
-            f"SELECT DISTINCT x.{q('major')} FROM {q('students')} x WHERE x.{q('major')} IS NOT NULL AND {s_where} "
-            f"UNION SELECT DISTINCT x.{q('major')} FROM {q('mentors')} x "
-            f"WHERE x.{q('major')} IS NOT NULL AND {m_where} ORDER BY 1", [*s_params, *m_params]).fetchall())
-        cohorts = tuple(r[0] for r in cur.execute(
-            f"SELECT DISTINCT x.{q('cohort_year')} FROM {q('students')} x "
-            f"WHERE x.{q('cohort_year')} IS NOT NULL AND {s_where} ORDER BY 1", s_params).fetchall())
-        models = tuple(r[0] for r in cur.execute(
-            f"SELECT DISTINCT x.{q('training_model')} FROM {q('students')} x "
-            f"WHERE x.{q('training_model')} IS NOT NULL AND {s_where} ORDER BY 1", s_params).fetchall())
-        present = {r[0] for r in cur.execute(
-            f"SELECT DISTINCT x.{q('gender')} FROM {q('students')} x "
-            f"WHERE x.{q('gender')} IS NOT NULL AND {s_where}", s_params).fetchall()}
-        return FilterOptions(
-            years=years,
-            schools=_ids_with_names(cur, "schools", "school_name", "students", scoped),
-            majors=majors,
-            cohorts=cohorts,
-            models=models,
-            genders=tuple(g for g in schema.GENDERS if g in present),
-            enterprises=_ids_with_names(cur, "enterprises", "enterprise_name", "students", scoped),
-        )
-    except duckdb.Error as e:
-        raise StoreError("db-read-failed", detail=str(e)) from e
-    finally:
-        cur.close()
+    parts, params = [], []
+    for table, expr in _YEAR_SOURCES:
+        where, p = scoped.where(table, "x")
+        parts.append(f"SELECT DISTINCT CAST({expr} AS INTEGER) AS y FROM {q(table)} x WHERE {where}")
+        params += p
+    years = tuple(r[0] for r in db.rows(
+        con, f"SELECT y FROM ({' UNION '.join(parts)}) WHERE y IS NOT NULL ORDER BY y", params))
+    s_where, s_params = scoped.where("students", "x")
+    m_where, m_params = scoped.where("mentors", "x")
+    majors = tuple(r[0] for r in db.rows(
+        con, f"SELECT DISTINCT x.{q('major')} FROM {q('students')} x WHERE x.{q('major')} IS NOT NULL AND {s_where} "
+        f"UNION SELECT DISTINCT x.{q('major')} FROM {q('mentors')} x "
+        f"WHERE x.{q('major')} IS NOT NULL AND {m_where} ORDER BY 1", [*s_params, *m_params]))
+    cohorts = tuple(r[0] for r in db.rows(
+        con, f"SELECT DISTINCT x.{q('cohort_year')} FROM {q('students')} x "
+        f"WHERE x.{q('cohort_year')} IS NOT NULL AND {s_where} ORDER BY 1", s_params))
+    models = tuple(r[0] for r in db.rows(
+        con, f"SELECT DISTINCT x.{q('training_model')} FROM {q('students')} x "
+        f"WHERE x.{q('training_model')} IS NOT NULL AND {s_where} ORDER BY 1", s_params))
+    present = {r[0] for r in db.rows(
+        con, f"SELECT DISTINCT x.{q('gender')} FROM {q('students')} x "
+        f"WHERE x.{q('gender')} IS NOT NULL AND {s_where}", s_params)}
+    return FilterOptions(
+        years=years,
+        schools=_ids_with_names(con, "schools", "school_name", "students", scoped),
+        majors=majors,
+        cohorts=cohorts,
+        models=models,
+        genders=tuple(g for g in schema.GENDERS if g in present),
+        enterprises=_ids_with_names(con, "enterprises", "enterprise_name", "students", scoped),
+    )

@@ -50,7 +50,7 @@ import pandas as pd
 
 from analytics import db, engines, schema
 from analytics.config import Settings
-from analytics.errors import ConfigError, StoreError
+from analytics.errors import ConfigError
 from analytics.filters import Filters
 from analytics.i18n import t
 from analytics.private_files import write_private
@@ -96,12 +96,8 @@ def connection_key_path(con: duckdb.DuckDBPyConnection) -> Path:
     ``$DUAL_MENTOR_HOME/secrets``, docs/DEPLOY.md); an in-memory database has none."""
     if engines.engine_of(con) == "postgres":
         return key_path(con.dsn)
-    try:
-        row = con.cursor().execute(
-            "SELECT path FROM duckdb_databases() WHERE database_name = current_database()"
-        ).fetchone()
-    except duckdb.Error as e:
-        raise StoreError("db-open-failed", path="?", detail=str(e)) from e
+    found = db.rows(con, "SELECT path FROM duckdb_databases() WHERE database_name = current_database()")
+    row = found[0] if found else None
     if row is None or not row[0]:
         raise ConfigError("export-key-needed")
     return key_path(row[0])
@@ -163,7 +159,6 @@ def research_tables(
     """Every canonical table in the filter, pseudonymised and without personal columns."""
     ipad, opad = _pads(key)
     out: dict[str, pd.DataFrame] = {}
-    cur = con.cursor()
     for table in schema.TABLES:
         select = []
         for column in table.columns:
@@ -182,10 +177,7 @@ def research_tables(
             f"SELECT {', '.join(select)} FROM {db.quote_ident(table.name)} t, k "
             f"WHERE {where} ORDER BY ALL"
         )
-        try:
-            frame = cur.execute(sql, [ipad, opad, *params]).df()
-        except duckdb.Error as e:
-            raise StoreError("db-open-failed", path=table.name, detail=str(e)) from e
+        frame = db.query(con, sql, [ipad, opad, *params])
         for column in table.columns:
             if treatment(column) == "scrubbed":
                 frame[column.name] = frame[column.name].map(scrub, na_action="ignore")

@@ -23,11 +23,8 @@ SNAPSHOT_KEY = "snapshot_date"
 
 def snapshot_date(con: duckdb.DuckDBPyConnection) -> dt.date | None:
     """The day a snapshot store describes, or ``None`` for a live store."""
-    try:
-        row = con.cursor().execute("SELECT value FROM store_info WHERE name = ?", [SNAPSHOT_KEY]).fetchone()
-    except duckdb.Error as e:
-        raise StoreError("query-failed", detail=str(e)) from e
-    return None if row is None else dt.date.fromisoformat(row[0])
+    found = db.rows(con, "SELECT value FROM store_info WHERE name = ?", [SNAPSHOT_KEY])
+    return dt.date.fromisoformat(found[0][0]) if found else None
 
 
 def set_snapshot_date(con: duckdb.DuckDBPyConnection, day: dt.date | None) -> None:

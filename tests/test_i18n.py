@@ -70,7 +70,6 @@ EXPANDED = [
                                        "budget_share", "spent_share", "placed_k", "placed_n", "placed_small", "certified_k",
                                        "certified_n", "certified_small", "respondents", "satisfaction_small")),
     *(f"students.part.{p}" for p in ("theory_score", "skill_score", "professionalism_score", "composite")),
-    *(f"error.{code}" for code in ("db-read-failed",)),
     *(f"common.download_{fmt}" for fmt in ("csv", "xlsx")),
     *(f"auth.role.{r}" for r in ("admin", "leader", "researcher", "viewer")),
     # closing the loop (issue 19): the columns and codes the loop pages look up

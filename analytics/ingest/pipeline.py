@@ -23,7 +23,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from analytics import schema
+from analytics import db, schema
 from analytics.config import Settings
 from analytics.db import transaction
 from analytics.errors import AnalyticsError, ConfigError, FileRejectedError
@@ -475,11 +475,10 @@ def _rejects_frame(
 
 def saved_mapping(con: duckdb.DuckDBPyConnection, signature: str) -> dict[str, Any] | None:
     """The mapping and value map a user confirmed for files with these headers, if any."""
-    row = con.cursor().execute(
-        "SELECT target_table, mapping, value_map FROM saved_mappings WHERE signature = ?", [signature]
-    ).fetchone()
-    if row is None:
+    found = db.rows(con, "SELECT target_table, mapping, value_map FROM saved_mappings WHERE signature = ?", [signature])
+    if not found:
         return None
+    row = found[0]
     return {"table": row[0], "columns": json.loads(row[1]), "values": json.loads(row[2] or "{}")}
 
 

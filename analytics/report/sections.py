@@ -20,7 +20,6 @@ import pandas as pd
 
 from analytics import charts, db, narrative, schema
 from analytics.config import Settings
-from analytics.errors import StoreError
 from analytics.filter_options import filter_options
 from analytics.filters import Filters
 from analytics.i18n import t
@@ -676,10 +675,7 @@ def visible_batches(con: duckdb.DuckDBPyConnection, scope: tuple[str, ...] | Non
         where, p = scoped.where(tb.name, "x")
         parts.append(f"SELECT x.{db.quote_ident(db.BATCH_COLUMN)} FROM {db.quote_ident(tb.name)} x WHERE {where}")
         params += p
-    try:
-        visible = {r[0] for r in con.cursor().execute(" UNION ".join(parts), params).fetchall()}
-    except duckdb.Error as e:
-        raise StoreError("query-failed", detail=str(e)) from e
+    visible = {r[0] for r in db.rows(con, " UNION ".join(parts), params)}
     return batches[batches["batch_id"].isin(visible)].reset_index(drop=True)
 
 
