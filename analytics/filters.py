@@ -20,7 +20,8 @@ every table:
   columns; activities and evaluations reach them through ``mentor_id``.
 * ``satisfaction_surveys`` and ``enterprises`` match ``enterprise``; ``schools`` match
   ``school``; ``funding`` only years. A filter that cannot apply to a table is ignored
-  for it (``ignored(table)`` lists them so a page can say so).
+  for it (``ignored(table)`` lists them so a page can say so). Both read one description
+  per table (``_REACH``: which fields reach it, its year, the key it is reached through).
 
 **Scope** (``scope``: the signed-in user's schools, ``None`` = every school) is access
 control, not a choice: it is set from the user by ``auth.scoped``, never read from the
@@ -50,21 +51,46 @@ from analytics.i18n import t
 
 DUAL_VALUES = ("all", "in", "out")
 
-# Year expression of each table, over the table's alias (``{a}``).
-_YEAR_COLUMN = {
-    "certificate_exams": ("exam_date", True),
-    "employment": ("graduation_year", False),
-    "satisfaction_surveys": ("survey_date", True),
-    "mentor_activities": ("activity_date", True),
-    "funding": ("year", False),
-    "mentor_training": ("start_date", True),
+@dataclass(frozen=True)
+class _Reach:
+    """How the filter reaches the rows of one canonical table: which fields (``by``: the
+    "student" fields, the "mentor" fields, "enterprise", "school", or "funding": years only),
+    its year (``year`` column, ``year_is_date``; :data:`_TIME_AT_SCHOOL` for students) and, for
+    rows reached through the roster or the mentors, the key they are reached by (``through``)."""
+
+    by: str
+    year: str | None = None
+    year_is_date: bool = False
+    through: str | None = None
+
+
+_TIME_AT_SCHOOL = "cohort_year..graduation_year"  # a student is in the years their time at school overlaps
+# The one description of what the filter means per table: ``where`` and ``ignored`` both read it.
+_REACH: dict[str, _Reach] = {
+    "students": _Reach("student", _TIME_AT_SCHOOL),
+    "certificate_exams": _Reach("student", "exam_date", True, through="student_id"),
+    "employment": _Reach("student", "graduation_year", through="student_id"),
+    "student_assessments": _Reach("student", through="student_id"),
+    "mentors": _Reach("mentor"),
+    "mentor_activities": _Reach("mentor", "activity_date", True, through="mentor_id"),
+    "mentor_evaluations": _Reach("mentor", through="mentor_id"),
+    "mentor_training": _Reach("mentor", "start_date", True, through="mentor_id"),
+    "satisfaction_surveys": _Reach("enterprise", "survey_date", True),
+    "enterprises": _Reach("enterprise"),
+    "agreements": _Reach("enterprise"),
+    "schools": _Reach("school"),
+    "actions": _Reach("school"),
+    "funding": _Reach("funding", "year"),
 }
-_STUDENT_KEYED = ("certificate_exams", "employment", "student_assessments")
-_MENTOR_KEYED = ("mentor_activities", "mentor_evaluations", "mentor_training")
-_ENTERPRISE_KEYED = ("satisfaction_surveys", "enterprises", "agreements")
-_SCHOOL_KEYED = ("schools", "actions")
 _STUDENT_FIELDS = ("school", "major", "cohort", "model", "gender", "dual", "enterprise")
 _MENTOR_FIELDS = ("school", "major", "enterprise")
+_FIELDS_BY = {"student": _STUDENT_FIELDS, "mentor": _MENTOR_FIELDS, "enterprise": ("enterprise",),
+              "school": ("school",), "funding": ()}
+# views of the description, for the row-level security of PostgreSQL (engines/rls.py)
+_STUDENT_KEYED = tuple(t for t, r in _REACH.items() if r.by == "student" and r.through)
+_MENTOR_KEYED = tuple(t for t, r in _REACH.items() if r.by == "mentor" and r.through)
+_ENTERPRISE_KEYED = tuple(t for t, r in _REACH.items() if r.by == "enterprise")
+_SCHOOL_KEYED = tuple(t for t, r in _REACH.items() if r.by == "school")
 _ALIAS = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _QUERY_KEYS = {
     "year_from": "from",
@@ -171,10 +197,10 @@ class Filters:
         )
         return sql, [*s_params, *e_params, *m_params]
 
-    def _year_conditions(self, table: str, alias: str) -> tuple[list[str], list]:
+    def _year_conditions(self, reach: _Reach, alias: str) -> tuple[list[str], list]:
         conds: list[str] = []
         params: list = []
-        if table == "students":
+        if reach.year == _TIME_AT_SCHOOL:
             if self.year_to is not None:
                 conds.append(f"coalesce({_col(alias, 'cohort_year')} <= ?, TRUE)")
                 params.append(self.year_to)
@@ -182,10 +208,10 @@ class Filters:
                 conds.append(f"coalesce({_col(alias, 'graduation_year')} >= ?, TRUE)")
                 params.append(self.year_from)
             return conds, params
-        if table not in _YEAR_COLUMN:
+        if reach.year is None:
             return conds, params
-        column, is_date = _YEAR_COLUMN[table]
-        return self.year_range(f"year({_col(alias, column)})" if is_date else _col(alias, column))
+        column = _col(alias, reach.year)
+        return self.year_range(f"year({column})" if reach.year_is_date else column)
 
     def year_range(self, expr: str) -> tuple[list[str], list]:
         """``expr >= ?`` / ``expr <= ?`` for the ends of the year range that are set, with their
@@ -206,24 +232,20 @@ class Filters:
         schema.table(table)  # unknown table names fail loudly
         if not _ALIAS.match(alias):
             raise ValueError(f"bad SQL alias {alias!r}")
-        conds, params = self._year_conditions(table, alias)
-        if table == "students":
-            c, p = self._student_conditions(alias)
-            conds += c
+        reach = _REACH.get(table)
+        if reach is None:  # benchmarks and the like: published aggregates, nothing applies
+            return "TRUE", []
+        conds, params = self._year_conditions(reach, alias)
+        if reach.by in ("student", "mentor"):
+            inner = "_fs" if reach.by == "student" else "_fm"
+            own = self._student_conditions if reach.by == "student" else self._mentor_conditions
+            c, p = own(alias if reach.through is None else inner)
+            if reach.through is None:
+                conds += c
+            else:
+                conds += _through(alias, reach.through, f"{reach.by}s", inner, c)
             params += p
-        elif table in _STUDENT_KEYED:
-            c, p = self._student_conditions("_fs")
-            conds += _through(alias, "student_id", "students", "_fs", c)
-            params += p
-        elif table == "mentors":
-            c, p = self._mentor_conditions(alias)
-            conds += c
-            params += p
-        elif table in _MENTOR_KEYED:
-            c, p = self._mentor_conditions("_fm")
-            conds += _through(alias, "mentor_id", "mentors", "_fm", c)
-            params += p
-        elif table in _ENTERPRISE_KEYED:
+        elif reach.by == "enterprise":
             if self.enterprise is not None:
                 conds.append(f"{_col(alias, 'enterprise_id')} = ?")
                 params.append(self.enterprise)
@@ -231,28 +253,21 @@ class Filters:
                 c, p = self._linked_enterprises(alias)
                 conds.append(c)
                 params += p
-        elif table in _SCHOOL_KEYED:
+        elif reach.by == "school":
             if self.school is not None:
                 conds.append(f"{_col(alias, 'school_id')} = ?")
                 params.append(self.school)
             conds, params = self._with_scope(alias, conds, params)
-        elif table == "funding" and self.scope is not None:
+        elif reach.by == "funding" and self.scope is not None:
             conds.append("FALSE")  # no school column: hidden from school-scoped users
         return (" AND ".join(conds) if conds else "TRUE"), params
 
     def ignored(self, table: str) -> tuple[str, ...]:
         """Names of the fields set in this filter that do not apply to ``table``."""
-        applicable: set[str] = set()
-        if table in _YEAR_COLUMN or table == "students":
+        reach = _REACH.get(table)
+        applicable = set() if reach is None else set(_FIELDS_BY[reach.by])
+        if reach is not None and reach.year is not None:
             applicable |= {"year_from", "year_to"}
-        if table == "students" or table in _STUDENT_KEYED:
-            applicable |= set(_STUDENT_FIELDS)
-        elif table == "mentors" or table in _MENTOR_KEYED:
-            applicable |= set(_MENTOR_FIELDS)
-        elif table in _ENTERPRISE_KEYED:
-            applicable.add("enterprise")
-        elif table in _SCHOOL_KEYED:
-            applicable.add("school")
         return tuple(
             f.name
             for f in fields(self)
