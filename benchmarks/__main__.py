@@ -5,7 +5,8 @@ A, B, C, …); the table shows medians with the minimum, ratios of medians, and 
 against each target (``bench_targets``). The demo databases are cached under
 ``benchmarks/out/`` (the first run builds them: minutes for 1M). ``--quick`` uses small
 sizes — a check that everything runs, not figures to quote — and writes
-``summary-quick.md`` instead of ``summary.md``. The older per-area tables stay runnable:
+``summary-quick.md`` instead of ``summary.md``; ``--only import`` measures the import rows alone
+(``summary-import.md``). The older per-area tables stay runnable:
 ``python -m benchmarks.bench_import``, ``.bench_metrics``, ``.bench_pages``, ``.bench_sandbox``.
 """
 
@@ -27,14 +28,15 @@ QUICK = {"rows": 100_000, "xlsx_rows": 10_000, "small": 10_000, "large": 100_000
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes: check that everything runs")
+    parser.add_argument("--only", choices=["import"], help="measure only these rows (import: the import rows)")
     parser.add_argument("--reps", type=int, default=3, help="runs of every case, interleaved (at least 3)")
     args = parser.parse_args()
     if args.reps < 3:
         parser.error("--reps must be at least 3")
     size = QUICK if args.quick else FULL
-    measured = bench_targets.run(**size, reps=args.reps)
+    measured = bench_targets.run(**size, reps=args.reps, only=args.only)
     command = "python -m benchmarks" + (" --quick" if args.quick else "") + (
-        f" --reps {args.reps}" if args.reps != 3 else "")
+        f" --only {args.only}" if args.only else "") + (f" --reps {args.reps}" if args.reps != 3 else "")
     text = "\n".join([
         "# Benchmarks (issue 17)",
         "",
@@ -45,7 +47,7 @@ def main() -> None:
         "",
     ])
     RESULTS.mkdir(exist_ok=True)
-    stem = "summary-quick" if args.quick else "summary"
+    stem = ("summary-quick" if args.quick else "summary") + (f"-{args.only}" if args.only else "")
     (RESULTS / f"{stem}.md").write_text(text, encoding="utf-8")
     (RESULTS / f"{stem}.json").write_text(json.dumps(measured, indent=1, default=str) + "\n", encoding="utf-8")
     print(text)
