@@ -46,6 +46,7 @@ class Importers:
         self.con = db.connect(address)
         self.store = self.con.execute("SELECT current_schema()").fetchone()[0]
         self.took: dict[str, int] = {}  # each import's file key
+        self.pid: dict[str, int] = {}  # each import's server process
         self.pause: dict[str, object] = {}
         self.pause_counted: dict[str, object] = {}
         self.results: dict[str, object] = {}
@@ -58,6 +59,7 @@ class Importers:
             original(cur, table, sha256, sheet, *args, **kwargs)
             name = threading.current_thread().name
             self.took[name] = locks.file_key(self.store, sha256, sheet)
+            self.pid[name] = cur.execute("SELECT pg_backend_pid()").fetchone()[0]
             if name in self.pause and name not in self._paused:
                 self._paused.add(name)
                 self.pause[name]()
@@ -205,6 +207,28 @@ def test_two_schools_with_the_same_students_end_as_if_one_after_the_other(store,
         assert result.status == "loaded"
     assert [sequential.execute(sql).fetchall() for sql in STATE] == concurrent
     sequential.close()
+
+
+@pytest.mark.parametrize(("schools", "table_mode"), [(1, "ShareLock"), (locks.MAX_SCHOOL_KEYS + 1, "ExclusiveLock")])
+def test_a_file_of_many_schools_holds_the_table_instead(store, tmp_path, monkeypatch, schools, table_mode) -> None:
+    run = Importers(store, monkeypatch)
+    held: list[tuple] = []
+
+    def look() -> None:  # inside the transaction: how the table's key is held, how many school keys
+        held.append(run.con.execute(
+            "SELECT (SELECT string_agg(mode, ',') FROM pg_locks WHERE locktype = 'advisory' AND granted "
+            "AND objsubid = 1 AND classid = ? AND objid = ?), "
+            "(SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND objsubid = 1 AND pid = ?)",
+            [*locks.lock_tag(locks.table_key(run.store, "students")), run.pid["many"]]).fetchone())
+
+    run.pause = {"many": look}
+    path = write_csv(tmp_path / "many.csv", [HEADER] + [[f"S-{i:04d}", "学生", f"SCH{i % schools}", "2023"]
+                                                       for i in range(2 * schools)])
+    run.start("many", path)
+    run.join("many")
+    assert run.errors == [] and run.results["many"].inserted == 2 * schools
+    # the file key, and the table's key shared with one school key, or the table's key alone
+    assert held == [(table_mode, 3 if schools == 1 else 2)]
 
 
 @pytest.mark.parametrize(("k", "tag"), [

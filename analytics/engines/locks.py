@@ -9,8 +9,9 @@ writers can never wait for each other: no deadlock):
 * for a table with a ``school_id`` column, when the file carries that column: the **school**
   key ``(table, school)`` of every school its rows name and of every school the rows it
   would overwrite have now, exclusive, and the **table** key in shared mode;
-* otherwise (a table without school, a file without the school column) the **table** key,
-  exclusive: such writes of one table run one at a time.
+* otherwise (a table without school, a file without the school column, a file of more than
+  ``MAX_SCHOOL_KEYS`` schools) the **table** key, exclusive: such writes of one table run one
+  at a time.
 
 Two imports whose school keys differ can still carry the same student (a key of the table
 is not a school): both would count it as new. The upsert reports what it really did
@@ -39,6 +40,9 @@ from typing import Any
 from analytics import schema
 
 SCHOOL_COLUMN = "school_id"
+# A file naming more schools than this (a whole region's roster) holds the table instead: one
+# lock rather than hundreds, within the server's shared lock table (max_locks_per_transaction).
+MAX_SCHOOL_KEYS = 32
 
 
 class Overlap(Exception):
@@ -114,6 +118,9 @@ def lock_import(
         take(cur, [content, whole_table])
         return
     schools = _schools(cur, table)
+    if len(schools) > MAX_SCHOOL_KEYS:
+        take(cur, [content, whole_table])
+        return
     take(cur, [content, *(school_key(store, table.name, s) for s in schools)], shared=[whole_table])
     if not _schools(cur, table) <= schools:
         raise Overlap(table.name)
