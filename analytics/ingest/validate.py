@@ -436,6 +436,10 @@ def _resolve_alternate_keys(
     ref = schema.table(column.ref)
     ident, key, alt = quote_ident(ref.name), quote_ident(ref.key[0]), quote_ident(alternate)
     cur = con.cursor()
+    # No row of the referenced table carries the alternate key (no ID-card numbers on the roster,
+    # or no roster yet): nothing can match, and the column need not be staged and made distinct.
+    if not cur.execute(f"SELECT EXISTS (SELECT 1 FROM {ident} WHERE {alt} IS NOT NULL)").fetchall()[0][0]:
+        return rows, []
     cur.register("_alt", pa.table({"v": pa.array(rows[column.name], type=pa.string(), from_pandas=True)}))
     try:
         pairs = cur.execute(
@@ -480,7 +484,9 @@ def _resolve_references(
             f"SELECT count(*), count(DISTINCT v) FROM ({unknowns})"
         ).fetchall()[0]
         limit = "" if name_col else f" LIMIT {EXAMPLES + 1}"
-        unknown = [r[0] for r in cur.execute(f"SELECT DISTINCT v FROM ({unknowns}) ORDER BY v{limit}").fetchall()]
+        # Every value is a known ID (the usual case once the roster is in): no second pass for examples.
+        unknown = [r[0] for r in cur.execute(
+            f"SELECT DISTINCT v FROM ({unknowns}) ORDER BY v{limit}").fetchall()] if distinct else []
     finally:
         cur.unregister("_refs")
     if not distinct:
