@@ -8,6 +8,8 @@ sizes — a check that everything runs, not figures to quote — and writes
 ``summary-quick.md`` instead of ``summary.md``; ``--only import`` measures the import rows alone
 (``summary-import.md``). The older per-area tables stay runnable:
 ``python -m benchmarks.bench_import``, ``.bench_metrics``, ``.bench_pages``, ``.bench_sandbox``.
+With ``DUAL_MENTOR_BENCH_PG`` set, metrics and pages on PostgreSQL beside DuckDB follow
+(``bench_pg_read``: 100k and 1M students, 10k and 100k with ``--quick``); without it, skipped.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import datetime as dt
 import json
 from pathlib import Path
 
-from benchmarks import bench_targets
+from benchmarks import bench_pg_read, bench_targets
 from benchmarks.harness import machine
 
 RESULTS = Path(__file__).with_name("results")
@@ -44,6 +46,8 @@ def main() -> None:
         "per case" + (" · `--quick` sizes, not figures to quote" if args.quick else ""),
         "",
         bench_targets.table(measured, **size),
+        "",
+        bench_pg_read.section(args.quick, args.reps),
         "",
     ])
     RESULTS.mkdir(exist_ok=True)
