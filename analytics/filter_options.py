@@ -48,8 +48,8 @@ def _ids_with_names(
     """IDs present in ``table`` or referenced from ``used_in``, with their ``name`` where known
     (both limited to ``scoped``: the user's scope only)."""
     key = schema.table(table).key[0]
-    t_where, t_params = scoped.where(table, "a")
-    u_where, u_params = scoped.where(used_in, "u")
+    t_where, t_params = scoped.named_where(table, "a")
+    u_where, u_params = scoped.named_where(used_in, "u")
     sql = f"""
         WITH ids AS (
           SELECT a.{q(key)} AS id FROM {q(table)} a WHERE {t_where}
@@ -59,7 +59,7 @@ def _ids_with_names(
         FROM ids LEFT JOIN {q(table)} t ON t.{q(key)} = ids.id
         ORDER BY name, ids.id
     """
-    return tuple((r[0], r[1]) for r in db.rows(con, sql, [*t_params, *u_params]))
+    return tuple((r[0], r[1]) for r in db.rows(con, sql, t_params | u_params))
 
 
 def filter_options(con: duckdb.DuckDBPyConnection, scope: tuple[str, ...] | None = None) -> FilterOptions:
@@ -69,19 +69,19 @@ def filter_options(con: duckdb.DuckDBPyConnection, scope: tuple[str, ...] | None
     see, so that no other school, its majors or its enterprises appear in the sidebar.
     """
     scoped = Filters(scope=scope)
-    parts, params = [], []
+    parts, params = [], {}
     for table, expr in _YEAR_SOURCES:
-        where, p = scoped.where(table, "x")
+        where, p = scoped.named_where(table, "x")
         parts.append(f"SELECT DISTINCT CAST({expr} AS INTEGER) AS y FROM {q(table)} x WHERE {where}")
-        params += p
+        params |= p
     years = tuple(r[0] for r in db.rows(
         con, f"SELECT y FROM ({' UNION '.join(parts)}) WHERE y IS NOT NULL ORDER BY y", params))
-    s_where, s_params = scoped.where("students", "x")
-    m_where, m_params = scoped.where("mentors", "x")
+    s_where, s_params = scoped.named_where("students", "x")
+    m_where, m_params = scoped.named_where("mentors", "x")
     majors = tuple(r[0] for r in db.rows(
         con, f"SELECT DISTINCT x.{q('major')} FROM {q('students')} x WHERE x.{q('major')} IS NOT NULL AND {s_where} "
         f"UNION SELECT DISTINCT x.{q('major')} FROM {q('mentors')} x "
-        f"WHERE x.{q('major')} IS NOT NULL AND {m_where} ORDER BY 1", [*s_params, *m_params]))
+        f"WHERE x.{q('major')} IS NOT NULL AND {m_where} ORDER BY 1", s_params | m_params))
     cohorts = tuple(r[0] for r in db.rows(
         con, f"SELECT DISTINCT x.{q('cohort_year')} FROM {q('students')} x "
         f"WHERE x.{q('cohort_year')} IS NOT NULL AND {s_where} ORDER BY 1", s_params))

@@ -43,7 +43,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 
 from analytics import schema
 from analytics.db import quote_ident as q
@@ -105,6 +105,21 @@ _QUERY_KEYS = {
 }
 
 
+_PREFIX = "f_"  # the filter's parameter names: $f_school, $f_year_from, ... (none of a caller's)
+_PLACEHOLDER = re.compile(r"\$(" + _PREFIX + r"[a-z_]+)")
+
+
+def positional(sql: str, params: Mapping[str, object]) -> tuple[str, list]:
+    """``sql`` with the filter's ``$f_…`` placeholders as ``?`` and their values in that order."""
+    values: list = []
+
+    def take(m: re.Match[str]) -> str:
+        values.append(params[m.group(1)])
+        return "?"
+
+    return _PLACEHOLDER.sub(take, sql), values
+
+
 def _col(alias: str, name: str) -> str:
     return f"{alias}.{q(name)}"
 
@@ -146,47 +161,47 @@ class Filters:
     # -- SQL ---------------------------------------------------------------------------
 
     @staticmethod
-    def _equal(alias: str, pairs: tuple[tuple[object, str], ...]) -> tuple[list[str], list]:
-        """``alias.column = ?`` for each (value, column) whose value is set."""
-        chosen = [(value, column) for value, column in pairs if value is not None]
-        return [f"{_col(alias, column)} = ?" for _, column in chosen], [value for value, _ in chosen]
+    def _equal(alias: str, pairs: tuple[tuple[object, str, str], ...]) -> tuple[list[str], dict]:
+        """``alias.column = $f_field`` for each (value, column, field) whose value is set."""
+        chosen = [(value, column, name) for value, column, name in pairs if value is not None]
+        return ([f"{_col(alias, column)} = ${_PREFIX}{name}" for _, column, name in chosen],
+                {f"{_PREFIX}{name}": value for value, _, name in chosen})
 
-    def _student_conditions(self, alias: str) -> tuple[list[str], list]:
+    def _student_conditions(self, alias: str) -> tuple[list[str], dict]:
         conds, params = self._equal(alias, (
-            (self.school, "school_id"),
-            (self.major, "major"),
-            (self.cohort, "cohort_year"),
-            (self.model, "training_model"),
-            (self.gender, "gender"),
-            (self.enterprise, "enterprise_id"),
+            (self.school, "school_id", "school"),
+            (self.major, "major", "major"),
+            (self.cohort, "cohort_year", "cohort"),
+            (self.model, "training_model", "model"),
+            (self.gender, "gender", "gender"),
+            (self.enterprise, "enterprise_id", "enterprise"),
         ))
         if self.dual != "all":
             conds.append(f"{_col(alias, 'dual_mentor')} IS {'TRUE' if self.dual == 'in' else 'FALSE'}")
         return self._with_scope(alias, conds, params)
 
-    def _mentor_conditions(self, alias: str) -> tuple[list[str], list]:
+    def _mentor_conditions(self, alias: str) -> tuple[list[str], dict]:
         conds, params = self._equal(alias, (
-            (self.school, "school_id"),
-            (self.major, "major"),
-            (self.enterprise, "enterprise_id"),
+            (self.school, "school_id", "school"),
+            (self.major, "major", "major"),
+            (self.enterprise, "enterprise_id", "enterprise"),
         ))
         return self._with_scope(alias, conds, params)
 
-    def _with_scope(self, alias: str, conds: list[str], params: list) -> tuple[list[str], list]:
+    def _with_scope(self, alias: str, conds: list[str], params: dict) -> tuple[list[str], dict]:
         """``conds`` plus the scope condition on ``alias.school_id`` (students, mentors, schools)."""
         if self.scope is None:
             return conds, params
-        return [*conds, f"coalesce(list_contains(?::VARCHAR[], {_col(alias, 'school_id')}), FALSE)"], [
-            *params,
-            list(self.scope),
-        ]
+        cond = f"coalesce(list_contains(${_PREFIX}scope::VARCHAR[], {_col(alias, 'school_id')}), FALSE)"
+        return [*conds, cond], {**params, f"{_PREFIX}scope": list(self.scope)}
 
-    def _linked_enterprises(self, alias: str) -> tuple[str, list]:
+    def _linked_enterprises(self, alias: str) -> tuple[str, dict]:
         """``alias.enterprise_id`` is linked to the scope: partner of an in-scope student,
         employer of an in-scope graduate or enterprise of an in-scope mentor."""
-        s_cond, s_params = Filters(scope=self.scope)._student_conditions("_ls")
-        m_cond, m_params = Filters(scope=self.scope)._mentor_conditions("_lm")
-        e_cond, e_params = Filters(scope=self.scope)._student_conditions("_lx")
+        only_scope = replace(Filters(), scope=self.scope)
+        s_cond, params = only_scope._student_conditions("_ls")
+        m_cond, _ = only_scope._mentor_conditions("_lm")
+        e_cond, _ = only_scope._student_conditions("_lx")
         eid, sid = q("enterprise_id"), q("student_id")
         sql = (
             f"{_col(alias, 'enterprise_id')} IN ("
@@ -195,46 +210,55 @@ class Filters:
             f"(SELECT _lx.{sid} FROM {q('students')} _lx WHERE {' AND '.join(e_cond)}) "
             f"UNION SELECT _lm.{eid} FROM {q('mentors')} _lm WHERE {' AND '.join(m_cond)})"
         )
-        return sql, [*s_params, *e_params, *m_params]
+        return sql, params  # one value, $f_scope, for the three
 
-    def _year_conditions(self, reach: _Reach, alias: str) -> tuple[list[str], list]:
-        conds: list[str] = []
-        params: list = []
+    def _year_conditions(self, reach: _Reach, alias: str) -> tuple[list[str], dict]:
         if reach.year == _TIME_AT_SCHOOL:
+            conds: list[str] = []
+            params: dict = {}
             if self.year_to is not None:
-                conds.append(f"coalesce({_col(alias, 'cohort_year')} <= ?, TRUE)")
-                params.append(self.year_to)
+                conds.append(f"coalesce({_col(alias, 'cohort_year')} <= ${_PREFIX}year_to, TRUE)")
+                params[f"{_PREFIX}year_to"] = self.year_to
             if self.year_from is not None:
-                conds.append(f"coalesce({_col(alias, 'graduation_year')} >= ?, TRUE)")
-                params.append(self.year_from)
+                conds.append(f"coalesce({_col(alias, 'graduation_year')} >= ${_PREFIX}year_from, TRUE)")
+                params[f"{_PREFIX}year_from"] = self.year_from
             return conds, params
         if reach.year is None:
-            return conds, params
+            return [], {}
         column = _col(alias, reach.year)
-        return self.year_range(f"year({column})" if reach.year_is_date else column)
+        return self._years(f"year({column})" if reach.year_is_date else column)
+
+    def _years(self, expr: str) -> tuple[list[str], dict]:
+        conds: list[str] = []
+        params: dict = {}
+        if self.year_from is not None:
+            conds.append(f"{expr} >= ${_PREFIX}year_from")
+            params[f"{_PREFIX}year_from"] = self.year_from
+        if self.year_to is not None:
+            conds.append(f"{expr} <= ${_PREFIX}year_to")
+            params[f"{_PREFIX}year_to"] = self.year_to
+        return conds, params
 
     def year_range(self, expr: str) -> tuple[list[str], list]:
         """``expr >= ?`` / ``expr <= ?`` for the ends of the year range that are set, with their
         parameters (``expr``: SQL of a year, built from schema names only)."""
-        conds: list[str] = []
-        params: list = []
-        if self.year_from is not None:
-            conds.append(f"{expr} >= ?")
-            params.append(self.year_from)
-        if self.year_to is not None:
-            conds.append(f"{expr} <= ?")
-            params.append(self.year_to)
-        return conds, params
+        conds, named = self._years(expr)
+        out = [positional(c, named) for c in conds]
+        return [c for c, _ in out], [v for _, values in out for v in values]
 
-    def where(self, table: str, alias: str) -> tuple[str, list]:
-        """SQL boolean expression (``"TRUE"`` when nothing applies) and ``?`` parameters
-        selecting the rows of canonical ``table`` (aliased ``alias``) in this filter."""
+    def named_where(self, table: str, alias: str) -> tuple[str, dict[str, object]]:
+        """SQL boolean expression (``"TRUE"`` when nothing applies) and its ``$name`` parameters
+        selecting the rows of canonical ``table`` (aliased ``alias``) in this filter.
+
+        Each field has one name (``$f_school``, ``$f_year_from``, ``$f_scope``...), the same on
+        every table, so the parameters of two tables of one filter merge: ``{**a, **b}``.
+        """
         schema.table(table)  # unknown table names fail loudly
         if not _ALIAS.match(alias):
             raise ValueError(f"bad SQL alias {alias!r}")
         reach = _REACH.get(table)
         if reach is None:  # benchmarks and the like: published aggregates, nothing applies
-            return "TRUE", []
+            return "TRUE", {}
         conds, params = self._year_conditions(reach, alias)
         if reach.by in ("student", "mentor"):
             inner = "_fs" if reach.by == "student" else "_fm"
@@ -244,23 +268,28 @@ class Filters:
                 conds += c
             else:
                 conds += _through(alias, reach.through, f"{reach.by}s", inner, c)
-            params += p
+            params |= p
         elif reach.by == "enterprise":
             if self.enterprise is not None:
-                conds.append(f"{_col(alias, 'enterprise_id')} = ?")
-                params.append(self.enterprise)
+                conds.append(f"{_col(alias, 'enterprise_id')} = ${_PREFIX}enterprise")
+                params[f"{_PREFIX}enterprise"] = self.enterprise
             if self.scope is not None:
                 c, p = self._linked_enterprises(alias)
                 conds.append(c)
-                params += p
+                params |= p
         elif reach.by == "school":
             if self.school is not None:
-                conds.append(f"{_col(alias, 'school_id')} = ?")
-                params.append(self.school)
+                conds.append(f"{_col(alias, 'school_id')} = ${_PREFIX}school")
+                params[f"{_PREFIX}school"] = self.school
             conds, params = self._with_scope(alias, conds, params)
         elif reach.by == "funding" and self.scope is not None:
             conds.append("FALSE")  # no school column: hidden from school-scoped users
         return (" AND ".join(conds) if conds else "TRUE"), params
+
+    def where(self, table: str, alias: str) -> tuple[str, list]:
+        """:meth:`named_where` with ``?`` placeholders and positional parameters, for the
+        statements that still bind by position (issue 16: they move to ``named_where``)."""
+        return positional(*self.named_where(table, alias))
 
     def ignored(self, table: str) -> tuple[str, ...]:
         """Names of the fields set in this filter that do not apply to ``table``."""

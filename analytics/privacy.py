@@ -171,13 +171,13 @@ def research_tables(
                 )
             elif how in ("kept", "scrubbed"):
                 select.append(f"t.{ident}")
-        where, params = filters.where(table.name, "t")
+        where, params = filters.named_where(table.name, "t")
         sql = (
-            "WITH k AS (SELECT ?::BLOB AS ipad, ?::BLOB AS opad) "
+            "WITH k AS (SELECT $ipad::BLOB AS ipad, $opad::BLOB AS opad) "
             f"SELECT {', '.join(select)} FROM {db.quote_ident(table.name)} t, k "
             f"WHERE {where} ORDER BY ALL"
         )
-        frame = db.query(con, sql, [ipad, opad, *params])
+        frame = db.query(con, sql, {"ipad": ipad, "opad": opad, **params})
         for column in table.columns:
             if treatment(column) == "scrubbed":
                 frame[column.name] = frame[column.name].map(scrub, na_action="ignore")

@@ -195,3 +195,47 @@ def test_gender_is_a_student_filter() -> None:
     assert "gender" in where and params == ["female"]
     assert f.ignored("funding") == ("gender",)
     assert f.ignored("students") == ()
+
+
+# --- named parameters: one name per field, the same on every table ----------------------------
+
+SCOPED = Filters(2023, 2024, school="S1", major="CNC", scope=("S1", "S2"))
+
+
+@pytest.mark.one_engine
+@pytest.mark.parametrize(("table", "names"), [
+    # students: cohort_year <= to, graduation_year >= from, then school, major, scope
+    ("students", ["f_year_to", "f_year_from", "f_school", "f_major", "f_scope"]),
+    ("employment", ["f_year_from", "f_year_to", "f_school", "f_major", "f_scope"]),
+    ("mentors", ["f_school", "f_major", "f_scope"]),
+    ("enterprises", ["f_scope"]),  # the linked enterprises: one value for the three subqueries
+    ("schools", ["f_school", "f_scope"]),
+    ("funding", ["f_year_from", "f_year_to"]),
+    ("benchmarks", []),
+])
+def test_named_where_names_each_field_once(table: str, names: list) -> None:
+    sql, params = SCOPED.named_where(table, "t")
+    assert list(params) == names
+    assert "?" not in sql
+    assert params.get("f_scope", ["S1", "S2"]) == ["S1", "S2"] and params.get("f_school", "S1") == "S1"
+    # the positional form is the same expression, values in the order of their placeholders
+    positional_sql, values = SCOPED.where(table, "t")
+    assert positional_sql.count("?") == len(values)
+    assert len(values) == sum(sql.count(f"${n}") for n in names)
+
+
+@pytest.mark.parametrize("f", [Filters(), Filters(2024, 2024), Filters(major="CNC", dual="in"),
+                               Filters(school="S1", scope=("S1", "S2")), Filters(cohort=2022, scope=("S2",))])
+def test_named_and_positional_select_the_same_rows(con, f: Filters) -> None:
+    # two tables of one filter in one statement: their named parameters merge (no ? counted)
+    s_where, s_params = f.named_where("students", "s")
+    e_where, e_params = f.named_where("certificate_exams", "e")
+    sql = (f"SELECT count(*) FROM certificate_exams e JOIN students s USING (student_id) "
+           f"WHERE {e_where} AND {s_where}")
+    s_pos, s_values = f.where("students", "s")
+    e_pos, e_values = f.where("certificate_exams", "e")
+    positional_sql = (f"SELECT count(*) FROM certificate_exams e JOIN students s USING (student_id) "
+                      f"WHERE {e_pos} AND {s_pos}")
+    from analytics import db
+
+    assert db.rows(con, sql, {**e_params, **s_params}) == db.rows(con, positional_sql, [*e_values, *s_values])

@@ -670,11 +670,11 @@ def visible_batches(con: duckdb.DuckDBPyConnection, scope: tuple[str, ...] | Non
     if scope is None:
         return batches
     scoped = Filters(scope=scope)
-    parts, params = [], []
+    parts, params = [], {}
     for tb in schema.TABLES:
-        where, p = scoped.where(tb.name, "x")
+        where, p = scoped.named_where(tb.name, "x")
         parts.append(f"SELECT x.{db.quote_ident(db.BATCH_COLUMN)} FROM {db.quote_ident(tb.name)} x WHERE {where}")
-        params += p
+        params |= p
     visible = {r[0] for r in db.rows(con, " UNION ".join(parts), params)}
     return batches[batches["batch_id"].isin(visible)].reset_index(drop=True)
 
