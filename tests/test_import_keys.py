@@ -67,6 +67,8 @@ def test_id_card_numbers_become_student_ids_only_when_the_roster_has_them(roster
     [
         (["s1", "s2", "s1"], None),  # every ID is on the roster: no warning
         (["s1", "x2", "x1", "x2"], (2, 3, "x1、x2")),  # 2 unknown IDs in 3 rows, examples in order
+        # 7 unknown IDs in 8 rows (x7 twice); the first 5 quoted, "…" for the rest
+        (["x7", "x6", "x5", "x4", "x3", "x2", "x1", "x7", "s1"], (7, 8, "x1、x2、x3、x4、x5…")),
     ],
 )
 def test_unknown_student_ids_are_counted_with_examples(roster, given, orphans):

@@ -480,13 +480,15 @@ def _resolve_references(
             f"SELECT v FROM _refs ANTI JOIN {ident} r ON r.{quote_ident(id_col)} = _refs.v "
             "WHERE v IS NOT NULL"
         )
-        unknown_rows, distinct = cur.execute(
-            f"SELECT count(*), count(DISTINCT v) FROM ({unknowns})"
-        ).fetchall()[0]
+        # One pass: each unknown value with its rows, and over all of them the rows and the
+        # values in total (window sums over the distinct values, read from the first row).
         limit = "" if name_col else f" LIMIT {EXAMPLES + 1}"
-        # Every value is a known ID (the usual case once the roster is in): no second pass for examples.
-        unknown = [r[0] for r in cur.execute(
-            f"SELECT DISTINCT v FROM ({unknowns}) ORDER BY v{limit}").fetchall()] if distinct else []
+        found = cur.execute(
+            f"SELECT v, sum(n) OVER (), count(*) OVER () FROM (SELECT v, count(*) AS n FROM ({unknowns}) u "
+            f"GROUP BY v) g ORDER BY v{limit}"
+        ).fetchall()
+        unknown = [r[0] for r in found]
+        unknown_rows, distinct = (int(found[0][1]), int(found[0][2])) if found else (0, 0)
     finally:
         cur.unregister("_refs")
     if not distinct:
