@@ -32,7 +32,7 @@ _YEAR, _SOURCE, _CATEGORY, _BUDGET, _SPENT = (
 )
 _ORDER = {
     "year": '"group"',
-    "source": 'list_position(?, "group")',
+    "source": 'list_position($sources, "group")',
     "category": 'budget DESC NULLS LAST, "group"',
 }
 
@@ -45,9 +45,9 @@ def funding_by(con: duckdb.DuckDBPyConnection, f: Filters, s: Settings, by: str 
     """
     if by not in GROUPS:
         raise AnalyticsError("program-unknown-grouping", by=by, allowed=", ".join(GROUPS))
-    where, params = f.where("funding", "fu")
+    where, params = f.named_where("funding", "fu")
     group_col = q(schema.table("funding").column(by).name)
-    order_params = [list(schema.FUNDING_SOURCES)] if by == "source" else []
+    order_params = {"sources": list(schema.FUNDING_SOURCES)} if by == "source" else {}
     sql = f"""
         WITH g AS (
           SELECT fu.{group_col} AS "group",
@@ -66,7 +66,7 @@ def funding_by(con: duckdb.DuckDBPyConnection, f: Filters, s: Settings, by: str 
         FROM g
         ORDER BY {_ORDER[by]}
     """
-    return query(con, sql, params + order_params)
+    return query(con, sql, params | order_params)
 
 
 def totals(con: duckdb.DuckDBPyConnection, f: Filters, s: Settings) -> dict:
@@ -76,7 +76,7 @@ def totals(con: duckdb.DuckDBPyConnection, f: Filters, s: Settings) -> dict:
     The execution rate counts only lines with both amounts; ``lines_without_spent`` and
     their ``budget_without_spent`` say what it leaves out, so a screen can say so beside it.
     """
-    where, params = f.where("funding", "fu")
+    where, params = f.named_where("funding", "fu")
     sql = f"""
         SELECT sum(fu.{_BUDGET}) AS budget,
                sum(fu.{_SPENT}) AS spent,

@@ -42,24 +42,24 @@ LIKERT_MAX = 10  # scales up to this maximum start at 1
 BY = {"dimension": "dimension", "enterprise": "enterprise_id"}
 
 
-def _ratings(f: Filters, s: Settings, groups: list[str]) -> tuple[str, list]:
+def _ratings(f: Filters, s: Settings, groups: list[str]) -> tuple[str, dict]:
     """SQL of one row per respondent (and group): its ratings, score sum on 0–100 and
     satisfied count; ``groups`` are ``wave`` and keys of ``BY``."""
-    where, params = f.where("satisfaction_surveys", "v")
+    where, params = f.named_where("satisfaction_surveys", "v")
     score, scale = f"v.{q('score')}", f"coalesce(v.{q('scale_max')}, 5)"
     cols = [f"EXTRACT(YEAR FROM v.{q('survey_date')}) AS wave" if g == "wave" else f"v.{q(BY[g])} AS {q(g)}"
             for g in groups]
     who = [f"v.{q(c)}" for c in ("enterprise_id", "survey_date", "respondent", "seq")]
     sql = f"""
         SELECT {", ".join(cols)}, v.{q('enterprise_id')} AS cluster, count(*) AS ratings,
-               sum(CASE WHEN {scale} <= ? THEN ({score} - 1) / ({scale} - 1)
+               sum(CASE WHEN {scale} <= $likert_max THEN ({score} - 1) / ({scale} - 1)
                         ELSE {score} / {scale} END) * 100 AS score_sum,
-               sum(CASE WHEN {score} / {scale} * 100 >= ? THEN 1 ELSE 0 END) AS satisfied_sum
+               sum(CASE WHEN {score} / {scale} * 100 >= $satisfied THEN 1 ELSE 0 END) AS satisfied_sum
         FROM {q('satisfaction_surveys')} v
         WHERE {score} IS NOT NULL AND v.{q('survey_date')} IS NOT NULL AND {where}
         GROUP BY {", ".join([*(c.rsplit(" AS ", 1)[0] for c in cols), *who])}
     """
-    return sql, [LIKERT_MAX, s.satisfied_threshold, *params]
+    return sql, {"likert_max": LIKERT_MAX, "satisfied": s.satisfied_threshold, **params}
 
 
 def _aggregate(con: duckdb.DuckDBPyConnection, f: Filters, s: Settings, groups: list[str]) -> pd.DataFrame:
