@@ -226,9 +226,11 @@ class Filters:
         if reach.year is None:
             return [], {}
         column = _col(alias, reach.year)
-        return self._years(f"year({column})" if reach.year_is_date else column)
+        return self.named_year_range(f"year({column})" if reach.year_is_date else column)
 
-    def _years(self, expr: str) -> tuple[list[str], dict]:
+    def named_year_range(self, expr: str) -> tuple[list[str], dict]:
+        """``expr >= $f_year_from`` / ``expr <= $f_year_to`` for the ends of the year range that
+        are set, with their named parameters (``expr``: SQL of a year, from schema names only)."""
         conds: list[str] = []
         params: dict = {}
         if self.year_from is not None:
@@ -242,7 +244,7 @@ class Filters:
     def year_range(self, expr: str) -> tuple[list[str], list]:
         """``expr >= ?`` / ``expr <= ?`` for the ends of the year range that are set, with their
         parameters (``expr``: SQL of a year, built from schema names only)."""
-        conds, named = self._years(expr)
+        conds, named = self.named_year_range(expr)
         out = [positional(c, named) for c in conds]
         return [c for c, _ in out], [v for _, values in out for v in values]
 

@@ -75,7 +75,7 @@ def _counts(
         if needs_students
         else ""
     )
-    where, params = f.where("certificate_exams", "e")
+    where, params = f.named_where("certificate_exams", "e")
     passed = f"e.{q('passed')}"
     rows = (
         f"FROM {_source(measure)} e {join} WHERE {where} AND {passed} IS NOT NULL"
@@ -176,7 +176,7 @@ def dual_vs_other_strata(
     unknown = [b for b in by if b not in STRATA]
     if unknown:
         raise ValueError(f"strata must be among {tuple(STRATA)}, not {unknown}")
-    where, params = replace(f, dual="all").where("certificate_exams", "e")
+    where, params = replace(f, dual="all").named_where("certificate_exams", "e")
     dual = f"s.{q('dual_mentor')}"
     keys = [f"{STRATA[b]} AS {q(b)}" for b in by]
     group = ", ".join(["EXTRACT(YEAR FROM u.exam_date)", *(STRATA[b] for b in by)])
@@ -329,7 +329,7 @@ def joined(con: duckdb.DuckDBPyConnection, f: Filters, s: Settings, unit: str = 
     if unit not in JOIN_UNITS:
         raise ValueError(f"unit must be one of {tuple(JOIN_UNITS)}, not {unit!r}")
     col, cohort = f"s.{q(JOIN_UNITS[unit])}", f"s.{q('cohort_year')}"
-    where, params = replace(f, dual="all", cohort=None, **{unit: None}).where("students", "s")
+    where, params = replace(f, dual="all", cohort=None, **{unit: None}).named_where("students", "s")
     sql = f"""
         SELECT {col} AS "group", min({cohort}) AS first_cohort,
                min({cohort}) FILTER (WHERE s.{q('dual_mentor')}) AS join_cohort, max({cohort}) AS last_cohort
@@ -383,20 +383,22 @@ def before_after(
         return None
     join = int(row["join_cohort"].iloc[0])
     controls = tuple(str(g) for g in units.loc[units["status"] == "never", "group"])
-    where, params = replace(f, dual="all", cohort=None, **{unit: None}).where("certificate_exams", "e")
+    where, params = replace(f, dual="all", cohort=None, **{unit: None}).named_where("certificate_exams", "e")
     col = f"s.{q(JOIN_UNITS[unit])}"
-    others = f"{col} IN ({', '.join('?' for _ in controls)})" if controls else "FALSE"
+    control_params = {f"control_{i}": c for i, c in enumerate(controls)}
+    others = f"{col} IN ({', '.join('$' + name for name in control_params)})" if controls else "FALSE"
     sql = f"""
-        SELECT {col} = ? AS treated, s.{q('cohort_year')} >= ? AS after,
+        SELECT {col} = $unit_group AS treated, s.{q('cohort_year')} >= $join_cohort AS after,
                count(*) FILTER (WHERE u.passed) AS k, count(*) AS n
         FROM ({_units(measure, where)}) u
         JOIN {q('students')} s ON s.{q('student_id')} = u.student_id
         WHERE s.{q('cohort_year')} IS NOT NULL
-          AND ({col} = ? OR {others})
+          AND ({col} = $unit_group OR {others})
         GROUP BY 1, 2
     """
+    values = {"unit_group": group, "join_cohort": join, **params, **control_params}
     got = {(bool(t), bool(a)): (int(k), int(n))
-           for t, a, k, n in query(con, sql, [group, join, *params, group, *controls]).itertuples(index=False)}
+           for t, a, k, n in query(con, sql, values).itertuples(index=False)}
 
     def r(treated: bool, after: bool) -> Rate:
         return stats.rate(*got.get((treated, after), (0, 0)), s.small_n)

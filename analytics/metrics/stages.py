@@ -109,15 +109,17 @@ def _stage_index(expr: str) -> str:
     return "CASE " + " ".join(f"WHEN {expr} = '{s}' THEN {i}" for s, i in ORDER.items()) + " END"
 
 
-def _terms(con: duckdb.DuckDBPyConnection) -> tuple[str, list]:
+def _terms(con: duckdb.DuckDBPyConnection) -> tuple[str, dict]:
     """A VALUES list of (term, term_date) for every distinct term (read in Python: few values)."""
     terms = query(con, f"SELECT DISTINCT {q('term')} AS term FROM {q('student_assessments')} "
                        f"WHERE {q('term')} IS NOT NULL")["term"].tolist()
     dated = [(str(x), term_date(str(x))) for x in terms]
     if not dated:
-        return "SELECT CAST(NULL AS VARCHAR) AS term, CAST(NULL AS DATE) AS term_date WHERE FALSE", []
-    values = ", ".join("(?, CAST(? AS DATE))" for _ in dated)
-    return f"SELECT * FROM (VALUES {values}) AS v(term, term_date)", [x for pair in dated for x in pair]
+        return "SELECT CAST(NULL AS VARCHAR) AS term, CAST(NULL AS DATE) AS term_date WHERE FALSE", {}
+    values = ", ".join(f"($term_{i}, CAST($term_date_{i} AS DATE))" for i in range(len(dated)))
+    params = {f"term_{i}": term for i, (term, _) in enumerate(dated)}
+    return (f"SELECT * FROM (VALUES {values}) AS v(term, term_date)",
+            params | {f"term_date_{i}": day for i, (_, day) in enumerate(dated)})
 
 
 def students_now(con: duckdb.DuckDBPyConnection, f: Filters, s: Settings, day: dt.date) -> pd.DataFrame:
@@ -125,11 +127,11 @@ def students_now(con: duckdb.DuckDBPyConnection, f: Filters, s: Settings, day: d
     cohort_year, training_model, dual_mentor, school_mentor_id, enterprise_mentor_id, stage
     (by schedule on ``day``; NULL without a schedule), last_stage and last_term (latest
     assessment), expected_then (schedule at that term), behind (overdue for the next stage)."""
-    where, params = f.where("students", "st")
+    where, params = f.named_where("students", "st")
     terms_sql, term_params = _terms(con)
     c, g, m = (f"st.{q(x)}" for x in ("cohort_year", "graduation_year", "training_model"))
     sql = f"""
-        WITH d AS (SELECT CAST(? AS DATE) AS day),
+        WITH d AS (SELECT CAST($day AS DATE) AS day),
         terms AS ({terms_sql}),
         roster AS (
           SELECT st.{q('student_id')} AS student_id, st.{q('student_name')} AS student_name,
@@ -156,7 +158,7 @@ def students_now(con: duckdb.DuckDBPyConnection, f: Filters, s: Settings, day: d
                {stage_on('r.cohort_year', 'r.graduation_year', 'r.training_model', 'l.term_date')} AS expected_then
         FROM roster r LEFT JOIN latest l USING (student_id)
     """
-    df = query(con, sql, [day, *term_params, *params])
+    df = query(con, sql, {"day": day, **term_params, **params})
     last = df["last_stage"].map(ORDER)
     then = df["expected_then"].map(ORDER)
     df["behind"] = (last.notna() & then.notna() & (last < then)).astype(bool)

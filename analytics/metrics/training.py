@@ -57,28 +57,28 @@ def trained_by_year(con: duckdb.DuckDBPyConnection, f: Filters, s: Settings, men
     """Per year of the training log: year, mentors (on the roster), trained (numerator),
     numerator, denominator, rate, ci_low, ci_high, small_n, hours, hours_per_trained."""
     kind = _check(mentor_type)
-    scope_where, scope_params = Filters(scope=f.scope).where("mentor_training", "t")
-    year_conds, year_params = f.year_range("y")
+    scope_where, scope_params = Filters(scope=f.scope).named_where("mentor_training", "t")
+    year_conds, year_params = f.named_year_range("y")
     year_cond = " AND ".join(year_conds) or "TRUE"
-    m_where, m_params = f.where("mentors", "m")
+    m_where, m_params = f.named_where("mentors", "m")
     start = q("start_date")
     df = query(con, f"""
         WITH yrs AS (
           SELECT y FROM (
             SELECT DISTINCT year(t.{start}) AS y FROM {q('mentor_training')} t
-            JOIN {q('mentors')} tm ON tm.{q('mentor_id')} = t.{q('mentor_id')} AND tm.{q('mentor_type')} = ?
-            WHERE t.{q('training_type')} = ? AND {scope_where}
+            JOIN {q('mentors')} tm ON tm.{q('mentor_id')} = t.{q('mentor_id')} AND tm.{q('mentor_type')} = $mentor_type
+            WHERE t.{q('training_type')} = $kind AND {scope_where}
           ) x
           WHERE {year_cond}
         ),
         roster AS (
           SELECT m.{q('mentor_id')} AS mentor_id, m.{q('appointed_on')} AS appointed_on
-          FROM {q('mentors')} m WHERE m.{q('mentor_type')} = ? AND {m_where}
+          FROM {q('mentors')} m WHERE m.{q('mentor_type')} = $mentor_type AND {m_where}
         ),
         done AS (
           SELECT t.{q('mentor_id')} AS mentor_id, year(t.{start}) AS y, sum(t.{q('hours')}) AS hours,
                  count(t.{q('hours')}) AS with_hours
-          FROM {q('mentor_training')} t WHERE t.{q('training_type')} = ?
+          FROM {q('mentor_training')} t WHERE t.{q('training_type')} = $kind
           GROUP BY t.{q('mentor_id')}, year(t.{start})
         ),
         grid AS (
@@ -89,7 +89,7 @@ def trained_by_year(con: duckdb.DuckDBPyConnection, f: Filters, s: Settings, men
                coalesce(sum(d.hours), 0) AS hours, count(*) FILTER (WHERE d.with_hours > 0) AS with_hours
         FROM grid g LEFT JOIN done d ON d.mentor_id = g.mentor_id AND d.y = g.y
         GROUP BY g.y ORDER BY g.y
-    """, [mentor_type, kind, *scope_params, *year_params, mentor_type, *m_params, kind])
+    """, {"mentor_type": mentor_type, "kind": kind, **scope_params, **year_params, **m_params})
     df = add_rate_columns(df, s.small_n)
     df["mentors"] = df["denominator"]
     df["trained"] = df["numerator"]
@@ -115,30 +115,30 @@ def untrained(
     """Mentors of ``mentor_type`` on the roster in ``year`` without a counted training that
     year: mentor_id, mentor_name, major, enterprise_name, last_trained (latest counted start)."""
     kind = _check(mentor_type)
-    m_where, m_params = f.where("mentors", "m")
+    m_where, m_params = f.named_where("mentors", "m")
     start = q("start_date")
     return query(con, f"""
         WITH last AS (
           SELECT t.{q('mentor_id')} AS mentor_id, max(t.{start}) AS last_trained,
-                 count(*) FILTER (WHERE year(t.{start}) = ?) AS this_year
-          FROM {q('mentor_training')} t WHERE t.{q('training_type')} = ? GROUP BY t.{q('mentor_id')}
+                 count(*) FILTER (WHERE year(t.{start}) = $year) AS this_year
+          FROM {q('mentor_training')} t WHERE t.{q('training_type')} = $kind GROUP BY t.{q('mentor_id')}
         )
         SELECT m.{q('mentor_id')} AS mentor_id, m.{q('mentor_name')} AS mentor_name, m.{q('major')} AS major,
                e.{q('enterprise_name')} AS enterprise_name, l.last_trained
         FROM {q('mentors')} m
         LEFT JOIN last l ON l.mentor_id = m.{q('mentor_id')}
         LEFT JOIN {q('enterprises')} e ON e.{q('enterprise_id')} = m.{q('enterprise_id')}
-        WHERE m.{q('mentor_type')} = ? AND {m_where}
-          AND (m.{q('appointed_on')} IS NULL OR m.{q('appointed_on')} <= make_date(?, 12, 31))
+        WHERE m.{q('mentor_type')} = $mentor_type AND {m_where}
+          AND (m.{q('appointed_on')} IS NULL OR m.{q('appointed_on')} <= make_date($year, 12, 31))
           AND coalesce(l.this_year, 0) = 0
         ORDER BY l.last_trained NULLS FIRST, m.{q('mentor_id')}
-    """, [year, kind, mentor_type, *m_params, year])
+    """, {"year": year, "kind": kind, "mentor_type": mentor_type, **m_params})
 
 
 def hours_by_year(con: duckdb.DuckDBPyConnection, f: Filters, s: Settings) -> pd.DataFrame:
     """Training of the filtered mentors per year and type: year, training_type, mentors
     (distinct), records, hours (sum of stated hours), days (practice days as counted above)."""
-    where, params = f.where("mentor_training", "t")
+    where, params = f.named_where("mentor_training", "t")
     start = q("start_date")
     return query(con, f"""
         SELECT year(t.{start}) AS year, t.{q('training_type')} AS training_type,
@@ -165,7 +165,7 @@ def practice(con: duckdb.DuckDBPyConnection, f: Filters, s: Settings, day: dt.da
     mentor_id, mentor_name, major, appointed_on, days (in the window), required (by ``day``),
     shortfall, on_track, last_practice, undated (records without a duration); behind first."""
     start_window = _window_start(day, s.practice_years)
-    m_where, m_params = f.where("mentors", "m")
+    m_where, m_params = f.named_where("mentors", "m")
     start = q("start_date")
     df = query(con, f"""
         WITH done AS (
@@ -174,7 +174,7 @@ def practice(con: duckdb.DuckDBPyConnection, f: Filters, s: Settings, day: dt.da
                  count(*) FILTER (WHERE t.{q('days')} IS NULL AND t.{q('end_date')} IS NULL) AS undated,
                  max(t.{start}) AS last_practice
           FROM {q('mentor_training')} t
-          WHERE t.{q('training_type')} = 'enterprise_practice' AND t.{start} >= ? AND t.{start} <= ?
+          WHERE t.{q('training_type')} = 'enterprise_practice' AND t.{start} >= $window_start AND t.{start} <= $day
           GROUP BY t.{q('mentor_id')}
         )
         SELECT m.{q('mentor_id')} AS mentor_id, m.{q('mentor_name')} AS mentor_name, m.{q('major')} AS major,
@@ -182,8 +182,8 @@ def practice(con: duckdb.DuckDBPyConnection, f: Filters, s: Settings, day: dt.da
                coalesce(d.undated, 0) AS undated, d.last_practice
         FROM {q('mentors')} m LEFT JOIN done d ON d.mentor_id = m.{q('mentor_id')}
         WHERE m.{q('mentor_type')} = 'school' AND {m_where}
-          AND (m.{q('appointed_on')} IS NULL OR m.{q('appointed_on')} <= ?)
-    """, [start_window, day, *m_params, day])
+          AND (m.{q('appointed_on')} IS NULL OR m.{q('appointed_on')} <= $day)
+    """, {"window_start": start_window, "day": day, **m_params})
     rule = s.practice_months * DAYS_PER_MONTH
     window_days = (day - start_window).days + 1
     since = pd.to_datetime(df["appointed_on"]).dt.date.map(lambda a: start_window if pd.isna(a) else max(a, start_window))
