@@ -74,11 +74,11 @@ def _join(table: str) -> str:
     return ""
 
 
-def _year_condition(table: str, year: int) -> tuple[list[str], list]:
+def _year_condition(table: str, year: int) -> tuple[list[str], dict]:
     if table == "student_assessments":
-        return [f"x.{q('term')} LIKE ?"], [f"%{year}%"]
+        return [f"x.{q('term')} LIKE $term_like"], {"term_like": f"%{year}%"}
     expr = _YEAR[table]
-    return ([], []) if expr is None else ([f"{expr} = ?"], [year])
+    return ([], {}) if expr is None else ([f"{expr} = $year"], {"year": year})
 
 
 def _rows_by_batch(con: duckdb.DuckDBPyConnection, f: Filters, table: str, year: int,
@@ -88,16 +88,16 @@ def _rows_by_batch(con: duckdb.DuckDBPyConnection, f: Filters, table: str, year:
     if table == "satisfaction_surveys":  # an enterprise's survey counts for each school it is linked to
         parts = []
         for school in schools:
-            where, p = Filters(scope=(school,)).where(table, "x")
-            parts.append(query(con, f"SELECT ? AS school_id, x.{q(BATCH_COLUMN)} AS batch_id, count(*) AS rows "
+            where, p = Filters(scope=(school,)).named_where(table, "x")
+            parts.append(query(con, f"SELECT $school AS school_id, x.{q(BATCH_COLUMN)} AS batch_id, count(*) AS rows "
                                     f"FROM {q(table)} x WHERE {' AND '.join([where, *conds])} GROUP BY 1, 2",
-                               [school, *p, *params]))
+                               {"school": school, **p, **params}))
         return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["school_id", "batch_id", "rows"])
-    where, p = Filters(scope=f.scope, school=f.school).where(table, "x")
+    where, p = Filters(scope=f.scope, school=f.school).named_where(table, "x")
     school = _school_of(table)
     return query(con, f"SELECT {school} AS school_id, x.{q(BATCH_COLUMN)} AS batch_id, count(*) AS rows "
                       f"FROM {q(table)} x {_join(table)} WHERE {' AND '.join([where, *conds])} "
-                      f"AND {school} IS NOT NULL GROUP BY 1, 2", [*p, *params])
+                      f"AND {school} IS NOT NULL GROUP BY 1, 2", p | params)
 
 
 def _importers(con: duckdb.DuckDBPyConnection) -> dict[int, str]:

@@ -51,10 +51,10 @@ _BAND_CASE = (
 )
 
 
-def _scored(f: Filters, s: Settings, student_column: str | None = None) -> tuple[str, list]:
+def _scored(f: Filters, s: Settings, student_column: str | None = None) -> tuple[str, dict]:
     """CTE ``scored``: the filtered assessments with composite and band, plus the
     student's ``student_column`` (joined only when asked for: the join costs at scale)."""
-    where, params = f.where(_A.name, "a")
+    where, params = f.named_where(_A.name, "a")
     if student_column is None:
         extra, join = "", ""
     else:
@@ -64,15 +64,16 @@ def _scored(f: Filters, s: Settings, student_column: str | None = None) -> tuple
     sql = f"""
         scored0 AS (
           SELECT a.*, {extra}
-                 round(? * a.{q('theory_score')} + ? * a.{q('skill_score')}
-                       + ? * a.{q('professionalism_score')}, 6) AS composite
+                 round($w_theory * a.{q('theory_score')} + $w_skill * a.{q('skill_score')}
+                       + $w_professionalism * a.{q('professionalism_score')}, 6) AS composite
           FROM {q(_A.name)} a
           {join}
           WHERE {where}
         ),
         scored AS (SELECT *, {_BAND_CASE} AS band FROM scored0)
     """
-    return sql, [*map(float, s.weights), *params]
+    weights = dict(zip(("w_theory", "w_skill", "w_professionalism"), map(float, s.weights), strict=True))
+    return sql, weights | params
 
 
 def composite_scores(con: duckdb.DuckDBPyConnection, f: Filters, s: Settings) -> pd.DataFrame:
@@ -136,8 +137,8 @@ def distribution_by(con: duckdb.DuckDBPyConnection, f: Filters, s: Settings, by:
         join = f"LEFT JOIN {q(_M.name)} m ON m.{q('mentor_id')} = d.\"group\""
     else:
         label, join = 'd."group"', ""
-    order = 'list_position(?, d."group")' if by == "stage" else 'd."group"'
-    order_params = [list(schema.STAGES)] if by == "stage" else []
+    order = 'list_position($stages, d."group")' if by == "stage" else 'd."group"'
+    order_params = {"stages": list(schema.STAGES)} if by == "stage" else {}
     sql = f"""
         WITH {cte},
         d AS (
@@ -151,7 +152,7 @@ def distribution_by(con: duckdb.DuckDBPyConnection, f: Filters, s: Settings, by:
         FROM d {join}
         ORDER BY {order} NULLS LAST
     """
-    return query(con, sql, params + order_params)
+    return query(con, sql, params | order_params)
 
 
 def growth_file(
@@ -167,11 +168,11 @@ def growth_file(
     but the user's ``scope`` does (a student of another school is "unknown": every frame empty)."""
     s = s or Settings()
     cte, params = _scored(Filters(), s)
-    one, one_params = f"{q('student_id')} = ?", [student_id]
+    one, one_params = f"{q('student_id')} = $student_id", {"student_id": student_id}
     if scope is not None:  # a scoped user sees the student only on a roster of their schools
-        in_scope, scope_params = Filters(scope=scope).where("students", "_g")
+        in_scope, scope_params = Filters(scope=scope).named_where("students", "_g")
         one += f" AND {q('student_id')} IN (SELECT _g.{q('student_id')} FROM {q(_S.name)} _g WHERE {in_scope})"
-        one_params += scope_params
+        one_params |= scope_params
     roster_cols = ", ".join(q(c) for c in _S.column_names)
     exam_cols = ", ".join(q(c) for c in schema.table("certificate_exams").column_names)
     job_cols = ", ".join(q(c) for c in schema.table("employment").column_names)
@@ -183,7 +184,7 @@ def growth_file(
                        {q('theory_score')} AS theory_score, {q('skill_score')} AS skill_score,
                        {q('professionalism_score')} AS professionalism_score, composite, band
                 FROM scored WHERE {one} ORDER BY term""",
-            [*params, *one_params],
+            params | one_params,
         ),
         "certificates": (
             f"SELECT {exam_cols} FROM {q('certificate_exams')} WHERE {one} "
