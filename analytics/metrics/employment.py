@@ -103,18 +103,18 @@ def _table(
     g2_grad, g2_roster = _group_columns(and_by)
     sx_join = f"LEFT JOIN {q('students')} sx ON sx.{q('student_id')} = gr.student_id"
     no_years = replace(f, year_from=None, year_to=None)
-    st_where, st_params = no_years.where("students", "st")
-    e_where, e_params = (no_years if every_year else f).where("employment", "e")
+    # named parameters: every year range below is f's ($f_year_from, $f_year_to), one value each
+    st_where, st_params = no_years.named_where("students", "st")
+    e_where, e_params = (no_years if every_year else f).named_where("employment", "e")
     gy = f"st.{q('graduation_year')}"
-    year_conds, year_params = f.year_range(gy)
+    year_conds, year_params = f.named_year_range(gy)
     # in_window: the row's graduation year is in the filter's (the pooled row's years)
-    roster_window, roster_window_params = (" AND ".join(year_conds) or "TRUE"), year_params
-    grad_conds, grad_window_params = f.year_range("gr.graduation_year")
-    grad_window = " AND ".join(grad_conds) or "TRUE"
+    roster_window = " AND ".join(year_conds) or "TRUE"
+    grad_window = " AND ".join(f.named_year_range("gr.graduation_year")[0]) or "TRUE"
     if every_year:
-        year_conds, year_params = [], []
+        year_conds = []
     else:
-        roster_window, roster_window_params, grad_window, grad_window_params = "TRUE", [], "TRUE", []
+        roster_window, grad_window = "TRUE", "TRUE"
     # the pooled row: over the filter's years (every_year) or over every row (one row even without any)
     # with every_year also each graduation year whole (per_g: the (g) set, every figure of the year)
     pooled_set, window_col = (
@@ -130,19 +130,22 @@ def _table(
         "employed AND surveys > 1 AND (first_enterprise_id IS NOT NULL OR first_employer_name IS NOT NULL)"
     )
     cols = ", ".join(f"em.{q(c)} AS {c}" for c in _SURVEY_COLUMNS)
-    after = "FILTER (WHERE e.survey_date >= make_date(e.graduation_year, ?, 1))"
+    after = "FILTER (WHERE e.survey_date >= make_date(e.graduation_year, $graduation_month, 1))"
     first_last = ", ".join(
         [f"arg_min_null(e.{c}, e.survey_date) {after} AS first_{c}" for c in _FIRST_COLUMNS]
         + [f"arg_max_null(e.{c}, e.survey_date) {after} AS last_{c}" for c in _LAST_COLUMNS]
     )
-    key = "json_extract_string(r.row_key, ?)"
+    def key(path: str) -> str:  # a field of a rejected row's key
+        return f"json_extract_string(r.row_key, ${path})"
+
     nulls = ", ".join(f"NULL AS {c}" for c in _SURVEY_COLUMNS if c not in ("student_id", "survey_date"))
     sql = f"""
         WITH pending AS (
           -- A destination row rejected at import is a graduate with unknown status until it
           -- is fixed (re-imported) or its batch undone: coverage must not look complete.
-          SELECT DISTINCT {key} AS student_id,
-                 TRY_CAST({key} AS INTEGER) AS graduation_year, TRY_CAST({key} AS DATE) AS survey_date
+          SELECT DISTINCT {key('key_student')} AS student_id,
+                 TRY_CAST({key('key_year')} AS INTEGER) AS graduation_year,
+                 TRY_CAST({key('key_date')} AS DATE) AS survey_date
           FROM import_rejects r JOIN import_batches b ON b.batch_id = r.batch_id
           WHERE b.target_table = 'employment' AND b.status = 'loaded' AND r.row_key IS NOT NULL
         ),
@@ -172,16 +175,16 @@ def _table(
         ),
         graduates AS (
           SELECT e.student_id, e.graduation_year,
-                 count(*) FILTER (WHERE e.survey_date >= make_date(e.graduation_year, ?, 1)) AS surveys,
+                 count(*) FILTER (WHERE e.survey_date >= make_date(e.graduation_year, $graduation_month, 1)) AS surveys,
                  {first_last}
           FROM emp e WHERE {e_where}
           GROUP BY 1, 2
         ),
         flagged AS (
           SELECT gr.*, {g_grad} AS g, {g2_grad} AS g2, sx.{q('graduation_year')} AS roster_year,
-                 list_contains(?::VARCHAR[], gr.first_status) AS placed,
-                 list_contains(?::VARCHAR[], gr.first_status) AS employed,
-                 list_contains(?::VARCHAR[], gr.last_status) AS last_employed,
+                 list_contains($placed::VARCHAR[], gr.first_status) AS placed,
+                 list_contains($employed::VARCHAR[], gr.first_status) AS employed,
+                 list_contains($employed::VARCHAR[], gr.last_status) AS last_employed,
                  {grad_window} AS in_window,
                  gr.graduation_year IN (SELECT graduation_year FROM roster) AS roster_loaded
           FROM graduates gr {sx_join} WHERE gr.surveys > 0
@@ -225,20 +228,12 @@ def _table(
         )
         GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2 NULLS LAST, 3 NULLS LAST
     """
-    employed = list(EMPLOYED)
-    params = [
-        "$.student_id", "$.graduation_year", "$.survey_date",
-        *roster_window_params,
-        *st_params,
-        *year_params,
-        *[GRADUATION_MONTH] * (1 + len(_FIRST_COLUMNS) + len(_LAST_COLUMNS)),
-        *e_params,
-        list(s.placed_statuses()),
-        employed,
-        employed,
-        *grad_window_params,
-        *grad_window_params,
-    ]
+    params = {
+        "key_student": "$.student_id", "key_year": "$.graduation_year", "key_date": "$.survey_date",
+        **st_params, **year_params, **e_params,
+        "graduation_month": GRADUATION_MONTH,
+        "placed": list(s.placed_statuses()), "employed": list(EMPLOYED),
+    }
     df = query(con, sql, params)
     df["total"] = df["total"].astype(bool)  # also for an empty result (PostgreSQL: object columns)
     # the pooled row of the filter's years only (none when no graduate is in them)
@@ -361,7 +356,7 @@ def salary_distribution(
 ) -> pd.DataFrame:
     """Monthly salaries of the employed at the first survey after graduation, in bands of
     ``width`` 元: [lower, upper, graduates]. The same graduates as the median salary."""
-    where, params = f.where("employment", "e")
+    where, params = f.named_where("employment", "e")
     grad = f"coalesce(e.{q('graduation_year')}, st.{q('graduation_year')})"
     sql = f"""
         WITH firsts AS (
@@ -370,15 +365,15 @@ def salary_distribution(
                  arg_min_null(e.{q('monthly_salary')}, e.{q('survey_date')}) AS salary
           FROM {q('employment')} e
           LEFT JOIN {q('students')} st ON st.{q('student_id')} = e.{q('student_id')}
-          WHERE {where} AND {grad} IS NOT NULL AND e.{q('survey_date')} >= make_date({grad}, ?, 1)
+          WHERE {where} AND {grad} IS NOT NULL AND e.{q('survey_date')} >= make_date({grad}, $graduation_month, 1)
           GROUP BY e.{q('student_id')}, {grad}
         )
-        SELECT floor(salary / ?) * ? AS lower, floor(salary / ?) * ? + ? AS upper,
+        SELECT floor(salary / $width) * $width AS lower, floor(salary / $width) * $width + $width AS upper,
                count(*) AS graduates
-        FROM firsts WHERE list_contains(?::VARCHAR[], status) AND salary IS NOT NULL
+        FROM firsts WHERE list_contains($employed::VARCHAR[], status) AND salary IS NOT NULL
         GROUP BY ALL ORDER BY 1
     """
-    return query(con, sql, [*params, GRADUATION_MONTH, width, width, width, width, width, list(EMPLOYED)])
+    return query(con, sql, {**params, "graduation_month": GRADUATION_MONTH, "width": width, "employed": list(EMPLOYED)})
 
 
 def median_monthly_salary_by(
@@ -450,7 +445,7 @@ def pooled_period(summary: Summary) -> str:
 def destinations(con: duckdb.DuckDBPyConnection, f: Filters, s: Settings) -> pd.DataFrame:
     """Status at the first survey after graduation per graduation year:
     [graduation_year, status, graduates, share] (share of the year's graduates with a known status)."""
-    where, params = f.where("employment", "e")
+    where, params = f.named_where("employment", "e")
     sql = f"""
         WITH emp AS (
           SELECT em.{q('student_id')} AS student_id, em.{q('survey_date')} AS survey_date,
@@ -462,14 +457,14 @@ def destinations(con: duckdb.DuckDBPyConnection, f: Filters, s: Settings) -> pd.
         firsts AS (
           SELECT e.graduation_year, arg_min(e.status, e.survey_date) AS status FROM emp e
           WHERE e.graduation_year IS NOT NULL AND e.status IS NOT NULL
-            AND e.survey_date >= make_date(e.graduation_year, ?, 1) AND {where}
+            AND e.survey_date >= make_date(e.graduation_year, $graduation_month, 1) AND {where}
           GROUP BY e.student_id, e.graduation_year
         )
         SELECT graduation_year, status, count(*) AS graduates,
                count(*) / sum(count(*)) OVER (PARTITION BY graduation_year) AS share
         FROM firsts GROUP BY 1, 2 ORDER BY 1, 2
     """
-    return query(con, sql, [GRADUATION_MONTH, *params])
+    return query(con, sql, {"graduation_month": GRADUATION_MONTH, **params})
 
 
 def _latest(by_year: pd.DataFrame, s: Settings) -> tuple[int | None, EmploymentRate]:
