@@ -108,20 +108,20 @@ def _rule(mentor_type: str) -> _Rule:
     return RULES[mentor_type]
 
 
-def _calendar_cte(f: Filters, s: Settings, mentor_type: str) -> tuple[str, list]:
+def _calendar_cte(f: Filters, s: Settings, mentor_type: str) -> tuple[str, dict]:
     """CTEs ``log``, ``grid`` (the period) and ``calendar`` (roster × period with activities)."""
     r = _rule(mentor_type)
     unit = r.unit_start.format(d=q("activity_date"))
-    years, year_params = f.year_range("year(unit)")
-    mentor_where, mentor_params = f.where("mentors", "m")
+    years, year_params = f.named_year_range("year(unit)")
+    mentor_where, mentor_params = f.named_where("mentors", "m")
     # Only the user's scope limits the log (and so the period grid): another school's
     # activity dates must neither show nor change this school's figures.
-    scope_where, scope_params = Filters(scope=f.scope).where("mentor_activities", "a")
+    scope_where, scope_params = Filters(scope=f.scope).named_where("mentor_activities", "a")
     sql = f"""
         log AS (
           SELECT a.{q('mentor_id')} AS mentor_id, coalesce(a.{q('count')}, 1) AS n, {unit} AS unit
           FROM {q('mentor_activities')} a
-          WHERE a.{q('activity_type')} = ? AND {scope_where}
+          WHERE a.{q('activity_type')} = $activity AND {scope_where}
         ),
         grid AS (
           SELECT unit, (unit + {r.step} - INTERVAL 1 DAY)::DATE AS unit_end, {r.label.format(u="unit")} AS period
@@ -134,20 +134,21 @@ def _calendar_cte(f: Filters, s: Settings, mentor_type: str) -> tuple[str, list]
           SELECT m.{q('mentor_id')} AS mentor_id, m.{q('mentor_name')} AS mentor_name,
                  m.{q('appointed_on')} AS appointed_on
           FROM {q('mentors')} m
-          WHERE m.{q('mentor_type')} = ? AND {mentor_where}
+          WHERE m.{q('mentor_type')} = $mentor_type AND {mentor_where}
         ),
         done AS (SELECT mentor_id, unit, sum(n) AS activities FROM log GROUP BY ALL),
         calendar AS (
           SELECT r.mentor_id, r.mentor_name, g.period,
                  g.unit AS period_start, coalesce(d.activities, 0) AS activities,
-                 coalesce(d.activities, 0) >= ? AS compliant
+                 coalesce(d.activities, 0) >= $threshold AS compliant
           FROM roster r
           JOIN grid g ON r.appointed_on IS NULL OR r.appointed_on <= g.unit_end
           LEFT JOIN done d ON d.mentor_id = r.mentor_id AND d.unit = g.unit
         )
     """
     threshold = int(getattr(s, r.threshold))
-    return sql, [r.activity, *scope_params, *year_params, mentor_type, *mentor_params, threshold]
+    return sql, {"activity": r.activity, "mentor_type": mentor_type, "threshold": threshold,
+                 **scope_params, **year_params, **mentor_params}
 
 
 def compliance_parts(
@@ -165,7 +166,7 @@ def compliance_parts(
     period's cells do not depend on which other years are selected, so :func:`compliance_periods`
     of a year range is these periods within it."""
     cte, params = _calendar_cte(replace(f, year_from=None, year_to=None), s, mentor_type)
-    window, window_params = f.year_range("year(period_start)")
+    window, window_params = f.named_year_range("year(period_start)")
     nulls = ", NULL AS mentor_id, NULL AS mentor_name" + "".join(f", NULL AS {c}" for c in _MENTOR_COLUMNS[2:])
     periods_of = f"""
         SELECT 'period' AS part, g.period, g.unit AS period_start, g.unit_end AS period_end,
@@ -206,7 +207,7 @@ def compliance_parts(
             FROM groups WHERE NOT by_period AND periods > 0
             ORDER BY part, period_start, share, activities, mentor_id
         """
-        params = [*params, *window_params]
+        params = {**params, **window_params}
     df = query(con, sql, params)
     periods = df[df["part"] == "period"][list(_PERIOD_COLUMNS)].reset_index(drop=True)
     for col in ("compliant", "cells", "logged"):
@@ -274,13 +275,13 @@ def least_compliant_calendar(
         WITH {cte},
         worst AS (
           SELECT mentor_id FROM calendar GROUP BY mentor_id
-          ORDER BY count(*) FILTER (WHERE compliant) / count(*), mentor_id LIMIT ?
+          ORDER BY count(*) FILTER (WHERE compliant) / count(*), mentor_id LIMIT $limit
         )
         SELECT mentor_id, period, period_start, activities, compliant
         FROM calendar SEMI JOIN worst USING (mentor_id)
         ORDER BY mentor_id, period_start
         """,
-        [*params, limit],
+        {**params, "limit": limit},
     )
 
 
@@ -344,14 +345,14 @@ def team(con: duckdb.DuckDBPyConnection, f: Filters, s: Settings) -> dict:
     ``students_per_school_mentor`` / ``students_per_enterprise_mentor`` as
     ``{"mean", "max", "mentors", "students"}`` (mean and max ``None`` without mentors).
     """
-    where, params = f.where("mentors", "m")
+    where, params = f.named_where("mentors", "m")
     years, qual, dual, mtype = q("years_experience"), q("qualification"), q("dual_qualified"), q("mentor_type")
     rules_sql = f"""
         SELECT
-          count(*) FILTER (WHERE m.{mtype} = 'school' AND m.{years} >= ? AND nullif(trim(m.{qual}), '') IS NOT NULL),
+          count(*) FILTER (WHERE m.{mtype} = 'school' AND m.{years} >= $school_min_years AND nullif(trim(m.{qual}), '') IS NOT NULL),
           count(*) FILTER (WHERE m.{mtype} = 'school' AND m.{years} IS NOT NULL),
           count(*) FILTER (WHERE m.{mtype} = 'school' AND m.{years} IS NULL),
-          count(*) FILTER (WHERE m.{mtype} = 'enterprise' AND m.{years} >= ?),
+          count(*) FILTER (WHERE m.{mtype} = 'enterprise' AND m.{years} >= $enterprise_min_years),
           count(*) FILTER (WHERE m.{mtype} = 'enterprise' AND m.{years} IS NOT NULL),
           count(*) FILTER (WHERE m.{mtype} = 'enterprise' AND m.{years} IS NULL),
           count(*) FILTER (WHERE m.{mtype} = 'school' AND m.{dual}),
@@ -360,8 +361,9 @@ def team(con: duckdb.DuckDBPyConnection, f: Filters, s: Settings) -> dict:
         FROM {q('mentors')} m
         WHERE {where}
     """
-    rules = rows(con, rules_sql, [s.school_mentor_min_years, s.enterprise_mentor_min_years, *params])[0]
-    student_where, student_params = f.where("students", "st")
+    rules = rows(con, rules_sql, {"school_min_years": s.school_mentor_min_years,
+                                  "enterprise_min_years": s.enterprise_mentor_min_years, **params})[0]
+    student_where, student_params = f.named_where("students", "st")
     load_sql = f"""
         WITH roster AS (
           SELECT m.{q('mentor_id')} AS mentor_id, m.{mtype} AS mentor_type
@@ -379,7 +381,7 @@ def team(con: duckdb.DuckDBPyConnection, f: Filters, s: Settings) -> dict:
         FROM roster r LEFT JOIN load l USING (mentor_type, mentor_id)
         GROUP BY r.mentor_type
     """
-    loads = rows(con, load_sql, [*params, *student_params, *student_params])
+    loads = rows(con, load_sql, params | student_params)
     by_type = {row[0]: row[1:] for row in loads}
     out: dict = {
         "school_rule_share": rate(rules[0], rules[1], s.small_n),
@@ -411,19 +413,19 @@ def evaluations(
     """
     if mentor_type is not None:
         _rule(mentor_type)
-    where, params = f.where("mentor_evaluations", "e")
+    where, params = f.named_where("mentor_evaluations", "e")
     etype, score = q("evaluator_type"), q("score")
-    per_type, per_type_params, weighted, weights = [], [], [], []
-    for ev in schema.EVALUATOR_TYPES:
+    per_type, weighted, weights = [], [], []
+    values: dict = {}
+    for ev in schema.EVALUATOR_TYPES:  # $ev_<type>: the evaluator type, $w_<type>: its weight
         per_type.append(
-            f"avg(e.{score}) FILTER (WHERE e.{etype} = ?) AS {q('score_' + ev)}, "
-            f"count(*) FILTER (WHERE e.{etype} = ?) AS {q('n_' + ev)}"
+            f"avg(e.{score}) FILTER (WHERE e.{etype} = $ev_{ev}) AS {q('score_' + ev)}, "
+            f"count(*) FILTER (WHERE e.{etype} = $ev_{ev}) AS {q('n_' + ev)}"
         )
-        per_type_params += [ev, ev]
-        weighted.append(f"coalesce(? * {q('score_' + ev)}, 0)")
-        weights.append(f"CASE WHEN {q('score_' + ev)} IS NULL THEN 0 ELSE ? END")
-    w = [float(s.evaluator_weights.get(ev, 0.0)) for ev in schema.EVALUATOR_TYPES]
-    type_cond = "m.mentor_type = ?" if mentor_type is not None else "TRUE"
+        weighted.append(f"coalesce($w_{ev} * {q('score_' + ev)}, 0)")
+        weights.append(f"CASE WHEN {q('score_' + ev)} IS NULL THEN 0 ELSE $w_{ev} END")
+        values |= {f"ev_{ev}": ev, f"w_{ev}": float(s.evaluator_weights.get(ev, 0.0))}
+    type_cond = "m.mentor_type = $mentor_type" if mentor_type is not None else "TRUE"
     sql = f"""
         WITH per AS (
           SELECT e.{q('mentor_id')} AS mentor_id, {", ".join(per_type)}, count(*) AS n
@@ -446,8 +448,7 @@ def evaluations(
         WHERE {type_cond}
         ORDER BY m.mentor_type, rank NULLS LAST, sc.mentor_id
     """
-    all_params = [*per_type_params, *params, *w, *w] + ([mentor_type] if mentor_type else [])
-    return query(con, sql, all_params)
+    return query(con, sql, values | params | ({"mentor_type": mentor_type} if mentor_type else {}))
 
 
 def headline(con: duckdb.DuckDBPyConnection, f: Filters, s: Settings) -> dict:
