@@ -633,7 +633,7 @@ def table_coverage(
     for t in schema.TABLES:
         expr = year_expression(t, "x")
         years = f"min({expr}), max({expr})" if expr else "NULL, NULL"
-        where, params = scoped.named_where(t.name, "x")
+        where, params = scoped.where(t.name, "x")
         (count, first, last), = rows(con, f"SELECT count(*), {years} FROM {quote_ident(t.name)} x WHERE {where}", params)
         out.append({"table": t.name, "zh": t.zh, "en": t.en, "rows": count, "year_from": first, "year_to": last})
     return out

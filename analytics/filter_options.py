@@ -48,8 +48,8 @@ def _ids_with_names(
     """IDs present in ``table`` or referenced from ``used_in``, with their ``name`` where known
     (both limited to ``scoped``: the user's scope only)."""
     key = schema.table(table).key[0]
-    t_where, t_params = scoped.named_where(table, "a")
-    u_where, u_params = scoped.named_where(used_in, "u")
+    t_where, t_params = scoped.where(table, "a")
+    u_where, u_params = scoped.where(used_in, "u")
     sql = f"""
         WITH ids AS (
           SELECT a.{q(key)} AS id FROM {q(table)} a WHERE {t_where}
@@ -71,13 +71,13 @@ def filter_options(con: duckdb.DuckDBPyConnection, scope: tuple[str, ...] | None
     scoped = Filters(scope=scope)
     parts, params = [], {}
     for table, expr in _YEAR_SOURCES:
-        where, p = scoped.named_where(table, "x")
+        where, p = scoped.where(table, "x")
         parts.append(f"SELECT DISTINCT CAST({expr} AS INTEGER) AS y FROM {q(table)} x WHERE {where}")
         params |= p
     years = tuple(r[0] for r in db.rows(
         con, f"SELECT y FROM ({' UNION '.join(parts)}) WHERE y IS NOT NULL ORDER BY y", params))
-    s_where, s_params = scoped.named_where("students", "x")
-    m_where, m_params = scoped.named_where("mentors", "x")
+    s_where, s_params = scoped.where("students", "x")
+    m_where, m_params = scoped.where("mentors", "x")
     majors = tuple(r[0] for r in db.rows(
         con, f"SELECT DISTINCT x.{q('major')} FROM {q('students')} x WHERE x.{q('major')} IS NOT NULL AND {s_where} "
         f"UNION SELECT DISTINCT x.{q('major')} FROM {q('mentors')} x "

@@ -1,7 +1,8 @@
 """The global filter of SPEC §4: one frozen value that every metric, page and export takes.
 
-``Filters.where(table, alias)`` turns it into a SQL boolean expression plus positional
-parameters for one canonical table, so that the same filter means the same thing on
+``Filters.where(table, alias)`` turns it into a SQL boolean expression plus named
+parameters (``$f_school``, ``$f_year_from``, ...: one name per field, the same on every table,
+so two tables of one filter merge theirs) for one canonical table, so that the same filter means the same thing on
 every table:
 
 * **Years** apply to the table's own year: ``certificate_exams`` year of ``exam_date``,
@@ -106,18 +107,6 @@ _QUERY_KEYS = {
 
 
 _PREFIX = "f_"  # the filter's parameter names: $f_school, $f_year_from, ... (none of a caller's)
-_PLACEHOLDER = re.compile(r"\$(" + _PREFIX + r"[a-z_]+)")
-
-
-def positional(sql: str, params: Mapping[str, object]) -> tuple[str, list]:
-    """``sql`` with the filter's ``$f_…`` placeholders as ``?`` and their values in that order."""
-    values: list = []
-
-    def take(m: re.Match[str]) -> str:
-        values.append(params[m.group(1)])
-        return "?"
-
-    return _PLACEHOLDER.sub(take, sql), values
 
 
 def _col(alias: str, name: str) -> str:
@@ -226,9 +215,9 @@ class Filters:
         if reach.year is None:
             return [], {}
         column = _col(alias, reach.year)
-        return self.named_year_range(f"year({column})" if reach.year_is_date else column)
+        return self.year_range(f"year({column})" if reach.year_is_date else column)
 
-    def named_year_range(self, expr: str) -> tuple[list[str], dict]:
+    def year_range(self, expr: str) -> tuple[list[str], dict]:
         """``expr >= $f_year_from`` / ``expr <= $f_year_to`` for the ends of the year range that
         are set, with their named parameters (``expr``: SQL of a year, from schema names only)."""
         conds: list[str] = []
@@ -241,14 +230,7 @@ class Filters:
             params[f"{_PREFIX}year_to"] = self.year_to
         return conds, params
 
-    def year_range(self, expr: str) -> tuple[list[str], list]:
-        """``expr >= ?`` / ``expr <= ?`` for the ends of the year range that are set, with their
-        parameters (``expr``: SQL of a year, built from schema names only)."""
-        conds, named = self.named_year_range(expr)
-        out = [positional(c, named) for c in conds]
-        return [c for c, _ in out], [v for _, values in out for v in values]
-
-    def named_where(self, table: str, alias: str) -> tuple[str, dict[str, object]]:
+    def where(self, table: str, alias: str) -> tuple[str, dict[str, object]]:
         """SQL boolean expression (``"TRUE"`` when nothing applies) and its ``$name`` parameters
         selecting the rows of canonical ``table`` (aliased ``alias``) in this filter.
 
@@ -287,11 +269,6 @@ class Filters:
         elif reach.by == "funding" and self.scope is not None:
             conds.append("FALSE")  # no school column: hidden from school-scoped users
         return (" AND ".join(conds) if conds else "TRUE"), params
-
-    def where(self, table: str, alias: str) -> tuple[str, list]:
-        """:meth:`named_where` with ``?`` placeholders and positional parameters, for the
-        statements that still bind by position (issue 16: they move to ``named_where``)."""
-        return positional(*self.named_where(table, alias))
 
     def ignored(self, table: str) -> tuple[str, ...]:
         """Names of the fields set in this filter that do not apply to ``table``."""

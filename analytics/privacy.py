@@ -171,7 +171,7 @@ def research_tables(
                 )
             elif how in ("kept", "scrubbed"):
                 select.append(f"t.{ident}")
-        where, params = filters.named_where(table.name, "t")
+        where, params = filters.where(table.name, "t")
         sql = (
             "WITH k AS (SELECT $ipad::BLOB AS ipad, $opad::BLOB AS opad) "
             f"SELECT {', '.join(select)} FROM {db.quote_ident(table.name)} t, k "

@@ -59,7 +59,7 @@ def agreements(con: duckdb.DuckDBPyConnection, f: Filters, s: Settings, day: dt.
     """Every agreement in the filter with the enterprise's name, its ``state`` on ``day``,
     ``days_left`` (to expiry; NULL when open-ended) and ``current`` (the enterprise's current
     agreement); newest first within each enterprise, enterprises by name."""
-    where, params = f.named_where("agreements", "a")
+    where, params = f.where("agreements", "a")
     cols = ", ".join(f"a.{q(c)} AS {q(c)}" for c in _AGREEMENT_COLUMNS)
     df = query(con, f"""
         SELECT {cols}, e.{q('enterprise_name')} AS enterprise_name
@@ -111,9 +111,9 @@ def hosting(con: duckdb.DuckDBPyConnection, f: Filters, s: Settings, day: dt.dat
     """Per enterprise in the filter: enterprise_id, enterprise_name, students (hosted at school
     on ``day``), interns (of them in the internship stage), mentors (enterprise mentors on the
     roster on ``day``)."""
-    en_where, en_params = f.named_where("enterprises", "en")
-    st_where, st_params = f.named_where("students", "st")
-    m_where, m_params = f.named_where("mentors", "m")
+    en_where, en_params = f.where("enterprises", "en")
+    st_where, st_params = f.where("students", "st")
+    m_where, m_params = f.where("mentors", "m")
     c, g, model = (f"st.{q(x)}" for x in ("cohort_year", "graduation_year", "training_model"))
     eid = q("enterprise_id")
     return query(con, f"""
@@ -172,7 +172,7 @@ def coverage(con: duckdb.DuckDBPyConnection, f: Filters, s: Settings, day: dt.da
 def _contributed(con: duckdb.DuckDBPyConnection, f: Filters, year: int) -> tuple[dict[str, float], bool]:
     """Enterprise money spent in ``year`` per contributing enterprise, and whether the funding
     table (as the user may see it) has any line of that year."""
-    where, params = f.named_where("funding", "fu")
+    where, params = f.where("funding", "fu")
     rows = query(con, f"""
         SELECT fu.{q('enterprise_id')} AS enterprise_id,
                sum(fu.{q('spent')}) FILTER (WHERE fu.{q('source')} = 'enterprise') AS spent,

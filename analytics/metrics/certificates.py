@@ -75,7 +75,7 @@ def _counts(
         if needs_students
         else ""
     )
-    where, params = f.named_where("certificate_exams", "e")
+    where, params = f.where("certificate_exams", "e")
     passed = f"e.{q('passed')}"
     rows = (
         f"FROM {_source(measure)} e {join} WHERE {where} AND {passed} IS NOT NULL"
@@ -176,7 +176,7 @@ def dual_vs_other_strata(
     unknown = [b for b in by if b not in STRATA]
     if unknown:
         raise ValueError(f"strata must be among {tuple(STRATA)}, not {unknown}")
-    where, params = replace(f, dual="all").named_where("certificate_exams", "e")
+    where, params = replace(f, dual="all").where("certificate_exams", "e")
     dual = f"s.{q('dual_mentor')}"
     keys = [f"{STRATA[b]} AS {q(b)}" for b in by]
     group = ", ".join(["EXTRACT(YEAR FROM u.exam_date)", *(STRATA[b] for b in by)])
@@ -329,7 +329,7 @@ def joined(con: duckdb.DuckDBPyConnection, f: Filters, s: Settings, unit: str = 
     if unit not in JOIN_UNITS:
         raise ValueError(f"unit must be one of {tuple(JOIN_UNITS)}, not {unit!r}")
     col, cohort = f"s.{q(JOIN_UNITS[unit])}", f"s.{q('cohort_year')}"
-    where, params = replace(f, dual="all", cohort=None, **{unit: None}).named_where("students", "s")
+    where, params = replace(f, dual="all", cohort=None, **{unit: None}).where("students", "s")
     sql = f"""
         SELECT {col} AS "group", min({cohort}) AS first_cohort,
                min({cohort}) FILTER (WHERE s.{q('dual_mentor')}) AS join_cohort, max({cohort}) AS last_cohort
@@ -383,7 +383,7 @@ def before_after(
         return None
     join = int(row["join_cohort"].iloc[0])
     controls = tuple(str(g) for g in units.loc[units["status"] == "never", "group"])
-    where, params = replace(f, dual="all", cohort=None, **{unit: None}).named_where("certificate_exams", "e")
+    where, params = replace(f, dual="all", cohort=None, **{unit: None}).where("certificate_exams", "e")
     col = f"s.{q(JOIN_UNITS[unit])}"
     control_params = {f"control_{i}": c for i, c in enumerate(controls)}
     others = f"{col} IN ({', '.join('$' + name for name in control_params)})" if controls else "FALSE"

@@ -104,13 +104,13 @@ def _table(
     sx_join = f"LEFT JOIN {q('students')} sx ON sx.{q('student_id')} = gr.student_id"
     no_years = replace(f, year_from=None, year_to=None)
     # named parameters: every year range below is f's ($f_year_from, $f_year_to), one value each
-    st_where, st_params = no_years.named_where("students", "st")
-    e_where, e_params = (no_years if every_year else f).named_where("employment", "e")
+    st_where, st_params = no_years.where("students", "st")
+    e_where, e_params = (no_years if every_year else f).where("employment", "e")
     gy = f"st.{q('graduation_year')}"
-    year_conds, year_params = f.named_year_range(gy)
+    year_conds, year_params = f.year_range(gy)
     # in_window: the row's graduation year is in the filter's (the pooled row's years)
     roster_window = " AND ".join(year_conds) or "TRUE"
-    grad_window = " AND ".join(f.named_year_range("gr.graduation_year")[0]) or "TRUE"
+    grad_window = " AND ".join(f.year_range("gr.graduation_year")[0]) or "TRUE"
     if every_year:
         year_conds = []
     else:
@@ -356,7 +356,7 @@ def salary_distribution(
 ) -> pd.DataFrame:
     """Monthly salaries of the employed at the first survey after graduation, in bands of
     ``width`` 元: [lower, upper, graduates]. The same graduates as the median salary."""
-    where, params = f.named_where("employment", "e")
+    where, params = f.where("employment", "e")
     grad = f"coalesce(e.{q('graduation_year')}, st.{q('graduation_year')})"
     sql = f"""
         WITH firsts AS (
@@ -445,7 +445,7 @@ def pooled_period(summary: Summary) -> str:
 def destinations(con: duckdb.DuckDBPyConnection, f: Filters, s: Settings) -> pd.DataFrame:
     """Status at the first survey after graduation per graduation year:
     [graduation_year, status, graduates, share] (share of the year's graduates with a known status)."""
-    where, params = f.named_where("employment", "e")
+    where, params = f.where("employment", "e")
     sql = f"""
         WITH emp AS (
           SELECT em.{q('student_id')} AS student_id, em.{q('survey_date')} AS survey_date,

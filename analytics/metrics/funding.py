@@ -45,7 +45,7 @@ def funding_by(con: duckdb.DuckDBPyConnection, f: Filters, s: Settings, by: str 
     """
     if by not in GROUPS:
         raise AnalyticsError("program-unknown-grouping", by=by, allowed=", ".join(GROUPS))
-    where, params = f.named_where("funding", "fu")
+    where, params = f.where("funding", "fu")
     group_col = q(schema.table("funding").column(by).name)
     order_params = {"sources": list(schema.FUNDING_SOURCES)} if by == "source" else {}
     sql = f"""
@@ -76,7 +76,7 @@ def totals(con: duckdb.DuckDBPyConnection, f: Filters, s: Settings) -> dict:
     The execution rate counts only lines with both amounts; ``lines_without_spent`` and
     their ``budget_without_spent`` say what it leaves out, so a screen can say so beside it.
     """
-    where, params = f.named_where("funding", "fu")
+    where, params = f.where("funding", "fu")
     sql = f"""
         SELECT sum(fu.{_BUDGET}) AS budget,
                sum(fu.{_SPENT}) AS spent,

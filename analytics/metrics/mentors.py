@@ -112,11 +112,11 @@ def _calendar_cte(f: Filters, s: Settings, mentor_type: str) -> tuple[str, dict]
     """CTEs ``log``, ``grid`` (the period) and ``calendar`` (roster × period with activities)."""
     r = _rule(mentor_type)
     unit = r.unit_start.format(d=q("activity_date"))
-    years, year_params = f.named_year_range("year(unit)")
-    mentor_where, mentor_params = f.named_where("mentors", "m")
+    years, year_params = f.year_range("year(unit)")
+    mentor_where, mentor_params = f.where("mentors", "m")
     # Only the user's scope limits the log (and so the period grid): another school's
     # activity dates must neither show nor change this school's figures.
-    scope_where, scope_params = Filters(scope=f.scope).named_where("mentor_activities", "a")
+    scope_where, scope_params = Filters(scope=f.scope).where("mentor_activities", "a")
     sql = f"""
         log AS (
           SELECT a.{q('mentor_id')} AS mentor_id, coalesce(a.{q('count')}, 1) AS n, {unit} AS unit
@@ -166,7 +166,7 @@ def compliance_parts(
     period's cells do not depend on which other years are selected, so :func:`compliance_periods`
     of a year range is these periods within it."""
     cte, params = _calendar_cte(replace(f, year_from=None, year_to=None), s, mentor_type)
-    window, window_params = f.named_year_range("year(period_start)")
+    window, window_params = f.year_range("year(period_start)")
     nulls = ", NULL AS mentor_id, NULL AS mentor_name" + "".join(f", NULL AS {c}" for c in _MENTOR_COLUMNS[2:])
     periods_of = f"""
         SELECT 'period' AS part, g.period, g.unit AS period_start, g.unit_end AS period_end,
@@ -345,7 +345,7 @@ def team(con: duckdb.DuckDBPyConnection, f: Filters, s: Settings) -> dict:
     ``students_per_school_mentor`` / ``students_per_enterprise_mentor`` as
     ``{"mean", "max", "mentors", "students"}`` (mean and max ``None`` without mentors).
     """
-    where, params = f.named_where("mentors", "m")
+    where, params = f.where("mentors", "m")
     years, qual, dual, mtype = q("years_experience"), q("qualification"), q("dual_qualified"), q("mentor_type")
     rules_sql = f"""
         SELECT
@@ -363,7 +363,7 @@ def team(con: duckdb.DuckDBPyConnection, f: Filters, s: Settings) -> dict:
     """
     rules = rows(con, rules_sql, {"school_min_years": s.school_mentor_min_years,
                                   "enterprise_min_years": s.enterprise_mentor_min_years, **params})[0]
-    student_where, student_params = f.named_where("students", "st")
+    student_where, student_params = f.where("students", "st")
     load_sql = f"""
         WITH roster AS (
           SELECT m.{q('mentor_id')} AS mentor_id, m.{mtype} AS mentor_type
@@ -413,7 +413,7 @@ def evaluations(
     """
     if mentor_type is not None:
         _rule(mentor_type)
-    where, params = f.named_where("mentor_evaluations", "e")
+    where, params = f.where("mentor_evaluations", "e")
     etype, score = q("evaluator_type"), q("score")
     per_type, weighted, weights = [], [], []
     values: dict = {}

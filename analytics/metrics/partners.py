@@ -25,9 +25,9 @@ from analytics.metrics import certificates, employment, query, satisfaction
 def partners(con: duckdb.DuckDBPyConnection, f: Filters, s: Settings) -> pd.DataFrame:
     """One row per partner enterprise: enterprise_id, enterprise_name, cooperation_form, industry,
     partner_since, demonstration_unit, students, dual_students, hired; by form, then name."""
-    st_where, st_params = f.named_where("students", "s")
-    em_where, em_params = f.named_where("employment", "e")
-    en_where, en_params = f.named_where("enterprises", "en")
+    st_where, st_params = f.where("students", "s")
+    em_where, em_params = f.where("employment", "e")
+    en_where, en_params = f.where("enterprises", "en")
     eid = q("enterprise_id")
     sql = f"""
         WITH st AS (

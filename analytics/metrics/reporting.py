@@ -88,12 +88,12 @@ def _rows_by_batch(con: duckdb.DuckDBPyConnection, f: Filters, table: str, year:
     if table == "satisfaction_surveys":  # an enterprise's survey counts for each school it is linked to
         parts = []
         for school in schools:
-            where, p = Filters(scope=(school,)).named_where(table, "x")
+            where, p = Filters(scope=(school,)).where(table, "x")
             parts.append(query(con, f"SELECT $school AS school_id, x.{q(BATCH_COLUMN)} AS batch_id, count(*) AS rows "
                                     f"FROM {q(table)} x WHERE {' AND '.join([where, *conds])} GROUP BY 1, 2",
                                {"school": school, **p, **params}))
         return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["school_id", "batch_id", "rows"])
-    where, p = Filters(scope=f.scope, school=f.school).named_where(table, "x")
+    where, p = Filters(scope=f.scope, school=f.school).where(table, "x")
     school = _school_of(table)
     return query(con, f"SELECT {school} AS school_id, x.{q(BATCH_COLUMN)} AS batch_id, count(*) AS rows "
                       f"FROM {q(table)} x {_join(table)} WHERE {' AND '.join([where, *conds])} "

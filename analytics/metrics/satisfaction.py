@@ -45,7 +45,7 @@ BY = {"dimension": "dimension", "enterprise": "enterprise_id"}
 def _ratings(f: Filters, s: Settings, groups: list[str]) -> tuple[str, dict]:
     """SQL of one row per respondent (and group): its ratings, score sum on 0–100 and
     satisfied count; ``groups`` are ``wave`` and keys of ``BY``."""
-    where, params = f.named_where("satisfaction_surveys", "v")
+    where, params = f.where("satisfaction_surveys", "v")
     score, scale = f"v.{q('score')}", f"coalesce(v.{q('scale_max')}, 5)"
     cols = [f"EXTRACT(YEAR FROM v.{q('survey_date')}) AS wave" if g == "wave" else f"v.{q(BY[g])} AS {q(g)}"
             for g in groups]

@@ -104,7 +104,7 @@ def _cells(con: duckdb.DuckDBPyConnection, f: Filters, s: Settings, indicator: s
     the metric itself by school and major in one query (``initial_employment_by(..., and_by=
     "major")``), so its definition stays in one place."""
     if indicator == "certificate_pass_rate":
-        where, params = f.named_where("certificate_exams", "e")
+        where, params = f.where("certificate_exams", "e")
         frame = query(con, f"""
             SELECT s.{q('school_id')} AS "group", s.{q('major')} AS major, year(e.{q('exam_date')}) AS year,
                    count(*) FILTER (WHERE e.{q('passed')}) AS numerator, count(*) AS denominator

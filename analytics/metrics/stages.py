@@ -127,7 +127,7 @@ def students_now(con: duckdb.DuckDBPyConnection, f: Filters, s: Settings, day: d
     cohort_year, training_model, dual_mentor, school_mentor_id, enterprise_mentor_id, stage
     (by schedule on ``day``; NULL without a schedule), last_stage and last_term (latest
     assessment), expected_then (schedule at that term), behind (overdue for the next stage)."""
-    where, params = f.named_where("students", "st")
+    where, params = f.where("students", "st")
     terms_sql, term_params = _terms(con)
     c, g, m = (f"st.{q(x)}" for x in ("cohort_year", "graduation_year", "training_model"))
     sql = f"""

@@ -54,7 +54,7 @@ _BAND_CASE = (
 def _scored(f: Filters, s: Settings, student_column: str | None = None) -> tuple[str, dict]:
     """CTE ``scored``: the filtered assessments with composite and band, plus the
     student's ``student_column`` (joined only when asked for: the join costs at scale)."""
-    where, params = f.named_where(_A.name, "a")
+    where, params = f.where(_A.name, "a")
     if student_column is None:
         extra, join = "", ""
     else:
@@ -170,7 +170,7 @@ def growth_file(
     cte, params = _scored(Filters(), s)
     one, one_params = f"{q('student_id')} = $student_id", {"student_id": student_id}
     if scope is not None:  # a scoped user sees the student only on a roster of their schools
-        in_scope, scope_params = Filters(scope=scope).named_where("students", "_g")
+        in_scope, scope_params = Filters(scope=scope).where("students", "_g")
         one += f" AND {q('student_id')} IN (SELECT _g.{q('student_id')} FROM {q(_S.name)} _g WHERE {in_scope})"
         one_params |= scope_params
     roster_cols = ", ".join(q(c) for c in _S.column_names)

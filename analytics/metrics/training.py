@@ -57,10 +57,10 @@ def trained_by_year(con: duckdb.DuckDBPyConnection, f: Filters, s: Settings, men
     """Per year of the training log: year, mentors (on the roster), trained (numerator),
     numerator, denominator, rate, ci_low, ci_high, small_n, hours, hours_per_trained."""
     kind = _check(mentor_type)
-    scope_where, scope_params = Filters(scope=f.scope).named_where("mentor_training", "t")
-    year_conds, year_params = f.named_year_range("y")
+    scope_where, scope_params = Filters(scope=f.scope).where("mentor_training", "t")
+    year_conds, year_params = f.year_range("y")
     year_cond = " AND ".join(year_conds) or "TRUE"
-    m_where, m_params = f.named_where("mentors", "m")
+    m_where, m_params = f.where("mentors", "m")
     start = q("start_date")
     df = query(con, f"""
         WITH yrs AS (
@@ -115,7 +115,7 @@ def untrained(
     """Mentors of ``mentor_type`` on the roster in ``year`` without a counted training that
     year: mentor_id, mentor_name, major, enterprise_name, last_trained (latest counted start)."""
     kind = _check(mentor_type)
-    m_where, m_params = f.named_where("mentors", "m")
+    m_where, m_params = f.where("mentors", "m")
     start = q("start_date")
     return query(con, f"""
         WITH last AS (
@@ -138,7 +138,7 @@ def untrained(
 def hours_by_year(con: duckdb.DuckDBPyConnection, f: Filters, s: Settings) -> pd.DataFrame:
     """Training of the filtered mentors per year and type: year, training_type, mentors
     (distinct), records, hours (sum of stated hours), days (practice days as counted above)."""
-    where, params = f.named_where("mentor_training", "t")
+    where, params = f.where("mentor_training", "t")
     start = q("start_date")
     return query(con, f"""
         SELECT year(t.{start}) AS year, t.{q('training_type')} AS training_type,
@@ -165,7 +165,7 @@ def practice(con: duckdb.DuckDBPyConnection, f: Filters, s: Settings, day: dt.da
     mentor_id, mentor_name, major, appointed_on, days (in the window), required (by ``day``),
     shortfall, on_track, last_practice, undated (records without a duration); behind first."""
     start_window = _window_start(day, s.practice_years)
-    m_where, m_params = f.named_where("mentors", "m")
+    m_where, m_params = f.where("mentors", "m")
     start = q("start_date")
     df = query(con, f"""
         WITH done AS (

@@ -672,7 +672,7 @@ def visible_batches(con: duckdb.DuckDBPyConnection, scope: tuple[str, ...] | Non
     scoped = Filters(scope=scope)
     parts, params = [], {}
     for tb in schema.TABLES:
-        where, p = scoped.named_where(tb.name, "x")
+        where, p = scoped.where(tb.name, "x")
         parts.append(f"SELECT x.{db.quote_ident(db.BATCH_COLUMN)} FROM {db.quote_ident(tb.name)} x WHERE {where}")
         params |= p
     visible = {r[0] for r in db.rows(con, " UNION ".join(parts), params)}
