@@ -38,6 +38,9 @@ from analytics.errors import StoreError
          "SELECT * FROM a UNION ALL BY NAME SELECT * FROM b",
          'WITH a AS (SELECT 1 AS x, 2 AS y), b AS (SELECT 3 AS y) '
          'SELECT "x", "y" FROM a UNION ALL SELECT NULL AS "x", "y" FROM b'),
+        # a branch's computed items stay what they compute (were replaced by a bare column name)
+        ("WITH a AS (SELECT 1 AS x) SELECT 'period' AS part, x FROM a UNION ALL BY NAME SELECT 2 AS x",
+         "WITH a AS (SELECT 1 AS x) SELECT 'period' AS part, x FROM a UNION ALL SELECT NULL AS \"part\", 2 AS x"),
         # a rewrite that repeats an argument repeats the same parameter
         ("SELECT list_contains(?, x), ? FROM t",
          "SELECT CASE WHEN x IS NULL THEN NULL ELSE COALESCE(x = ANY($1), FALSE) END, $2 FROM t"),

@@ -205,9 +205,11 @@ def union_by_name(tree: exp.Expression) -> exp.Expression:
         for names in lists:
             order.extend(n for n in names if n not in order)
         for branch, names in zip(branches, lists):
+            # an explicit item keeps what it computes; a name from ``*`` is the column itself
+            items = {item.alias_or_name: item for item in branch.expressions if not isinstance(item, exp.Star)}
             branch.set(
                 "expressions",
-                [exp.column(n, quoted=True) if n in names else exp.alias_(exp.null(), n, quoted=True)
+                [items.get(n) or exp.column(n, quoted=True) if n in names else exp.alias_(exp.null(), n, quoted=True)
                  for n in order],
             )
         for u in [union, *[x for x in union.find_all(exp.Union) if x is not union]]:
