@@ -80,6 +80,20 @@ def serve_copy(demo_db: Path, tmp_path_factory: pytest.TempPathFactory, name: st
     yield from serve(db_file)
 
 
+LEADER, LEADER_PASSWORD, LEADER_SCHOOL = "zhang", "correct horse battery", "3301012"
+
+
+def serve_with_leader(demo_db: Path, tmp_path_factory: pytest.TempPathFactory, name: str) -> Iterator[str]:
+    """``serve`` on a private copy of the demo database with a users file holding one leader
+    (``LEADER``, scoped to ``LEADER_SCHOOL``): sign-in is required."""
+    from analytics import auth
+
+    db_file = tmp_path_factory.mktemp(name) / "dashboard.duckdb"
+    shutil.copy(demo_db, db_file)
+    auth.add_user(db_file.parent / "secrets" / "users.json", LEADER, "leader", [LEADER_SCHOOL], LEADER_PASSWORD)
+    yield from serve(db_file)
+
+
 @pytest.fixture(scope="module")
 def browser() -> Iterator:
     from playwright.sync_api import sync_playwright

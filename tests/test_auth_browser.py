@@ -4,25 +4,20 @@ arrives whole."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from analytics import auth
-from browserkit import MARKS, browser, new_page, serve, settle, no_errors  # noqa: F401
+from browserkit import LEADER, LEADER_PASSWORD, MARKS, browser, new_page, serve_with_leader, settle, no_errors  # noqa: F401
 
 pytestmark = MARKS
-PASSWORD = "correct horse battery"
+PASSWORD = LEADER_PASSWORD
 
 
 @pytest.fixture(scope="module")
 def server(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    db_file = tmp_path_factory.mktemp("signin") / "dashboard.duckdb"
-    shutil.copy(demo_db, db_file)
-    auth.add_user(db_file.parent / "secrets" / "users.json", "zhang", "leader", ["3301012"], PASSWORD)
-    yield from serve(db_file)
+    yield from serve_with_leader(demo_db, tmp_path_factory, "signin")
 
 
 def test_signed_in_across_pages_and_a_table_download(server: str, browser) -> None:
@@ -31,7 +26,7 @@ def test_signed_in_across_pages_and_a_table_download(server: str, browser) -> No
         pg.goto(f"{server}/students")
         settle(pg)
         assert pg.locator("h1").first.inner_text().strip() == "登录"
-        pg.get_by_label("用户名").fill("zhang")
+        pg.get_by_label("用户名").fill(LEADER)
         pg.get_by_label("密码").fill(PASSWORD)
         pg.get_by_role("button", name="登录").click()
         pg.wait_for_function("() => document.querySelector('h1') && document.querySelector('h1').innerText.trim() !== '登录'")

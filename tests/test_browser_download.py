@@ -5,32 +5,28 @@ cookie the sign-in and the downloads are bound to is HttpOnly (``ui.guard``, ``a
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from analytics import auth
-from browserkit import MARKS, browser, new_page, no_errors, serve, settle  # noqa: F401
+from browserkit import LEADER, LEADER_PASSWORD, MARKS, browser, new_page, no_errors, serve_with_leader, settle  # noqa: F401
 
 pytestmark = MARKS
-PASSWORD = "correct horse battery"
+PASSWORD = LEADER_PASSWORD
 
 
 @pytest.fixture(scope="module")
 def server(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    db_file = tmp_path_factory.mktemp("download") / "dashboard.duckdb"
-    shutil.copy(demo_db, db_file)
-    auth.add_user(db_file.parent / "secrets" / "users.json", "zhang", "leader", ["3301012"], PASSWORD)
-    yield from serve(db_file)
+    yield from serve_with_leader(demo_db, tmp_path_factory, "download")
 
 
 def _sign_in(pg, server: str) -> None:
     pg.goto(f"{server}/students")
     settle(pg)
     assert pg.locator("h1").first.inner_text().strip() == "登录"
-    pg.get_by_label("用户名").fill("zhang")
+    pg.get_by_label("用户名").fill(LEADER)
     pg.get_by_label("密码").fill(PASSWORD)
     pg.get_by_role("button", name="登录").click()
     pg.wait_for_function("() => document.querySelector('h1') && document.querySelector('h1').innerText.trim() !== '登录'")
