@@ -134,7 +134,29 @@ async def _attack(port: int) -> dict[str, list[str]]:
             seen["stolen XSRF cookie"] = (await _seen(thief)).titles
         async with _connect(port, {auth.BROWSER_COOKIE: owner[auth.BROWSER_COOKIE]}, session) as thief:
             seen["stolen XSRF cookie only"] = (await _seen(thief)).titles
+        # an upload into the owner's session, by its id (as a proxy log shows it)
+        seen["upload by another browser"] = [_upload(port, session, _browser_cookies(port))]
+        seen["upload by the owner"] = [_upload(port, session, owner)]
+    async with _connect(port, owner, session) as ws:  # the owner's tab, after all that
+        seen["owner after the attacks"] = (await _seen(ws)).titles
     return seen
+
+
+def _upload(port: int, session: str, cookies: dict[str, str]) -> int:
+    """The status of a file upload (a PUT, as the upload widget sends it) into ``session``."""
+    boundary = "----dm-test"
+    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.csv\"\r\n"
+            f"Content-Type: text/csv\r\n\r\nname\r\nzhang\r\n--{boundary}--\r\n").encode()
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/_stcore/upload_file/{session}/dm-test-file", data=body, method="PUT",
+        headers={"Cookie": _cookie_header(cookies), "X-Xsrftoken": cookies[auth.BROWSER_COOKIE],
+                 "Content-Type": f"multipart/form-data; boundary={boundary}",
+                 "Origin": f"http://127.0.0.1:{port}"})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as r:
+            return r.status
+    except urllib.error.HTTPError as e:
+        return e.code
 
 
 async def _sign_in(ws) -> Seen:
@@ -226,6 +248,10 @@ def test_a_session_id_from_another_browser_gets_the_sign_in_form(signed_server) 
     # the binding is the HttpOnly cookie: the XSRF cookie, which script can read, does not stand in
     assert seen["stolen XSRF cookie"] == [SIGN_IN_TITLE]
     assert seen["stolen XSRF cookie only"] == [SIGN_IN_TITLE]
+    # the guard gave each of them a new session: the owner's was neither taken nor signed out
+    assert seen["owner after the attacks"] == seen["owner signed in"]
+    assert seen["upload by another browser"] == [403]
+    assert seen["upload by the owner"] == [204]
 
 
 async def _first_run(port: int) -> Seen:

@@ -1,6 +1,7 @@
 """The guard in front of Streamlit (#18 item 4, ``ui/guard.py``, ``app.py``) without a server: who may
-fetch a made download, the HttpOnly cookie it gives a browser, which cookie the binding reads, and
-that every download button of the dashboard goes through the one helper that registers its owner.
+fetch a made download, the HttpOnly cookie it gives a browser, which cookie the binding reads, that
+every download button of the dashboard goes through the one helper that registers its owner, and
+that a signed-in session's id, named by another browser (websocket, upload), does not reach it.
 On the running app: ``test_auth_replay.py`` (websocket protocol) and ``test_browser_download.py``
 (Chromium)."""
 
@@ -149,3 +150,53 @@ def test_every_download_button_goes_through_the_one_helper() -> None:
     sources = [ROOT / "dashboard.py", *sorted((ROOT / "pages").glob("*.py")), *sorted((ROOT / "ui").glob("*.py"))]
     callers = [p.relative_to(ROOT).as_posix() for p in sources if "download_button(" in p.read_text(encoding="utf-8")]
     assert callers == ["ui/components.py"]  # ``components.download`` registers the browser that may fetch
+
+
+@pytest.mark.parametrize(
+    ("asked_by", "after", "foreign"),
+    [(KEY_A, 0, False), (KEY_B, 0, True), (None, 0, True),
+     (KEY_B, 3600, True),  # up to SESSION_SECONDS (3600 here) after the last run
+     (KEY_B, 3601, False)],  # then forgotten: nothing is signed in there any more
+)
+def test_a_signed_in_session_belongs_to_its_browser(asked_by, after: int, foreign: bool) -> None:
+    sessions = guard.Sessions(seconds=3600)
+    sessions.bind("sid-1", KEY_A, now=0.0)
+    assert sessions.foreign("sid-1", asked_by, now=float(after)) is foreign
+    assert not sessions.foreign("sid-2", KEY_B, now=0.0)  # never signed in: anyone's
+    assert not sessions.foreign(None, KEY_B, now=0.0) and not sessions.foreign("", KEY_B, now=0.0)
+    sessions.bind("sid-3", None, now=0.0)  # a run without a browser binds nothing
+    assert not sessions.foreign("sid-3", KEY_B, now=0.0)
+
+
+@pytest.mark.parametrize(
+    ("protocols", "browser", "expected", "session"),
+    [
+        ("streamlit, XSRF, sid-1", KEY_A, "streamlit, XSRF, sid-1", "sid-1"),  # the owner reconnects
+        ("streamlit, XSRF, sid-1", KEY_B, "streamlit, XSRF,", None),  # another browser: a new session
+        ("streamlit, XSRF, sid-1", None, "streamlit, XSRF,", None),
+        ("streamlit, XSRF, sid-2", KEY_B, "streamlit, XSRF, sid-2", "sid-2"),  # nobody signed in there
+        ("streamlit, XSRF", KEY_B, "streamlit, XSRF", None),  # a first connection
+    ],
+)
+def test_a_websocket_naming_another_browsers_session_gets_a_new_one(protocols: str, browser, expected: str,
+                                                                    session: str | None) -> None:
+    from starlette.datastructures import Headers
+    from streamlit.web.server.starlette.starlette_websocket import _parse_subprotocols
+
+    sessions = guard.Sessions()
+    sessions.bind("sid-1", KEY_A)
+    headers = [(b"host", b"127.0.0.1"), (b"sec-websocket-protocol", protocols.encode())]
+    out = guard.without_foreign_session(headers, browser, sessions)
+    assert out == [(b"host", b"127.0.0.1"), (b"sec-websocket-protocol", expected.encode())]
+    # Streamlit reads the entries by position: the session id's place is emptied, nothing shifts
+    assert _parse_subprotocols(Headers(raw=out)) == ("streamlit", "XSRF", session)
+
+
+@pytest.mark.parametrize(("cookie", "status"), [("a" * 43, 200), ("b" * 43, 403)])
+def test_an_upload_into_another_browsers_session_is_refused(monkeypatch: pytest.MonkeyPatch, cookie: str,
+                                                           status: int) -> None:
+    sessions = guard.Sessions()
+    sessions.bind("sid-1", KEY_A)
+    monkeypatch.setattr(guard, "SESSIONS", sessions)
+    got, _, reached = _call("/_stcore/upload_file/sid-1/file-1", {auth.GUARD_COOKIE: cookie})
+    assert (got, reached) == (status, status == 200)

@@ -81,7 +81,17 @@ def current_user(settings: Settings, lang: str) -> auth.User:
         _sign_in_form(settings, lang)
         stop()
     st.session_state[SESSION_KEY] = session
+    _bind(session.browser)
     return session.user
+
+
+def _bind(browser_key: str | None) -> None:
+    """Tell the guard which browser this signed-in session belongs to (``guard.SESSIONS``)."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    if ctx is not None:
+        guard.SESSIONS.bind(ctx.session_id, browser_key)
 
 
 def _sign_in_form(settings: Settings, lang: str) -> None:
@@ -99,6 +109,7 @@ def _sign_in_form(settings: Settings, lang: str) -> None:
         st.error(err.message(lang))
         return
     st.session_state[SESSION_KEY] = auth.start_session(user, browser=browser())
+    _bind(browser())
     st.rerun()
 
 

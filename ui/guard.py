@@ -11,7 +11,10 @@ ASGI app (``streamlit.starlette.App``) with ``BrowserGuard`` as the outermost mi
   the cookie of the browser whose session pressed the button: ``OWNERS`` holds, per file
   content, the ``auth.browser_key`` of the browsers that made it (``ui.components.download``
   registers it when the file is made). Anyone else (no cookie, another browser, a proxy log's
-  URL replayed) gets the same 404 as for a file that does not exist.
+  URL replayed) gets the same 404 as for a file that does not exist;
+* keeps a signed-in session to its browser (``SESSIONS``, bound by ``ui.access`` on every run): a
+  websocket from another browser that names the session's id (seen in an upload URL, a proxy log)
+  gets a new session of its own instead, and an upload into that session's id is refused (403).
 
 Nothing here imports Streamlit at module level: ``app.py`` imports it before the server starts.
 """
@@ -19,6 +22,7 @@ Nothing here imports Streamlit at module level: ``app.py`` imports it before the
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
 import threading
 import time
@@ -87,6 +91,61 @@ class Owners:
 
 OWNERS = Owners()
 
+SESSION_SECONDS = 12 * 3600  # a session id stays bound this long after its last run
+
+
+class Sessions:
+    """Which browser a signed-in session belongs to, by Streamlit's session id: ``bind`` on every
+    signed-in run (``ui.access``), ``owner`` when a request names the id (a websocket reconnecting
+    to it, an upload into it). Entries unseen for ``seconds`` are forgotten; thread-safe."""
+
+    def __init__(self, seconds: float = SESSION_SECONDS) -> None:
+        self._seconds = seconds
+        self._browsers: dict[str, tuple[str, float]] = {}  # session id → (browser key, last run)
+        self._lock = threading.Lock()
+
+    def bind(self, session_id: str, browser: str | None, now: float | None = None) -> None:
+        """Bind ``session_id`` to ``browser`` (an ``auth.browser_key``; None binds nothing)."""
+        if not browser:
+            return
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            for sid in [k for k, (_, seen) in self._browsers.items() if now - seen > self._seconds]:
+                del self._browsers[sid]
+            self._browsers[session_id] = (browser, now)
+
+    def foreign(self, session_id: str | None, browser: str | None, now: float | None = None) -> bool:
+        """Whether ``session_id`` is bound to a browser other than ``browser``."""
+        if not session_id:
+            return False
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            bound = self._browsers.get(session_id)
+        if bound is None or now - bound[1] > self._seconds:
+            return False
+        return not hmac.compare_digest(bound[0], browser or "")
+
+
+SESSIONS = Sessions()
+UPLOAD_PREFIX = "/_stcore/upload_file/"
+
+
+def without_foreign_session(headers: list[tuple[bytes, bytes]], browser: str | None,
+                            sessions: Sessions | None = None) -> list[tuple[bytes, bytes]]:
+    """The websocket handshake's headers with the session id it asks to reconnect to (the third
+    entry of ``Sec-WebSocket-Protocol``) emptied when that session belongs to another browser:
+    Streamlit then opens a new session for it, and the owner's is neither taken nor signed out."""
+    sessions = SESSIONS if sessions is None else sessions
+    out = []
+    for name, value in headers:
+        if name.lower() == b"sec-websocket-protocol":
+            entries = value.decode("latin-1").split(",")
+            if len(entries) >= 3 and sessions.foreign(entries[2].strip(), browser):
+                entries[2] = ""
+                value = ",".join(entries).encode("latin-1")
+        out.append((name, value))
+    return out
+
 
 def _cookies(scope: Scope) -> dict[str, str]:
     from starlette.requests import HTTPConnection
@@ -134,7 +193,10 @@ class BrowserGuard:
         _active.set()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":  # the websocket and the lifespan go through untouched
+        if scope["type"] == "websocket":
+            browser = auth.browser_key_of(_cookies(scope))
+            scope = {**scope, "headers": without_foreign_session(list(scope.get("headers", [])), browser)}
+        if scope["type"] != "http":  # the websocket (its session id checked above) and the lifespan
             await self.app(scope, receive, send)
             return
         cookies = _cookies(scope)
@@ -146,6 +208,10 @@ class BrowserGuard:
         path = path[len(base):] if base and path.startswith(base) else path
         if scope.get("method") != "OPTIONS" and not may_serve(path, cookies):
             await _not_found(send)  # with the cookie as any answer: a refusal looks like a missing file
+            return
+        if path.startswith(UPLOAD_PREFIX) and SESSIONS.foreign(path[len(UPLOAD_PREFIX):].split("/", 1)[0],
+                                                               auth.browser_key_of(cookies)):
+            await _refuse(send, 403, b"Forbidden")  # an upload into (or a delete from) another browser's session
             return
         await self.app(scope, receive, send)
 
@@ -168,8 +234,11 @@ def _set_cookie(value: str, path: str, secure: bool) -> str:
 
 async def _not_found(send: Send) -> None:
     """The answer Streamlit gives for a file that does not exist (no oracle of which exist)."""
-    body = b"File not found"
-    await send({"type": "http.response.start", "status": 404,
+    await _refuse(send, 404, b"File not found")
+
+
+async def _refuse(send: Send, status: int, body: bytes) -> None:
+    await send({"type": "http.response.start", "status": status,
                 "headers": [(b"content-type", b"text/plain; charset=utf-8"),
                             (b"content-length", str(len(body)).encode())]})
     await send({"type": "http.response.body", "body": body})
