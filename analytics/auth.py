@@ -39,6 +39,7 @@ file (see SECURITY.md).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import hmac
 import ipaddress
@@ -313,9 +314,12 @@ def needs_rehash(stored_hash: str) -> bool:
         return True
 
 
-# A hash of a random password, verified when the name is unknown so that a wrong name
-# takes as long as a wrong password.
-_DUMMY_HASH = _hasher.hash(os.urandom(16).hex())
+@functools.cache
+def _dummy_hash() -> str:
+    """A hash of a random password, verified when the name is unknown so that a wrong name
+    takes as long as a wrong password. Made on the first sign-in, not at import: hashing costs
+    ≈0.7 s, which every ``python -m analytics`` command paid before."""
+    return _hasher.hash(os.urandom(16).hex())
 
 
 # -- Users file ----------------------------------------------------------------------------------------
@@ -710,7 +714,7 @@ def authenticate(
         users = load_users(path)
         rec = users.get(name)
         with throttle.checking():
-            ok = verify_password(rec["hash"] if rec else _DUMMY_HASH, password) and rec is not None
+            ok = verify_password(rec["hash"] if rec else _dummy_hash(), password) and rec is not None
     except AuthError as e:
         if e.code == "auth-busy":
             throttle.cancel(attempt)
