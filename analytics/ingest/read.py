@@ -18,6 +18,7 @@ import codecs
 import csv
 import datetime as dt
 import io
+import itertools
 import os
 import re
 import stat
@@ -654,7 +655,11 @@ def _python_csv(text: str, delim: str) -> pa.Table:
 
 def _rows_to_table(rows: list[list[Any]]) -> pa.Table:
     width = max((len(r) for r in rows), default=0)
-    columns = [[r[i] if i < len(r) else None for r in rows] for i in range(width)]
+    return _columns_to_table([[r[i] if i < len(r) else None for r in rows] for i in range(width)])
+
+
+def _columns_to_table(columns: list[list[str | None]]) -> pa.Table:
+    """Columns of text (``None`` for blank) as a table of string columns ``c0``, ``c1``, …"""
     return pa.table({f"c{i}": pa.array(col, type=pa.string()) for i, col in enumerate(columns)})
 
 
@@ -710,19 +715,40 @@ def _read_book_cells(
                     )
                 if sheet.end is not None:  # (row, column) of the last cell, 0-based
                     _check_extent(name, meta.name, sheet.end[1] + 1, sheet.end[0] + 1, limits)
-                rows = [[_cell_text(v) for v in row] for row in sheet.to_python(skip_empty_area=False)]
+                columns = _text_columns(sheet.to_python(skip_empty_area=False))
                 merges = sheet.merged_cell_ranges or []
             except python_calamine.PasswordError as e:
                 raise FileRejectedError("file-encrypted", file=name) from e
             except python_calamine.CalamineError as e:
                 raise FileRejectedError("file-corrupt", file=name) from e
             for (r, c), text in errors.get(meta.name, {}).items():
-                if r < len(rows) and c < len(rows[r]):
-                    rows[r][c] = text
+                if c < len(columns) and r < len(columns[c]):
+                    columns[c][r] = text
             hidden = meta.visible != python_calamine.SheetVisibleEnum.Visible
-            built = _build_sheet(meta.name, rows, merges=merges, hidden=hidden, limits=limits, file=name)
+            # Merged ranges are filled row-wise once the header is known; without any, the
+            # columns become the table directly (no transposing back to rows).
+            grid: list[list[str | None]] | pa.Table
+            grid = [list(row) for row in zip(*columns)] if merges else _columns_to_table(columns)
+            del columns
+            built = _build_sheet(meta.name, grid, merges=merges, hidden=hidden, limits=limits, file=name)
             sheets.append(built if built is not None else _empty_marker(meta.name))
     return sheets
+
+
+def _text_columns(rows: list[list[Any]]) -> list[list[str | None]]:
+    """calamine's rows as columns of text (see :func:`_cell_text`), built one column at a
+    time: a column of only text (or only numbers) and blanks is converted without a call per cell."""
+    return [_column_text(values) for values in itertools.zip_longest(*rows)]
+
+
+def _column_text(values: tuple[Any, ...]) -> list[str | None]:
+    kinds = set(map(type, values))
+    kinds.discard(type(None))
+    if kinds <= {str}:
+        return [v if v is not None and v.strip() else None for v in values]
+    if kinds == {float}:
+        return [None if v is None else str(int(v)) if v.is_integer() and abs(v) < 1e16 else repr(v) for v in values]
+    return [_cell_text(v) for v in values]
 
 
 def _cell_text(value: Any) -> str | None:
