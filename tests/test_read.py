@@ -151,6 +151,27 @@ def test_xlsx_cell_as_text(tmp_path, value, text):
     assert _cells(sheet) == [[text, "x"]]
 
 
+@pytest.mark.parametrize(
+    "values, texts",
+    [
+        # text only: whitespace-only cells (ASCII and the full-width space) are blank
+        (["张三", "  ", "\u3000", "李四"], ["张三", None, None, "李四"]),
+        # numbers under a text header: integral floats without ".0" below 1e16, repr above
+        ([20210001.0, 85.5, 1e16, 123456789012345.0], ["20210001", "85.5", "1e+16", "123456789012345"]),
+        # numbers, text and blanks in one column
+        ([1.0, "缺考", None, 0.25], ["1", "缺考", None, "0.25"]),
+        # any other kind in the column: every cell by the one-cell rule
+        ([dt.date(2024, 6, 30), 2.0, True, "x"], ["2024-06-30", "2", "TRUE", "x"]),
+    ],
+)
+def test_xlsx_whole_column_as_text(tmp_path, values, texts):
+    """A column is converted at once (#17); its cells read as each would alone."""
+    rows = [["值", "序号"]] + [[v, str(i)] for i, v in enumerate(values, 1)]
+    [sheet] = read_file(write_xlsx(tmp_path / "col.xlsx", {"S": rows}))
+    assert _cells(sheet) == [[t, str(i)] for i, t in enumerate(texts, 1)]
+    assert sheet.row_numbers == [2, 3, 4, 5]
+
+
 def test_every_sheet_hidden_and_empty(tmp_path):
     sheets = {"一班": [["学号"], ["001"]], "空": [], "二班": [["学号"], ["002"]]}
     path = write_xlsx(tmp_path / "b.xlsx", sheets, hidden=("二班",))

@@ -746,8 +746,12 @@ def _column_text(values: tuple[Any, ...]) -> list[str | None]:
     kinds.discard(type(None))
     if kinds <= {str}:
         return [v if v is not None and v.strip() else None for v in values]
-    if kinds == {float}:
-        return [None if v is None else str(int(v)) if v.is_integer() and abs(v) < 1e16 else repr(v) for v in values]
+    if kinds <= {str, float}:  # a number column under its header: the same rules as _cell_text
+        return [
+            None if v is None else (v if v.strip() else None) if type(v) is str
+            else str(int(v)) if v.is_integer() and abs(v) < 1e16 else repr(v)
+            for v in values
+        ]
     return [_cell_text(v) for v in values]
 
 
