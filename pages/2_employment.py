@@ -45,7 +45,7 @@ with rest:
 
 left, right = st.columns(2)
 with left:
-    dest = store.query(emp.destinations, f.filters)
+    dest = emp.destinations_of(shared)  # counted in the base query: no scan of its own
     fig = charts.stacked_bars(dest, f.lang, x="graduation_year", color="status", y="graduates", percent=True,
                               title=f.t("employment.destinations"), x_title=f.t("by.graduation_year"),
                               color_labels=labels_for(f, "status", dest["status"].unique()))
@@ -62,7 +62,7 @@ with right:
 
 spread, by_year = st.tabs([f.t("employment.salary_distribution"), f.t("employment.salary_title")])
 with spread:
-    bands = store.query(emp.salary_distribution, f.filters)
+    bands = emp.salary_distribution_of(shared)
     bands = bands.assign(band=[f"{lo:,.0f}–{hi:,.0f}" for lo, hi in zip(bands["lower"], bands["upper"])])
     fig = charts.bars(bands, f.lang, x="band", y=["graduates"], title=f.t("employment.salary_distribution"),
                       x_title=f.t("employment.salary_band"), y_title=f.t("employment.graduates_axis"),

@@ -209,3 +209,46 @@ def test_summary_equals_the_single_figures(con) -> None:
     pd.testing.assert_frame_equal(got.initial_by, m.initial_employment_by(con, f, s, "graduation_year"))
     pd.testing.assert_frame_equal(got.retention_by, m.retention_by(con, f, s, "graduation_year"))
     pd.testing.assert_frame_equal(got.salary_by, m.median_monthly_salary_by(con, f, s, "graduation_year"))
+
+
+def test_salary_distribution_takes_a_missing_graduation_year_from_the_roster(con) -> None:
+    # 2024: e's first survey after graduation (2024-07-01, year from the roster) is "enlisted",
+    # so e is not among the employed: bands 3000–3500 {c 3000}, 4000–4500 {a 4000} — the same
+    # graduates as the 2024 median salary (3500 of a, c). Reading e's year from the survey row
+    # alone would drop that row and count e's later 3500 instead.
+    df = m.salary_distribution(con, Filters(year_from=2024, year_to=2024), S)
+    assert [tuple(r) for r in df[["lower", "upper", "graduates"]].itertuples(index=False)] == [
+        (3000.0, 3500.0, 1), (4000.0, 4500.0, 1),
+    ]
+
+
+@pytest.mark.parametrize("f", [
+    Filters(), Filters(year_from=2024, year_to=2024), Filters(year_from=2023, year_to=2023),
+    Filters(year_from=2025), Filters(major="CNC"), Filters(school="S2"),
+], ids=["all", "2024", "2023", "none", "cnc", "s2"])
+def test_destinations_and_salary_bands_from_the_base_query_equal_their_own_queries(con, f: Filters) -> None:
+    v = m.years_and(con, f, S)
+    want = m.destinations(con, f, S)
+    got = m.destinations_of(v)
+    assert got[["graduation_year", "status", "graduates"]].values.tolist() == \
+        want[["graduation_year", "status", "graduates"]].values.tolist()
+    assert got["share"].tolist() == pytest.approx(want["share"].tolist())
+    want = m.salary_distribution(con, f, S)
+    got = m.salary_distribution_of(v)
+    assert got[["lower", "upper", "graduates"]].values.tolist() == \
+        want[["lower", "upper", "graduates"]].values.tolist()
+
+
+def test_destinations_of_the_base_query(con) -> None:
+    # as test_destinations: 2023 x employed, y unemployed; 2024 a, c employed, b further study,
+    # e enlisted (its first survey after graduation); shares of each year's known statuses
+    got = m.destinations_of(m.years_and(con, Filters(), S))
+    assert [tuple(r) for r in got[["graduation_year", "status", "graduates"]].itertuples(index=False)] == [
+        (2023, "employed", 1), (2023, "unemployed", 1),
+        (2024, "employed", 2), (2024, "enlisted", 1), (2024, "further_study", 1),
+    ]
+    assert got["share"].tolist() == pytest.approx([0.5, 0.5, 0.5, 0.25, 0.25])
+    # 2023 x 5000; 2024 a 4000, c 3000: three bands of 500
+    assert m.salary_distribution_of(m.years_and(con, Filters(), S)).values.tolist() == [
+        [3000.0, 3500.0, 1], [4000.0, 4500.0, 1], [5000.0, 5500.0, 1],
+    ]

@@ -44,6 +44,7 @@ from analytics.stats import Rate
 
 GRADUATION_MONTH = 6  # graduation date = 1 June of the graduation year
 EMPLOYED = ("employed", "self_employed")
+SALARY_BAND = 500  # 元: the width of a band of the salary spread (:func:`salary_distribution`)
 _SURVEY_COLUMNS = (
     "student_id", "survey_date", "status", "employer_name", "enterprise_id", "related_to_major",
     "monthly_salary",
@@ -78,8 +79,8 @@ class EmploymentRate:
 
 def _table(
     con: duckdb.DuckDBPyConnection, f: Filters, s: Settings, by: str | None, and_by: str | None = None,
-    *, every_year: bool = False,
-) -> pd.DataFrame:
+    *, every_year: bool = False, spread: bool = False,
+) -> pd.DataFrame | tuple[pd.DataFrame, pd.DataFrame]:
     """Every employment count per group of ``by`` (and of ``and_by`` within it: column
     ``group2``), plus a pooled row (``total`` True).
 
@@ -95,6 +96,12 @@ def _table(
     second query. The roster is joined to survey rows only where a row lacks its
     graduation year. Graduates whose surveys all predate graduation still count as seen
     (for the coverage of a year without a roster).
+
+    With ``spread`` the same pass also counts, per graduation year, the graduates by their
+    first known status after graduation (``part`` ``destination``: status, graduates) and the
+    employed by band of ``SALARY_BAND`` 元 of their first salary (``part`` ``band``: lower,
+    graduates), returned as a second frame: the destinations chart and the salary spread
+    then need no scan of their own.
     """
     for name in (by, and_by):
         if name is not None and name not in BY:
@@ -134,10 +141,34 @@ def _table(
     first_last = ", ".join(
         [f"arg_min_null(e.{c}, e.survey_date) {after} AS first_{c}" for c in _FIRST_COLUMNS]
         + [f"arg_max_null(e.{c}, e.survey_date) {after} AS last_{c}" for c in _LAST_COLUMNS]
+        + ["arg_min(e.status, e.survey_date) FILTER (WHERE e.survey_date >= "
+           "make_date(e.graduation_year, $graduation_month, 1) AND e.status IS NOT NULL) AS known_status"]
+        * spread  # the first known status (destinations), only when asked for
     )
     def key(path: str) -> str:  # a field of a rejected row's key
         return f"json_extract_string(r.row_key, ${path})"
 
+    order = 'total, "group" NULLS LAST, group2 NULLS LAST'
+    spread_sql = f"SELECT * FROM counted ORDER BY {order}"
+    if spread:
+        # explicit columns, not UNION BY NAME: the branches share only "group"
+        main = ", ".join(f'"{c}"' for c in _COUNTED)
+        per_year = ", ".join('graduation_year AS "group"' if c == "group" else f'NULL AS "{c}"' for c in _COUNTED)
+        spread_sql = f"""SELECT * FROM (
+          SELECT {main}, CAST(NULL AS VARCHAR) AS part, CAST(NULL AS VARCHAR) AS status,
+                 CAST(NULL AS DOUBLE) AS lower, CAST(NULL AS BIGINT) AS graduates
+          FROM counted
+          UNION ALL
+          SELECT {per_year},
+                 'destination' AS part, known_status AS status, NULL AS lower, count(*) AS graduates
+          FROM graduates WHERE known_status IS NOT NULL GROUP BY graduation_year, known_status
+          UNION ALL
+          SELECT {per_year},
+                 'band' AS part, NULL AS status, lower, count(*) AS graduates
+          FROM (SELECT graduation_year, CAST(floor(first_monthly_salary / $band) * $band AS DOUBLE) AS lower
+                FROM flagged WHERE employed AND first_monthly_salary IS NOT NULL) b
+          GROUP BY graduation_year, lower
+        ) u ORDER BY part NULLS FIRST, {order}, status, lower"""
     nulls = ", ".join(f"NULL AS {c}" for c in _SURVEY_COLUMNS if c not in ("student_id", "survey_date"))
     sql = f"""
         WITH pending AS (
@@ -214,7 +245,8 @@ def _table(
         roster_counts AS (
           SELECT grouping(g) = 1 AS total, g, g2, {window_col}, sum(n) AS coverage_denominator
           FROM roster GROUP BY GROUPING SETS ((g, g2), {pooled_set})
-        )
+        ),
+        counted AS (
         SELECT total, g AS "group", g2 AS group2, in_window, per_g, sum(placed) AS placed, sum(known) AS known,
                sum(covered) AS covered, sum(coverage_denominator) AS coverage_denominator,
                sum(employed) AS employed, sum(related) AS related,
@@ -226,7 +258,9 @@ def _table(
           UNION ALL BY NAME SELECT * FROM roster_counts
           UNION ALL BY NAME SELECT * FROM grads
         )
-        GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2 NULLS LAST, 3 NULLS LAST
+        GROUP BY 1, 2, 3, 4, 5
+        )
+        {spread_sql}
     """
     params = {
         "key_student": "$.student_id", "key_year": "$.graduation_year", "key_date": "$.survey_date",
@@ -234,7 +268,15 @@ def _table(
         "graduation_month": GRADUATION_MONTH,
         "placed": list(s.placed_statuses()), "employed": list(EMPLOYED),
     }
+    if spread:
+        params["band"] = SALARY_BAND
     df = query(con, sql, params)
+    extra = None
+    if spread:
+        part = df["part"].notna()
+        extra = df.loc[part, ["part", "group", "status", "lower", "graduates"]].reset_index(drop=True)
+        extra["graduates"] = extra["graduates"].astype("int64")
+        df = df[~part].drop(columns=["part", "status", "lower", "graduates"]).reset_index(drop=True)
     df["total"] = df["total"].astype(bool)  # also for an empty result (PostgreSQL: object columns)
     # the pooled row of the filter's years only (none when no graduate is in them)
     df = df[~df["total"] | df["in_window"].fillna(False).astype(bool)].drop(columns="in_window")
@@ -246,7 +288,7 @@ def _table(
         df = df.drop(columns="group2")
     counts = [c for c in df.columns if c not in ("total", "group", "group2", "per_g", "median_salary")]
     df[counts] = df[counts].fillna(0).astype("int64")
-    return df
+    return df if extra is None else (df, extra)
 
 
 def _group_columns(by: str | None) -> tuple[str, str]:
@@ -352,21 +394,28 @@ def retention_by(con: duckdb.DuckDBPyConnection, f: Filters, s: Settings, by: st
 
 
 def salary_distribution(
-    con: duckdb.DuckDBPyConnection, f: Filters, s: Settings, width: int = 500
+    con: duckdb.DuckDBPyConnection, f: Filters, s: Settings, width: int = SALARY_BAND
 ) -> pd.DataFrame:
     """Monthly salaries of the employed at the first survey after graduation, in bands of
     ``width`` 元: [lower, upper, graduates]. The same graduates as the median salary."""
     where, params = f.where("employment", "e")
-    grad = f"coalesce(e.{q('graduation_year')}, st.{q('graduation_year')})"
     sql = f"""
-        WITH firsts AS (
-          SELECT e.{q('student_id')},
-                 arg_min_null(e.{q('status')}, e.{q('survey_date')}) AS status,
-                 arg_min_null(e.{q('monthly_salary')}, e.{q('survey_date')}) AS salary
-          FROM {q('employment')} e
-          LEFT JOIN {q('students')} st ON st.{q('student_id')} = e.{q('student_id')}
-          WHERE {where} AND {grad} IS NOT NULL AND e.{q('survey_date')} >= make_date({grad}, $graduation_month, 1)
-          GROUP BY e.{q('student_id')}, {grad}
+        WITH emp AS (
+          -- the graduation year from the roster where the survey row lacks it (as the median's)
+          SELECT em.{q('student_id')} AS student_id, em.{q('survey_date')} AS survey_date,
+                 coalesce(em.{q('graduation_year')}, st.{q('graduation_year')}) AS graduation_year,
+                 em.{q('status')} AS status, em.{q('monthly_salary')} AS monthly_salary
+          FROM {q('employment')} em
+          LEFT JOIN {q('students')} st ON st.{q('student_id')} = em.{q('student_id')}
+        ),
+        firsts AS (
+          SELECT e.student_id,
+                 arg_min_null(e.status, e.survey_date) AS status,
+                 arg_min_null(e.monthly_salary, e.survey_date) AS salary
+          FROM emp e
+          WHERE {where} AND e.graduation_year IS NOT NULL
+            AND e.survey_date >= make_date(e.graduation_year, $graduation_month, 1)
+          GROUP BY e.student_id, e.graduation_year
         )
         SELECT floor(salary / $width) * $width AS lower, floor(salary / $width) * $width + $width AS upper,
                count(*) AS graduates
@@ -487,6 +536,9 @@ def latest_initial_employment(
     return _latest(initial_employment_by(con, f, s, "graduation_year"), s)
 
 
+_COUNTED = ("total", "group", "group2", "in_window", "per_g", "placed", "known", "covered",
+            "coverage_denominator", "employed", "related", "related_known", "partner", "retained",
+            "retention_base", "median_salary", "salary_n")  # the columns of _table's query
 _COUNTS = ("placed", "known", "covered", "coverage_denominator", "employed", "related", "related_known",
            "partner", "retained", "retention_base", "salary_n")
 
@@ -502,6 +554,7 @@ class Years:
     cells: pd.DataFrame  # group (graduation year), group2 (the ``by`` group), the counts
     years: pd.DataFrame  # each graduation year whole (every figure, the median salary too)
     total: pd.DataFrame  # the filter's years pooled (no row when no graduate is in them)
+    spread: pd.DataFrame  # per graduation year (group): destinations (status) and salary bands (lower)
 
     def years_in(self) -> pd.DataFrame:
         """The whole graduation years of the filter's years."""
@@ -525,12 +578,32 @@ def years_and(con: duckdb.DuckDBPyConnection, f: Filters, s: Settings, by: str =
     """The base query once for the headline's series (every graduation year, the filter's years
     left out), a breakdown by ``by`` of the filter's years and the pooled figures of the filter's
     years: each graduate's counts fall in one cell, so the breakdowns are sums of cells."""
-    table = _table(con, f, s, "graduation_year", by, every_year=True)
+    table, spread = _table(con, f, s, "graduation_year", by, every_year=True, spread=True)
     groups = _groups(table)
     whole = groups["per_g"]
     cells = groups[~whole].drop(columns="per_g").reset_index(drop=True)
     years = groups[whole].drop(columns=["per_g", "group2"]).reset_index(drop=True)
-    return Years(by, f.year_from, f.year_to, cells, years, _total(table).drop(columns="per_g"))
+    return Years(by, f.year_from, f.year_to, cells, years, _total(table).drop(columns="per_g"), spread)
+
+
+def destinations_of(v: Years) -> pd.DataFrame:
+    """:func:`destinations` from a :func:`years_and` already run (the same rows, no scan of its own)."""
+    d = v._in(v.spread[v.spread["part"] == "destination"])
+    d = pd.DataFrame({"graduation_year": d["group"].astype("int64"), "status": d["status"],
+                      "graduates": d["graduates"]})
+    d["share"] = d["graduates"] / d.groupby("graduation_year")["graduates"].transform("sum")
+    return d.reset_index(drop=True)
+
+
+def salary_distribution_of(v: Years) -> pd.DataFrame:
+    """:func:`salary_distribution` (bands of ``SALARY_BAND``) from a :func:`years_and` already run:
+    the per-year bands of the filter's years added up."""
+    b = v._in(v.spread[v.spread["part"] == "band"])
+    out = b.groupby("lower", sort=True)["graduates"].sum().reset_index()
+    out["lower"] = out["lower"].astype("float64")
+    out.insert(1, "upper", out["lower"] + SALARY_BAND)
+    out["graduates"] = out["graduates"].astype("int64")
+    return out
 
 
 def _add_up(cells: pd.DataFrame, key: str) -> pd.DataFrame:
