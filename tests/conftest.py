@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import shutil
 import sys
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -18,11 +19,20 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 
+@pytest.fixture(scope="session")
+def _default_stores(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The folder holding every test's default-store folder."""
+    return tmp_path_factory.mktemp("store")
+
+
 @pytest.fixture(autouse=True)
-def _default_store_elsewhere(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+def _default_store_elsewhere(_default_stores: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """No test writes the developer's data/dual_mentor.duckdb (or settings.toml beside it):
-    the default store is a fresh temporary file unless a test names its own."""
-    monkeypatch.setenv("DUAL_MENTOR_DB", str(tmp_path_factory.mktemp("store") / "default.duckdb"))
+    the default store is a fresh temporary file unless a test names its own. Its folder comes
+    from ``tempfile.mkdtemp`` (one mkdir), not ``tmp_path_factory.mktemp``, which lists the whole
+    base folder to number each new one: quadratic over a suite of 5,000 tests."""
+    folder = Path(tempfile.mkdtemp(dir=_default_stores))
+    monkeypatch.setenv("DUAL_MENTOR_DB", str(folder / "default.duckdb"))
 
 
 @pytest.fixture(scope="session")
