@@ -53,12 +53,14 @@ def _measure(root: Path, target: str, args: tuple) -> dict[str, Any]:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def run(reps: int, before: Path | None) -> dict[str, dict[str, dict]]:
-    """``{tree: {case: {seconds, min, median, peak_mib, results}}}``, every case of every tree
-    interleaved: (after A, before A, after B, before B, …) × ``reps``."""
+def run(reps: int, before: Path | None, only: list[str] | None = None) -> dict[str, dict[str, dict]]:
+    """``{tree: {case: {seconds, min, median, peak_mib, results}}}``, every case (or those of
+    ``only``) of every tree interleaved: (after A, before A, after B, before B, …) × ``reps``."""
     small_db, large_db = str(demo_db(SMALL)), str(demo_db(LARGE))
     trees = {"after": ROOT} | ({"before": before} if before else {})
     todo = cases(small_db, large_db)
+    if only:
+        todo = {name: todo[name] for name in only}
     runs: dict[str, dict[str, list]] = {tree: {name: [] for name in todo} for tree in trees}
     for _ in range(reps):
         for name, (target, args) in todo.items():
@@ -105,8 +107,24 @@ def rows(m: dict[str, dict]) -> list[tuple[str, str, str, str, bool]]:
     ]
 
 
+def cases_table(measured: dict[str, dict[str, dict]]) -> str:
+    """Median (min) of each case measured (``--only``: not every row's cases), per tree."""
+    trees = list(measured)
+    lines = ["| case | " + " | ".join(f"{t}: median (min)" for t in trees) + " |",
+             "| --- |" + " --- |" * len(trees)]
+    for name in measured["after"]:
+        lines.append(f"| {name} | " + " | ".join(
+            f"{measured[t][name]['median']:.2f} s ({measured[t][name]['min']:.2f})" for t in trees) + " |")
+    for tree, m in measured.items():
+        runs = "; ".join(f"{name} {' '.join(f'{s:.2f}' for s in v['seconds'])}" for name, v in m.items())
+        lines += ["", f"Every run of `{tree}` (s), in the order measured: {runs}."]
+    return "\n".join(lines)
+
+
 def table(measured: dict[str, dict[str, dict]]) -> str:
     """The rows for this tree, with the older tree's figure beside each when measured."""
+    if set(measured["after"]) != set(cases("", "")):
+        return cases_table(measured)
     after = rows(measured["after"])
     before = rows(measured["before"]) if "before" in measured else None
     head = "| what | measured (median of the runs; min) | ratio | target | verdict |"
@@ -131,12 +149,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reps", type=int, default=3, help="runs of every case, interleaved (at least 3)")
     parser.add_argument("--before", type=Path, help="an older tree of the project, measured interleaved")
+    parser.add_argument("--only", nargs="+", choices=sorted(cases("", "")), metavar="CASE",
+                        help="measure only these cases (e.g. employment_small employment_large)")
     args = parser.parse_args()
     if args.reps < 3:
         parser.error("--reps must be at least 3")
-    measured = run(args.reps, args.before)
+    measured = run(args.reps, args.before, args.only)
     command = "python -m benchmarks.bench_pages_targets" + (f" --reps {args.reps}" if args.reps != 3 else "") + (
-        " --before DIR" if args.before else "")
+        " --before DIR" if args.before else "") + (f" --only {' '.join(args.only)}" if args.only else "")
     text = (f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC · {machine()} · `{command}`\n\n" + table(measured))
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "pages-targets.md").write_text("# Page and metric rows of issue 17\n\n" + text + "\n", encoding="utf-8")
