@@ -66,7 +66,7 @@ def serve(db_file: Path, script: str = "app.py") -> Iterator[str]:
             except OSError:
                 if proc.poll() is not None or time.monotonic() > deadline:
                     pytest.fail("streamlit did not start")
-                time.sleep(0.25)
+                time.sleep(0.05)
         yield base
     finally:
         proc.terminate()
@@ -119,17 +119,54 @@ def page(browser):
     pg.context.close()
 
 
-def settle(pg) -> None:
-    """Wait until the app has finished running and drawing."""
-    pg.wait_for_selector('[data-testid="stApp"]')
-    pg.wait_for_selector("h1")
-    time.sleep(0.5)
+# True when the app is at rest: the app root says the script is not running (Streamlit 1.67's
+# ``data-test-script-state``: "initial" before the first run, then "running"/"notRunning"/...),
+# a heading is drawn, nothing is busy or stale, and every visible plotly chart has drawn its svg
+# (charts are lazy-loaded and may draw after the script ends).
+_AT_REST = """busy => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  if (!app || app.getAttribute('data-test-script-state') !== 'notRunning') return false;
+  if (!document.querySelector('h1')) return false;
+  if (busy.some(s => document.querySelector(s))) return false;
+  if (document.querySelector('[data-stale="true"]')) return false;
+  for (const c of document.querySelectorAll('[data-testid="stPlotlyChart"]')) {
+    if (c.offsetParent !== null && !c.querySelector('.main-svg')) return false;
+  }
+  return true;
+}"""
+# After a click the rerun request travels to the server and "running" comes back: until then
+# the page still looks at rest. Waiting this long first, then seeing rest on STABLE_CHECKS polls
+# POLL_S apart, covers that trip (the old fixed 0.5 s + 0.5 s sleeps did the same, slower).
+CLICK_TRIP_S = 0.25
+POLL_S = 0.1
+STABLE_CHECKS = 2
+
+
+def at_rest(pg) -> bool:
+    """Whether the app is at rest right now (see ``_AT_REST``)."""
+    return bool(pg.evaluate(_AT_REST, list(BUSY)))
+
+
+def settle(pg, loaded: bool = False) -> None:
+    """Wait until the app has finished running and drawing.
+
+    ``loaded=True`` right after ``goto``: a freshly loaded page is "initial" until its first run
+    has ended, so there is no click's round trip to wait for."""
+    if not loaded:
+        time.sleep(CLICK_TRIP_S)
     deadline = time.monotonic() + TIMEOUT_MS / 1000
-    while time.monotonic() < deadline:
-        if sum(pg.locator(sel).count() for sel in BUSY) == 0:
-            break
-        time.sleep(0.25)
-    time.sleep(0.5)
+    while True:
+        pg.wait_for_function(_AT_REST, arg=list(BUSY), polling=50)
+        stable = True
+        for _ in range(STABLE_CHECKS):
+            time.sleep(POLL_S)
+            if not at_rest(pg):
+                stable = False
+                break
+        if stable:
+            return
+        if time.monotonic() > deadline:
+            pytest.fail("the app did not come to rest")
 
 
 def shot(pg, name: str, full_page: bool = False) -> None:

@@ -24,7 +24,7 @@ def test_signed_in_across_pages_and_a_table_download(server: str, browser) -> No
     pg = new_page(browser)
     try:
         pg.goto(f"{server}/students")
-        settle(pg)
+        settle(pg, loaded=True)
         assert pg.locator("h1").first.inner_text().strip() == "登录"
         pg.get_by_label("用户名").fill(LEADER)
         pg.get_by_label("密码").fill(PASSWORD)

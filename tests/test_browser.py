@@ -39,7 +39,7 @@ def server(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
 
 def test_navigate_every_page_through_the_sidebar(server: str, page) -> None:
     page.goto(server)
-    settle(page)
+    settle(page, loaded=True)
     no_errors(page)
     assert heading(page) == "总览"
     shot(page, "00_overview")
@@ -61,7 +61,7 @@ def test_navigate_every_page_through_the_sidebar(server: str, page) -> None:
 
 def test_filters_survive_navigation_and_deep_link(server: str, page) -> None:
     page.goto(f"{server}/employment?major={MAJOR}&dual=in&from=2023&to=2025")
-    settle(page)
+    settle(page, loaded=True)
     no_errors(page)
     assert heading(page) == "就业"
     caption = "2023–2025 · " + MAJOR + " · 双导师学生"
@@ -76,7 +76,7 @@ def test_filters_survive_navigation_and_deep_link(server: str, page) -> None:
 
 def test_employment_shows_the_benchmark_line(server: str, page) -> None:
     page.goto(f"{server}/employment")
-    settle(page)
+    settle(page, loaded=True)
     no_errors(page)
     page.get_by_text("对标：初次就业率").scroll_into_view_if_needed()
     settle(page)
@@ -92,7 +92,7 @@ def test_employment_shows_the_benchmark_line(server: str, page) -> None:
 
 def test_upload_confirm_and_counts_change(server: str, page, tmp_path: Path) -> None:
     page.goto(f"{server}/data")
-    settle(page)
+    settle(page, loaded=True)
     rows_before = funding_rows(page)
     page.get_by_role("tab", name="上传").click()
     sheet = tmp_path / "经费补充.csv"
@@ -114,7 +114,7 @@ def test_upload_confirm_and_counts_change(server: str, page, tmp_path: Path) -> 
 
 def test_language_switch(server: str, page) -> None:
     page.goto(f"{server}/satisfaction")
-    settle(page)
+    settle(page, loaded=True)
     page.locator('[data-testid="stSidebar"]').get_by_text("English", exact=True).click()
     wait_heading(page, "Satisfaction")
     settle(page)
@@ -132,7 +132,7 @@ def test_language_follows_the_browser_locale(server: str, browser) -> None:
     try:
         pg = context.new_page()
         pg.goto(server)
-        settle(pg)
+        settle(pg, loaded=True)
         assert heading(pg) == "Overview"
         no_errors(pg)
     finally:
@@ -156,7 +156,7 @@ def users_server(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Ite
 
 def test_signed_in_leader_sees_only_their_school_and_is_refused_an_import(users_server: str, page) -> None:
     page.goto(f"{users_server}/data")
-    settle(page)
+    settle(page, loaded=True)
     assert heading(page) == "登录"
     page.get_by_label("用户名").fill("zhang")
     page.get_by_label("密码").fill(PASSWORD)
@@ -179,7 +179,7 @@ def test_signed_in_leader_sees_only_their_school_and_is_refused_an_import(users_
 
 def test_an_unknown_value_is_mapped_in_the_value_map_and_reused(server: str, page, tmp_path: Path) -> None:
     page.goto(f"{server}/data")
-    settle(page)
+    settle(page, loaded=True)
     page.get_by_role("tab", name="上传").click()
     first = tmp_path / "2023届去向补报.csv"
     # a status word no vocabulary places (打零工, odd jobs): asked once, for its two rows

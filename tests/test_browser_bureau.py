@@ -45,7 +45,7 @@ def page(browser):
 
 def test_county_user_sees_only_their_county_in_the_funnel(county_server: str, page) -> None:
     page.goto(f"{county_server}/schools")
-    settle(page)
+    settle(page, loaded=True)
     assert heading(page) == "登录"
     page.get_by_label("用户名").fill("ninghai")
     page.get_by_label("密码").fill(PASSWORD)

@@ -38,7 +38,7 @@ def test_cli_import_while_the_server_runs(served, browser, tmp_path: Path) -> No
     base, db_file = served
     pg = new_page(browser)
     pg.goto(f"{base}/data")
-    settle(pg)
+    settle(pg, loaded=True)
     before = funding_rows(pg)
     # a read command while the page is open
     tables = _cli("tables", "--db", str(db_file), "--json")

@@ -24,7 +24,7 @@ def server(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
 
 def _sign_in(pg, server: str) -> None:
     pg.goto(f"{server}/students")
-    settle(pg)
+    settle(pg, loaded=True)
     assert pg.locator("h1").first.inner_text().strip() == "登录"
     pg.get_by_label("用户名").fill(LEADER)
     pg.get_by_label("密码").fill(PASSWORD)

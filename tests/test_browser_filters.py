@@ -50,7 +50,7 @@ def wait_url(pg, **expected: str) -> None:
 
 def test_arrow_keys_move_the_years_and_the_url(server: str, page) -> None:
     page.goto(f"{server}/employment")
-    settle(page)
+    settle(page, loaded=True)
     assert thumbs(page) == ["2020", "2025"]
     end = page.locator(THUMB).nth(1)
     end.focus()
@@ -72,7 +72,7 @@ def test_drag_then_another_filter_then_the_copied_link(server: str, browser) -> 
     pg = new_page(browser)
     try:
         pg.goto(f"{server}/certificates")
-        settle(pg)
+        settle(pg, loaded=True)
         # Drag the start thumb from 2020 to the third stop (2022): stops sit at i/5 of the track.
         pg.locator(THUMB).first.scroll_into_view_if_needed()  # the mouse acts in the viewport
         track = pg.locator('[data-testid="stSidebar"] [data-testid="stSlider"] [role="group"] > div').first.bounding_box()
@@ -102,7 +102,7 @@ def test_drag_then_another_filter_then_the_copied_link(server: str, browser) -> 
     fresh = new_page(browser)
     try:
         fresh.goto(copied)
-        settle(fresh)
+        settle(fresh, loaded=True)
         wait_heading(fresh, "技能证书")
         wait_years(fresh, "2022", "2025")
         assert fresh.get_by_text("2022–2025 · " + MAJOR).count() > 0

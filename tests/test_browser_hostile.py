@@ -36,10 +36,10 @@ def test_a_crafted_workbook_is_refused_and_the_server_lives(server: str, browser
     assert set(CASES) == set(REFUSAL)  # the corpus still holds both files
     other = new_page(browser)  # another user, on the overview, before and after
     other.goto(server)
-    settle(other)
+    settle(other, loaded=True)
     attacker = new_page(browser)
     attacker.goto(f"{server}/data")
-    settle(attacker)
+    settle(attacker, loaded=True)
     attacker.get_by_role("tab", name="上传").click()
     path = build(CASES[name], tmp_path)
     assert path.stat().st_size < 10_000  # a few KB

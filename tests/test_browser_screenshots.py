@@ -54,7 +54,7 @@ def test_every_page_screenshot(server: str, browser, size: str, lang: str) -> No
         shots.append(("meeting", f"{server}/?lang={lang}&view=meeting"))
         for key, url in shots:
             pg.goto(url)
-            settle(pg)
+            settle(pg, loaded=True)
             no_errors(pg)
             assert pg.locator("h1").first.is_visible(), key
             size_bytes = save_small(pg.screenshot(), SCREENS / f"{size}_{lang}_{key}.png")

@@ -39,7 +39,7 @@ def _labels(pg) -> list[str]:
 
 def test_chinese_page_has_lang_zh_and_streamlit_texts_in_chinese(server: str, page) -> None:
     page.goto(f"{server}/data?lang=zh")
-    settle(page)
+    settle(page, loaded=True)
     no_errors(page)
     page.wait_for_function("document.documentElement.lang === 'zh-CN'")
     page.wait_for_function("""() => !Array.from(document.querySelectorAll('[aria-label]'))
@@ -52,7 +52,7 @@ def test_chinese_page_has_lang_zh_and_streamlit_texts_in_chinese(server: str, pa
     assert "Upload" not in text and "per file" not in text, text
     assert "选择文件" in text and "每个文件不超过" in text
     page.goto(f"{server}/data?lang=en")
-    settle(page)
+    settle(page, loaded=True)
     page.wait_for_function("document.documentElement.lang === 'en'")
 
 
@@ -61,7 +61,7 @@ def test_phone_viewport_sidebar_closed_nothing_wider_than_the_screen(server: str
     pg = new_page(browser, PHONE)
     try:
         pg.goto(f"{server}/?{view}")
-        settle(pg)
+        settle(pg, loaded=True)
         no_errors(pg)
         sidebar = pg.locator('[data-testid="stSidebar"]')
         # closed: absent, hidden, or pushed off the screen (Streamlit keeps it in the DOM)
@@ -93,7 +93,7 @@ def _download(pg, key: str):
 
 def test_pack_downloads_from_the_overview_open(server: str, page, browser, tmp_path: Path) -> None:
     page.goto(server)
-    settle(page)
+    settle(page, loaded=True)
     no_errors(page)
     html = _download(page, "pack_html")
     assert html.suggested_filename.endswith(".html")
@@ -114,7 +114,7 @@ def test_pack_downloads_from_the_overview_open(server: str, page, browser, tmp_p
 
 def test_undo_asks_for_confirmation_naming_the_batch(server: str, page) -> None:
     page.goto(f"{server}/data")
-    settle(page)
+    settle(page, loaded=True)
     no_errors(page)
     page.get_by_role("tab", name="导入历史").click()  # the picker is on the history tab (hidden until chosen)
     picker = page.locator(".st-key-undo_batch")
@@ -143,7 +143,7 @@ def test_action_recorded_on_the_overview_is_in_the_next_pack(server: str, page) 
     # and without an owner it read "学校方 · nan". The title here has nothing to normalise.
     title = "浏览器验收 提高就业跟踪覆盖率"
     page.goto(server)
-    settle(page)
+    settle(page, loaded=True)
     no_errors(page)
     # the first attention item with a figure (an overdue action gets a link instead of a popover)
     holder = page.locator('[class*="st-key-dec_pop_attention_"]').first
@@ -179,7 +179,7 @@ def test_hostile_names_make_no_live_link_or_image(hostile_server: str, page, pat
     # #18 item 7, as the browser renders it: Markdown, alerts, tables and plotly's SVG text. (The
     # navigation links carry the URL's major encoded in their query string: that is no link to evil.)
     page.goto(f"{hostile_server}/{path}?major={URL_MAJOR}")
-    settle(page)
+    settle(page, loaded=True)
     no_errors(page)
     live = page.evaluate("""() => Array.from(document.querySelectorAll('[*|href^="http://evil"], [src^="http://evil"], [srcset*="http://evil"]'))
         .map(e => e.outerHTML.slice(0, 200))""")
