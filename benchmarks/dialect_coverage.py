@@ -3,7 +3,7 @@ and after sqlglot plus the named rewrites of ``analytics.engines.dialect`` (docs
 
 Two steps. Capture every statement the test suites send to DuckDB (with its parameters)::
 
-    SQL_CAPTURE=/tmp/sql.jsonl PYTHONPATH=benchmarks python -m pytest -p dialect_coverage \\
+    SQL_CAPTURE=/tmp/sql.jsonl PYTHONPATH=benchmarks python -m pytest -n 0 -p dialect_coverage \\
         tests/test_employment.py tests/test_filters.py ...
 
 then run each distinct statement, in a rolled-back transaction, on a migrated PostgreSQL::
