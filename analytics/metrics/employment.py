@@ -393,36 +393,11 @@ def retention_by(con: duckdb.DuckDBPyConnection, f: Filters, s: Settings, by: st
     return _by(_groups(_table(con, f, s, by)), "retained", "retention_base", s)
 
 
-def salary_distribution(
-    con: duckdb.DuckDBPyConnection, f: Filters, s: Settings, width: int = SALARY_BAND
-) -> pd.DataFrame:
+def salary_distribution(con: duckdb.DuckDBPyConnection, f: Filters, s: Settings) -> pd.DataFrame:
     """Monthly salaries of the employed at the first survey after graduation, in bands of
-    ``width`` 元: [lower, upper, graduates]. The same graduates as the median salary."""
-    where, params = f.where("employment", "e")
-    sql = f"""
-        WITH emp AS (
-          -- the graduation year from the roster where the survey row lacks it (as the median's)
-          SELECT em.{q('student_id')} AS student_id, em.{q('survey_date')} AS survey_date,
-                 coalesce(em.{q('graduation_year')}, st.{q('graduation_year')}) AS graduation_year,
-                 em.{q('status')} AS status, em.{q('monthly_salary')} AS monthly_salary
-          FROM {q('employment')} em
-          LEFT JOIN {q('students')} st ON st.{q('student_id')} = em.{q('student_id')}
-        ),
-        firsts AS (
-          SELECT e.student_id,
-                 arg_min_null(e.status, e.survey_date) AS status,
-                 arg_min_null(e.monthly_salary, e.survey_date) AS salary
-          FROM emp e
-          WHERE {where} AND e.graduation_year IS NOT NULL
-            AND e.survey_date >= make_date(e.graduation_year, $graduation_month, 1)
-          GROUP BY e.student_id, e.graduation_year
-        )
-        SELECT floor(salary / $width) * $width AS lower, floor(salary / $width) * $width + $width AS upper,
-               count(*) AS graduates
-        FROM firsts WHERE list_contains($employed::VARCHAR[], status) AND salary IS NOT NULL
-        GROUP BY ALL ORDER BY 1
-    """
-    return query(con, sql, {**params, "graduation_month": GRADUATION_MONTH, "width": width, "employed": list(EMPLOYED)})
+    ``SALARY_BAND`` 元: [lower, upper, graduates]. The same graduates as the median salary
+    (counted in the base query: :func:`salary_distribution_of`)."""
+    return salary_distribution_of(years_and(con, f, s))
 
 
 def median_monthly_salary_by(
@@ -493,27 +468,9 @@ def pooled_period(summary: Summary) -> str:
 
 def destinations(con: duckdb.DuckDBPyConnection, f: Filters, s: Settings) -> pd.DataFrame:
     """Status at the first survey after graduation per graduation year:
-    [graduation_year, status, graduates, share] (share of the year's graduates with a known status)."""
-    where, params = f.where("employment", "e")
-    sql = f"""
-        WITH emp AS (
-          SELECT em.{q('student_id')} AS student_id, em.{q('survey_date')} AS survey_date,
-                 coalesce(em.{q('graduation_year')}, st.{q('graduation_year')}) AS graduation_year,
-                 em.{q('status')} AS status
-          FROM {q('employment')} em
-          LEFT JOIN {q('students')} st ON st.{q('student_id')} = em.{q('student_id')}
-        ),
-        firsts AS (
-          SELECT e.graduation_year, arg_min(e.status, e.survey_date) AS status FROM emp e
-          WHERE e.graduation_year IS NOT NULL AND e.status IS NOT NULL
-            AND e.survey_date >= make_date(e.graduation_year, $graduation_month, 1) AND {where}
-          GROUP BY e.student_id, e.graduation_year
-        )
-        SELECT graduation_year, status, count(*) AS graduates,
-               count(*) / sum(count(*)) OVER (PARTITION BY graduation_year) AS share
-        FROM firsts GROUP BY 1, 2 ORDER BY 1, 2
-    """
-    return query(con, sql, {"graduation_month": GRADUATION_MONTH, **params})
+    [graduation_year, status, graduates, share] (share of the year's graduates with a known status;
+    counted in the base query: :func:`destinations_of`)."""
+    return destinations_of(years_and(con, f, s))
 
 
 def _latest(by_year: pd.DataFrame, s: Settings) -> tuple[int | None, EmploymentRate]:
@@ -587,7 +544,7 @@ def years_and(con: duckdb.DuckDBPyConnection, f: Filters, s: Settings, by: str =
 
 
 def destinations_of(v: Years) -> pd.DataFrame:
-    """:func:`destinations` from a :func:`years_and` already run (the same rows, no scan of its own)."""
+    """:func:`destinations` from a :func:`years_and` already run (no scan of its own)."""
     d = v._in(v.spread[v.spread["part"] == "destination"])
     d = pd.DataFrame({"graduation_year": d["group"].astype("int64"), "status": d["status"],
                       "graduates": d["graduates"]})
@@ -596,8 +553,8 @@ def destinations_of(v: Years) -> pd.DataFrame:
 
 
 def salary_distribution_of(v: Years) -> pd.DataFrame:
-    """:func:`salary_distribution` (bands of ``SALARY_BAND``) from a :func:`years_and` already run:
-    the per-year bands of the filter's years added up."""
+    """:func:`salary_distribution` from a :func:`years_and` already run: the per-year bands of
+    the filter's years added up."""
     b = v._in(v.spread[v.spread["part"] == "band"])
     out = b.groupby("lower", sort=True)["graduates"].sum().reset_index()
     out["lower"] = out["lower"].astype("float64")

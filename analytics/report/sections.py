@@ -393,7 +393,7 @@ def employment_section(c: Context) -> Section:
         intro.append(Text(c.t("report.emp.intro_none")))
     by_year = jobs.initial_by[jobs.initial_by["denominator"] > 0]
     by_major = c.jobs_by_major[c.jobs_by_major["denominator"] > 0]
-    dest = employment.destinations(c.con, c.f, c.s)
+    dest = employment.destinations_of(c.view.employment)  # counted in the headlines' base query
     statuses = [s for s in schema.EMPLOYMENT_STATUSES if s in set(dest["status"])]
     wide = (dest.pivot_table(index="graduation_year", columns="status", values="graduates", aggfunc="sum",
                              fill_value=0).reindex(columns=statuses).reset_index()
