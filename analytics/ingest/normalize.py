@@ -480,8 +480,12 @@ def _normalize_distinct(cleaned: pa.Array, column: schema.Column, rules: CellRul
     absences = _absences(cleaned, todo, column)
     todo &= np.array([a is None for a in absences], dtype=bool)
     if column.kind == "id":
-        ids = pc.replace_substring_regex(cleaned, r"\s+", "")
-        ids = pc.replace_substring_regex(ids, r"^(\d+)\.0+$", r"\1")
+        # The two rewrites run only where they can change something (a million distinct IDs).
+        ids = cleaned
+        if pc.any(pc.match_substring_regex(ids, r"\s")).as_py():
+            ids = pc.replace_substring_regex(ids, r"\s+", "")
+        if pc.any(pc.match_substring(ids, ".")).as_py():
+            ids = pc.replace_substring_regex(ids, r"^(\d+)\.0+$", r"\1")
         # A long number Excel kept as a float (4.40106199001011E+17): its last digits are gone.
         lost = todo & pc.match_substring_regex(ids, _SCIENTIFIC, ignore_case=True).to_numpy(zero_copy_only=False)
         errors[lost] = ID_AS_NUMBER
@@ -522,6 +526,52 @@ class Normalized(NamedTuple):
     absences: pd.Series
 
 
+def _factorize(values: pd.Series) -> tuple[np.ndarray, pa.Array]:
+    """Position of each cell among the distinct cells (-1 for a null cell) and the distinct
+    cells in order of first appearance. An Arrow-backed column (the reader's) is encoded by
+    Arrow without leaving it; any other goes through ``pd.factorize``."""
+    if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
+        encoded = pc.dictionary_encode(pa.array(values.array))
+        if isinstance(encoded, pa.ChunkedArray):
+            encoded = encoded.combine_chunks()
+        codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.intp, copy=False)
+        return codes, encoded.dictionary.cast(pa.string())
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    return codes, pa.array(np.asarray(uniques, dtype=object), type=pa.string())
+
+
+class Coded(NamedTuple):
+    """One column read once per distinct cell: ``codes`` gives each row's position among the
+    distinct cells (-1 for a null cell), ``distinct`` what each distinct cell gave."""
+
+    codes: np.ndarray
+    distinct: Distinct
+
+    def rows(self, per_distinct: np.ndarray, null: object) -> np.ndarray:
+        """``per_distinct`` (one entry per distinct cell) for every row; ``null`` for a null cell."""
+        return np.append(per_distinct, np.array([null], dtype=per_distinct.dtype))[self.codes]
+
+    def flagged(self, per_distinct: np.ndarray) -> np.ndarray:
+        """Rows whose distinct cell has ``per_distinct`` True (a null cell never)."""
+        return self.rows(np.asarray(per_distinct, dtype=bool), False)
+
+    def normalized(self, column: schema.Column, index: pd.Index | None = None, name: object = None) -> Normalized:
+        """The row-level ``Normalized`` of this column."""
+        dtype = _DTYPES.get(column.kind, "object")
+
+        def series(array: np.ndarray, kind: str) -> pd.Series:
+            return pd.Series(_take(array, self.codes, kind), index=index, name=name, dtype=kind)
+
+        return Normalized(series(self.distinct.values, dtype), series(self.distinct.errors, "object"),
+                          series(self.distinct.absences, "object"))
+
+
+def normalize_coded(values: pd.Series, column: schema.Column, rules: CellRules | None = None) -> Coded:
+    """``normalize_cells`` before the results are spread over the rows (each distinct cell once)."""
+    codes, uniques = _factorize(values)
+    return Coded(codes, _normalize_distinct(_clean(uniques), column, rules or _DEFAULT_RULES))
+
+
 def normalize_cells(values: pd.Series, column: schema.Column, rules: CellRules | None = None) -> Normalized:
     """Canonical values, error codes and absence codes of one column of text cells.
 
@@ -531,17 +581,7 @@ def normalize_cells(values: pd.Series, column: schema.Column, rules: CellRules |
     ``unknown-value`` or ``out-of-range``; ``absences`` the absence code (``absent``,
     ``exempt``, ``deferred``) of a result that was not taken. Each distinct cell is parsed once.
     """
-    rules = rules or _DEFAULT_RULES
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    cleaned = _clean(pa.array(np.asarray(uniques, dtype=object), type=pa.string()))
-    distinct = _normalize_distinct(cleaned, column, rules)
-    dtype = _DTYPES.get(column.kind, "object")
-
-    def series(array: np.ndarray, kind: str) -> pd.Series:
-        return pd.Series(_take(array, codes, kind), index=values.index, name=values.name, dtype=kind)
-
-    return Normalized(series(distinct.values, dtype), series(distinct.errors, "object"),
-                      series(distinct.absences, "object"))
+    return normalize_coded(values, column, rules).normalized(column, values.index, values.name)
 
 
 def normalize_column(

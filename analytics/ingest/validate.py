@@ -21,7 +21,7 @@ from analytics import schema
 from analytics.db import quote_ident
 from analytics.ingest.issues import ERROR, WARNING, Issue
 from analytics.ingest.load import to_arrow
-from analytics.ingest.normalize import UNKNOWN_VALUE, CellRules, nearest_codes, normalize_cells
+from analytics.ingest.normalize import UNKNOWN_VALUE, CellRules, Coded, nearest_codes, normalize_coded
 
 # Events that cannot have happened yet: a future date here is a typo, not a plan.
 NOT_IN_FUTURE = frozenset({"exam_date", "survey_date", "activity_date"})
@@ -147,37 +147,45 @@ def validate(
     unknown: list[UnknownValue] = []
     warnings_found: list[Issue] = []
     bad = np.zeros(n, dtype=bool)
-    absence = pd.Series([None] * n, dtype=object)
+    absence = np.full(n, None, dtype=object)
+    absent = np.zeros(n, dtype=bool)
+    index = pd.RangeIndex(n)
     for name in raw.columns:
         column = table.column(name)
-        values, codes, absences = normalize_cells(raw[name], column, rules.get(name))
-        values = values.reset_index(drop=True)
-        codes = codes.reset_index(drop=True)
-        absence = absence.where(absence.notna(), absences.reset_index(drop=True))
+        # Each distinct cell is read once; what holds for the rows is spread with its codes,
+        # and row-level error series are built only for a column that has errors.
+        coded = normalize_coded(raw[name], column, rules.get(name))
+        distinct = coded.distinct
+        values = coded.normalized(column, index).values
+        failed = coded.flagged(pd.notna(distinct.errors))
+        given = coded.flagged(pd.notna(distinct.absences)) & ~absent
+        if given.any():
+            absence[given] = distinct.absences[coded.codes[given]]
+            absent |= given
         header = headers.get(name, name)
-        cells = raw[name].reset_index(drop=True)
-        errors += _cell_issues(codes, cells, row_numbers, header, column)
-        unknown += _unknown_values(column, header, cells, codes)
-        bad |= codes.notna().to_numpy()
+        if failed.any():
+            codes = pd.Series(coded.rows(distinct.errors, None), dtype=object)
+            cells = raw[name].reset_index(drop=True)
+            errors += _cell_issues(codes, cells, row_numbers, header, column)
+            unknown += _unknown_values(column, header, cells, codes)
+        bad |= failed
         if blank_means_no and column.blank_means_no:
-            values, filled = _blank_is_no(values, codes)
+            values, filled = _blank_is_no(values, failed)
             if filled:
                 warnings_found.append(Issue("blank-means-no", WARNING, column=header, params={"count": filled}))
         if column.default is not None:
             values = values.astype(object).where(values.notna(), column.default)
         if name in NOT_IN_FUTURE:
-            stamps = pd.to_datetime(values, errors="coerce")
-            future = (stamps > pd.Timestamp(today)).to_numpy(dtype=bool) & codes.isna().to_numpy()
+            future = _future(coded, values, today, column) & ~failed
             for i in np.flatnonzero(future):
                 errors.append(
                     Issue("future-date", ERROR, int(row_numbers[i]), header, raw[name].iat[i])
                 )
             bad |= future
         out[name] = values
-    frame = pd.DataFrame(out)
-    absent = absence.notna().to_numpy()
+    frame = pd.DataFrame(out, index=index)
     if absent.any() and ABSENCE in table.column_names:
-        frame[ABSENCE] = absence
+        frame[ABSENCE] = pd.Series(absence, index=index, dtype=object)
 
     for column in table.required_columns:
         if column.name not in frame.columns:
@@ -236,10 +244,21 @@ def validate(
     )
 
 
-def _blank_is_no(values: pd.Series, codes: pd.Series) -> tuple[pd.Series, int]:
-    """Blanks of a yes/no column that only says yes become no (a tick list); how many."""
+def _future(coded: Coded, values: pd.Series, today: date, column: schema.Column) -> np.ndarray:
+    """Rows whose date is after ``today``: decided once per distinct date when the values are
+    the column's own dates (no default filled in), else over the rows."""
+    if column.kind == "date" and column.default is None:
+        later = np.array([v is not None and v > today for v in coded.distinct.values], dtype=bool)
+        return coded.flagged(later)
+    stamps = pd.to_datetime(values, errors="coerce")
+    return (stamps > pd.Timestamp(today)).to_numpy(dtype=bool)
+
+
+def _blank_is_no(values: pd.Series, failed: np.ndarray) -> tuple[pd.Series, int]:
+    """Blanks of a yes/no column that only says yes become no (a tick list); how many.
+    ``failed`` marks the cells that could not be read (not blanks)."""
     present = values.dropna()
-    blank = values.isna() & codes.isna()
+    blank = values.isna() & ~failed
     if present.empty or not bool(present.all()) or not blank.any():
         return values, 0
     return values.mask(blank, False), int(blank.sum())
