@@ -1,6 +1,6 @@
 """What reading uploads in a child process costs: ``read_file`` in the process vs
 ``sandbox.read_isolated`` (fork a child from the warm fork server, send the bytes, read,
-pickle the sheets back).
+send the sheets back as JSON + Arrow IPC).
 
 Interleaved A, B, A, B … (``--repeat`` rounds, default 5) in one process, after one warm-up
 read of each kind, so both see the same caches; min and median wall time per case. The fork

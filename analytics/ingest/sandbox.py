@@ -10,9 +10,15 @@ In the Streamlit server that would end every session. So :func:`read_isolated` r
   another session's read and no state leaks from one file to the next;
 * the child caps its address space (``RLIMIT_AS``: its size at the fork plus
   ``Limits.max_memory``) and its CPU time (``RLIMIT_CPU``: ``Limits.max_seconds``);
-* the sheets come back pickled over a socket pair. A child that dies (an abort, a
-  segfault, the memory or CPU cap) becomes a :class:`FileRejectedError` with a zh/en
-  message (``file-too-complex`` / ``file-too-slow``).
+* the file goes to the child as raw bytes after a JSON header; the sheets come back as data
+  only, never pickled (a pickle from a child that a crafted file took over would run code
+  in the server): a JSON document (outcome, headers, issues …) and, per sheet, two Arrow IPC
+  streams (the frame's string columns; the row numbers and sections), read straight from the
+  socket into Arrow buffers (no payload copy on either side) that the frame then wraps.
+  What arrives is checked before use (a size budget, the schema, ``validate(full=True)``, the
+  JSON's types); a child that dies (an abort, a segfault, the memory or CPU cap) or sends
+  anything malformed becomes a :class:`FileRejectedError` with a zh/en message
+  (``file-too-complex`` / ``file-too-slow``).
 
 The fork server exits when the process that started it goes away (its control socket
 closes). The cost per file is measured in ``benchmarks/bench_import.py``.
@@ -20,9 +26,10 @@ closes). The cost per file is measured in ``benchmarks/bench_import.py``.
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import logging
 import os
-import pickle
 import resource
 import signal
 import socket
@@ -32,10 +39,15 @@ import sys
 import threading
 import time
 import traceback
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, BinaryIO
+
+import pyarrow as pa
 
 from analytics.errors import FileRejectedError
+from analytics.ingest.issues import Issue
 from analytics.ingest.read import Limits, RawSheet, read_file
 
 _HEADER = struct.Struct("!Q")
@@ -82,27 +94,33 @@ def _read_in_child(data: bytes, file_name: str, limits: Limits) -> Reading:
     started = time.monotonic()
     try:
         try:
-            _send(conn, pickle.dumps((data, file_name, limits), protocol=pickle.HIGHEST_PROTOCOL))
-            outcome = pickle.loads(_receive(conn))
+            request = json.dumps({"name": file_name, "limits": dataclasses.asdict(limits)}).encode()
+            _send(conn, request)
+            _send(conn, data)  # the bytes as they are: no pickled copy of the upload
+            with conn.makefile("rb") as stream:
+                outcome, sheets = _receive_reply(_Budget(stream, _reply_budget(limits)))
         except TimeoutError as e:
             raise FileRejectedError("file-too-slow", file=file_name, seconds=limits.max_seconds) from e
-        except (EOFError, OSError, pickle.UnpicklingError) as e:
+        except (EOFError, OSError) as e:
             # The child died: killed at its CPU cap (it ran at least that long), or aborted
             # by the memory cap or a crash in a native reader.
             if time.monotonic() - started >= limits.max_seconds:
                 raise FileRejectedError("file-too-slow", file=file_name, seconds=limits.max_seconds) from e
             raise _too_complex(file_name, limits) from e
+        except _Malformed as e:  # not what an honest child sends: refused, the server unharmed
+            _log.error("the reader child's reply for %s was malformed: %s", file_name, e)
+            raise _too_complex(file_name, limits) from e
     finally:
         conn.close()
-    kind = outcome[0]
+    kind = outcome["kind"]
     if kind == "ok":
-        return Reading(outcome[1], outcome[2])
+        return Reading(sheets, outcome["peak_mib"])
     if kind == "rejected":
-        return Reading([], outcome[3], FileRejectedError(outcome[1], **outcome[2]))
+        return Reading([], outcome["peak_mib"], FileRejectedError(outcome["code"], **outcome["params"]))
     if kind == "cpu":
         raise FileRejectedError("file-too-slow", file=file_name, seconds=limits.max_seconds)
     if kind == "error":
-        _log.error("reading %s failed in the sandbox:\n%s", file_name, outcome[1])
+        _log.error("reading %s failed in the sandbox:\n%s", file_name, outcome["traceback"])
     raise _too_complex(file_name, limits)
 
 
@@ -187,6 +205,216 @@ def _exactly(conn: socket.socket, size: int) -> bytes:
     return bytes(buf)
 
 
+# --- the reply: JSON and Arrow IPC, checked before use -------------------------------------
+
+
+class _Malformed(Exception):
+    """The child's reply is not one an honest child sends (bad sizes, schema, types or data)."""
+
+
+def _reply_budget(limits: Limits) -> int:
+    """The most bytes a reply may hold: more than the child's memory cap lets it build (its
+    sheets live in that memory), far less than a forged length could ask the parent for."""
+    return limits.max_memory + limits.max_bytes + 256 * 1024**2
+
+
+class _Budget:
+    """A read-only stream over ``stream`` that refuses to read past ``left`` bytes in all, so a
+    forged length in the reply cannot make the parent allocate more than the budget."""
+
+    closed = False
+
+    def __init__(self, stream: BinaryIO, left: int) -> None:
+        self._stream = stream
+        self.left = left
+
+    def read(self, size: int = -1) -> bytes:
+        if size is None or size < 0 or size > self.left:
+            raise _Malformed(f"a read of {size} bytes with {self.left} left in the budget")
+        try:
+            data = self._stream.read(size)
+        except TimeoutError:
+            raise
+        except OSError as e:  # the connection reset: the child died
+            raise EOFError("the reader child's connection broke") from e
+        self.left -= len(data)
+        if len(data) < size:
+            raise EOFError("the reader child closed the connection")
+        return data
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return False
+
+    def close(self) -> None:
+        """Leave the underlying stream to its owner."""
+
+
+def _receive_reply(stream: _Budget) -> tuple[dict[str, Any], list[RawSheet]]:
+    """The outcome document and, when it says "ok", the sheets that follow it."""
+    (size,) = _HEADER.unpack(stream.read(_HEADER.size))
+    try:
+        outcome = json.loads(stream.read(size))
+    except (ValueError, RecursionError) as e:  # not JSON, not UTF-8, or nested beyond reason
+        raise _Malformed(f"the outcome is not JSON: {type(e).__name__}") from e
+    kind = _field(outcome, "kind", str)
+    if kind == "ok":
+        _field(outcome, "peak_mib", float)
+        return outcome, [_receive_sheet(stream, meta) for meta in _field(outcome, "sheets", list)]
+    if kind == "rejected":
+        _field(outcome, "code", str), _field(outcome, "params", dict), _field(outcome, "peak_mib", float)
+    elif kind == "error":
+        _field(outcome, "traceback", str)
+    elif kind not in ("memory", "cpu"):
+        raise _Malformed(f"unknown outcome {kind!r}")
+    return outcome, []
+
+
+def _field(doc: object, key: str, kind: type | tuple[type, ...]) -> Any:
+    """``doc[key]``, refused unless ``doc`` is a JSON object and the value is of ``kind``
+    (an int stands for a float; a bool is never an int)."""
+    if not isinstance(doc, dict) or key not in doc:
+        raise _Malformed(f"{key!r} is missing")
+    value = doc[key]
+    kinds = kind if isinstance(kind, tuple) else (kind,)
+    if float in kinds and type(value) is int:
+        return value
+    if type(value) is bool and bool not in kinds or not isinstance(value, kinds):
+        raise _Malformed(f"{key!r} is {type(value).__name__}, not {kinds}")
+    return value
+
+
+def _strings(doc: dict, key: str) -> list[str]:
+    values = _field(doc, key, list)
+    if not all(type(v) is str for v in values):
+        raise _Malformed(f"{key!r} holds a non-string")
+    return values
+
+
+_TEXT_TYPES = (pa.string(), pa.large_string())
+_WIRE_TYPES = (*_TEXT_TYPES, pa.int64())
+
+
+def _receive_table(stream: _Budget) -> pa.Table:
+    """One Arrow IPC stream of flat text and int64 columns, read message by message and fully
+    validated (offsets in bounds, UTF-8 text), so a forged buffer cannot make a later read
+    in the parent run off its memory. Dictionary and compressed batches are refused before
+    they are decoded: the child sends neither, and a compressed body declares its own
+    decompressed size, which the byte budget could not bound."""
+    try:
+        reader = pa.ipc.MessageReader.open_stream(stream)
+        first = reader.read_next_message()
+        if first.type != "schema":
+            raise _Malformed(f"the stream starts with a {first.type} message")
+        schema = pa.ipc.read_schema(first)
+        if any(t not in _WIRE_TYPES for t in schema.types):
+            raise _Malformed(f"column types {schema.types} are not text or int64")
+        batches = []
+        for message in reader:
+            if message.type != "record batch" or _compressed(message.metadata):
+                raise _Malformed(f"a {message.type} message (compressed or not a record batch)")
+            batches.append(pa.ipc.read_record_batch(message, schema))
+        table = pa.Table.from_batches(batches, schema)
+        table.validate(full=True)
+    except StopIteration as e:
+        raise EOFError("the reader child closed the connection") from e
+    except (pa.ArrowException, OSError, MemoryError, struct.error) as e:
+        if isinstance(e, TimeoutError):  # raised by the stream (as EOFError is), passed on by Arrow
+            raise
+        raise _Malformed(f"not a valid Arrow stream: {e}") from e
+    return table.replace_schema_metadata(None)
+
+
+def _compressed(metadata: pa.Buffer) -> bool:
+    """Whether an IPC record batch message (its flatbuffer ``Message``) declares a body
+    compression: ``Message.header`` (field 2) is a ``RecordBatch`` whose field 3 is set."""
+    buf = memoryview(metadata)
+    message = _table_at(buf, 0)
+    header = _field_offset(buf, message, 2)
+    if header == 0:
+        raise _Malformed("a record batch message without a header")
+    batch = _table_at(buf, message + header)
+    return _field_offset(buf, batch, 3) != 0
+
+
+def _table_at(buf: memoryview, at: int) -> int:
+    """The flatbuffer table that the unsigned offset stored at ``at`` points to."""
+    (offset,) = struct.unpack_from("<I", buf, at)
+    return at + offset
+
+
+def _field_offset(buf: memoryview, table: int, index: int) -> int:
+    """The offset (0: absent) of field ``index`` in the flatbuffer table at ``table``."""
+    (back,) = struct.unpack_from("<i", buf, table)
+    vtable = table - back
+    if vtable < 0:
+        raise _Malformed("a vtable before the buffer")
+    (size,) = struct.unpack_from("<H", buf, vtable)
+    slot = 4 + 2 * index
+    return struct.unpack_from("<H", buf, vtable + slot)[0] if slot + 2 <= size else 0
+
+
+def _receive_sheet(stream: _Budget, meta: object) -> RawSheet:
+    """A sheet from its JSON ``meta`` and the two tables that follow: the frame's columns
+    (named by the headers, text only) and the rows (``row``, and ``section`` when the sheet has sections)."""
+    headers = _strings(meta, "headers")
+    has_sections = _field(meta, "sections", bool)
+    frame = _receive_table(stream)
+    rows = _receive_table(stream)
+    if frame.column_names != headers or any(t not in _TEXT_TYPES for t in frame.schema.types):
+        raise _Malformed("the frame's columns are not the headers' text columns")
+    names = ["row", "section"] if has_sections else ["row"]
+    if rows.column_names != names or rows.num_rows != frame.num_rows or rows.schema.types[0] != pa.int64() \
+            or has_sections and rows.schema.types[1] not in _TEXT_TYPES:
+        raise _Malformed("the rows do not match the frame")
+    issues = []
+    for item in _field(meta, "issues", list):
+        issues.append(Issue(
+            _field(item, "code", str), _field(item, "severity", str), _field(item, "row", (int, type(None))),
+            _field(item, "column", (str, type(None))), _field(item, "value", (str, type(None))),
+            _field(item, "params", dict),
+        ))
+    return RawSheet(
+        name=_field(meta, "name", str), headers=headers, frame=frame.to_pandas(),
+        row_numbers=rows.column("row").to_pylist(), header_row=_field(meta, "header_row", int),
+        title_lines=_strings(meta, "title_lines"), hidden=_field(meta, "hidden", bool), issues=issues,
+        sections=rows.column("section").to_pylist() if has_sections else None,
+        file_name=_field(meta, "file_name", str),
+    )
+
+
+def _send_reply(stream: BinaryIO, outcome: dict[str, Any], sheets: Sequence[RawSheet] = ()) -> None:
+    """Write ``outcome`` (JSON) and each sheet's two tables; the tables are built before a byte
+    is written, so a failure here sends an "error" outcome instead of half a reply."""
+    tables = []
+    for sheet in sheets:
+        frame = pa.Table.from_pandas(sheet.frame, preserve_index=False).replace_schema_metadata(None)
+        rows = {"row": pa.array(sheet.row_numbers, type=pa.int64())}
+        if sheet.sections is not None:
+            rows["section"] = pa.array(sheet.sections, type=pa.string())
+        tables.append((frame, pa.table(rows)))
+    if sheets:
+        outcome = {**outcome, "sheets": [_sheet_meta(s) for s in sheets]}
+    document = json.dumps(outcome, ensure_ascii=False, default=str).encode()
+    stream.write(_HEADER.pack(len(document)))
+    stream.write(document)
+    for pair in tables:
+        for table in pair:
+            with pa.ipc.new_stream(stream, table.schema) as writer:
+                writer.write_table(table)
+    stream.flush()
+
+
+def _sheet_meta(sheet: RawSheet) -> dict[str, Any]:
+    return {
+        "name": sheet.name, "headers": sheet.headers, "header_row": sheet.header_row,
+        "title_lines": sheet.title_lines, "hidden": sheet.hidden, "sections": sheet.sections is not None,
+        "file_name": sheet.file_name, "issues": [dataclasses.asdict(i) for i in sheet.issues],
+    }
+
+
 # --- the server and child side -----------------------------------------------------------
 
 
@@ -254,27 +482,34 @@ def _serve(control: socket.socket) -> None:
 def _child(conn: socket.socket) -> None:
     """Read the one file sent over ``conn`` under the memory and CPU caps; send back the outcome."""
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-    data, name, limits = pickle.loads(_receive(conn))
+    request = json.loads(_receive(conn))
+    data = _receive(conn)
+    name, limits = request["name"], Limits(**request["limits"])
     size = _status_kib("VmSize") * 1024
     resource.setrlimit(resource.RLIMIT_AS, (size + limits.max_memory, resource.RLIM_INFINITY))
     resource.setrlimit(resource.RLIMIT_CPU, (limits.max_seconds, limits.max_seconds + 5))
     signal.signal(signal.SIGXCPU, _out_of_time)
     Path("/proc/self/clear_refs").write_text("5")  # the peak (VmHWM) starts from the current RSS
     before = _status_kib("VmRSS")
+    sheets: list[RawSheet] = []
     try:
         sheets = read_file(data, file_name=name, limits=limits)
         del data
-        payload = pickle.dumps(("ok", sheets, (_status_kib("VmHWM") - before) / 1024),
-                               protocol=pickle.HIGHEST_PROTOCOL)
+        outcome: dict[str, Any] = {"kind": "ok", "peak_mib": (_status_kib("VmHWM") - before) / 1024}
     except FileRejectedError as e:
-        payload = pickle.dumps(("rejected", e.code, e.params, (_status_kib("VmHWM") - before) / 1024))
+        outcome = {"kind": "rejected", "code": e.code, "params": e.params,
+                   "peak_mib": (_status_kib("VmHWM") - before) / 1024}
     except MemoryError:
-        payload = pickle.dumps(("memory",))
+        outcome = {"kind": "memory"}
     except _OutOfTime:
-        payload = pickle.dumps(("cpu",))
+        outcome = {"kind": "cpu"}
     except Exception:  # a bug in a reader: refused here, its traceback kept for the log
-        payload = pickle.dumps(("error", traceback.format_exc()))
-    _send(conn, payload)
+        outcome = {"kind": "error", "traceback": traceback.format_exc()}
+    with conn.makefile("wb") as stream:
+        try:
+            _send_reply(stream, outcome, sheets)
+        except Exception:  # a sheet that cannot be sent (a bug): refused, with the reason
+            _send_reply(stream, {"kind": "error", "traceback": traceback.format_exc()})
     conn.close()
 
 

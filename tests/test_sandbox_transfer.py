@@ -1,0 +1,208 @@
+"""The reader child's reply travels as data only (JSON + Arrow IPC), never pickled, and the
+parent checks it before use: an honest reply gives back exactly the sheets the child read,
+and a forged or truncated one is refused (``_Malformed`` / ``EOFError``, then
+``file-too-complex``) without crashing the parent or making it allocate what the reply claims.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import socket
+import struct
+import threading
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pytest
+
+from analytics.errors import FileRejectedError
+from analytics.ingest import sandbox
+from analytics.ingest.issues import Issue
+from analytics.ingest.read import Limits, RawSheet, read_file
+from tests.filebuilders import write_csv, write_xlsx
+
+BUDGET = 64 * 1024**2
+
+
+def _sheet(sections: bool) -> RawSheet:
+    frame = pa.table({
+        "学号": pa.array(["20240001", None, "20240003"], type=pa.string()),
+        "成绩": pa.array(["80", "92.5", None], type=pa.string()),
+    }).to_pandas()
+    return RawSheet(
+        name="考证", headers=["学号", "成绩"], frame=frame, row_numbers=[3, 5, 6], header_row=2,
+        title_lines=["2024届 考证成绩"], hidden=True,
+        issues=[Issue("total-rows-dropped", row=4, params={"rows": "4", "count": 1}),
+                Issue("duplicate-header", column="成绩", value=None, params={"renamed": "成绩 (2)"})],
+        sections=["三月", "三月", "四月"] if sections else None, file_name="c.xlsx",
+    )
+
+
+def _reply(outcome: dict, sheets: list[RawSheet] = ()) -> bytes:
+    out = io.BytesIO()
+    sandbox._send_reply(out, outcome, list(sheets))
+    return out.getvalue()
+
+
+def _receive(raw: bytes, budget: int = BUDGET):
+    return sandbox._receive_reply(sandbox._Budget(io.BytesIO(raw), budget))
+
+
+@pytest.mark.parametrize("sections", [False, True])
+def test_a_reply_gives_back_the_sheets_exactly(sections):
+    sheets = [_sheet(sections), _sheet(not sections)]
+    outcome, got = _receive(_reply({"kind": "ok", "peak_mib": 12.5}, sheets))
+    assert outcome["kind"] == "ok" and outcome["peak_mib"] == 12.5
+    assert len(got) == 2
+    for want, sheet in zip(sheets, got):
+        assert sheet.frame.equals(want.frame)
+        assert list(sheet.frame.dtypes) == list(want.frame.dtypes)
+        assert sheet.frame.columns.equals(want.frame.columns)
+        assert (sheet.name, sheet.headers, sheet.row_numbers, sheet.header_row, sheet.title_lines, sheet.hidden,
+                sheet.sections, sheet.file_name) == (want.name, want.headers, want.row_numbers, want.header_row,
+                                                     want.title_lines, want.hidden, want.sections, want.file_name)
+        assert sheet.issues == want.issues
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "csv"])
+def test_a_read_sheet_survives_the_wire_with_its_dtypes(tmp_path, fmt):
+    rows = [["学号", "姓名", "成绩"], ["20240001", "张三", "80"], ["20240002", None, "91.5"], ["合计", None, "171.5"]]
+    path = write_xlsx(tmp_path / "c.xlsx", {"考证": rows}) if fmt == "xlsx" else write_csv(tmp_path / "c.csv", rows)
+    [here] = read_file(path)
+    [there] = _receive(_reply({"kind": "ok", "peak_mib": 1.0}, [here]))[1]
+    assert there.frame.equals(here.frame) and list(there.frame.dtypes) == list(here.frame.dtypes)
+    assert there.row_numbers == here.row_numbers == [2, 3]
+    assert there.issues == here.issues
+
+
+def test_a_refusal_keeps_its_code_and_parameters():
+    raw = _reply({"kind": "rejected", "code": "too-many-columns", "params": {"file": "w.csv", "count": 12, "limit": 10},
+                  "peak_mib": 3})
+    outcome, sheets = _receive(raw)
+    assert sheets == [] and outcome["params"] == {"file": "w.csv", "count": 12, "limit": 10}
+
+
+def _outcome_bytes(doc: object) -> bytes:
+    body = json.dumps(doc).encode()
+    return struct.pack("!Q", len(body)) + body
+
+
+def _stream(table: pa.Table, **options) -> bytes:
+    out = io.BytesIO()
+    with pa.ipc.new_stream(out, table.schema, options=pa.ipc.IpcWriteOptions(**options)) as writer:
+        writer.write_table(table)
+    return out.getvalue()
+
+
+def _meta(headers: list[str], **changes) -> dict:
+    meta = {"name": "s", "headers": headers, "header_row": 1, "title_lines": [], "hidden": False,
+            "sections": False, "file_name": "f.csv", "issues": []}
+    return {**meta, **changes}
+
+
+def _ok(meta: dict, frame: pa.Table, rows: pa.Table | None = None, **options) -> bytes:
+    rows = rows if rows is not None else pa.table({"row": pa.array(range(2, 2 + frame.num_rows), type=pa.int64())})
+    return _outcome_bytes({"kind": "ok", "peak_mib": 1.0, "sheets": [meta]}) + _stream(frame, **options) + _stream(rows)
+
+
+TEXT = pa.table({"a": pa.array(["x", "y"])})
+
+
+def _patched(table: pa.Table, old: bytes, new: bytes) -> bytes:
+    """The IPC stream of ``table`` with one run of bytes of its body replaced (a forgery
+    that Arrow's own constructors would refuse to build)."""
+    raw = _stream(table)
+    assert raw.count(old) == 1
+    return raw.replace(old, new)
+
+
+def _offsets(*values: int) -> bytes:
+    return np.array(values, dtype=np.int32).tobytes()
+
+
+# offsets that go back (0, 7, 3, 12): only the full validation finds it; text that is not UTF-8
+BAD_OFFSETS = _patched(pa.table({"a": pa.array(["abc", "defg", "hijkl"])}), _offsets(0, 3, 7, 12), _offsets(0, 7, 3, 12))
+BAD_UTF8 = _patched(pa.table({"a": pa.array(["\u00e9"])}), "\u00e9".encode(), b"\xff\xfe")
+ROWS = _stream(pa.table({"row": pa.array([2, 3], type=pa.int64())}))
+OK_ONE_SHEET = {"kind": "ok", "peak_mib": 1.0}
+
+
+def _ok_raw(meta: dict, frame_stream: bytes, rows_stream: bytes = ROWS) -> bytes:
+    return _outcome_bytes({**OK_ONE_SHEET, "sheets": [meta]}) + frame_stream + rows_stream
+
+
+FORGED = {
+    "a length far over the budget": struct.pack("!Q", 2**62) + b"{}",
+    "an outcome that is not JSON": struct.pack("!Q", 4) + b"\xff{[}",
+    "an unknown outcome": _outcome_bytes({"kind": "exec", "peak_mib": 1.0}),
+    "an outcome that is a list": _outcome_bytes(["ok"]),
+    "an outcome nested beyond reason": struct.pack("!Q", 200_000) + b"[" * 100_000 + b"]" * 100_000,
+    "peak as text": _outcome_bytes({"kind": "ok", "peak_mib": "1", "sheets": []}),
+    "a refusal without parameters": _outcome_bytes({"kind": "rejected", "code": "x", "peak_mib": 1.0}),
+    "headers that are not text": _ok(_meta([1]), TEXT),
+    "headers unlike the columns": _ok(_meta(["b"]), TEXT),
+    "a number column in the frame": _ok(_meta(["a"]), pa.table({"a": pa.array([1, 2])})),
+    "a dictionary column": _ok(_meta(["a"]), pa.table({"a": pa.array(["x", "y"]).dictionary_encode()})),
+    "a compressed batch": _ok(_meta(["a"]), TEXT, compression="zstd"),
+    "offsets that go back": _ok_raw(_meta(["a"]), BAD_OFFSETS, _stream(pa.table({"row": pa.array([2, 3, 4])}))),
+    "text that is not UTF-8": _ok_raw(_meta(["a"]), BAD_UTF8, _stream(pa.table({"row": pa.array([2])}))),
+    "fewer row numbers than rows": _ok(_meta(["a"]), TEXT, pa.table({"row": pa.array([2], type=pa.int64())})),
+    "row numbers as text": _ok(_meta(["a"]), TEXT, pa.table({"row": pa.array(["2", "3"])})),
+    "sections promised, not sent": _ok(_meta(["a"], sections=True), TEXT),
+    "a header row that is a bool": _ok(_meta(["a"], header_row=True), TEXT),
+    "an issue without a code": _ok(_meta(["a"], issues=[{"severity": "warning"}]), TEXT),
+    "garbage instead of the frame": _outcome_bytes({"kind": "ok", "peak_mib": 1.0, "sheets": [_meta(["a"])]})
+    + b"\xff\xff\xff\xff\x08\x00\x00\x00" + b"\x07" * 64,
+}
+
+
+@pytest.mark.parametrize("raw", list(FORGED.values()), ids=list(FORGED))
+def test_a_forged_reply_is_refused(raw):
+    with pytest.raises(sandbox._Malformed):
+        _receive(raw)
+
+
+def test_a_frame_larger_than_the_budget_is_refused_before_it_is_read():
+    raw = _ok(_meta(["a"]), pa.table({"a": pa.array(["x" * 1000] * 100)}))  # a body of about 100 KB
+    with pytest.raises(sandbox._Malformed, match="budget"):
+        _receive(raw, budget=50_000)
+
+
+@pytest.mark.parametrize("cut", [0, 5, 8, 40, -200, -9, -1])
+def test_a_reply_cut_short_is_the_child_closing(cut):
+    # the child died while writing: at every point the reader sees the end of the stream
+    raw = _reply({"kind": "ok", "peak_mib": 1.0}, [_sheet(True)])
+    with pytest.raises(EOFError):
+        _receive(raw[:cut] if cut >= 0 else raw[:len(raw) + cut])
+
+
+def test_a_forged_reply_from_the_child_is_refused_and_the_parent_reads_on(tmp_path, monkeypatch):
+    # a child taken over by a crafted file answers with a forged frame: the upload is refused
+    # as too complex, and the next upload goes to a real child as before
+    mine, theirs = socket.socketpair()
+
+    def child() -> None:
+        with theirs, theirs.makefile("rb") as request:
+            for _ in range(2):  # the request header, then the file
+                (size,) = struct.unpack("!Q", request.read(8))
+                request.read(size)
+            theirs.sendall(FORGED["offsets that go back"])
+
+    thread = threading.Thread(target=child)
+    thread.start()
+    monkeypatch.setattr(sandbox, "_connect", lambda: mine)
+    with pytest.raises(FileRejectedError) as info:
+        sandbox.read_isolated(b"a,b\n1,2\n", "forged.csv", Limits())
+    thread.join()
+    assert info.value.code == "file-too-complex" and "forged.csv" in info.value.message("en")
+    monkeypatch.undo()
+    path = write_csv(tmp_path / "c.csv", [["学号", "成绩"], ["20240001", "80"]])
+    [sheet] = sandbox.read_isolated(path.read_bytes(), path.name)
+    assert sheet.frame.to_dict("list") == {"学号": ["20240001"], "成绩": ["80"]}
+
+
+def test_the_frame_arrives_as_arrow_backed_text():
+    [sheet] = _receive(_reply({"kind": "ok", "peak_mib": 1.0}, [_sheet(False)]))[1]
+    assert all(isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow" for dtype in sheet.frame.dtypes)
