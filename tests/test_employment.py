@@ -184,6 +184,29 @@ def test_students_not_yet_graduated_are_not_in_the_pooled_coverage() -> None:
     assert (r.coverage.numerator, r.coverage.denominator) == (2, 3)
 
 
+def test_a_missing_field_of_the_first_or_latest_survey_stays_missing() -> None:
+    # The first and the latest survey are taken whole (one row each), never field by field:
+    # p's first survey lacks partner, related flag and salary, which p's later survey has;
+    # q's latest survey names another employer with no partner id, while q's first has E2.
+    con = make_db()
+    insert(con, "students", ["student_id", "graduation_year"], [("p", 2024), ("q", 2024)])
+    insert(con, "employment",
+           ["student_id", "survey_date", "graduation_year", "status", "employer_name", "enterprise_id",
+            "related_to_major", "monthly_salary"], [
+               ("p", "2024-07-01", 2024, "employed", "Foo", None, None, None),
+               ("p", "2025-07-01", 2024, "employed", "foo", "E1", True, 6000),
+               ("q", "2024-07-01", 2024, "employed", "Bar", "E2", True, 5000),
+               ("q", "2025-07-01", 2024, "employed", "Other", None, True, 5200),
+           ])
+    got = m.summary(con, Filters(), S)
+    # related: only q's flag is known (1 of 1); partner: q of p, q (1 of 2); salary: q's 5000 alone
+    assert (_pair(got.related), _pair(got.partner)) == ((1, 1), (1, 2))
+    assert got.salary == {"value": 5000.0, "n": 1}
+    # retention: p and q were surveyed again; p keeps "Foo" (no partner id at first: names
+    # compared), q's latest has no partner id, so "Bar" ≠ "Other": 1 of 2 (E2 = E2 would be 2)
+    assert _pair(got.retention) == (1, 2)
+
+
 def test_salary_distribution_counts_the_employed_at_their_first_survey() -> None:
     con = make_db()
     insert(con, "employment", ["student_id", "survey_date", "graduation_year", "status", "monthly_salary"], [

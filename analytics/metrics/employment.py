@@ -90,12 +90,12 @@ def _table(
     year, breakdowns of the filter's years (add the cells up) and the filter's pooled figures.
 
     One pass: surveys are reduced to one row per graduate (fields of the first and the
-    latest survey after graduation, by hash aggregation with ``arg_min_null``, which keeps
-    a NULL field with its survey), the roster is joined to those rows only, and they are
-    counted per group and in total with grouping sets, so the pooled figures cost no
-    second query. The roster is joined to survey rows only where a row lacks its
-    graduation year. Graduates whose surveys all predate graduation still count as seen
-    (for the coverage of a year without a roster).
+    latest survey after graduation, by hash aggregation with one struct-valued ``arg_min`` and
+    one ``arg_max`` per graduate, which keep a NULL field with its survey), the roster is joined
+    to those rows once, and they are counted per group and in total with grouping sets, so the
+    pooled figures cost no second query. The roster is joined to survey rows only where a row
+    lacks its graduation year. Graduates whose surveys all predate graduation still count as
+    seen (for the coverage of a year without a roster).
 
     With ``spread`` the same pass also counts, per graduation year, the graduates by their
     first known status after graduation (``part`` ``destination``: status, graduates) and the
@@ -138,9 +138,13 @@ def _table(
     )
     cols = ", ".join(f"em.{q(c)} AS {c}" for c in _SURVEY_COLUMNS)
     after = "FILTER (WHERE e.survey_date >= make_date(e.graduation_year, $graduation_month, 1))"
+    # one struct-valued aggregate for the first survey's fields and one for the latest's (DuckDB
+    # merges the copies; a 1M-survey store spent most of this query in nine aggregates of one field)
+    first_row = f"arg_min(struct_pack({', '.join(f'{c} := e.{c}' for c in _FIRST_COLUMNS)}), e.survey_date) {after}"
+    last_row = f"arg_max(struct_pack({', '.join(f'{c} := e.{c}' for c in _LAST_COLUMNS)}), e.survey_date) {after}"
     first_last = ", ".join(
-        [f"arg_min_null(e.{c}, e.survey_date) {after} AS first_{c}" for c in _FIRST_COLUMNS]
-        + [f"arg_max_null(e.{c}, e.survey_date) {after} AS last_{c}" for c in _LAST_COLUMNS]
+        [f"struct_extract({first_row}, '{c}') AS first_{c}" for c in _FIRST_COLUMNS]
+        + [f"struct_extract({last_row}, '{c}') AS last_{c}" for c in _LAST_COLUMNS]
         + ["arg_min(e.status, e.survey_date) FILTER (WHERE e.survey_date >= "
            "make_date(e.graduation_year, $graduation_month, 1) AND e.status IS NOT NULL) AS known_status"]
         * spread  # the first known status (destinations), only when asked for
@@ -166,7 +170,7 @@ def _table(
           SELECT {per_year},
                  'band' AS part, NULL AS status, lower, count(*) AS graduates
           FROM (SELECT graduation_year, CAST(floor(first_monthly_salary / $band) * $band AS DOUBLE) AS lower
-                FROM flagged WHERE employed AND first_monthly_salary IS NOT NULL) b
+                FROM flagged WHERE surveys > 0 AND employed AND first_monthly_salary IS NOT NULL) b
           GROUP BY graduation_year, lower
         ) u ORDER BY part NULLS FIRST, {order}, status, lower"""
     nulls = ", ".join(f"NULL AS {c}" for c in _SURVEY_COLUMNS if c not in ("student_id", "survey_date"))
@@ -194,7 +198,7 @@ def _table(
           FROM (SELECT p.*, coalesce(p.graduation_year, st.{q('graduation_year')}) AS gy
                 FROM pending p LEFT JOIN {q('students')} st ON st.{q('student_id')} = p.student_id) p
           WHERE p.student_id IS NOT NULL AND gy IS NOT NULL
-            AND p.student_id NOT IN (SELECT {q('student_id')} FROM {q('employment')})
+            AND NOT EXISTS (SELECT 1 FROM {q('employment')} x WHERE x.{q('student_id')} = p.student_id)
         ),
         roster AS (
           -- Students who have not graduated by the latest surveyed year are no graduates yet.
@@ -218,7 +222,7 @@ def _table(
                  list_contains($employed::VARCHAR[], gr.last_status) AS last_employed,
                  {grad_window} AS in_window,
                  gr.graduation_year IN (SELECT graduation_year FROM roster) AS roster_loaded
-          FROM graduates gr {sx_join} WHERE gr.surveys > 0
+          FROM graduates gr {sx_join}
         ),
         firsts AS (
           SELECT grouping(g) = 1 AS total, g, g2, {window_col},
@@ -234,12 +238,11 @@ def _table(
             count(*) FILTER (WHERE {followed} AND last_employed AND {same_employer}) AS retained,
             median(first_monthly_salary) FILTER (WHERE employed) AS median_salary,
             count(first_monthly_salary) FILTER (WHERE employed) AS salary_n
-          FROM flagged GROUP BY GROUPING SETS ((g, g2), {pooled_set})
+          FROM flagged WHERE surveys > 0 GROUP BY GROUPING SETS ((g, g2), {pooled_set})
         ),
         grads AS (
           SELECT grouping(g) = 1 AS total, g, g2, {window_col}, count(*) AS coverage_denominator
-          FROM (SELECT {g_grad} AS g, {g2_grad} AS g2, {grad_window} AS in_window FROM graduates gr {sx_join}
-                WHERE gr.graduation_year NOT IN (SELECT graduation_year FROM roster))
+          FROM flagged WHERE NOT roster_loaded
           GROUP BY GROUPING SETS ((g, g2), {pooled_set})
         ),
         roster_counts AS (
