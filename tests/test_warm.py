@@ -3,10 +3,14 @@ how many times, and what is computed before anyone asks (ui/warm.py)."""
 
 from __future__ import annotations
 
+import asyncio
+import runpy
 import threading
 import time
+from pathlib import Path
 
 import pytest
+import streamlit as st
 
 from analytics import db
 from analytics.filters import Filters
@@ -118,3 +122,36 @@ def test_the_thread_warms_at_start(demo_copy, counted, monkeypatch) -> None:
         watcher._thread.join()
     assert watcher.passes >= 1 and counted["employment"] == 1
     store.close_all()
+
+
+def test_the_server_warms_from_its_start_before_any_page_runs(demo_copy, counted, monkeypatch) -> None:
+    # app.py's lifespan hook: Streamlit's runtime is up (serving), no page has run yet
+    monkeypatch.setenv("DUAL_MENTOR_DB", str(demo_copy))
+    monkeypatch.setattr(warm, "serving", lambda: True)
+    monkeypatch.setattr(warm, "_warmers", {})
+
+    async def server() -> warm.Warmer:
+        async with warm.lifespan(None):
+            watcher = warm.warmer()
+            for _ in range(600):  # until the first pass is done (no time is asserted)
+                if watcher.passes:
+                    break
+                await asyncio.sleep(0.05)
+            return watcher
+
+    watcher = asyncio.run(server())
+    watcher._thread.join()  # the server's shutdown stopped the thread
+    assert watcher.passes >= 1 and counted["employment"] == 1
+    store.close_all()
+
+
+def test_app_py_gives_the_server_the_warm_lifespan(monkeypatch) -> None:
+    made = {}
+
+    class App:  # st.App, recording how app.py builds the server
+        def __init__(self, script: str, **options) -> None:
+            made.update(options, script=script)
+
+    monkeypatch.setattr(st, "App", App)
+    runpy.run_path(str(Path(__file__).resolve().parent.parent / "app.py"))
+    assert made["script"] == "dashboard.py" and made["lifespan"] is warm.lifespan

@@ -16,6 +16,10 @@ server starts and after every import or undo, instead of by the first users who 
   computes a missing entry once however many sessions ask at the same moment: single-flight),
   and finds the rest already there. Each query takes the lease and lets it go
   (``ui.store.Lease``): no connection is held between warm passes.
+* **Start.** The server (``app.py``) starts the thread in its lifespan hook (:func:`lifespan`),
+  before the first browser connects, so the first user after a restart finds the headlines
+  computed; a page run starts it too (``streamlit run dashboard.py``, or a process whose thread
+  stopped).
 * Only a real server warms (``serving``); under ``AppTest`` the thread is not started and tests
   call :meth:`Warmer.check` / :meth:`Warmer.warm_once` themselves.
 """
@@ -26,6 +30,8 @@ import logging
 import os
 import threading
 from collections import OrderedDict
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from analytics import engines, narrative
@@ -162,3 +168,16 @@ def start() -> None:
     """Warm the database this process shows, now and after each change (a real server only)."""
     if serving():
         warmer().start()
+
+
+@asynccontextmanager
+async def lifespan(app: object) -> AsyncIterator[None]:
+    """The server's lifespan hook (``st.App(..., lifespan=lifespan)`` in ``app.py``): Streamlit's
+    runtime is up when it runs, so the warmer of the database the server shows starts with the
+    server, not with the first page run; it is stopped when the server shuts down."""
+    start()
+    try:
+        yield
+    finally:
+        if serving():
+            warmer().stop()
