@@ -25,6 +25,7 @@ import stat
 import tempfile
 import zipfile
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -178,11 +179,17 @@ def read_file(
         if data.startswith(_BINARY_MAGICS):
             raise FileRejectedError("file-not-spreadsheet", file=name)
         _check_text_records(data, name, limits)
-        text, encoding = _decode(data, name)
-        if ext in BOOK_EXTENSIONS and (looks_like_html(text) or text.lstrip()[:1] == "<"):
-            sheets = _read_html(text, Path(name).stem, name, limits)
+        utf8 = _valid_utf8(data) if ext in TEXT_EXTENSIONS else None
+        if utf8 is not None:  # the common case: the text is decoded only where it is looked at
+            head = _decoded_head(utf8)
+            sheets = _read_text(head, utf8, lambda: codecs.decode(utf8, "utf-8"), Path(name).stem, name, limits)
         else:
-            sheets = _read_text(text, encoding, data, Path(name).stem, name, limits)
+            text, encoding = _decode(data, name)
+            if ext in BOOK_EXTENSIONS and (looks_like_html(text) or text.lstrip()[:1] == "<"):
+                sheets = _read_html(text, Path(name).stem, name, limits)
+            else:
+                encoded = data if encoding == "utf-8" else text.encode("utf-8")
+                sheets = _read_text(text, encoded, lambda: text, Path(name).stem, name, limits)
     return _finish(sheets, name)
 
 
@@ -526,6 +533,37 @@ def _mixed_utf8(data: bytes) -> bool:
     return bool(first_is_utf8) or utf8_lines > 0.05 * (utf8_lines + other_lines)
 
 
+# What the sniffing looks at, in characters: the first lines within this many (see
+# :func:`_logical_lines`) and the control characters of the first 64 Ki (:func:`_looks_binary`).
+_HEAD_CHARS = 1 << 20
+
+
+def _valid_utf8(data: bytes) -> memoryview | None:
+    """The UTF-8 text of ``data`` (after a UTF-8 BOM) as a view of its bytes, when :func:`_decode`
+    would read it as UTF-8 or UTF-8 with a BOM without refusing it; None otherwise (the file
+    then takes the decoding path, which also gives every refusal). The bytes are validated by
+    Arrow in place: no string of the whole file is built."""
+    start = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
+    if not start and (data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or b"\x00" in data):
+        return None
+    view = memoryview(data)[start:]
+    offsets = pa.py_buffer(np.array([0, len(view)], dtype=np.int64).tobytes())
+    try:
+        pa.LargeStringArray.from_buffers(1, offsets, pa.py_buffer(view)).validate(full=True)
+    except pa.ArrowInvalid:
+        return None
+    if not start and _looks_binary(_decoded_head(view)):
+        return None
+    return view
+
+
+def _decoded_head(utf8: memoryview) -> str:
+    """At least the first :data:`_HEAD_CHARS` characters of valid UTF-8 (all of it when shorter):
+    4 bytes a character at most, and a character cut at the end is left out."""
+    head = utf8[: 4 * _HEAD_CHARS + 4]
+    return codecs.getincrementaldecoder("utf-8")().decode(head, final=len(head) == len(utf8))
+
+
 def _looks_binary(text: str) -> bool:
     sample = text[:65536]
     controls = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\t\r\n\f\v")
@@ -552,7 +590,7 @@ def _logical_lines(text: str, limit: int) -> list[str]:
     """The first ``limit`` non-blank records, joining lines whose quotes are still open."""
     out: list[str] = []
     pending = ""
-    for line in text[: 1 << 20].splitlines():
+    for line in text[:_HEAD_CHARS].splitlines():
         pending = f"{pending}\n{line}" if pending else line
         if pending.count('"') % 2 == 0:
             if pending.strip():
@@ -567,16 +605,19 @@ def _count_outside_quotes(line: str, delim: str) -> int:
     return sum(part.count(delim) for part in line.split('"')[::2])
 
 
-def _read_text(text: str, encoding: str, data: bytes, stem: str, name: str, limits: Limits) -> list[RawSheet]:
-    delim = "\t" if name.lower().endswith(".tsv") else _sniff_delimiter(text)
-    utf8 = data if encoding == "utf-8" else text.encode("utf-8")
+def _read_text(head: str, utf8: bytes | memoryview, text: Callable[[], str], stem: str, name: str,
+               limits: Limits) -> list[RawSheet]:
+    """A delimited text file as one sheet. ``head`` is the start of the decoded text (at least
+    :data:`_HEAD_CHARS` characters, or all of it), which the sniffing reads; ``utf8`` the whole
+    text in UTF-8, which DuckDB parses; ``text()`` the whole text, decoded only for the csv module."""
+    delim = "\t" if name.lower().endswith(".tsv") else _sniff_delimiter(head)
     width = max(
-        (len(r) for r in csv.reader(io.StringIO("\n".join(_logical_lines(text, 200))), delimiter=delim)),
+        (len(r) for r in csv.reader(io.StringIO("\n".join(_logical_lines(head, 200))), delimiter=delim)),
         default=1,
     )
     if width > limits.max_columns:  # refused before the whole file is parsed
         raise FileRejectedError("too-many-columns", file=name, count=width, limit=limits.max_columns)
-    table = _parse_csv(text, utf8, delim, width)
+    table = _parse_csv(utf8, text, delim, width)
     if table.num_columns > limits.max_columns:
         raise FileRejectedError("too-many-columns", file=name, count=table.num_columns, limit=limits.max_columns)
     sheet = _build_sheet(stem, table, merges=[], hidden=False, limits=limits, file=name)
@@ -604,29 +645,34 @@ def _read_html(text: str, stem: str, name: str, limits: Limits) -> list[RawSheet
     return sheets
 
 
-def _parse_csv(text: str, utf8: bytes, delim: str, width: int) -> pa.Table:
-    """Parse with DuckDB when safe and fast; the csv module otherwise.
+def _parse_csv(utf8: bytes | memoryview, text: Callable[[], str], delim: str, width: int) -> pa.Table:
+    """Parse with DuckDB when safe and fast; the csv module otherwise (on ``text()``).
 
     DuckDB skips blank lines (which would shift row numbers), so files with a blank line
     inside go to the csv module. A row wider than the sampled width makes DuckDB (in
     strict mode) raise, and we fall back too: nothing is ever dropped silently. ``width``
-    is the widest of the first 200 records.
+    is the widest of the first 200 records. The blank-line test reads the UTF-8 bytes: a
+    line break is the same byte there as in the text.
     """
-    end = len(text)
-    while end and text[end - 1] in "\r\n":  # trailing line ends (no copy of the text)
+    end = len(utf8)
+    while end and utf8[end - 1] in b"\r\n":  # trailing line ends (no copy of the bytes)
         end -= 1
-    if not _BLANK_LINE.search(text, 0, end):
+    if not _BLANK_LINE.search(utf8, 0, end):
         try:
             return _duckdb_csv(utf8, delim, width)
         except duckdb.Error:
             pass
-    return _python_csv(text[:end], delim)
+    whole = text()
+    end = len(whole)
+    while end and whole[end - 1] in "\r\n":
+        end -= 1
+    return _python_csv(whole[:end], delim)
 
 
-_BLANK_LINE = re.compile(r"\n\r?\n")
+_BLANK_LINE = re.compile(rb"\n\r?\n")
 
 
-def _duckdb_csv(utf8: bytes, delim: str, width: int) -> pa.Table:
+def _duckdb_csv(utf8: bytes | memoryview, delim: str, width: int) -> pa.Table:
     columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(width)) + "}"
     query = (
         "SELECT * FROM read_csv($path, header = false, auto_detect = false, delim = $delim, quote = '\"', "
