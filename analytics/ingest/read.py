@@ -710,13 +710,28 @@ def _columns_to_table(columns: list[list[str | None]]) -> pa.Table:
 
 
 def _blank_to_null(table: pa.Table) -> pa.Table:
-    """Empty and whitespace-only cells (including full-width spaces) become null."""
+    """Empty and whitespace-only cells (including full-width spaces) become null.
+
+    Only the validity bitmap changes: a chunk without a blank cell is kept as it is, and
+    one with blanks keeps its offsets and text buffers under a new bitmap (no copy of the text).
+    """
     cols = []
     for col in table.columns:
-        # whitespace-only (utf8_is_space: the characters utf8_trim_whitespace trims) or empty
-        blank = pc.or_(pc.utf8_is_space(col), pc.equal(col, ""))
-        cols.append(pc.if_else(blank, pa.scalar(None, pa.string()), col))
+        cols.append(pa.chunked_array([_blank_chunk_to_null(chunk) for chunk in col.chunks], type=col.type))
     return pa.table(cols, names=table.column_names)
+
+
+def _blank_chunk_to_null(chunk: pa.Array) -> pa.Array:
+    # whitespace-only (utf8_is_space: the characters utf8_trim_whitespace trims) or empty
+    blank = pc.fill_null(pc.or_(pc.utf8_is_space(chunk), pc.equal(chunk, "")), False)
+    if not pc.any(blank).as_py():
+        return chunk
+    if chunk.offset or chunk.type not in (pa.string(), pa.large_string()):  # a slice (its bitmap
+        # would not line up with its buffers' start), or another layout of text
+        return pc.if_else(blank, pa.scalar(None, chunk.type), chunk)
+    valid = pc.and_not(chunk.is_valid(), blank)  # no nulls itself: its values are the bitmap
+    _, offsets, text = chunk.buffers()
+    return pa.Array.from_buffers(chunk.type, len(chunk), [valid.buffers()[1], offsets, text])
 
 
 # --- workbooks ------------------------------------------------------------------------------
@@ -873,7 +888,8 @@ def _build_sheet(name: str, grid: list[list[str | None]] | pa.Table, *, merges: 
     for code, rows in dropped.items():
         if rows:
             issues.append(Issue(code, row=rows[0], params={"rows": _rows_text(rows), "count": len(rows)}))
-    data = data.filter(pa.array(keep, type=pa.bool_()))
+    if not keep.all():  # most files keep every row: no copy of the table then
+        data = data.filter(pa.array(keep, type=pa.bool_()))
     row_numbers = (h + 2 + np.flatnonzero(keep)).tolist()
     kept_sections = sections[keep].tolist() if sections is not None else None
     headers, data, blank_cols = _drop_blank_columns(headers, data)
