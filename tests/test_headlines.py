@@ -129,6 +129,24 @@ def test_one_headline_equals_its_item_in_all(con) -> None:
         hl.headline(con, Filters(), ONE, "nope")
 
 
+@pytest.mark.parametrize("f", [Filters(), Filters(year_from=2024), Filters(year_to=2023)],
+                         ids=["all", "from-2024", "to-2023"])
+def test_the_headlines_without_the_attention_list_are_the_same(con, f: Filters, monkeypatch) -> None:
+    # metrics --json asks for no attention list: no per-mentor counts, the same headlines
+    full = hl.overview(con, f, ONE)
+    asked = []
+    parts = hl.mentors.compliance_parts
+
+    def record(*a, per_mentor: bool = True, **k):
+        asked.append(per_mentor)
+        return parts(*a, per_mentor=per_mentor, **k)
+
+    monkeypatch.setattr(hl.mentors, "compliance_parts", record)
+    bare = hl.overview(con, f, ONE, attention=False)
+    assert bare.headlines == full.headlines and bare.compliance == {} and set(full.compliance) == {"school", "enterprise"}
+    assert asked == [False, False]  # one calendar pass per mentor type, without each mentor's counts
+
+
 # -- Compliance: value, label and arrow describe the same period ------------------------------
 
 

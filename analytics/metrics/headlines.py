@@ -395,17 +395,22 @@ class Overview:
     """Every headline and what the overview's attention list and ``metrics --json`` read beside
     them, from one query per question: the employment base query once (the headline's series
     over every year, the breakdown by major and the pooled figures of the filter's years) and
-    one calendar pass per mentor type (its periods of every year and each mentor's counts)."""
+    one calendar pass per mentor type (its periods of every year and each mentor's counts;
+    ``compliance``, per mentor type, is empty when :func:`overview` is asked for no attention list)."""
 
     headlines: tuple[Headline, ...]
     employment: employment.Years
     compliance: dict[str, mentors.ComplianceResult] = field(hash=False, compare=False)
 
 
-def overview(con: duckdb.DuckDBPyConnection, f: Filters, s: Settings) -> Overview:
-    """The headlines and their shared inputs (see :class:`Overview`), computed once."""
+def overview(con: duckdb.DuckDBPyConnection, f: Filters, s: Settings, *, attention: bool = True) -> Overview:
+    """The headlines and their shared inputs (see :class:`Overview`), computed once. Without
+    ``attention`` (``metrics --json``, which lists no mentors) the calendar pass leaves out each
+    mentor's counts and ``compliance`` is empty: the same headlines, at a million students about
+    0.15 s less (two per-mentor groupings of 25,000 mentors, sorted and fetched)."""
     years = employment.years_and(con, f, s, "major")
-    parts = {kind: mentors.compliance_parts(con, f, s, kind) for kind in mentors.MENTOR_TYPES}
+    parts = {kind: mentors.compliance_parts(con, f, s, kind, per_mentor=attention)
+             for kind in mentors.MENTOR_TYPES}
     items = (
         pass_rate_improvement(con, f, s),
         initial_employment_of(years, f, s),
@@ -413,7 +418,7 @@ def overview(con: duckdb.DuckDBPyConnection, f: Filters, s: Settings) -> Overvie
         *(compliance_of(parts[kind][0], f, s, kind) for kind in mentors.MENTOR_TYPES),
     )
     comp = {kind: mentors.compliance_of(con, f, s, kind, every, per_mentor)
-            for kind, (every, per_mentor) in parts.items()}
+            for kind, (every, per_mentor) in parts.items()} if attention else {}
     return Overview(items, years, comp)
 
 

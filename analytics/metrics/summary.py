@@ -48,7 +48,7 @@ def collect(
     con: duckdb.DuckDBPyConnection, f: Filters, s: Settings
 ) -> tuple[dict, tuple[headlines.Headline, ...]]:
     """:func:`headline`'s dict and the headline objects it was read from (for the terminal text)."""
-    view = headlines.overview(con, f, s)  # the employment and compliance queries once, shared
+    view = headlines.overview(con, f, s, attention=False)  # the employment and compliance queries once, shared
     items = view.headlines
     by_key = {h.key: h for h in items}
     employment_keys, _ = employment.headline_keys(view.employment, s)
