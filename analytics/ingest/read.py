@@ -19,13 +19,14 @@ import csv
 import datetime as dt
 import io
 import itertools
+import operator
 import os
 import re
 import stat
 import tempfile
 import zipfile
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -798,11 +799,18 @@ def _read_book_cells(
 
 def _text_columns(rows: list[list[Any]]) -> list[list[str | None]]:
     """calamine's rows as columns of text (see :func:`_cell_text`), built one column at a
-    time: a column of only text (or only numbers) and blanks is converted without a call per cell."""
-    return [_column_text(values) for values in itertools.zip_longest(*rows)]
+    time: a column of only text (or only numbers) and blanks is converted without a call per
+    cell. calamine's grid is dense (every row as wide as the sheet), so each column is taken
+    by ``itemgetter`` in C instead of transposing through ``zip_longest(*rows)``."""
+    width = max(map(len, rows), default=0)
+    if rows and min(map(len, rows)) == width:
+        columns: Iterable[Sequence[Any]] = (list(map(operator.itemgetter(i), rows)) for i in range(width))
+    else:
+        columns = itertools.zip_longest(*rows)
+    return [_column_text(values) for values in columns]
 
 
-def _column_text(values: tuple[Any, ...]) -> list[str | None]:
+def _column_text(values: Sequence[Any]) -> list[str | None]:
     kinds = set(map(type, values))
     kinds.discard(type(None))
     if kinds <= {str}:
