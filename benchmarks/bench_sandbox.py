@@ -10,12 +10,24 @@ frame sent back).
 
 ``python -m benchmarks.bench_sandbox [--rows N] [--xlsx-rows N] [--repeat N]`` prints a
 markdown table and writes it to ``benchmarks/results/sandbox.md``.
+
+``--checkouts DIR DIR …`` instead compares checkouts of this project (before and after a
+change: ``git worktree add /tmp/old <commit>``) on the same two big files: each run is a
+fresh process of one checkout (its own fork server, one tiny warm-up read) reading the file
+once through ``sandbox.read_measured``; the checkouts take turns (A, B, A, B …). Per file and
+checkout: the wall time, how much the reading process's peak RSS (``VmHWM``, reset before the
+read) grew, and the reader child's own peak growth as it reports it. Written to
+``benchmarks/results/sandbox-checkouts.md``.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -87,15 +99,80 @@ def run(rows: int, xlsx_rows: int, repeat: int) -> str:
     return "\n".join(lines)
 
 
+# One run in a fresh process of a checkout: only APIs every checkout of the sandbox has.
+_ONE_READ = """
+import json, sys, time
+from pathlib import Path
+from analytics.ingest import sandbox
+from analytics.ingest.read import Limits
+def kib(field):
+    return next(int(l.split()[1]) for l in Path("/proc/self/status").read_text().splitlines() if l.startswith(field + ":"))
+sandbox.read_isolated("学号,姓名\\n1,张三\\n".encode(), "warm.csv")
+data = Path(sys.argv[1]).read_bytes()
+Path("/proc/self/clear_refs").write_text("5")
+before = kib("VmRSS")
+start = time.perf_counter()
+reading = sandbox.read_measured(data, Path(sys.argv[1]).name, Limits(max_bytes=500 * 1024**2))
+seconds = time.perf_counter() - start
+assert reading.refused is None, reading.refused
+print(json.dumps({"seconds": seconds, "parent_mib": (kib("VmHWM") - before) / 1024, "child_mib": reading.peak_mib}))
+"""
+
+
+def one_read(checkout: str, path: str) -> dict[str, float]:
+    """Wall time and peak growths of one sandboxed read of ``path`` by the code in ``checkout``."""
+    env = {**os.environ, "PYTHONPATH": checkout}
+    out = subprocess.run([sys.executable, "-c", _ONE_READ, path], cwd=checkout, env=env,
+                         capture_output=True, text=True, check=True).stdout
+    return json.loads(out.splitlines()[-1])
+
+
+def compare_checkouts(checkouts: list[str], rows: int, xlsx_rows: int, repeat: int) -> str:
+    """The markdown table of :func:`one_read` per file and checkout, the checkouts interleaved."""
+    with tempfile.TemporaryDirectory() as tmp:
+        files = [(f"CSV, {rows:,} rows", write_csv(f"{tmp}/big.csv", rows)),
+                 (f"xlsx, {xlsx_rows:,} rows", write_xlsx(f"{tmp}/big.xlsx", xlsx_rows))]
+        runs = {(label, c): [] for label, _ in files for c in checkouts}
+        for _ in range(repeat):
+            for label, path in files:
+                for checkout in checkouts:
+                    runs[label, checkout].append(one_read(checkout, path))
+    lines = [
+        f"Machine: {machine()}", "",
+        "| file | checkout | wall min / median (s) | reading process peak growth, median (MiB) "
+        "| reader child peak growth, median (MiB) |",
+        "| --- | --- | ---: | ---: | ---: |",
+    ]
+    for (label, checkout), got in runs.items():
+        wall = [r["seconds"] for r in got]
+        parent = statistics.median(r["parent_mib"] for r in got)
+        child = statistics.median(r["child_mib"] for r in got)
+        lines.append(f"| {label} | `{checkout}` | {min(wall):.2f} / {statistics.median(wall):.2f} | {parent:.0f} "
+                     f"| {child:.0f} |")
+    every = "; ".join(f"{label} `{c}`: " + " ".join(f"{r['seconds']:.2f}s/{r['parent_mib']:.0f}/{r['child_mib']:.0f}"
+                                                     for r in got) for (label, c), got in runs.items())
+    lines += ["", f"{repeat} interleaved rounds, a fresh process per run. Every run (wall/parent/child): {every}."]
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--xlsx-rows", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--checkouts", nargs="+", metavar="DIR", help="compare these checkouts (see the module doc)")
     args = parser.parse_args()
-    table = run(args.rows, args.xlsx_rows, args.repeat)
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "sandbox.md").write_text("# Sandbox cost\n\n" + table + "\n", encoding="utf-8")
+    if args.checkouts:
+        if args.repeat < 3:
+            parser.error("--repeat must be at least 3")
+        table = compare_checkouts([str(Path(c).resolve()) for c in args.checkouts], args.rows, args.xlsx_rows,
+                                  args.repeat)
+        (RESULTS / "sandbox-checkouts.md").write_text("# Sandboxed reads by checkout\n\n" + table + "\n",
+                                                      encoding="utf-8")
+    else:
+        table = run(args.rows, args.xlsx_rows, args.repeat)
+        (RESULTS / "sandbox.md").write_text("# Sandbox cost\n\n" + table + "\n", encoding="utf-8")
     print(table)
 
 
