@@ -110,18 +110,16 @@ def _load(
     on = " AND ".join(f"t.{quote_ident(k)} = s.{quote_ident(k)}" for k in keys)
     differs = " OR ".join(f"t.{quote_ident(c)} IS DISTINCT FROM s.{quote_ident(c)}" for c in values)
     differs = f"({differs})" if differs else "FALSE"
-    cols = ", ".join(quote_ident(c) for c in present)
     pg = engines.engine_of(con) == "postgres"
+    unstage = "DROP TABLE _stage" if pg else "DROP VIEW _stage"  # the registered Arrow table
     stored = [*table.column_names, BATCH_COLUMN]
     try:
         with transaction(con, keyed=True) as cur:
-            if pg:  # COPY into a temporary table (psycopg 3, CSV written by Arrow)
-                cur.register("_stage", data.select(present))
+            # PostgreSQL: COPY into a temporary table (psycopg 3, CSV written by Arrow). DuckDB
+            # scans the Arrow table where it is, with no copy into a temporary table first.
+            cur.register("_stage", data.select(present))
+            if pg:
                 locks.lock_import(cur, table, record.sha256, record.sheet, present, whole=whole)
-            else:
-                cur.register("_incoming", data)
-                cur.execute(f"CREATE OR REPLACE TEMP TABLE _stage AS SELECT {cols} FROM _incoming")
-                cur.unregister("_incoming")
             inserted = cur.execute(
                 f"SELECT count(*) FROM _stage s ANTI JOIN {t} t ON {on}"
             ).fetchone()[0]
@@ -134,7 +132,7 @@ def _load(
             nothing = inserted == 0 and updated == 0 and (
                 len(rejects) == 0 or _loaded_before(cur, record.sha256, record.sheet))
             if dry_run or nothing:
-                cur.execute("DROP TABLE _stage")
+                cur.execute(unstage)
                 return LoadCounts(None, inserted, updated, unchanged)
             batch = _next_batch_id(cur)
             if updated:
@@ -178,7 +176,7 @@ def _load(
                         f"FROM _stage s ANTI JOIN {t} t ON {on}",
                         new_params,
                     )
-            cur.execute("DROP TABLE _stage")
+            cur.execute(unstage)
             cur.execute(
                 """
                 INSERT INTO import_batches (batch_id, imported_at, file_name, sha256, sheet,

@@ -555,15 +555,19 @@ class Coded(NamedTuple):
         """Rows whose distinct cell has ``per_distinct`` True (a null cell never)."""
         return self.rows(np.asarray(per_distinct, dtype=bool), False)
 
+    def values(self, column: schema.Column, index: pd.Index | None = None, name: object = None) -> pd.Series:
+        """The canonical value of every row, typed as ``normalize_cells`` types it."""
+        dtype = _DTYPES.get(column.kind, "object")
+        return pd.Series(_take(self.distinct.values, self.codes, dtype), index=index, name=name, dtype=dtype)
+
     def normalized(self, column: schema.Column, index: pd.Index | None = None, name: object = None) -> Normalized:
         """The row-level ``Normalized`` of this column."""
-        dtype = _DTYPES.get(column.kind, "object")
 
-        def series(array: np.ndarray, kind: str) -> pd.Series:
-            return pd.Series(_take(array, self.codes, kind), index=index, name=name, dtype=kind)
+        def series(array: np.ndarray) -> pd.Series:
+            return pd.Series(_take(array, self.codes, "object"), index=index, name=name, dtype=object)
 
-        return Normalized(series(self.distinct.values, dtype), series(self.distinct.errors, "object"),
-                          series(self.distinct.absences, "object"))
+        return Normalized(self.values(column, index, name), series(self.distinct.errors),
+                          series(self.distinct.absences))
 
 
 def normalize_coded(values: pd.Series, column: schema.Column, rules: CellRules | None = None) -> Coded:

@@ -156,7 +156,7 @@ def validate(
         # and row-level error series are built only for a column that has errors.
         coded = normalize_coded(raw[name], column, rules.get(name))
         distinct = coded.distinct
-        values = coded.normalized(column, index).values
+        values = coded.values(column, index)
         failed = coded.flagged(pd.notna(distinct.errors))
         given = coded.flagged(pd.notna(distinct.absences)) & ~absent
         if given.any():
