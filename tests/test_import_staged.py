@@ -57,7 +57,7 @@ def test_codes_point_each_row_at_its_distinct_cell(dtype):
     coded = normalize_coded(pd.Series(["b", "a", None, "b", "c"], dtype=dtype), STUDENT_ID)
     # distinct cells in order of first appearance: b, a, c; the null cell is -1
     assert coded.codes.tolist() == [0, 1, -1, 0, 2]
-    assert coded.distinct.values.tolist() == ["b", "a", "c"]
+    assert coded.distinct.values.to_pylist() == ["b", "a", "c"]  # IDs stay Arrow
     assert coded.flagged(np.array([True, False, True])).tolist() == [True, False, False, True, True]
 
 
@@ -85,3 +85,53 @@ def test_validation_finds_the_same_rows_from_either_dtype(con, dtype):
     assert checked.rows["student_id"].tolist() == ["1", "3", "4"]
     assert checked.rows["absence"].tolist() == [None, "absent", "exempt"]
     assert checked.row_numbers.tolist() == [2, 4, 5]
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize(
+    ("cells", "known"),
+    [
+        (["a1", "b2", "c3"], True),  # every cell once, each value its cell
+        (["a1", "b2", None], True),  # a blank repeats nothing
+        (["a1", "b2", "a1"], False),  # a cell twice
+        (["001", "0 01"], False),  # two cells, one value once the space is gone: not known
+        (["１", "1"], False),  # full-width digit: the same after NFKC
+        (["12.0", "12"], False),
+    ],
+)
+def test_a_column_is_known_unique_only_when_no_two_rows_can_hold_one_value(dtype, cells, known):
+    assert normalize_coded(pd.Series(cells, dtype=dtype), STUDENT_ID).unique() is known
+
+
+def test_ids_that_differ_only_by_a_space_are_still_one_key_repeated(con):
+    # "001" and "0 01" are the same student: the repeat is found although every cell differs.
+    raw = pd.DataFrame({
+        "student_id": pd.Series(["001", "0 01", "002"], dtype="str"),
+        "certificate_name": pd.Series(["电工", "电工", "电工"], dtype="str"),
+        "exam_date": pd.Series(["2024-06-20", "2024-06-20", "2024-06-20"], dtype="str"),
+        "score": pd.Series(["80", "70", "60"], dtype="str"),
+    })
+    checked = validate(con, CERTS, raw, np.array([2, 3, 4]), {c: c for c in raw.columns}, today=dt.date(2025, 1, 1))
+    assert sorted((e.code, e.row) for e in checked.errors) == [("duplicate-key", 2), ("duplicate-key", 3)]
+    assert checked.rows["student_id"].tolist() == ["002"]
+
+
+@pytest.mark.parametrize("unique", [False, True])
+@pytest.mark.parametrize(
+    ("given", "orphans"),
+    [
+        (["s1", "s2"], None),  # every ID is on the roster: no warning
+        (["s1", "x2", "x1"], (2, 2, "x1、x2")),  # 2 unknown IDs in 2 rows, examples in order
+        # 7 unknown IDs in 7 rows; the first 5 quoted, "…" for the rest
+        (["x7", "x6", "x5", "x4", "x3", "x2", "x1", "s1"], (7, 7, "x1、x2、x3、x4、x5…")),
+    ],
+)
+def test_unknown_ids_are_counted_alike_with_or_without_knowing_they_do_not_repeat(con, unique, given, orphans):
+    from analytics.ingest.validate import _resolve_references
+
+    con.execute("INSERT INTO students (student_id, school_id) VALUES ('s1', 'S'), ('s2', 'S')")
+    rows = pd.DataFrame({"student_id": pd.Series(given, dtype="str")})
+    out, issues = _resolve_references(con, rows, STUDENT_ID, "学号", unique=unique)
+    assert out["student_id"].tolist() == given
+    found = [(i.params["count"], i.params["rows"], i.params["examples"]) for i in issues if i.code == "orphan-reference"]
+    assert found == ([orphans] if orphans else [])

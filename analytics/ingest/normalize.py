@@ -453,9 +453,11 @@ def _absences(cleaned: pa.Array, todo: np.ndarray, column: schema.Column) -> np.
 
 
 class Distinct(NamedTuple):
-    """Canonical value, error code and absence code of each distinct cleaned cell."""
+    """Canonical value, error code and absence code of each distinct cleaned cell. The values of
+    an ID or text column stay an Arrow string array (null where there is none): a million
+    distinct IDs never become Python strings unless a caller asks for objects."""
 
-    values: np.ndarray
+    values: np.ndarray | pa.Array
     errors: np.ndarray
     absences: np.ndarray
 
@@ -490,12 +492,9 @@ def _normalize_distinct(cleaned: pa.Array, column: schema.Column, rules: CellRul
         lost = todo & pc.match_substring_regex(ids, _SCIENTIFIC, ignore_case=True).to_numpy(zero_copy_only=False)
         errors[lost] = ID_AS_NUMBER
         todo &= ~lost
-        values[todo] = ids.to_numpy(zero_copy_only=False)[todo]
-        return Distinct(values, errors, absences)
+        return Distinct(_where(todo, ids), errors, absences)
     if column.kind == "text":
-        texts = pc.replace_substring_regex(cleaned, r"\s+", " ")
-        values[todo] = texts.to_numpy(zero_copy_only=False)[todo]
-        return Distinct(values, errors, absences)
+        return Distinct(_where(todo, pc.replace_substring_regex(cleaned, r"\s+", " ")), errors, absences)
     if column.kind in ("number", "int"):
         todo = _plain_numbers(cleaned, todo, column, values, errors, rules.scale)
     texts = cleaned.to_numpy(zero_copy_only=False)
@@ -511,8 +510,15 @@ def _normalize_distinct(cleaned: pa.Array, column: schema.Column, rules: CellRul
     return Distinct(values, errors, absences)
 
 
-def _take(distinct: np.ndarray, codes: np.ndarray, dtype: str) -> object:
+def _where(keep: np.ndarray, texts: pa.Array) -> pa.Array:
+    """``texts`` where ``keep``, null elsewhere."""
+    return pc.if_else(pa.array(keep, type=pa.bool_()), texts, pa.scalar(None, type=texts.type))
+
+
+def _take(distinct: np.ndarray | pa.Array, codes: np.ndarray, dtype: str) -> object:
     """``distinct[code]`` per row; code -1 (a null cell) gives a missing value."""
+    if isinstance(distinct, pa.Array):
+        distinct = distinct.to_numpy(zero_copy_only=False)
     if dtype == "object":
         return np.append(distinct, None)[codes]
     return pd.array(distinct, dtype=dtype).take(codes, allow_fill=True)
@@ -542,10 +548,24 @@ def _factorize(values: pd.Series) -> tuple[np.ndarray, pa.Array]:
 
 class Coded(NamedTuple):
     """One column read once per distinct cell: ``codes`` gives each row's position among the
-    distinct cells (-1 for a null cell), ``distinct`` what each distinct cell gave."""
+    distinct cells (-1 for a null cell), ``distinct`` what each distinct cell gave, ``cells``
+    the distinct cells as written."""
 
     codes: np.ndarray
     distinct: Distinct
+    cells: pa.Array
+
+    def unique(self) -> bool:
+        """Whether no two rows hold the same value, known without hashing the values: every
+        distinct cell is in one row at most and each value is its cell unchanged (an ID without
+        spaces, ``.0`` or full-width digits). False means "not known", not "repeats"."""
+        values = self.distinct.values
+        if not isinstance(values, pa.Array) or not len(values):
+            return False
+        present = self.codes[self.codes >= 0]
+        if len(present) and np.bincount(present).max() > 1:
+            return False
+        return bool(pc.all(pc.equal(values, self.cells)).as_py() is not False)
 
     def rows(self, per_distinct: np.ndarray, null: object) -> np.ndarray:
         """``per_distinct`` (one entry per distinct cell) for every row; ``null`` for a null cell."""
@@ -555,10 +575,17 @@ class Coded(NamedTuple):
         """Rows whose distinct cell has ``per_distinct`` True (a null cell never)."""
         return self.rows(np.asarray(per_distinct, dtype=bool), False)
 
-    def values(self, column: schema.Column, index: pd.Index | None = None, name: object = None) -> pd.Series:
-        """The canonical value of every row, typed as ``normalize_cells`` types it."""
+    def values(
+        self, column: schema.Column, index: pd.Index | None = None, name: object = None, *, arrow: bool = False
+    ) -> pd.Series:
+        """The canonical value of every row, typed as ``normalize_cells`` types it; with ``arrow``,
+        an ID or text column is a pandas ``str`` column over Arrow (missing: NaN) instead of objects."""
+        distinct = self.distinct.values
+        if arrow and isinstance(distinct, pa.Array):
+            taken = pc.take(distinct, pa.array(self.codes, mask=self.codes < 0))
+            return pd.Series(pd.array(taken, dtype="str"), index=index, name=name)
         dtype = _DTYPES.get(column.kind, "object")
-        return pd.Series(_take(self.distinct.values, self.codes, dtype), index=index, name=name, dtype=dtype)
+        return pd.Series(_take(distinct, self.codes, dtype), index=index, name=name, dtype=dtype)
 
     def normalized(self, column: schema.Column, index: pd.Index | None = None, name: object = None) -> Normalized:
         """The row-level ``Normalized`` of this column."""
@@ -573,7 +600,7 @@ class Coded(NamedTuple):
 def normalize_coded(values: pd.Series, column: schema.Column, rules: CellRules | None = None) -> Coded:
     """``normalize_cells`` before the results are spread over the rows (each distinct cell once)."""
     codes, uniques = _factorize(values)
-    return Coded(codes, _normalize_distinct(_clean(uniques), column, rules or _DEFAULT_RULES))
+    return Coded(codes, _normalize_distinct(_clean(uniques), column, rules or _DEFAULT_RULES), uniques)
 
 
 def normalize_cells(values: pd.Series, column: schema.Column, rules: CellRules | None = None) -> Normalized:

@@ -162,6 +162,7 @@ def import_file(
         err = FileRejectedError("file-unreadable", file=name, detail=e.strerror or str(e))
         return [SheetResult(name, None, "refused", refused=err)]
     sha = hashlib.sha256(data).hexdigest()
+    del data  # the file's bytes (130 MB at the row limit) are not needed past the checksum
 
     if sheet is not None:
         chosen = [s for s in sheets if s.name == sheet]

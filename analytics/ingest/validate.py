@@ -150,13 +150,16 @@ def validate(
     absence = np.full(n, None, dtype=object)
     absent = np.zeros(n, dtype=bool)
     index = pd.RangeIndex(n)
+    unique: set[str] = set()  # columns whose values are known not to repeat (keys, references)
     for name in raw.columns:
         column = table.column(name)
         # Each distinct cell is read once; what holds for the rows is spread with its codes,
         # and row-level error series are built only for a column that has errors.
         coded = normalize_coded(raw[name], column, rules.get(name))
         distinct = coded.distinct
-        values = coded.values(column, index)
+        values = coded.values(column, index, arrow=True)
+        if (name == table.key[0] or column.ref) and coded.unique():
+            unique.add(name)
         failed = coded.flagged(pd.notna(distinct.errors))
         given = coded.flagged(pd.notna(distinct.absences)) & ~absent
         if given.any():
@@ -217,7 +220,8 @@ def validate(
         # Repeats of the rest of the key are distinct real events: number them 1, 2, ...
         rows[seq[0]] = rows.groupby(rest, dropna=False, sort=False).cumcount() + 1
     elif len(rows):
-        rows, kept_numbers, dup_errors, dup_warnings = _deduplicate(con, rows, kept_numbers, table, headers)
+        rows, kept_numbers, dup_errors, dup_warnings = _deduplicate(
+            con, rows, kept_numbers, table, headers, unique_first=table.key[0] in unique)
         errors += dup_errors
         warnings += dup_warnings
 
@@ -225,7 +229,9 @@ def validate(
         if column.ref and column.name in rows.columns:
             header = headers.get(column.name, column.name)
             rows, id_warnings = _resolve_alternate_keys(con, rows, column, header)
-            rows, ref_warnings = _resolve_references(con, rows, column, header)
+            # An ID-card number resolved to a student ID may repeat one already there.
+            rows, ref_warnings = _resolve_references(con, rows, column, header,
+                                                     unique=column.name in unique and not id_warnings)
             warnings += id_warnings + ref_warnings
 
     rejected_rows = set(np.flatnonzero(bad))
@@ -370,13 +376,16 @@ def _owned_elsewhere(
     return taken
 
 
-def _has_duplicate_keys(con: duckdb.DuckDBPyConnection, rows: pd.DataFrame, table: schema.Table) -> bool:
+def _has_duplicate_keys(
+    con: duckdb.DuckDBPyConnection, rows: pd.DataFrame, table: schema.Table, *, unique_first: bool = False
+) -> bool:
     """Whether any key repeats: one DuckDB GROUP BY, far cheaper than pandas on object columns.
 
     When one part of the key never repeats (a student ID in a sheet of one exam per student),
-    no whole key can: that is answered from the one column, without the GROUP BY.
+    no whole key can: that is answered from the one column, without the GROUP BY, or without
+    looking at all when validation already knows it (``unique_first``, ``Coded.unique``).
     """
-    if rows[table.key[0]].is_unique:
+    if unique_first or rows[table.key[0]].is_unique:
         return False
     cur = con.cursor()
     cur.register("_keys", to_arrow(rows[list(table.key)], table))
@@ -397,10 +406,13 @@ def _deduplicate(
     numbers: np.ndarray,
     table: schema.Table,
     headers: dict[str, str],
+    *,
+    unique_first: bool = False,
 ) -> tuple[pd.DataFrame, np.ndarray, list[Issue], list[Issue]]:
-    """Identical repeats keep one row (warning); conflicting repeats of a key are all rejected."""
+    """Identical repeats keep one row (warning); conflicting repeats of a key are all rejected.
+    ``unique_first``: the first key column is known not to repeat."""
     key = list(table.key)
-    if not _has_duplicate_keys(con, rows, table):
+    if not _has_duplicate_keys(con, rows, table, unique_first=unique_first):
         return rows, numbers, [], []
     dup = rows.duplicated(key, keep=False).to_numpy()
     if not dup.any():
@@ -477,13 +489,15 @@ def _resolve_alternate_keys(
 
 
 def _resolve_references(
-    con: duckdb.DuckDBPyConnection, rows: pd.DataFrame, column: schema.Column, header: str
+    con: duckdb.DuckDBPyConnection, rows: pd.DataFrame, column: schema.Column, header: str,
+    *, unique: bool = False,
 ) -> tuple[pd.DataFrame, list[Issue]]:
     """Replace names by IDs where the referenced table knows the name; count the rest.
 
     A value that is a known ID stays. A value that matches exactly one name (ignoring
     width, case and spaces) becomes that row's ID. Anything else stays as its own ID and
-    is reported, so nothing is dropped.
+    is reported, so nothing is dropped. ``unique``: no value repeats (each unknown value is
+    one row), so the unknown values are counted without grouping them.
     """
     ref = schema.table(column.ref)
     id_col, ident = ref.key[0], quote_ident(ref.name)
@@ -502,12 +516,17 @@ def _resolve_references(
         # One pass: each unknown value with its rows, and over all of them the rows and the
         # values in total (window sums over the distinct values, read from the first row).
         limit = "" if name_col else f" LIMIT {EXAMPLES + 1}"
-        found = cur.execute(
-            f"SELECT v, sum(n) OVER (), count(*) OVER () FROM (SELECT v, count(*) AS n FROM ({unknowns}) u "
-            f"GROUP BY v) g ORDER BY v{limit}"
-        ).fetchall()
-        unknown = [r[0] for r in found]
-        unknown_rows, distinct = (int(found[0][1]), int(found[0][2])) if found else (0, 0)
+        if unique:
+            unknown = [r[0] for r in cur.execute(f"SELECT v FROM ({unknowns}) u ORDER BY v{limit}").fetchall()]
+            distinct = unknown_rows = (
+                len(unknown) if name_col else int(cur.execute(f"SELECT count(*) FROM ({unknowns}) u").fetchall()[0][0]))
+        else:
+            found = cur.execute(
+                f"SELECT v, sum(n) OVER (), count(*) OVER () FROM (SELECT v, count(*) AS n FROM ({unknowns}) u "
+                f"GROUP BY v) g ORDER BY v{limit}"
+            ).fetchall()
+            unknown = [r[0] for r in found]
+            unknown_rows, distinct = (int(found[0][1]), int(found[0][2])) if found else (0, 0)
     finally:
         cur.unregister("_refs")
     if not distinct:
