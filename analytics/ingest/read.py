@@ -349,10 +349,60 @@ def _sheet_parts(zf: zipfile.ZipFile) -> list[tuple[str, str]]:
     return out
 
 
-_ERROR_CELL = re.compile(rb"<c\b([^>]*\bt=\"e\"[^>]*)>.*?<v>([^<]*)</v>", re.S)
 _CELL_REF = re.compile(rb"\br=\"([A-Z]+)(\d+)\"")
-_CELL_BODY = re.compile(rb"<c\b[^>]*?(?:/>|>(.*?)</c>)", re.S)
 _CACHED = re.compile(rb"<v>[^<]+</v>")
+_VALUE = re.compile(rb"<v>([^<]*)</v>")
+_WORD_BYTES = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
+
+
+def _cell_around(xml: bytes, at: int) -> tuple[int, int, int] | None:
+    """The cell element holding byte ``at`` of a worksheet's XML: (start of ``<c``, end of its
+    start tag (the ``>``), end of its body (the ``</c>``; the tag's end for ``<c …/>``)), or
+    None when ``at`` is in no cell. Cells do not nest and their text holds no ``<``, so the
+    cell is the last ``<c`` before ``at`` (not ``<col``, ``<cfRule`` …)."""
+    start = at
+    while (start := xml.rfind(b"<c", 0, start)) >= 0:
+        if start + 2 >= len(xml) or xml[start + 2] not in _WORD_BYTES:
+            break
+    if start < 0:
+        return None
+    tag_end = xml.find(b">", start)
+    if tag_end < 0:
+        return None
+    if xml[tag_end - 1] == ord("/"):
+        return start, tag_end, tag_end
+    body_end = xml.find(b"</c>", tag_end)
+    return (start, tag_end, body_end) if body_end >= 0 else None
+
+
+def _uncalculated_formulas(xml: bytes) -> int:
+    """How many cells hold a formula (``<f``) in their body but no cached result (``<v>…</v>``).
+    Only the cells around each ``<f`` are looked at, not every cell of the sheet."""
+    count, at = 0, 0
+    while (at := xml.find(b"<f", at)) >= 0:
+        cell = _cell_around(xml, at)
+        if cell is None or not cell[1] < at < cell[2]:  # not in a cell's body (<formula> of a rule …)
+            at += 2
+            continue
+        count += _CACHED.search(xml, cell[1] + 1, cell[2]) is None
+        at = cell[2]
+    return count
+
+
+def _error_values(xml: bytes) -> dict[tuple[int, int], str]:
+    """The error text of every cell whose start tag says ``t="e"``, by 0-based (row, column):
+    the first ``<v>…</v>`` after the tag. Only the cells around each ``t="e"`` are looked at."""
+    cells: dict[tuple[int, int], str] = {}
+    at = 0
+    while (at := xml.find(b't="e"', at)) >= 0:
+        cell = _cell_around(xml, at)
+        if cell is not None and at < cell[1] and xml[at - 1] not in _WORD_BYTES:
+            ref = _CELL_REF.search(xml, cell[0] + 2, cell[1])
+            value = _VALUE.search(xml, cell[1] + 1)
+            if ref and value:
+                cells[(int(ref.group(2)) - 1, _column_index(ref.group(1).decode()))] = value.group(1).decode()
+        at += 5
+    return cells
 _REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
 
 
@@ -427,17 +477,12 @@ def _xlsx_error_cells(
                 continue
             xml = zf.read(part)
             if b"<f" in xml:  # formulas whose result was never calculated read as blank
-                missing = sum(1 for body in _CELL_BODY.findall(xml) if b"<f" in body and not _CACHED.search(body))
+                missing = _uncalculated_formulas(xml)
                 if missing:
                     uncalculated[sheet_name] = missing
             if b't="e"' not in xml:
                 continue
-            cells: dict[tuple[int, int], str] = {}
-            for attrs, value in _ERROR_CELL.findall(xml):
-                ref = _CELL_REF.search(attrs)
-                if ref:
-                    cells[(int(ref.group(2)) - 1, _column_index(ref.group(1).decode()))] = value.decode()
-            out[sheet_name] = cells
+            out[sheet_name] = _error_values(xml)
     except (zipfile.BadZipFile, zlib.error, defused_et.ParseError, KeyError, ValueError):
         return {}
     return out
