@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -107,6 +108,25 @@ def rows(m: dict[str, dict]) -> list[tuple[str, str, str, str, bool]]:
     ]
 
 
+def cpu_lines(measured: dict[str, dict[str, dict]]) -> list[str]:
+    """Per tree, the CPU seconds (every thread of the process) of the cases that report them
+    (``metrics --json``), median (min) and every run, and their 1M ÷ 10k ratio of medians."""
+    lines = []
+    for tree, m in measured.items():
+        cpu = {name: [r["cpu_seconds"] for r in v["results"]] for name, v in m.items()
+               if v["results"] and all(isinstance(r, dict) and "cpu_seconds" in r for r in v["results"])}
+        if not cpu:
+            continue
+        figs = "; ".join(f"{name} {statistics.median(v):.2f} (min {min(v):.2f}; runs {' '.join(f'{x:.2f}' for x in v)})"
+                         for name, v in cpu.items())
+        ratio = ""
+        if "metrics_large" in cpu and "metrics_small" in cpu:
+            ratio = (f"; metrics 1M ÷ 10k "
+                     f"{statistics.median(cpu['metrics_large']) / statistics.median(cpu['metrics_small']):.2f}×")
+        lines += ["", f"CPU seconds of `{tree}` (every thread), median (min): {figs}{ratio}."]
+    return lines
+
+
 def cases_table(measured: dict[str, dict[str, dict]]) -> str:
     """Median (min) of each case measured (``--only``: not every row's cases), per tree."""
     trees = list(measured)
@@ -118,7 +138,7 @@ def cases_table(measured: dict[str, dict[str, dict]]) -> str:
     for tree, m in measured.items():
         runs = "; ".join(f"{name} {' '.join(f'{s:.2f}' for s in v['seconds'])}" for name, v in m.items())
         lines += ["", f"Every run of `{tree}` (s), in the order measured: {runs}."]
-    return "\n".join(lines)
+    return "\n".join(lines + cpu_lines(measured))
 
 
 def table(measured: dict[str, dict[str, dict]]) -> str:
@@ -142,7 +162,7 @@ def table(measured: dict[str, dict[str, dict]]) -> str:
     for tree, m in measured.items():
         runs = "; ".join(f"{name} {' '.join(f'{s:.2f}' for s in v['seconds'])}" for name, v in m.items())
         lines += ["", f"Every run of `{tree}` (s), in the order measured: {runs}."]
-    return "\n".join(lines)
+    return "\n".join(lines + cpu_lines(measured))
 
 
 def main() -> None:
@@ -154,10 +174,13 @@ def main() -> None:
     args = parser.parse_args()
     if args.reps < 3:
         parser.error("--reps must be at least 3")
+    load_start = os.getloadavg()[0]
     measured = run(args.reps, args.before, args.only)
+    load = f"load average {load_start:.1f} at the start, {os.getloadavg()[0]:.1f} at the end"
     command = "python -m benchmarks.bench_pages_targets" + (f" --reps {args.reps}" if args.reps != 3 else "") + (
         " --before DIR" if args.before else "") + (f" --only {' '.join(args.only)}" if args.only else "")
-    text = (f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC · {machine()} · `{command}`\n\n" + table(measured))
+    text = (f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC · {machine()} · {load} · `{command}`\n\n"
+            + table(measured))
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "pages-targets.md").write_text("# Page and metric rows of issue 17\n\n" + text + "\n", encoding="utf-8")
     (RESULTS / "pages-targets.json").write_text(json.dumps(measured, indent=1, default=str) + "\n", encoding="utf-8")
