@@ -250,8 +250,8 @@ def _check_xml(zf: zipfile.ZipFile, name: str, limits: Limits) -> set[str]:
         sheet = sheets.get(info.filename)
         if sheet is None and info.filename.startswith("xl/worksheets/"):
             sheet = Path(info.filename).stem
-        rows: set[bytes] = set()
-        cols: set[bytes] = set()
+        height = width = 0
+        referenced = False  # any row or cell reference at all
         declared: tuple[bytes, bytes] | None = None
         tail = b""
         with zf.open(info) as fh:
@@ -263,18 +263,82 @@ def _check_xml(zf: zipfile.ZipFile, name: str, limits: Limits) -> set[str]:
                     if declared is None and (found := _DIMENSION.search(window)):
                         declared = (found.group(1), found.group(2))
                         _check_extent(name, sheet, _column_index(declared[0].decode()) + 1, int(declared[1]), limits)
-                    rows.update(_ROW_REF.findall(window))
-                    rows.update(_CELL_ROW.findall(window))
-                    cols.update(_CELL_COL.findall(window))
+                    row_refs = _ROW_REF.findall(window)
+                    if row_refs:
+                        height, referenced = max(height, max(map(int, row_refs))), True
+                    if _cells_beyond(window, height, width):  # else no cell here widens the extent
+                        cell_rows, cell_cols = _CELL_ROW.findall(window), _CELL_COL.findall(window)
+                        height = max(height, max(map(int, cell_rows), default=0))
+                        width = max(width, max((_column_index(c.decode()) + 1 for c in set(cell_cols)), default=0))
+                        referenced = referenced or bool(cell_rows or cell_cols)
                     if info.filename not in formulas and (b"<f" in window or b't="e"' in window):
                         formulas.add(info.filename)
                 tail = window[-_OVERLAP:]
-        if sheet is not None and (rows or cols):
-            width = max((_column_index(c.decode()) + 1 for c in cols), default=1)
-            _check_extent(name, sheet, width, max((int(r) for r in rows), default=1), limits)
+        if sheet is not None and referenced:
+            _check_extent(name, sheet, max(width, 1), max(height, 1), limits)
         if sheet is not None and info.filename not in formulas:
             plain.add(info.filename)
     return plain
+
+
+_SPACE_CLASS = r"[ \t\n\r\f\x0b]"  # Python's \s for bytes (RE2's \s lacks \x0b)
+
+
+def _cells_beyond(window: bytes, height: int, width: int) -> bool:
+    """Whether ``window`` may hold a cell reference (as :data:`_CELL_ROW` / :data:`_CELL_COL`
+    capture them) below row ``height`` or right of column ``width`` (1-based; 0: none yet).
+
+    One RE2 count over the bytes (Arrow's, in Latin-1 mode: byte for byte like ``re``), for
+    a pattern that matches wherever those regexes would capture such a reference, and maybe
+    elsewhere too (a True only costs the exact scan). A False is exact: no reference of the
+    window widens the extent, so the per-cell regexes need not run. In a sheet written in
+    row order, only the first window (no width known yet) and a row of a new width say True.
+    """
+    rows, cols = _greater_number(height), _greater_letters(width)
+    beyond = ([f'[A-Z]{{1,4}}0*{rows}"'] if rows else []) + ([f"{cols}\\d"] if cols else [])
+    if not beyond:
+        return False
+    pattern = rf'<c\b[^>]*?{_SPACE_CLASS}r="(?:{"|".join(beyond)})'
+    offsets = pa.py_buffer(np.array([0, len(window)], dtype=np.int64).tobytes())
+    values = pa.Array.from_buffers(pa.large_binary(), 1, [None, offsets, pa.py_buffer(window)])
+    return pc.count_substring_regex(values, pattern)[0].as_py() > 0
+
+
+def _greater_number(n: int) -> str | None:
+    """A regex for the decimal numbers of at most 9 digits greater than ``n``, without leading
+    zeros (the caller allows them); None when there is none."""
+    digits = str(n)
+    longer = f"[1-9]\\d{{{len(digits)},8}}" if len(digits) < 9 else None
+    return _either(longer, _same_length_greater(digits, "0123456789"))
+
+
+def _greater_letters(n: int) -> str | None:
+    """A regex for the column letters (1–4) of a column index greater than ``n`` (1-based);
+    None when there is none."""
+    if n <= 0:
+        return "[A-Z]{1,4}"
+    letters = _column_letter(n - 1)
+    if len(letters) > 4:
+        return None
+    longer = f"[A-Z]{{{len(letters) + 1},4}}" if len(letters) < 4 else None
+    return _either(longer, _same_length_greater(letters, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"))
+
+
+def _same_length_greater(text: str, alphabet: str) -> str | None:
+    """A regex for the strings over ``alphabet`` as long as ``text`` and after it in its
+    order (None when ``text`` is the last)."""
+    parts = []
+    for i, ch in enumerate(text):
+        higher = alphabet[alphabet.index(ch) + 1:]
+        if higher:
+            rest = f"[{alphabet[0]}-{alphabet[-1]}]{{{len(text) - i - 1}}}" if i < len(text) - 1 else ""
+            parts.append(re.escape(text[:i]) + f"[{higher[0]}-{higher[-1]}]" + rest)
+    return _either(*parts)
+
+
+def _either(*patterns: str | None) -> str | None:
+    kept = [p for p in patterns if p]
+    return f"(?:{'|'.join(kept)})" if kept else None
 
 
 def _check_extent(name: str, sheet: str, width: int, height: int, limits: Limits) -> None:
