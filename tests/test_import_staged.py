@@ -135,3 +135,23 @@ def test_unknown_ids_are_counted_alike_with_or_without_knowing_they_do_not_repea
     assert out["student_id"].tolist() == given
     found = [(i.params["count"], i.params["rows"], i.params["examples"]) for i in issues if i.code == "orphan-reference"]
     assert found == ([orphans] if orphans else [])
+
+
+def test_one_join_counts_new_changed_and_unchanged_rows(con, tmp_path):
+    from analytics.ingest.pipeline import import_file
+    from tests.filebuilders import write_csv
+
+    head = ["学号", "证书名称", "考试日期", "是否通过", "成绩"]
+    first = write_csv(tmp_path / "a.csv", [head, ["1", "电工", "2024-06-20", "是", "80"],
+                                          ["2", "电工", "2024-06-20", "是", "70"]])
+    (a,) = import_file(con, first)
+    assert a.status == "loaded"
+    assert (a.inserted, a.updated, a.unchanged) == (2, 0, 0)  # an empty table: every row new
+    second = write_csv(tmp_path / "b.csv", [head, ["1", "电工", "2024-06-20", "是", "80"],
+                                           ["2", "电工", "2024-06-20", "是", "75"], ["3", "电工", "2024-06-20", "是", "60"],
+                                           ["4", "电工", "2024-06-20", "否", "50"]])
+    (b,) = import_file(con, second)
+    # student 1 as before (unchanged), student 2's score changed (updated), 3 and 4 new: 2 + 1 + 1 = 4 rows read
+    assert (b.inserted, b.updated, b.unchanged) == (2, 1, 1)
+    assert con.execute("SELECT student_id, score FROM certificate_exams ORDER BY student_id").fetchall() == [
+        ("1", 80.0), ("2", 75.0), ("3", 60.0), ("4", 50.0)]

@@ -120,13 +120,15 @@ def _load(
             cur.register("_stage", data.select(present))
             if pg:
                 locks.lock_import(cur, table, record.sha256, record.sheet, present, whole=whole)
-            inserted = cur.execute(
-                f"SELECT count(*) FROM _stage s ANTI JOIN {t} t ON {on}"
-            ).fetchone()[0]
-            updated = cur.execute(
-                f"SELECT count(*) FROM _stage s JOIN {t} t ON {on} WHERE {differs}"
-            ).fetchone()[0]
-            unchanged = len(rows) - inserted - updated
+            # One join counts both: a staged row meets at most one stored row (keys are unique on
+            # both sides), so the rows it does not meet are the new ones.
+            matched, updated = cur.execute(
+                f"SELECT count(*), coalesce(sum(CASE WHEN {differs} THEN 1 ELSE 0 END), 0) "
+                f"FROM _stage s JOIN {t} t ON {on}"
+            ).fetchall()[0]
+            matched, updated = int(matched), int(updated)
+            inserted = len(rows) - matched
+            unchanged = matched - updated
             # Nothing new: no batch. Rejected rows alone make one, unless a live batch already
             # recorded this very content (the same file imported again changes nothing).
             nothing = inserted == 0 and updated == 0 and (
@@ -171,11 +173,9 @@ def _load(
                         [batch],
                     )
                 if inserted:
-                    cur.execute(
-                        f"INSERT INTO {t} ({new_cols}) SELECT {new_vals} "
-                        f"FROM _stage s ANTI JOIN {t} t ON {on}",
-                        new_params,
-                    )
+                    # Into a table that holds none of these keys, every staged row is new.
+                    anti = f" ANTI JOIN {t} t ON {on}" if matched else ""
+                    cur.execute(f"INSERT INTO {t} ({new_cols}) SELECT {new_vals} FROM _stage s{anti}", new_params)
             cur.execute(unstage)
             cur.execute(
                 """

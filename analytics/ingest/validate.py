@@ -516,10 +516,10 @@ def _resolve_references(
         # One pass: each unknown value with its rows, and over all of them the rows and the
         # values in total (window sums over the distinct values, read from the first row).
         limit = "" if name_col else f" LIMIT {EXAMPLES + 1}"
-        if unique:
-            unknown = [r[0] for r in cur.execute(f"SELECT v FROM ({unknowns}) u ORDER BY v{limit}").fetchall()]
-            distinct = unknown_rows = (
-                len(unknown) if name_col else int(cur.execute(f"SELECT count(*) FROM ({unknowns}) u").fetchall()[0][0]))
+        if unique:  # every unknown value is one row: the count over all of them, without a GROUP BY
+            found = cur.execute(f"SELECT v, count(*) OVER () FROM ({unknowns}) u ORDER BY v{limit}").fetchall()
+            unknown = [r[0] for r in found]
+            unknown_rows = distinct = int(found[0][1]) if found else 0
         else:
             found = cur.execute(
                 f"SELECT v, sum(n) OVER (), count(*) OVER () FROM (SELECT v, count(*) AS n FROM ({unknowns}) u "
