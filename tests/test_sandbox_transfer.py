@@ -77,6 +77,15 @@ def test_a_read_sheet_survives_the_wire_with_its_dtypes(tmp_path, fmt):
     assert there.issues == here.issues
 
 
+def test_numpy_numbers_in_issues_arrive_as_python_numbers():
+    # a row number or count computed with NumPy must not arrive as text (the parent would refuse it)
+    sheet = _sheet(False)
+    sheet.issues = [Issue("blank-rows-dropped", row=np.int64(7), params={"count": np.int64(2), "share": np.float64(0.5)})]
+    [got] = _receive(_reply({"kind": "ok", "peak_mib": 1.0}, [sheet]))[1]
+    assert got.issues == [Issue("blank-rows-dropped", row=7, params={"count": 2, "share": 0.5})]
+    assert type(got.issues[0].row) is int and type(got.issues[0].params["count"]) is int
+
+
 def test_a_refusal_keeps_its_code_and_parameters():
     raw = _reply({"kind": "rejected", "code": "too-many-columns", "params": {"file": "w.csv", "count": 12, "limit": 10},
                   "peak_mib": 3})

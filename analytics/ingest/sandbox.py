@@ -397,7 +397,7 @@ def _send_reply(stream: BinaryIO, outcome: dict[str, Any], sheets: Sequence[RawS
         tables.append((frame, pa.table(rows)))
     if sheets:
         outcome = {**outcome, "sheets": [_sheet_meta(s) for s in sheets]}
-    document = json.dumps(outcome, ensure_ascii=False, default=str).encode()
+    document = json.dumps(outcome, ensure_ascii=False, default=_plain).encode()
     stream.write(_HEADER.pack(len(document)))
     stream.write(document)
     for pair in tables:
@@ -405,6 +405,13 @@ def _send_reply(stream: BinaryIO, outcome: dict[str, Any], sheets: Sequence[RawS
             with pa.ipc.new_stream(stream, table.schema) as writer:
                 writer.write_table(table)
     stream.flush()
+
+
+def _plain(value: object) -> object:
+    """A JSON-ready stand-in for a value json cannot write: a NumPy number as the Python one
+    (a row number must arrive as an int), anything else as its text."""
+    item = getattr(value, "item", None)
+    return item() if callable(item) else str(value)
 
 
 def _sheet_meta(sheet: RawSheet) -> dict[str, Any]:
