@@ -1146,16 +1146,16 @@ def _data_rows(data: pa.Table, first_row: int) -> tuple[np.ndarray, dict[str, li
         return np.ones(n, dtype=bool), {}, None
     lead = pc.coalesce(*data.columns)
     blank = pc.is_null(lead).to_numpy(zero_copy_only=False)
-    total = pc.fill_null(pc.match_substring_regex(lead, _TOTAL_RE.pattern, ignore_case=True), False)
-    total = total.to_numpy(zero_copy_only=False)
+    # Only a lead cell with a character other than a digit can be a total, a note or a section
+    # heading (each pattern needs a word, a colon or a separator): an ID column is not searched.
+    worded = ~pc.fill_null(pc.utf8_is_digit(lead), True).to_numpy(zero_copy_only=False)
+    total = _matching(lead, np.flatnonzero(worded), _TOTAL_RE.pattern, ignore_case=True)
     filled = np.sum([col.is_valid().to_numpy(zero_copy_only=False) for col in data.columns], axis=0)
     wide = filled[filled >= 2]
     section = np.zeros(n, dtype=bool)
     if wide.size and np.median(wide) >= 3:
-        heading = pc.fill_null(pc.match_substring_regex(lead, _SECTION_RE.pattern), False)
-        section = (filled == 1) & heading.to_numpy(zero_copy_only=False)
-    note = pc.fill_null(pc.match_substring_regex(lead, _NOTE_RE.pattern, ignore_case=True), False)
-    note = note.to_numpy(zero_copy_only=False) & ~total & ~section
+        section = _matching(lead, np.flatnonzero(worded & (filled == 1)), _SECTION_RE.pattern)
+    note = _matching(lead, np.flatnonzero(worded), _NOTE_RE.pattern, ignore_case=True) & ~total & ~section
     keep = ~(blank | total | section)
     footer: list[int] = []
     tail_start = max(0, n - 200)
@@ -1182,6 +1182,16 @@ def _data_rows(data: pa.Table, first_row: int) -> tuple[np.ndarray, dict[str, li
         texts = pd.Series(lead.to_numpy(zero_copy_only=False), dtype=object).where(section).ffill()
         sections = texts.str.strip().astype(object).where(texts.notna(), None).to_numpy(dtype=object)
     return keep, dropped, sections
+
+
+def _matching(lead: pa.ChunkedArray, rows: np.ndarray, pattern: str, ignore_case: bool = False) -> np.ndarray:
+    """Per row, whether its ``lead`` cell matches ``pattern`` (RE2, a null never); only the rows
+    at the indices ``rows`` are searched, every other row is False."""
+    out = np.zeros(len(lead), dtype=bool)
+    if rows.size:
+        found = pc.match_substring_regex(lead.take(pa.array(rows)), pattern, ignore_case=ignore_case)
+        out[rows] = pc.fill_null(found, False).to_numpy(zero_copy_only=False)
+    return out
 
 
 def _drop_blank_columns(headers: list[str], data: pa.Table) -> tuple[list[str], pa.Table, list[str]]:
