@@ -222,7 +222,7 @@ def _choices(fn: Any) -> list[dict[str, Any]]:
                 values = [None, "dimension", "enterprise"]
             if fn.__name__ == "pass_rates_by":
                 values = ["year", "major", "school", "dual", "certificate", "gender"]
-            if fn.__name__ in ("dual_vs_other_strata", "dual_vs_other_adjusted"):
+            if fn.__name__ in ("dual_vs_other_strata", "dual_vs_other_adjusted", "strata_and_rate"):
                 values = [(), ("major",), ("major", "cohort"), ("school", "gender")]
         elif p.name == "and_by":  # a second grouping within the first (schools × majors)
             values = [None, "major"]
@@ -234,7 +234,7 @@ def _choices(fn: Any) -> list[dict[str, Any]]:
             values = ["certificate_pass_rate"]
         elif p.name == "width":
             values = [500]
-        elif p.name == "with_calendar":
+        elif p.name in ("with_calendar", "attention"):
             values = [True, False]
         elif p.name == "limit":
             values = [40]

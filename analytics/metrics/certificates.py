@@ -171,6 +171,19 @@ def dual_vs_other_strata(
     baseline_denominator]. The filter's own ``dual`` choice is ignored; students whose flag
     is unknown, or who are not on the roster, are in neither group. One query serves the
     per-year series, the pooled comparison and the Mantel–Haenszel strata."""
+    return strata_and_rate(con, f, s, measure, by)[0]
+
+
+def strata_and_rate(
+    con: duckdb.DuckDBPyConnection, f: Filters, s: Settings, measure: str = "first_attempt",
+    by: tuple[str, ...] = ("major",),
+) -> tuple[pd.DataFrame, Rate]:
+    """:func:`dual_vs_other_strata` and the pass rate of ``measure`` in ``f`` (its own ``dual``
+    choice included, as :func:`first_attempt_pass_rate` and the like). When the unit is one
+    exam (``attempt``, ``first_attempt``) both come from one pass over the units: the strata
+    ignore the filter's ``dual`` choice and that choice only narrows the rows further, so the
+    rate counts the rows inside it, and the units without a date or a roster row, which are
+    in no stratum. ``person`` (dated per student over dated exams only) takes two queries."""
     if measure not in MEASURES:
         raise ValueError(f"measure must be one of {MEASURES}, not {measure!r}")
     unknown = [b for b in by if b not in STRATA]
@@ -180,20 +193,39 @@ def dual_vs_other_strata(
     dual = f"s.{q('dual_mentor')}"
     keys = [f"{STRATA[b]} AS {q(b)}" for b in by]
     group = ", ".join(["EXTRACT(YEAR FROM u.exam_date)", *(STRATA[b] for b in by)])
+    counts = ["group_numerator", "group_denominator", "baseline_numerator", "baseline_denominator"]
+    per_exam = measure != "person"
+    if per_exam:
+        inside, inside_params = f.where("certificate_exams", "e")  # the same names and values, plus dual
+        passed, date, sid = q("passed"), q("exam_date"), q("student_id")
+        units = (f"SELECT e.{sid} AS student_id, e.{date} AS exam_date, e.{passed} AS passed, "
+                 f"({inside}) AS in_filter FROM {_source(measure)} e WHERE {where} AND e.{passed} IS NOT NULL")
+        params = {**params, **inside_params}
+        join = "LEFT JOIN"
+        extra = f""",
+               count(*) FILTER (WHERE s.{q('student_id')} IS NOT NULL AND u.exam_date IS NOT NULL) AS units,
+               count(*) FILTER (WHERE u.in_filter AND u.passed) AS rate_numerator,
+               count(*) FILTER (WHERE u.in_filter) AS rate_denominator"""
+    else:
+        units, join, extra = _units(measure, where), "JOIN", ""
     sql = f"""
         SELECT EXTRACT(YEAR FROM u.exam_date) AS year{"".join(", " + k for k in keys)},
                count(*) FILTER (WHERE {dual} AND u.passed) AS group_numerator,
                count(*) FILTER (WHERE {dual}) AS group_denominator,
                count(*) FILTER (WHERE NOT {dual} AND u.passed) AS baseline_numerator,
-               count(*) FILTER (WHERE NOT {dual}) AS baseline_denominator
-        FROM ({_units(measure, where)}) u
-        JOIN {q('students')} s ON s.{q('student_id')} = u.student_id
+               count(*) FILTER (WHERE NOT {dual}) AS baseline_denominator{extra}
+        FROM ({units}) u
+        {join} {q('students')} s ON s.{q('student_id')} = u.student_id
         GROUP BY {group} ORDER BY {group}
     """
     df = query(con, sql, params)
-    counts = ["group_numerator", "group_denominator", "baseline_numerator", "baseline_denominator"]
+    if per_exam:
+        rate = stats.rate(int(df["rate_numerator"].sum()), int(df["rate_denominator"].sum()), s.small_n)
+        df = df[df["units"] > 0].drop(columns=["units", "rate_numerator", "rate_denominator"]).reset_index(drop=True)
+    else:
+        rate = _rate(con, f, s, measure)
     df[["year", *counts]] = df[["year", *counts]].astype("int64")
-    return df
+    return df, rate
 
 
 def by_year(strata: pd.DataFrame) -> pd.DataFrame:

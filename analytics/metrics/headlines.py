@@ -148,6 +148,9 @@ class Headline:
     n: int = 0
     small: bool = True
     adjusted: certificates.Adjusted | None = None
+    # The pass-rate headline's comparison unit's pass rate in the filter (from the strata query; not in
+    # ``as_dict``: ``metrics --json`` reports it under its own key).
+    unit_rate: stats.Rate | None = None
 
     @property
     def page(self) -> str:
@@ -200,7 +203,7 @@ def _window(f: Filters, years: list[int]) -> tuple[int, int] | None:
 def pass_rate_improvement(con: duckdb.DuckDBPyConnection, f: Filters, s: Settings) -> Headline:
     """Dual-mentor vs other students, pooled over the filter's exam years (see the module)."""
     unit, target = s.comparison_unit, s.targets.pass_rate_improvement
-    strata = certificates.dual_vs_other_strata(con, f, s, unit, ("major",))
+    strata, unit_rate = certificates.strata_and_rate(con, f, s, unit, ("major",))
     adjusted = certificates.adjusted_comparison(strata, s, unit, ("major",))
     cmp = adjusted.crude
     per_year = certificates.by_year(strata)
@@ -240,6 +243,7 @@ def pass_rate_improvement(con: duckdb.DuckDBPyConnection, f: Filters, s: Setting
         direction=stats.direction(cmp.ci_low, cmp.ci_high), secondary=tuple(secondary), series=series,
         years_missed=years_missed(per_year_values, target),
         n=min(cmp.group.denominator, cmp.baseline.denominator), small=not enough, adjusted=adjusted,
+        unit_rate=unit_rate,
     )
 
 

@@ -9,12 +9,14 @@ Keys are those of issue 3. Every rate is ``{"value", "numerator", "denominator",
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import duckdb
 
 from analytics.config import Settings
 from analytics.filters import Filters
 from analytics import stats
+from analytics.stats import Rate
 from analytics.metrics import (
     certificates,
     employment,
@@ -71,11 +73,18 @@ def collect(
         for w in trend.waves.itertuples(index=False)
     ]
     mentor_keys = mentors.team_headline(con, f, s)
+
+    def unit_rate(unit: str, alone: Callable[[duckdb.DuckDBPyConnection, Filters, Settings], Rate]) -> Rate:
+        """The pass rate in ``unit``: the comparison unit's came with the pass-rate headline's strata."""
+        if unit == s.comparison_unit and pass_rate.unit_rate is not None:
+            return pass_rate.unit_rate
+        return alone(con, f, s)
+
     return {
         "headlines": [h.as_dict() for h in items],
-        "certificate_pass_rate": certificates.pass_rate(con, f, s).as_dict(),
-        "first_attempt_pass_rate": certificates.first_attempt_pass_rate(con, f, s).as_dict(),
-        "certification_rate": certificates.certification_rate(con, f, s).as_dict(),
+        "certificate_pass_rate": unit_rate("attempt", certificates.pass_rate).as_dict(),
+        "first_attempt_pass_rate": unit_rate("first_attempt", certificates.first_attempt_pass_rate).as_dict(),
+        "certification_rate": unit_rate("person", certificates.certification_rate).as_dict(),
         "pass_rate_improvement_dual_vs_other": pass_rate.adjusted.crude.as_dict() | {
             "unit": s.comparison_unit, "period": pass_rate.period, "status": pass_rate.status,
             "mantel_haenszel": pass_rate.adjusted.mh.as_dict(),
