@@ -50,6 +50,10 @@ SHEETS = {
     "an error cell beside text that says t=\"e\"": sheet('<c r="A1" t="inlineStr"><is><t>t="e"</t></is></c>'
                                                        '<c r="AB10" t="e"><v>#NAME?</v></c>'),
     "nothing": sheet('<c r="A1"><v>1</v></c>'),
+    "many conditional-format rules after the cells": sheet(
+        '<c r="A1"><v>1</v></c>', '<c r="A2" t="e"><f>1/0</f></c>',
+        after='<conditionalFormatting sqref="A1:A2">' + '<cfRule type="expression" priority="1">'
+              '<formula>A1&gt;0</formula></cfRule>' * 50 + '</conditionalFormatting>'),
 }
 
 
@@ -71,3 +75,34 @@ def test_the_counts_by_hand():
     # A1, B1 and C2 (t="e" anywhere among the attributes); not D2 (xt="e")
     assert read._error_values(SHEETS["error cells"]) == {(0, 0): "#N/A", (0, 1): "#DIV/0!", (1, 2): "#REF!"}
     assert read._error_values(SHEETS['an error cell beside text that says t="e"']) == {(9, 27): "#NAME?"}
+
+
+class CountingXml(bytes):
+    """Sheet XML that counts the backward searches made over it."""
+
+    def __new__(cls, data: bytes) -> CountingXml:
+        obj = super().__new__(cls, data)
+        obj.searches = 0
+        return obj
+
+    def rfind(self, *args):  # noqa: ANN002 - bytes.rfind's arguments
+        self.searches += 1
+        return super().rfind(*args)
+
+
+@pytest.mark.parametrize("rules", [200, 2000])
+def test_the_backward_searches_grow_with_the_rules_not_their_square(rules):
+    # A workbook whose conditional formatting holds thousands of <formula> rules after its cells:
+    # each <formula> starts a search back for the cell around it, one rfind per "<c" passed.
+    # Searching back to the sheet's start, the k-th rule passed the k-1 <cfRule tags before it:
+    # 2,000 rules took about 2,000²/2 = 2 million searches (8,000 rules: 12.7 s). Stopping at the
+    # last position looked at, each <formula> passes its own <cfRule only: 2 searches (that tag,
+    # then nothing), so at most 2 per rule plus the two cells' few.
+    rule = '<cfRule type="expression" priority="1"><formula>A1&gt;0</formula></cfRule>'
+    xml = CountingXml(sheet('<c r="A1"><v>1</v></c>', '<c r="A2" t="e"><f>1/0</f></c>',
+                            after=f'<conditionalFormatting sqref="A1:A2">{rule * rules}</conditionalFormatting>'))
+    assert read._uncalculated_formulas(xml) == 1  # A2: a formula without a cached result
+    assert xml.searches <= 2 * rules + 5
+    xml.searches = 0
+    assert read._error_values(xml) == {}  # A2 says t="e" but has no <v>
+    assert xml.searches <= 5

@@ -419,13 +419,18 @@ _VALUE = re.compile(rb"<v>([^<]*)</v>")
 _WORD_BYTES = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
 
 
-def _cell_around(xml: bytes, at: int) -> tuple[int, int, int] | None:
+def _cell_around(xml: bytes, at: int, floor: int = 0) -> tuple[int, int, int] | None:
     """The cell element holding byte ``at`` of a worksheet's XML: (start of ``<c``, end of its
     start tag (the ``>``), end of its body (the ``</c>``; the tag's end for ``<c …/>``)), or
     None when ``at`` is in no cell. Cells do not nest and their text holds no ``<``, so the
-    cell is the last ``<c`` before ``at`` (not ``<col``, ``<cfRule`` …)."""
+    cell is the last ``<c`` before ``at`` (not ``<col``, ``<cfRule`` …).
+
+    The search goes back no further than ``floor``: a caller walking forward passes the
+    position it looked at last, which no later cell can start before (else that position
+    would have been in the same cell), so each byte is searched once, not once per
+    ``<formula>`` of thousands of conditional-format rules."""
     start = at
-    while (start := xml.rfind(b"<c", 0, start)) >= 0:
+    while (start := xml.rfind(b"<c", floor, start)) >= 0:
         if start + 2 >= len(xml) or xml[start + 2] not in _WORD_BYTES:
             break
     if start < 0:
@@ -442,14 +447,15 @@ def _cell_around(xml: bytes, at: int) -> tuple[int, int, int] | None:
 def _uncalculated_formulas(xml: bytes) -> int:
     """How many cells hold a formula (``<f``) in their body but no cached result (``<v>…</v>``).
     Only the cells around each ``<f`` are looked at, not every cell of the sheet."""
-    count, at = 0, 0
+    count, at, floor = 0, 0, 0
     while (at := xml.find(b"<f", at)) >= 0:
-        cell = _cell_around(xml, at)
+        cell = _cell_around(xml, at, floor)
         if cell is None or not cell[1] < at < cell[2]:  # not in a cell's body (<formula> of a rule …)
+            floor = at
             at += 2
             continue
         count += _CACHED.search(xml, cell[1] + 1, cell[2]) is None
-        at = cell[2]
+        at = floor = cell[2]
     return count
 
 
@@ -457,9 +463,10 @@ def _error_values(xml: bytes) -> dict[tuple[int, int], str]:
     """The error text of every cell whose start tag says ``t="e"``, by 0-based (row, column):
     the first ``<v>…</v>`` after the tag. Only the cells around each ``t="e"`` are looked at."""
     cells: dict[tuple[int, int], str] = {}
-    at = 0
+    at = floor = 0
     while (at := xml.find(b't="e"', at)) >= 0:
-        cell = _cell_around(xml, at)
+        cell = _cell_around(xml, at, floor)
+        floor = at  # a later t="e" in another cell's start tag: that cell starts after this one
         if cell is not None and at < cell[1] and xml[at - 1] not in _WORD_BYTES:
             ref = _CELL_REF.search(xml, cell[0] + 2, cell[1])
             value = _VALUE.search(xml, cell[1] + 1)
