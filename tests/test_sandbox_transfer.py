@@ -46,8 +46,8 @@ def _reply(outcome: dict, sheets: list[RawSheet] = ()) -> bytes:
     return out.getvalue()
 
 
-def _receive(raw: bytes, budget: int = BUDGET):
-    return sandbox._receive_reply(sandbox._Budget(io.BytesIO(raw), budget))
+def _receive(raw: bytes, budget: int = BUDGET, limits: Limits = Limits()):
+    return sandbox._receive_reply(sandbox._Budget(io.BytesIO(raw), budget), limits)
 
 
 @pytest.mark.parametrize("sections", [False, True])
@@ -152,6 +152,17 @@ FORGED = {
     "a refusal without parameters": _outcome_bytes({"kind": "rejected", "code": "x", "peak_mib": 1.0}),
     "headers that are not text": _ok(_meta([1]), TEXT),
     "headers unlike the columns": _ok(_meta(["b"]), TEXT),
+    # two columns of one name would reach the pipeline as a frame where it expects a column
+    "a header twice": _ok(_meta(["a", "a"]), pa.Table.from_arrays([pa.array(["x"]), pa.array(["y"])], ["a", "a"]),
+                          pa.table({"row": pa.array([2], type=pa.int64())})),
+    "more columns than the column limit (500)": _ok(_meta([f"c{i}" for i in range(501)]),
+                                                    pa.table({f"c{i}": pa.array(["x"]) for i in range(501)}),
+                                                    pa.table({"row": pa.array([2], type=pa.int64())})),
+    # what the parent would build from the document, not the bytes sent, is what is bounded:
+    # 33 MiB of text, over the 32 MiB an outcome may hold; 1,000,001 empty lists in 3 MB
+    "an outcome over 32 MiB": _outcome_bytes({"kind": "error", "traceback": "x" * (33 * 1024**2)}),
+    "an outcome of a million and one values": _outcome_bytes({"kind": "error", "traceback": "",
+                                                              "padding": [[]] * 1_000_001}),
     "a number column in the frame": _ok(_meta(["a"]), pa.table({"a": pa.array([1, 2])})),
     "a dictionary column": _ok(_meta(["a"]), pa.table({"a": pa.array(["x", "y"]).dictionary_encode()})),
     "a compressed batch": _ok(_meta(["a"]), TEXT, compression="zstd"),
@@ -215,3 +226,20 @@ def test_a_forged_reply_from_the_child_is_refused_and_the_parent_reads_on(tmp_pa
 def test_the_frame_arrives_as_arrow_backed_text():
     [sheet] = _receive(_reply({"kind": "ok", "peak_mib": 1.0}, [_sheet(False)]))[1]
     assert all(isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow" for dtype in sheet.frame.dtypes)
+
+
+def test_a_reply_over_the_row_limit_is_refused_before_it_is_unpacked():
+    # the reader refuses a sheet of more than max_rows data rows, so a reply holding more
+    # comes from a forged child: 3 rows against a limit of 2 (the default's 2,000,000 alike)
+    raw = _ok(_meta(["a"]), pa.table({"a": pa.array(["x", "y", "z"])}))
+    with pytest.raises(sandbox._Malformed, match="row limit"):
+        _receive(raw, limits=Limits(max_rows=2))
+    assert len(_receive(raw, limits=Limits(max_rows=3))[1][0].row_numbers) == 3
+
+
+def test_a_file_name_that_is_not_utf8_comes_back_as_it_went():
+    # a path given on the command line whose bytes are not UTF-8 arrives as a str with lone
+    # surrogates ("b\udcff.csv" for b"b\xff.csv"); the reply carries it back, not a refusal
+    name = "b\udcff.csv"
+    [sheet] = sandbox.read_isolated(b"a,b\n1,2\n", name, Limits())
+    assert sheet.file_name == name and sheet.frame.to_dict("list") == {"a": ["1"], "b": ["2"]}

@@ -98,7 +98,7 @@ def _read_in_child(data: bytes, file_name: str, limits: Limits) -> Reading:
             _send(conn, request)
             _send(conn, data)  # the bytes as they are: no pickled copy of the upload
             with conn.makefile("rb") as stream:
-                outcome, sheets = _receive_reply(_Budget(stream, _reply_budget(limits)))
+                outcome, sheets = _receive_reply(_Budget(stream, _reply_budget(limits)), limits)
         except TimeoutError as e:
             raise FileRejectedError("file-too-slow", file=file_name, seconds=limits.max_seconds) from e
         except (EOFError, OSError) as e:
@@ -252,17 +252,32 @@ class _Budget:
         """Leave the underlying stream to its owner."""
 
 
-def _receive_reply(stream: _Budget) -> tuple[dict[str, Any], list[RawSheet]]:
-    """The outcome document and, when it says "ok", the sheets that follow it."""
+# The outcome document is small for an honest child (headers, title lines and a few issues per
+# sheet; row lists are cut at 20 by the reader), but the parent builds Python objects from it:
+# a forged "[[],[],…]" costs some 24 bytes of memory per byte sent. So its size and the number
+# of values in it (each one a comma or a bracket) are bounded before it is parsed: at most
+# about 32 MiB of text and a million values, a few hundred MB however it is made.
+_OUTCOME_BYTES = 32 * 1024**2
+_OUTCOME_VALUES = 1_000_000
+
+
+def _receive_reply(stream: _Budget, limits: Limits) -> tuple[dict[str, Any], list[RawSheet]]:
+    """The outcome document and, when it says "ok", the sheets that follow it (each within
+    ``limits``' rows and columns, as the reader that made them enforced)."""
     (size,) = _HEADER.unpack(stream.read(_HEADER.size))
+    if size > _OUTCOME_BYTES:
+        raise _Malformed(f"an outcome of {size} bytes")
+    document = stream.read(size)
+    if document.count(b",") + document.count(b"[") + document.count(b"{") > _OUTCOME_VALUES:
+        raise _Malformed("an outcome of more than a million values")
     try:
-        outcome = json.loads(stream.read(size))
+        outcome = json.loads(document)
     except (ValueError, RecursionError) as e:  # not JSON, not UTF-8, or nested beyond reason
         raise _Malformed(f"the outcome is not JSON: {type(e).__name__}") from e
     kind = _field(outcome, "kind", str)
     if kind == "ok":
         _field(outcome, "peak_mib", float)
-        return outcome, [_receive_sheet(stream, meta) for meta in _field(outcome, "sheets", list)]
+        return outcome, [_receive_sheet(stream, meta, limits) for meta in _field(outcome, "sheets", list)]
     if kind == "rejected":
         _field(outcome, "code", str), _field(outcome, "params", dict), _field(outcome, "peak_mib", float)
     elif kind == "error":
@@ -356,15 +371,21 @@ def _field_offset(buf: memoryview, table: int, index: int) -> int:
     return struct.unpack_from("<H", buf, vtable + slot)[0] if slot + 2 <= size else 0
 
 
-def _receive_sheet(stream: _Budget, meta: object) -> RawSheet:
+def _receive_sheet(stream: _Budget, meta: object, limits: Limits) -> RawSheet:
     """A sheet from its JSON ``meta`` and the two tables that follow: the frame's columns
-    (named by the headers, text only) and the rows (``row``, and ``section`` when the sheet has sections)."""
+    (named by the headers: distinct, text only, at most ``max_columns``) and the rows (``row``,
+    and ``section`` when the sheet has sections; at most ``max_rows``), checked before the
+    parent turns them into pandas and Python objects."""
     headers = _strings(meta, "headers")
+    if len(set(headers)) != len(headers) or len(headers) > limits.max_columns:
+        raise _Malformed("headers repeated or over the column limit")
     has_sections = _field(meta, "sections", bool)
     frame = _receive_table(stream)
     rows = _receive_table(stream)
     if frame.column_names != headers or any(t not in _TEXT_TYPES for t in frame.schema.types):
         raise _Malformed("the frame's columns are not the headers' text columns")
+    if frame.num_rows > limits.max_rows:
+        raise _Malformed(f"{frame.num_rows} rows, over the row limit")
     names = ["row", "section"] if has_sections else ["row"]
     if rows.column_names != names or rows.num_rows != frame.num_rows or rows.schema.types[0] != pa.int64() \
             or has_sections and rows.schema.types[1] not in _TEXT_TYPES:
@@ -397,7 +418,9 @@ def _send_reply(stream: BinaryIO, outcome: dict[str, Any], sheets: Sequence[RawS
         tables.append((frame, pa.table(rows)))
     if sheets:
         outcome = {**outcome, "sheets": [_sheet_meta(s) for s in sheets]}
-    document = json.dumps(outcome, ensure_ascii=False, default=_plain).encode()
+    # ASCII escapes: a file name from the command line may hold lone surrogates (bytes that
+    # are not UTF-8), which JSON carries as \udcxx but UTF-8 cannot encode
+    document = json.dumps(outcome, default=_plain).encode()
     stream.write(_HEADER.pack(len(document)))
     stream.write(document)
     for pair in tables:
