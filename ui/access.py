@@ -10,6 +10,7 @@ packs and exports by ``analytics.actions`` (through ``act``).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import streamlit as st
@@ -141,9 +142,17 @@ def allowed(user: auth.User, action: str, lang: str, *, say: bool = True) -> boo
     return False
 
 
-def record_download(user: auth.User, filters: Filters, name: str, fmt: str) -> None:
-    """Audit a table download (a download button's callback)."""
-    store.write(audit.record_export, user.name, "table", fmt, filters, name=name, address=address())
+def download_record(user: auth.User, filters: Filters, name: str, fmt: str) -> Callable[[], None]:
+    """The audit record of a table download, to write when its file is made (``ui.components.download``
+    calls it on Streamlit's download thread). Not a button callback: a callback reruns the page, and
+    a rerun that finishes before the browser asks for the file retires the file's id, so the click
+    downloads nothing. The client's address is read now, in the script run."""
+    who = address()
+
+    def record() -> None:
+        store.write(audit.record_export, user.name, "table", fmt, filters, name=name, address=who)
+
+    return record
 
 
 def act(fn: Any, user: auth.User, *args: Any, **kwargs: Any) -> Any:

@@ -113,8 +113,7 @@ def table(
         download(
             f.t(f"common.download_{fmt}"), (lambda: to_xlsx_bytes(shown)) if xlsx else (lambda: to_csv_bytes(shown)),
             file_name=f"{stem}.{fmt}", key=f"dl_{name}", icon=":material/download:",
-            mime=XLSX_MIME if xlsx else "text/csv",
-            on_click=access.record_download, args=(f.user, f.filters, name, fmt),
+            mime=XLSX_MIME if xlsx else "text/csv", record=access.download_record(f.user, f.filters, name, fmt),
         )
 
 
@@ -129,24 +128,29 @@ def download(
     mime: str,
     key: str,
     icon: str | None = None,
-    on_click: Callable[..., None] | Literal["ignore", "rerun"] = "ignore",
-    args: tuple | None = None,
+    record: Callable[[], None] | None = None,
     width: Literal["content", "stretch"] = "content",
 ) -> None:
     """A download button (every one of the dashboard's, ``tests/test_security_downloads.py``): its
     file is made by ``data`` only when pressed, over the session's own websocket, and the guard
     (``ui.guard``) serves it at its ``/media/`` URL only to this browser: the one whose cookie this
-    run carries, the one the sign-in is bound to. Anyone else holding the URL gets a 404."""
+    run carries, the one the sign-in is bound to. Anyone else holding the URL gets a 404.
+
+    ``record`` (an audit record, ``access.download_record``) is written once the file is made, before
+    it is served: a file whose record could not be written is not given out. Pressing never reruns
+    the page (a rerun could retire the file's id before the browser asks for it)."""
     owner = access.browser()
 
     def make() -> bytes:
         out = data()
         raw = out.encode("utf-8") if isinstance(out, str) else bytes(out)
+        if record is not None:
+            record()
         guard.OWNERS.add(raw, owner)
         return raw
 
-    st.download_button(label, make, file_name=file_name, mime=mime, key=key, icon=icon, on_click=on_click,
-                       args=args, width=width)
+    st.download_button(label, make, file_name=file_name, mime=mime, key=key, icon=icon, on_click="ignore",
+                       width=width)
 
 
 def percent_column(label: str | None = None) -> st.column_config.Column:

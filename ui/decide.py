@@ -222,8 +222,7 @@ def downloads(f: Frame) -> None:
     with left:  # made when pressed, like every download (the actions name their owners)
         c.download(f.t("decide.export"), lambda: store.query_store(decisions.export_xlsx, scope, lang),
                    file_name=f.t("decide.export_file") + ".xlsx", mime=c.XLSX_MIME, key="dec_export",
-                   icon=":material/download:", on_click=access.record_download,
-                   args=(f.user, f.filters, "actions", "xlsx"))
+                   icon=":material/download:", record=access.download_record(f.user, f.filters, "actions", "xlsx"))
     with right:
         c.download(f.t("decide.template"), lambda: template_bytes("actions", lang),
                    file_name=f.t("decide.template_file") + ".xlsx", mime=c.XLSX_MIME, key="dec_template",

@@ -431,7 +431,7 @@ def history(f: Frame) -> None:
         ui.download(
             f.t("rejects.download"), lambda: to_xlsx_bytes(rows), file_name=f"{name}.xlsx", key=f"dl_{name}",
             icon=":material/edit_document:", mime=ui.XLSX_MIME,
-            on_click=access.record_download, args=(f.user, f.filters, name, "xlsx"),
+            record=access.download_record(f.user, f.filters, name, "xlsx"),
         )
 
 
