@@ -89,6 +89,7 @@ _CURRENCY = re.compile(r"^(?:¥|\$|rmb|cny|人民币)\s*", re.I)
 _UNIT = re.compile(
     r"\s*(?:元/月|元每月|元|块|分|%|届|级|年|次|个|人|小时|学时|课时|h|rmb|cny)$", re.I
 )
+_YUAN_UNITS = frozenset({"元", "块", "元/月", "元每月"})
 _MULTIPLIERS = {"万": 10_000, "千": 1_000, "亿": 100_000_000, "k": 1_000}
 _PLAIN_NUMBER = re.compile(r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:e[-+]?\d+)?", re.I)
 _GROUPED_NUMBER = re.compile(r"[-+]?\d{1,3}(?:,\d{3})+(?:\.\d+)?")
@@ -260,15 +261,18 @@ def enum_code(column: schema.Column, text: str) -> str | None:
 def parse_number(cleaned: str, scale: float = 1.0) -> float | None:
     """``85``, ``85%``, ``3,500``, ``￥3,500``, ``3500元``, ``1.2万``, ``(12,000.00)`` … as a float.
 
-    ``scale`` multiplies a number that states no multiplier of its own (a column in 万元).
+    ``scale`` multiplies a number that states no multiplier or 元 of its own (a column in 万元).
     None when the text is no number.
     """
     text = cleaned.replace("\u2212", "-")
     sign = 1
     if match := _ACCOUNTING_NEGATIVE.fullmatch(text):
         sign, text = -1, match.group(1).strip()
-    text = _UNIT.sub("", _CURRENCY.sub("", text))
-    multiplier = scale
+    text = _CURRENCY.sub("", text)
+    unit = _UNIT.search(text)
+    text = text[: unit.start()] if unit else text
+    # A cell that names 元 itself ("1,250,000元") is in 元 even in a column headed 万元.
+    multiplier = 1.0 if unit and unit.group().strip() in _YUAN_UNITS else scale
     if text and text[-1].lower() in _MULTIPLIERS:
         multiplier = _MULTIPLIERS[text[-1].lower()]
         text = text[:-1].rstrip()
