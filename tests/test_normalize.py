@@ -466,5 +466,6 @@ def catalog_keys(lang: str) -> set[str]:
 
 
 def test_catalogs_name_every_error_code_in_both_languages():
-    codes = {normalize.TYPE_ERROR, normalize.UNKNOWN_VALUE, normalize.OUT_OF_RANGE, normalize.ID_AS_NUMBER}
+    codes = {normalize.TYPE_ERROR, normalize.UNKNOWN_VALUE, normalize.OUT_OF_RANGE, normalize.ID_AS_NUMBER,
+             normalize.ID_MASKED}
     assert catalog_keys("zh") == catalog_keys("en") == codes

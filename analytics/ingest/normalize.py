@@ -64,6 +64,7 @@ TYPE_ERROR = "type-error"
 UNKNOWN_VALUE = "unknown-value"
 OUT_OF_RANGE = "out-of-range"
 ID_AS_NUMBER = "id-as-number"
+ID_MASKED = "id-masked"
 
 MIN_DATE = dt.date(1950, 1, 1)
 MAX_DATE = dt.date(2100, 12, 31)
@@ -80,7 +81,12 @@ _DASHES = r"^[-—–―]+$"
 _EXCEL_ERROR = r"^#(?:N/A|DIV/0!|VALUE!|REF!|NAME\?|NUM!|NULL!|SPILL!|CALC!)$"
 _PLAIN_DECIMAL = r"^[-+]?(?:\d+(?:\.\d*)?|\.\d+)$"
 _SCIENTIFIC = r"^\d(?:\.\d+)?e\+?\d+$"
-_ZERO_WIDTH = "\u200b\ufeff"
+# Invisible format characters (zero-width spaces and joiners, word joiner, byte-order mark,
+# direction marks and overrides): copied in from web pages and chat apps, or planted to make
+# an ID look like another. No cell of these tables means one, so they go wherever they are.
+_INVISIBLE = "[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]"
+# Excel's text marker ('0123 keeps the zero) and its look-alikes, written out by some exports.
+_TEXT_MARK = "^['`\u2018\u2019]+"
 _SPACES = re.compile(r"\s+")
 _KEY_DROP = re.compile(r"[\s_\-]+")
 
@@ -244,9 +250,12 @@ _DEFAULT_RULES = CellRules()
 
 
 def _clean(texts: pa.Array) -> pa.Array:
-    """NFKC (full-width digits, letters, punctuation; \\u3000 and \\xa0 become spaces), trimmed."""
-    normalized = pc.utf8_trim_whitespace(pc.utf8_normalize(texts, "NFKC"))
-    return pc.utf8_trim_whitespace(pc.utf8_trim(normalized, _ZERO_WIDTH))
+    """NFKC (full-width digits, letters, punctuation; \\u3000 and \\xa0 become spaces), without
+    invisible format characters (``_INVISIBLE``), trimmed."""
+    normalized = pc.utf8_normalize(texts, "NFKC")
+    if pc.any(pc.match_substring_regex(normalized, _INVISIBLE)).as_py():
+        normalized = pc.replace_substring_regex(normalized, _INVISIBLE, "")
+    return pc.utf8_trim_whitespace(normalized)
 
 
 def _clean_one(text: str) -> str:
@@ -492,6 +501,13 @@ def _normalize_distinct(cleaned: pa.Array, column: schema.Column, rules: CellRul
             ids = pc.replace_substring_regex(ids, r"\s+", "")
         if pc.any(pc.match_substring(ids, ".")).as_py():
             ids = pc.replace_substring_regex(ids, r"^(\d+)\.0+$", r"\1")
+        if pc.any(pc.match_substring_regex(ids, _TEXT_MARK)).as_py():
+            ids = pc.replace_substring_regex(ids, _TEXT_MARK, "")
+            todo &= pc.greater(pc.utf8_length(ids), 0).to_numpy(zero_copy_only=False)  # a mark alone: blank
+        # A masked ID-card number (110101********003X) names nobody: many people share the form.
+        masked = todo & pc.match_substring(ids, "*").to_numpy(zero_copy_only=False)
+        errors[masked] = ID_MASKED
+        todo &= ~masked
         # A long number Excel kept as a float (4.40106199001011E+17): its last digits are gone.
         lost = todo & pc.match_substring_regex(ids, _SCIENTIFIC, ignore_case=True).to_numpy(zero_copy_only=False)
         errors[lost] = ID_AS_NUMBER
