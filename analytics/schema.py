@@ -256,7 +256,7 @@ VOCABULARIES: dict[str, Vocabulary] = {v.kind: v for v in (
         Term("school_teaching", "进校授课", "Teaching at school",
              ("来校授课", "校内授课", "授课", "实训教学", "teaching"),
              ("授课", "进校", "来校", "到校", "上课", "讲课", "教学", "实训指导", "示范课", "讲座",
-              "实操课", "训练", "实训", "lecture", "teach", "class")),
+              "实操课", "训练", "实训", "技能指导", "lecture", "teach", "class")),
         Term("joint_research", "联合研发", "Joint research",
              ("技术攻关", "教研", "联合教研"),
              ("研发", "攻关", "教研", "课程开发", "教材", "研讨", "开发", "科研", "research")),
@@ -264,6 +264,7 @@ VOCABULARIES: dict[str, Vocabulary] = {v.kind: v for v in (
         Term("student_meeting", "师生交流", "Student meeting",
              ("学生座谈", "指导学生", "师生见面", "学生指导"),
              ("座谈", "谈心", "交流", "见面", "面谈", "班会", "答疑", "辅导", "指导学生", "学生指导",
+              "师徒", "带徒", "结对",  # 师徒结对, 师带徒: the mentor and the student paired
               "meeting", "mentoring", "counsel")),
         Term("other", "其他", "Other", (), ("其他", "其它", "other"), fallback=True),
     )),

@@ -122,6 +122,9 @@ def test_core(text, expected):
     ("activity_type", "参加市级骨干教师研修", "training"),
     ("activity_type", "与学生谈心谈话", "student_meeting"),
     ("activity_type", "校企共同开发活页式教材", "joint_research"),
+    ("activity_type", "师徒结对", "student_meeting"),  # hand-kept logs' most common entry after 走访
+    ("activity_type", "企业师傅带徒弟", "student_meeting"),
+    ("activity_type", "技能指导", "school_teaching"),  # like 实训指导
     ("stage", "跟岗实习（第二学年）", "skill"),
     ("stage", "顶岗实习", "internship"),
     ("source", "市级财政专项", "government"),
