@@ -288,9 +288,38 @@ def parse_number(cleaned: str, scale: float = 1.0) -> float | None:
     if _GROUPED_NUMBER.fullmatch(text):
         text = text.replace(",", "")
     if not _PLAIN_NUMBER.fullmatch(text) or (sign < 0 and text.startswith(("-", "+"))):
-        return None
+        written = _chinese_number(text)  # 两小时, 一个半小时, 十二次 in a hand-kept log
+        return None if written is None else sign * written * multiplier
     value = float(Decimal(text) * Decimal(str(multiplier))) if multiplier != 1 else float(text)
     return sign * value if np.isfinite(value) else None
+
+
+_CN_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_CN_UNITS = {"十": 10, "百": 100, "千": 1000}  # 万 and 亿 are multipliers (``_MULTIPLIERS``)
+
+
+def _chinese_number(text: str) -> float | None:
+    """A number written in Chinese numerals below 10,000, as hand-kept logs write hours and counts:
+    两, 十二, 二十五, 一百零五, 半 (0.5), 一个半 (1.5); None for anything else (二三, 十十, 半天)."""
+    half = text.endswith("半")
+    text = text.removesuffix("半").removesuffix("个")
+    if not text:
+        return 0.5 if half else None
+    total, digit, last_unit = 0, None, 10_000
+    for ch in text:
+        if ch in ("零", "〇"):
+            if digit is not None:
+                return None
+        elif ch in _CN_DIGITS:
+            if digit is not None:
+                return None
+            digit = _CN_DIGITS[ch]
+        elif ch in _CN_UNITS and _CN_UNITS[ch] < last_unit:
+            total += (1 if digit is None else digit) * _CN_UNITS[ch]  # 十二: 十 alone is ten
+            digit, last_unit = None, _CN_UNITS[ch]
+        else:
+            return None
+    return float(total + (digit or 0)) + 0.5 * half
 
 
 def _in_range(value: float, column: schema.Column) -> bool:

@@ -524,5 +524,5 @@ CORPUS: list[BadFile] = [
     _rows("negative.ods", "negative activity counts", _writer("ods", _activities([2, -5, 1], [1.5, 2, 3]), "活动"), {"out-of-range"}, 1, 2),
     _rows("dup_keys.csv", "same key, different results", _duplicate_keys("csv"), {"duplicate-key"}, 2, 1),
     _rows("dup_keys.xlsx", "same key, different results", _duplicate_keys("xlsx"), {"duplicate-key"}, 2, 1),
-    _rows("bad_values.xlsx", "passed as 'maybe', score as 'eighty'", _writer("xlsx", cert_rows(1) + [cert_row(3, passed="也许"), cert_row(4, score="八十分")], "考证"), {"unknown-value"}, 2, 1),
+    _rows("bad_values.xlsx", "passed as 'maybe' (refused); a score in Chinese numerals, 八十分, is 80", _writer("xlsx", cert_rows(1) + [cert_row(3, passed="也许"), cert_row(4, score="八十分")], "考证"), {"unknown-value"}, 1, 2),
 ]
