@@ -504,46 +504,100 @@ class Distinct(NamedTuple):
     absences: np.ndarray
 
 
-def _normalize_distinct(cleaned: pa.Array, column: schema.Column, rules: CellRules) -> Distinct:
+# The plain-cell path (``_normalize_distinct``): ID and text columns with at least this many
+# distinct cells look first for the cells made of ASCII letters and digits alone, and run on them
+# only the rules that can match such a cell. Below it every rule runs on every cell (the split
+# costs more than it saves); a test sets it to 0 and to a huge number to compare both paths.
+FAST_PATH_MIN = 1_000
+_FAST_KINDS = frozenset({"id", "text"})
+
+
+def _normalize_distinct(cells: pa.Array, column: schema.Column, rules: CellRules) -> Distinct:
+    """``Distinct`` of each distinct cell as written (``cells``): every rule of ``_rules``, the
+    cleaning (``_clean``) first, except that a plain cell skips the rules that cannot touch it.
+
+    A plain cell is made of ASCII letters and digits only (``20210001``, ``AB12``,
+    ``11010119900101003X``, ``NA``): NFKC, invisible characters and trimming leave it as it is,
+    and no Excel error (``#``), dash, space, ``.0``, text mark (``'``) or mask (``*``) is in it.
+    What can still apply to it (missing markers in letters, the column's own codes, absence
+    words, ``1E17``) runs on it as on any cell. A column with a value map (a Python loop over
+    every distinct cell anyway, whose replacements can be anything) runs every rule on every cell.
+    """
+    if column.kind not in _FAST_KINDS or rules.value_map or len(cells) < max(FAST_PATH_MIN, 1):
+        return _rules(_clean(cells), column, rules)
+    plain = pc.ascii_is_alnum(cells).fill_null(False).to_numpy(zero_copy_only=False)
+    if plain.all():
+        return _rules(cells, column, rules, plain=True)
+    if not plain.any():
+        return _rules(_clean(cells), column, rules)
+    mask = pa.array(plain, type=pa.bool_())
+    fast = _rules(cells.filter(mask), column, rules, plain=True)
+    rest = _rules(_clean(cells.filter(pc.invert(mask))), column, rules)
+    return _merged(plain, fast, rest)
+
+
+def _merged(plain: np.ndarray, fast: Distinct, rest: Distinct) -> Distinct:
+    """The ``Distinct`` of all cells from that of the ``plain`` ones and that of the others, in order."""
+    order = np.concatenate([np.flatnonzero(plain), np.flatnonzero(~plain)])
+    back = np.empty_like(order)
+    back[order] = np.arange(len(order))
+    values = pa.concat_arrays([fast.values, rest.values.cast(fast.values.type)]).take(pa.array(back))
+    return Distinct(values, np.concatenate([fast.errors, rest.errors])[back],
+                    np.concatenate([fast.absences, rest.absences])[back])
+
+
+def _rules(cleaned: pa.Array, column: schema.Column, rules: CellRules, *, plain: bool = False) -> Distinct:
+    """Every rule on cleaned distinct cells. ``plain``: every cell is plain (``_normalize_distinct``),
+    so the rules that need a character other than an ASCII letter or digit are not run; and when no
+    cell holds a letter either, nor the missing markers (none is digits alone) and ``1E17``."""
     size = len(cleaned)
     values = np.full(size, None, dtype=object)
     errors = np.full(size, None, dtype=object)
     cleaned = _mapped(cleaned, rules)
-    excel = pc.match_substring_regex(cleaned, _EXCEL_ERROR, ignore_case=True)
-    missing = pc.or_(
-        pc.is_in(pc.utf8_lower(cleaned), value_set=pa.array(sorted(MISSING_MARKERS))),
-        pc.match_substring_regex(cleaned, _DASHES),
-    )
+    worded = not plain or not pc.all(pc.ascii_is_decimal(cleaned)).as_py()
+    if plain:
+        excel = np.zeros(size, dtype=bool)
+        missing = (pc.is_in(pc.utf8_lower(cleaned), value_set=pa.array(sorted(MISSING_MARKERS))) if worded
+                   else pa.array(np.zeros(size, dtype=bool)))
+    else:
+        excel = pc.match_substring_regex(cleaned, _EXCEL_ERROR, ignore_case=True).to_numpy(zero_copy_only=False)
+        missing = pc.or_(
+            pc.is_in(pc.utf8_lower(cleaned), value_set=pa.array(sorted(MISSING_MARKERS))),
+            pc.match_substring_regex(cleaned, _DASHES),
+        )
     if column.kind == "enum":
         # A code of the column itself (the suppression marker ``na`` or ``-``) is a value.
         own = pc.is_in(pc.utf8_lower(cleaned), value_set=pa.array(column.allowed))
         missing = pc.and_(missing, pc.invert(own))
-    excel = excel.to_numpy(zero_copy_only=False)
     errors[excel] = TYPE_ERROR
     todo = ~excel & ~missing.to_numpy(zero_copy_only=False)
     absences = _absences(cleaned, todo, column)
-    todo &= np.array([a is None for a in absences], dtype=bool)
+    if column.absence:
+        todo &= np.array([a is None for a in absences], dtype=bool)
     if column.kind == "id":
         # The two rewrites run only where they can change something (a million distinct IDs).
         ids = cleaned
-        if pc.any(pc.match_substring_regex(ids, r"\s")).as_py():
-            ids = pc.replace_substring_regex(ids, r"\s+", "")
-        if pc.any(pc.match_substring(ids, ".")).as_py():
-            ids = pc.replace_substring_regex(ids, r"^(\d+)\.0+$", r"\1")
-        if pc.any(pc.match_substring_regex(ids, _TEXT_MARK)).as_py():
-            ids = pc.replace_substring_regex(ids, _TEXT_MARK, "")
-            todo &= pc.greater(pc.utf8_length(ids), 0).to_numpy(zero_copy_only=False)  # a mark alone: blank
-        # A masked ID-card number (110101********003X) names nobody: many people share the form.
-        masked = todo & pc.match_substring(ids, "*").to_numpy(zero_copy_only=False)
-        errors[masked] = ID_MASKED
-        todo &= ~masked
-        # A long number Excel kept as a float (4.40106199001011E+17): its last digits are gone.
-        lost = todo & pc.match_substring_regex(ids, _SCIENTIFIC, ignore_case=True).to_numpy(zero_copy_only=False)
-        errors[lost] = ID_AS_NUMBER
-        todo &= ~lost
+        if not plain:
+            if pc.any(pc.match_substring_regex(ids, r"\s")).as_py():
+                ids = pc.replace_substring_regex(ids, r"\s+", "")
+            if pc.any(pc.match_substring(ids, ".")).as_py():
+                ids = pc.replace_substring_regex(ids, r"^(\d+)\.0+$", r"\1")
+            if pc.any(pc.match_substring_regex(ids, _TEXT_MARK)).as_py():
+                ids = pc.replace_substring_regex(ids, _TEXT_MARK, "")
+                todo &= pc.greater(pc.utf8_length(ids), 0).to_numpy(zero_copy_only=False)  # a mark alone: blank
+            # A masked ID-card number (110101********003X) names nobody: many people share the form.
+            masked = todo & pc.match_substring(ids, "*").to_numpy(zero_copy_only=False)
+            errors[masked] = ID_MASKED
+            todo &= ~masked
+        if worded:
+            # A long number Excel kept as a float (4.40106199001011E+17): its last digits are gone.
+            lost = todo & pc.match_substring_regex(ids, _SCIENTIFIC, ignore_case=True).to_numpy(zero_copy_only=False)
+            errors[lost] = ID_AS_NUMBER
+            todo &= ~lost
         return Distinct(_where(todo, ids), errors, absences)
     if column.kind == "text":
-        return Distinct(_where(todo, pc.replace_substring_regex(cleaned, r"\s+", " ")), errors, absences)
+        texts = cleaned if plain else pc.replace_substring_regex(cleaned, r"\s+", " ")
+        return Distinct(_where(todo, texts), errors, absences)
     if column.kind in ("number", "int"):
         todo = _plain_numbers(cleaned, todo, column, values, errors, rules.scale)
     texts = cleaned.to_numpy(zero_copy_only=False)
@@ -561,6 +615,8 @@ def _normalize_distinct(cleaned: pa.Array, column: schema.Column, rules: CellRul
 
 def _where(keep: np.ndarray, texts: pa.Array) -> pa.Array:
     """``texts`` where ``keep``, null elsewhere."""
+    if keep.all():
+        return texts
     return pc.if_else(pa.array(keep, type=pa.bool_()), texts, pa.scalar(None, type=texts.type))
 
 
@@ -649,7 +705,7 @@ class Coded(NamedTuple):
 def normalize_coded(values: pd.Series, column: schema.Column, rules: CellRules | None = None) -> Coded:
     """``normalize_cells`` before the results are spread over the rows (each distinct cell once)."""
     codes, uniques = _factorize(values)
-    return Coded(codes, _normalize_distinct(_clean(uniques), column, rules or _DEFAULT_RULES), uniques)
+    return Coded(codes, _normalize_distinct(uniques, column, rules or _DEFAULT_RULES), uniques)
 
 
 def normalize_cells(values: pd.Series, column: schema.Column, rules: CellRules | None = None) -> Normalized:
