@@ -18,4 +18,4 @@ from analytics.ingest import read
     ([["a"], ["b", True]], [["a", "b"], [None, "TRUE"]]),
 ], ids=["empty", "dense", "ragged", "ragged, short first row"])
 def test_rows_become_columns_of_text(rows, columns):
-    assert read._text_columns(rows) == columns
+    assert [column.to_pylist() for column in read._text_columns(rows)] == columns

@@ -10,6 +10,8 @@ In the Streamlit server that would end every session. So :func:`read_isolated` r
   another session's read and no state leaks from one file to the next;
 * the child caps its address space (``RLIMIT_AS``: its size at the fork plus
   ``Limits.max_memory``) and its CPU time (``RLIMIT_CPU``: ``Limits.max_seconds``);
+* there, a workbook is parsed while its safety scan runs (``read_file(early=True)``); a child
+  that dies doing so is asked again scan-first, so a file the scan refuses keeps its message;
 * the file goes to the child as raw bytes after a JSON header; the sheets come back as data
   only, never pickled (a pickle from a child that a crafted file took over would run code
   in the server): a JSON document (outcome, headers, issues …) and, per sheet, two Arrow IPC
@@ -48,7 +50,7 @@ import pyarrow as pa
 
 from analytics.errors import FileRejectedError
 from analytics.ingest.issues import Issue
-from analytics.ingest.read import Limits, RawSheet, read_file
+from analytics.ingest.read import Limits, RawSheet, parses_early, read_file
 
 _HEADER = struct.Struct("!Q")
 _PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])  # the folder holding ``analytics``
@@ -77,14 +79,25 @@ def read_isolated(data: bytes, file_name: str, limits: Limits | None = None) -> 
 
 
 def read_measured(data: bytes, file_name: str, limits: Limits | None = None) -> Reading:
-    """Read ``data`` (an upload named ``file_name``) in a capped child process; see the module doc."""
+    """Read ``data`` (an upload named ``file_name``) in a capped child process; see the module doc.
+
+    The child parses a workbook while its safety scan runs (``read_file(early=True)``). If
+    that child dies, the early parse may have crashed on a file the scan would have refused
+    with a message of its own, so the file is read once more, scan first: the outcome is the
+    scan's message, or the same death."""
+    limits = limits or Limits()
     try:
-        return _read_in_child(data, file_name, limits or Limits())
+        return _read_in_child(data, file_name, limits, early=True)
     except FileRejectedError as e:  # the child died, or ran out of time
+        if e.code != "file-too-complex" or not parses_early(data):
+            return Reading([], None, e)
+    try:
+        return _read_in_child(data, file_name, limits, early=False)
+    except FileRejectedError as e:
         return Reading([], None, e)
 
 
-def _read_in_child(data: bytes, file_name: str, limits: Limits) -> Reading:
+def _read_in_child(data: bytes, file_name: str, limits: Limits, *, early: bool) -> Reading:
     try:
         conn = _connect()
     except OSError as e:  # no fork server could be started or reached
@@ -94,7 +107,7 @@ def _read_in_child(data: bytes, file_name: str, limits: Limits) -> Reading:
     started = time.monotonic()
     try:
         try:
-            request = json.dumps({"name": file_name, "limits": dataclasses.asdict(limits)}).encode()
+            request = json.dumps({"name": file_name, "limits": dataclasses.asdict(limits), "early": early}).encode()
             _send(conn, request)
             _send(conn, data)  # the bytes as they are: no pickled copy of the upload
             with conn.makefile("rb") as stream:
@@ -514,7 +527,7 @@ def _child(conn: socket.socket) -> None:
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
     request = json.loads(_receive(conn))
     data = _receive(conn)
-    name, limits = request["name"], Limits(**request["limits"])
+    name, limits, early = request["name"], Limits(**request["limits"]), request["early"]
     size = _status_kib("VmSize") * 1024
     resource.setrlimit(resource.RLIMIT_AS, (size + limits.max_memory, resource.RLIM_INFINITY))
     resource.setrlimit(resource.RLIMIT_CPU, (limits.max_seconds, limits.max_seconds + 5))
@@ -523,7 +536,7 @@ def _child(conn: socket.socket) -> None:
     before = _status_kib("VmRSS")
     sheets: list[RawSheet] = []
     try:
-        sheets = read_file(data, file_name=name, limits=limits)
+        sheets = read_file(data, file_name=name, limits=limits, early=early)
         del data
         outcome: dict[str, Any] = {"kind": "ok", "peak_mib": (_status_kib("VmHWM") - before) / 1024}
     except FileRejectedError as e:
