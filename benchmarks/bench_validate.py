@@ -4,7 +4,8 @@
 same certificate CSV (``bench_import.write_csv``, 1,000,000 rows by default) with the code of each
 checkout (``git worktree add /tmp/old <commit>`` or ``git archive``), each run in a fresh process
 (its sandbox's fork server started and warmed by a tiny read first), the checkouts taking turns
-(A, B, A, B …). Per run: the wall time of ``import_file``, of the ``validate`` call inside it, and
+(A, B, A, B …); ``--shuffled`` writes the same rows in a seeded random order (no column sorted,
+so nothing is found by ``normalize._sorted_codes``). Per run: the wall time of ``import_file``, of the ``validate`` call inside it, and
 of the ``normalize_coded`` calls inside that (summed over the columns). Written to
 ``benchmarks/results/validate-checkouts.md``: min and median per checkout, and every run.
 """
@@ -20,7 +21,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from benchmarks.bench_import import write_csv
+from benchmarks.bench_import import HEADERS, certificate_rows, write_csv
 from benchmarks.harness import machine
 
 RESULTS = Path(__file__).with_name("results")
@@ -67,16 +68,28 @@ def one_import(checkout: str, csv: str, store: str) -> dict[str, float]:
     return json.loads(out.splitlines()[-1])
 
 
-def compare(checkouts: list[str], rows: int, repeat: int) -> str:
+def write_shuffled_csv(path: str, n: int, seed: int = 11) -> str:
+    """``bench_import.write_csv``'s rows in a seeded random order."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    order = np.random.default_rng(seed).permutation(n)
+    pacsv.write_csv(pa.table({h: c[order] for h, c in zip(HEADERS, certificate_rows(n), strict=True)}), path)
+    return path
+
+
+def compare(checkouts: list[str], rows: int, repeat: int, shuffled: bool = False) -> str:
     """The markdown table of :func:`one_import` per checkout, the checkouts interleaved."""
     runs: dict[str, list[dict[str, float]]] = {c: [] for c in checkouts}
     with tempfile.TemporaryDirectory() as tmp:
-        csv = write_csv(f"{tmp}/certs.csv", rows)
+        csv = (write_shuffled_csv if shuffled else write_csv)(f"{tmp}/certs.csv", rows)
         for _ in range(repeat):
             for checkout in checkouts:
                 runs[checkout].append(one_import(checkout, csv, f"{tmp}/store.duckdb"))
     lines = [f"Machine: {machine()}", "",
-             f"{rows:,}-row certificate CSV, {repeat} interleaved rounds, a fresh process per run.", "",
+             f"{rows:,}-row certificate CSV ({'rows shuffled' if shuffled else 'sorted by student ID'}), "
+             f"{repeat} interleaved rounds, a fresh process per run.", "",
              "| checkout | " + " | ".join(f"`{f}` min / median (s)" for f in FIGURES) + " | rows inserted, rejected |",
              "| --- | " + " | ".join("---:" for _ in FIGURES) + " | --- |"]
     for checkout, got in runs.items():
@@ -94,12 +107,14 @@ def main() -> None:
     parser.add_argument("--checkouts", nargs="+", metavar="DIR", required=True)
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--shuffled", action="store_true", help="the rows in a random order")
     args = parser.parse_args()
     if args.repeat < 3:
         parser.error("--repeat must be at least 3")
-    table = compare([str(Path(c).resolve()) for c in args.checkouts], args.rows, args.repeat)
+    table = compare([str(Path(c).resolve()) for c in args.checkouts], args.rows, args.repeat, args.shuffled)
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "validate-checkouts.md").write_text("# Validation by checkout\n\n" + table + "\n", encoding="utf-8")
+    name = f"validate-checkouts{'-shuffled' if args.shuffled else ''}.md"
+    (RESULTS / name).write_text("# Validation by checkout\n\n" + table + "\n", encoding="utf-8")
     print(table)
 
 

@@ -4,6 +4,8 @@ on every cell (``FAST_PATH_MIN`` huge), whatever it holds."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -245,3 +247,130 @@ def test_the_plain_path_equals_every_rule_without_a_split(cells):
 def test_a_value_map_gives_the_same_either_way():
     rules = CellRules(value_map={"x1": "'0123", "q7": "NA"})
     assert_same(*coded_both_ways(["X1", "Q7", "x2", "'0123", "20210001"], STUDENT_ID, "str", rules))
+
+
+def reference_factorize(cells: list[str | None]) -> tuple[list[int], list[str]]:
+    """Codes and distinct cells in order of first appearance, by hand."""
+    seen: dict[str, int] = {}
+    codes = [-1 if c is None else seen.setdefault(c, len(seen)) for c in cells]
+    return codes, list(seen)
+
+
+@pytest.mark.parametrize(("cells", "codes", "distinct"), [
+    (["01", "02", "03"], [0, 1, 2], ["01", "02", "03"]),  # sorted, no repeat
+    (["01", "01", "02", "03", "03", "03"], [0, 0, 1, 2, 2, 2], ["01", "02", "03"]),  # sorted with repeats
+    (["7", "7"], [0, 0], ["7"]),
+    (["1", "10", "2"], [0, 1, 2], ["1", "10", "2"]),  # sorted as text, not as numbers
+    (["03", "02", "01"], [0, 1, 2], ["03", "02", "01"]),  # descending: hashed
+    (["01", "02", "01"], [0, 1, 0], ["01", "02"]),  # a repeat out of order
+    (["01", None, "02"], [0, -1, 1], ["01", "02"]),  # a null: hashed
+    (["a", "B", "b"], [0, 1, 2], ["a", "B", "b"]),  # bytes order: B < a
+    (["张三", "李四"], [0, 1], ["张三", "李四"]),
+    (["x"], [0], ["x"]),
+    ([], [], []),
+])
+def test_factorize_gives_first_appearance_codes(cells, codes, distinct):
+    assert reference_factorize(cells) == (codes, distinct)
+    got_codes, got_distinct = normalize._factorize(pd.Series(cells, dtype="str"))
+    assert got_codes.tolist() == codes and got_distinct.to_pylist() == distinct
+    assert got_distinct.type == pa.string()
+
+
+def test_a_column_sorted_only_at_its_start_is_hashed(monkeypatch):
+    monkeypatch.setattr(normalize, "_SORTED_PROBE", 4)
+    cells = ["1", "2", "3", "4", "5", "0", "5"]
+    codes, distinct = normalize._factorize(pd.Series(cells, dtype="str"))
+    assert (codes.tolist(), distinct.to_pylist()) == reference_factorize(cells) == (
+        [0, 1, 2, 3, 4, 5, 4], ["1", "2", "3", "4", "5", "0"])
+
+
+def test_a_sorted_column_is_found_without_hashing(monkeypatch):
+    monkeypatch.setattr(normalize.pc, "dictionary_encode", lambda *a, **k: pytest.fail("hashed"))
+    cells = [f"{i // 3:06d}" for i in range(3_000)]
+    codes, distinct = normalize._factorize(pd.Series(cells, dtype="str"))
+    assert codes.tolist() == [i // 3 for i in range(3_000)] and len(distinct) == 1_000
+
+
+@settings(max_examples=150, deadline=None, derandomize=True)
+@given(cells=st.lists(st.one_of(st.none(), st.sampled_from(["", "0", "01", "1", "10", "2", "a", "A", "张"])),
+                      max_size=30),
+       order=st.sampled_from(["as drawn", "sorted", "sorted, nulls dropped"]), probe=st.sampled_from([1, 3, 1024]))
+def test_factorize_equals_first_appearance_on_any_cells(cells, order, probe):
+    if order != "as drawn":
+        cells = sorted(c for c in cells if c is not None) + ([] if "dropped" in order else [None] * cells.count(None))
+    mp = pytest.MonkeyPatch()
+    try:
+        mp.setattr(normalize, "_SORTED_PROBE", probe)
+        codes, distinct = normalize._factorize(pd.Series(cells, dtype="str"))
+    finally:
+        mp.undo()
+    assert (codes.tolist(), distinct.to_pylist()) == reference_factorize(cells)
+
+
+@pytest.mark.parametrize("repeats", [1, 3], ids=["unique", "repeated"])
+def test_a_sorted_id_column_gives_what_an_object_column_gives(monkeypatch, repeats):
+    """The Arrow column (sorted: not hashed) and the object column (``pd.factorize``) agree, rows too."""
+    monkeypatch.setattr(normalize.pc, "dictionary_encode", lambda *a, **k: pytest.fail("hashed"))
+    # In byte order: digits < x, "2021x" < "2022.0" < "NA" < "２０２２" (full width, 0xEF…).
+    cells = [f"2021{i // repeats:05d}" for i in range(3_000)] + ["2021x", "2022.0", "NA", "２０２２"]
+    arrow, plain = (normalize_coded(pd.Series(cells, dtype=d), STUDENT_ID) for d in ("str", object))
+    assert_same(arrow, plain)
+    rows = [None if pd.isna(v) else v for v in arrow.values(STUDENT_ID, arrow=True)]
+    assert rows[:2] == ["202100000", "202100000" if repeats == 3 else "202100001"]
+    assert rows[-4:] == ["2021x", "2022", None, "2022"]
+    assert rows == [None if pd.isna(v) else v for v in plain.values(STUDENT_ID)]
+
+
+@pytest.fixture
+def con():
+    from tests.metric_fixtures import make_db
+
+    connection = make_db()
+    yield connection
+    connection.close()
+
+
+def test_a_clean_sheet_keeps_every_row_and_leaves_the_sheet_alone(con):
+    """Every row kept: the rows are the frame itself; numbering repeats (``seq``) does not write
+    into the sheet, and a rejected row's keys still come from the sheet."""
+    from analytics.ingest.validate import validate
+
+    table = schema.table("mentor_activities")
+    raw = pd.DataFrame({
+        "mentor_id": pd.Series(["M1", "M1", "M2"], dtype="str"),
+        "activity_date": pd.Series(["2024-03-01", "2024-03-01", "2024-03-02"], dtype="str"),
+        "activity_type": pd.Series(["实训指导", "实训指导", "实训指导"], dtype="str"),
+    })
+    before = raw.copy()
+    headers = {c: c for c in raw.columns}
+    checked = validate(con, table, raw, np.array([2, 3, 4]), headers, today=dt.date(2025, 1, 1))
+    assert checked.rows["mentor_id"].tolist() == ["M1", "M1", "M2"]
+    assert checked.rows["seq"].tolist() == [1, 2, 1]
+    assert checked.row_numbers.tolist() == [2, 3, 4] and checked.rejected_positions.tolist() == []
+    pd.testing.assert_frame_equal(raw, before)
+    bad = raw.assign(activity_date=pd.Series(["2024-03-01", "2024-03-01", "bad"], dtype="str"))
+    checked = validate(con, table, bad, np.array([2, 3, 4]), headers, today=dt.date(2025, 1, 1))
+    assert checked.rows["seq"].tolist() == [1, 2] and checked.rejected_positions.tolist() == [2]
+    assert checked.rejected_keys == {4: {"mentor_id": "M2", "activity_type": "school_teaching"}}  # 实训指导
+
+
+@pytest.mark.parametrize("unique", [False, True])
+@pytest.mark.parametrize(("given", "resolved", "orphans"), [
+    # a name resolved, 6 unknown IDs in 6 rows: the first 5 quoted
+    (["M1", "张 老师", "x6", "x5", "x4", "x3", "x2", "x1"], ["M1", "M1", "x6", "x5", "x4", "x3", "x2", "x1"],
+     {"count": 6, "rows": 6, "examples": "x1、x2、x3、x4、x5…"}),
+    (["M1", "M2"], ["M1", "M2"], None),
+    (["x1", "M2"], ["x1", "M2"], {"count": 1, "rows": 1, "examples": "x1"}),
+])
+def test_unknown_references_to_a_named_table_are_counted_alike(con, unique, given, resolved, orphans):
+    """Mentors have names: every unknown value is read (no top-N), with or without knowing they do not repeat."""
+    from analytics.ingest.validate import _resolve_references
+
+    con.execute("INSERT INTO mentors (mentor_id, mentor_name, mentor_type, school_id) "
+                "VALUES ('M1', '张老师', 'school', 'S'), ('M2', '李老师', 'school', 'S')")
+    rows = pd.DataFrame({"mentor_id": pd.Series(given, dtype="str")})
+    column = schema.table("mentor_activities").column("mentor_id")
+    out, issues = _resolve_references(con, rows, column, "导师编号", unique=unique)
+    assert out["mentor_id"].tolist() == resolved
+    found = [{k: i.params[k] for k in ("count", "rows", "examples")} for i in issues if i.code == "orphan-reference"]
+    assert found == ([orphans] if orphans else [])

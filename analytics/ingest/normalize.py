@@ -551,7 +551,6 @@ def _rules(cleaned: pa.Array, column: schema.Column, rules: CellRules, *, plain:
     so the rules that need a character other than an ASCII letter or digit are not run; and when no
     cell holds a letter either, nor the missing markers (none is digits alone) and ``1E17``."""
     size = len(cleaned)
-    values = np.full(size, None, dtype=object)
     errors = np.full(size, None, dtype=object)
     cleaned = _mapped(cleaned, rules)
     worded = not plain or not pc.all(pc.ascii_is_decimal(cleaned)).as_py()
@@ -598,6 +597,7 @@ def _rules(cleaned: pa.Array, column: schema.Column, rules: CellRules, *, plain:
     if column.kind == "text":
         texts = cleaned if plain else pc.replace_substring_regex(cleaned, r"\s+", " ")
         return Distinct(_where(todo, texts), errors, absences)
+    values = np.full(size, None, dtype=object)  # an ID's or a text's values stay Arrow (above)
     if column.kind in ("number", "int"):
         todo = _plain_numbers(cleaned, todo, column, values, errors, rules.scale)
     texts = cleaned.to_numpy(zero_copy_only=False)
@@ -642,13 +642,37 @@ def _factorize(values: pd.Series) -> tuple[np.ndarray, pa.Array]:
     cells in order of first appearance. An Arrow-backed column (the reader's) is encoded by
     Arrow without leaving it; any other goes through ``pd.factorize``."""
     if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
-        encoded = pc.dictionary_encode(pa.array(values.array))
-        if isinstance(encoded, pa.ChunkedArray):
-            encoded = encoded.combine_chunks()
+        cells = pa.array(values.array)
+        if isinstance(cells, pa.ChunkedArray):
+            cells = cells.combine_chunks()
+        if (sorted_codes := _sorted_codes(cells)) is not None:
+            return sorted_codes
+        encoded = pc.dictionary_encode(cells)
         codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.intp, copy=False)
         return codes, encoded.dictionary.cast(pa.string())
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
     return codes, pa.array(np.asarray(uniques, dtype=object), type=pa.string())
+
+
+_SORTED_PROBE = 1024  # rows compared first, so that an unsorted column costs almost nothing
+
+
+def _sorted_codes(cells: pa.Array) -> tuple[np.ndarray, pa.Array] | None:
+    """``_factorize`` of a column without nulls whose cells never decrease (a roster or result
+    sheet sorted by ID), found without hashing: equal cells are neighbours, so a distinct cell
+    starts wherever a cell differs from the one above, in order of first appearance as
+    ``dictionary_encode`` gives them. None for any other column."""
+    size = len(cells)
+    if size < 2 or cells.null_count:
+        return None
+    for length in (min(size, _SORTED_PROBE), size):
+        if not pc.all(pc.greater_equal(cells.slice(1, length - 1), cells.slice(0, length - 1))).as_py():
+            return None
+    starts = np.empty(size, dtype=bool)
+    starts[0] = True
+    starts[1:] = pc.not_equal(cells.slice(1), cells.slice(0, size - 1)).to_numpy(zero_copy_only=False)
+    codes = np.cumsum(starts, dtype=np.intp) - 1
+    return codes, cells.filter(pa.array(starts)).cast(pa.string())
 
 
 class Coded(NamedTuple):
@@ -687,7 +711,9 @@ class Coded(NamedTuple):
         an ID or text column is a pandas ``str`` column over Arrow (missing: NaN) instead of objects."""
         distinct = self.distinct.values
         if arrow and isinstance(distinct, pa.Array):
-            taken = pc.take(distinct, pa.array(self.codes, mask=self.codes < 0))
+            # As many distinct cells as rows: row i is the i-th distinct cell (first appearance).
+            taken = distinct if len(distinct) == len(self.codes) else pc.take(
+                distinct, pa.array(self.codes, mask=self.codes < 0))
             return pd.Series(pd.array(taken, dtype="str"), index=index, name=name)
         dtype = _DTYPES.get(column.kind, "object")
         return pd.Series(_take(distinct, self.codes, dtype), index=index, name=name, dtype=dtype)

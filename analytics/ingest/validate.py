@@ -210,7 +210,8 @@ def validate(
         bad |= outside
 
     keep = ~bad
-    rows = frame.loc[keep].reset_index(drop=True)
+    # Every row kept (a clean file): the frame itself, not a copy of a million rows (copy-on-write).
+    rows = frame.copy(deep=False) if keep.all() else frame.loc[keep].reset_index(drop=True)
     kept_numbers = row_numbers[keep]
     warnings: list[Issue] = list(warnings_found)
 
@@ -516,10 +517,12 @@ def _resolve_references(
         # One pass: each unknown value with its rows, and over all of them the rows and the
         # values in total (window sums over the distinct values, read from the first row).
         limit = "" if name_col else f" LIMIT {EXAMPLES + 1}"
-        if unique:  # every unknown value is one row: the count over all of them, without a GROUP BY
-            found = cur.execute(f"SELECT v, count(*) OVER () FROM ({unknowns}) u ORDER BY v{limit}").fetchall()
-            unknown = [r[0] for r in found]
-            unknown_rows = distinct = int(found[0][1]) if found else 0
+        if unique:  # every unknown value is one row: counted, without a GROUP BY
+            # The count and the first values apart: a window over a million unknown IDs costs
+            # more than the two (the count reads the join; the first values keep a top-N heap).
+            unknown = [r[0] for r in cur.execute(f"SELECT v FROM ({unknowns}) u ORDER BY v{limit}").fetchall()]
+            unknown_rows = distinct = (int(cur.execute(f"SELECT count(*) FROM ({unknowns}) u").fetchall()[0][0])
+                                       if limit and unknown else len(unknown))
         else:
             found = cur.execute(
                 f"SELECT v, sum(n) OVER (), count(*) OVER () FROM (SELECT v, count(*) AS n FROM ({unknowns}) u "
