@@ -11,6 +11,7 @@ import json
 import socket
 import struct
 import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pandas as pd
@@ -243,3 +244,37 @@ def test_a_file_name_that_is_not_utf8_comes_back_as_it_went():
     name = "b\udcff.csv"
     [sheet] = sandbox.read_isolated(b"a,b\n1,2\n", name, Limits())
     assert sheet.file_name == name and sheet.frame.to_dict("list") == {"a": ["1"], "b": ["2"]}
+
+
+class _ChildDoneAfterTheHeader:
+    """A connection whose child, once the length header arrives, has the whole (empty) file,
+    answers and closes: what a fast child does to a zero-byte upload."""
+
+    def __init__(self) -> None:
+        self.mine, self.theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.calls: list[int] = []
+
+    def sendall(self, data: bytes) -> None:
+        self.mine.sendall(data)
+        self.calls.append(len(data))
+        if len(self.calls) == 1:
+            assert self.theirs.recv(64) == struct.pack("!Q", 0)
+            self.theirs.close()
+
+
+def test_an_empty_payload_is_not_sent_after_its_header():
+    # A zero-byte upload was refused as 'file-too-complex' about once in 200 reads under
+    # load: the child read the header, had everything, answered and closed before the
+    # parent's sendall(b"") of the empty payload, which then failed with a broken pipe.
+    conn = _ChildDoneAfterTheHeader()
+    sandbox._send(conn, b"")
+    assert conn.calls == [8]
+    conn.mine.close()
+
+
+@pytest.mark.parametrize("name", ["empty.xlsx", "empty.csv"])
+def test_a_zero_byte_upload_is_always_empty_never_too_complex(name):
+    # many reads at once, as under load: every one is 'file-empty'
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        readings = list(pool.map(lambda _: sandbox.read_measured(b"", name), range(60)))
+    assert {r.refused.code for r in readings} == {"file-empty"}

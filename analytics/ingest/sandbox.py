@@ -198,7 +198,8 @@ def _connect() -> socket.socket:
 
 def _send(conn: socket.socket, payload: bytes) -> None:
     conn.sendall(_HEADER.pack(len(payload)))
-    conn.sendall(payload)
+    if payload:  # a child given a zero length has it all and may have answered and closed already:
+        conn.sendall(payload)  # sendall(b"") would then fail with a broken pipe
 
 
 def _receive(conn: socket.socket) -> bytes:
