@@ -14,7 +14,7 @@ import streamlit as st
 
 from analytics import db
 from analytics.filters import Filters
-from analytics.ingest import load
+from analytics.ingest import load, sandbox
 from analytics.metrics import employment, headlines, mentors
 from ui import store, warm
 
@@ -143,6 +143,36 @@ def test_the_server_warms_from_its_start_before_any_page_runs(demo_copy, counted
     watcher._thread.join()  # the server's shutdown stopped the thread
     assert watcher.passes >= 1 and counted["employment"] == 1
     store.close_all()
+
+
+def test_the_server_starts_the_file_reader_before_the_first_upload(demo_copy, monkeypatch) -> None:
+    # The reader's fork server takes about a second to start (it imports the readers): started
+    # with the server, the first upload does not wait for it.
+    monkeypatch.setenv("DUAL_MENTOR_DB", str(demo_copy))
+    monkeypatch.setattr(warm, "serving", lambda: True)
+    monkeypatch.setattr(warm, "_warmers", {})
+    monkeypatch.setattr(sandbox, "_server", None)
+
+    async def server() -> object:
+        async with warm.lifespan(None):
+            return sandbox._server
+
+    started = asyncio.run(server())
+    try:
+        assert started is not None and started.alive()
+        [sheet] = sandbox.read_isolated("学号,证书名称\n1,电工\n".encode(), "a.csv")
+        assert sandbox._server is started and sheet.frame.shape == (1, 2)  # the read used it
+    finally:
+        started.process.kill()
+        started.process.wait()
+        warm.warmer()._thread.join()
+        store.close_all()
+
+
+def test_no_file_reader_is_started_outside_a_real_server(monkeypatch) -> None:
+    monkeypatch.setattr(sandbox, "_server", None)
+    warm.start()  # under pytest, as under AppTest: no Streamlit server runs
+    assert sandbox._server is None
 
 
 def test_app_py_gives_the_server_the_warm_lifespan(monkeypatch) -> None:

@@ -19,7 +19,8 @@ server starts and after every import or undo, instead of by the first users who 
 * **Start.** The server (``app.py``) starts the thread in its lifespan hook (:func:`lifespan`),
   before the first browser connects, so the first user after a restart finds the headlines
   computed; a page run starts it too (``streamlit run dashboard.py``, or a process whose thread
-  stopped).
+  stopped). The file reader's fork server (``analytics.ingest.sandbox``) starts then too, so the
+  first upload is read by a reader that is already up.
 * Only a real server warms (``serving``); under ``AppTest`` the thread is not started and tests
   call :meth:`Warmer.check` / :meth:`Warmer.warm_once` themselves.
 """
@@ -165,9 +166,14 @@ def serving() -> bool:
 
 
 def start() -> None:
-    """Warm the database this process shows, now and after each change (a real server only)."""
+    """Warm the database this process shows, now and after each change, and start the file
+    reader's fork server (a real server only): the first upload then does not wait for the
+    reader's start-up (about a second of importing the readers in a new process)."""
     if serving():
         warmer().start()
+        from analytics.ingest import sandbox  # the readers are imported there, not in this process
+
+        sandbox.start()
 
 
 @asynccontextmanager
