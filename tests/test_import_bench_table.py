@@ -25,3 +25,7 @@ def test_import_only_table_has_the_import_rows_and_no_page_rows():
                         "(5.00 s (min 4.00)) |  | ≤ 1 GB | met |")
     assert len([line for line in lines if line.startswith("| ") and "---" not in line]) == 1 + 5
     assert "overview" not in text and "mentors" not in text
+    # the reader-running cases (2.0 s) beside the bare read_csv (0.75 s) and the bare parse (2.0 s)
+    assert ("With the reader's fork server already running" in text
+            and "CSV import 2.00 s (min 1.00), 2.67× the bare `read_csv`; xlsx import 2.00 s (min 1.00), "
+                "1.00× the bare parse." in text)
