@@ -138,17 +138,17 @@ def _table(
     )
     cols = ", ".join(f"em.{q(c)} AS {c}" for c in _SURVEY_COLUMNS)
     after = "FILTER (WHERE e.survey_date >= make_date(e.graduation_year, $graduation_month, 1))"
-    # one struct-valued aggregate for the first survey's fields and one for the latest's (DuckDB
-    # merges the copies; a 1M-survey store spent most of this query in nine aggregates of one field)
-    first_row = f"arg_min(struct_pack({', '.join(f'{c} := e.{c}' for c in _FIRST_COLUMNS)}), e.survey_date) {after}"
-    last_row = f"arg_max(struct_pack({', '.join(f'{c} := e.{c}' for c in _LAST_COLUMNS)}), e.survey_date) {after}"
-    first_last = ", ".join(
-        [f"struct_extract({first_row}, '{c}') AS first_{c}" for c in _FIRST_COLUMNS]
-        + [f"struct_extract({last_row}, '{c}') AS last_{c}" for c in _LAST_COLUMNS]
-        + ["arg_min(e.status, e.survey_date) FILTER (WHERE e.survey_date >= "
-           "make_date(e.graduation_year, $graduation_month, 1) AND e.status IS NOT NULL) AS known_status"]
-        * spread  # the first known status (destinations), only when asked for
-    )
+    # The first and the latest survey's dates per graduate, then their fields fetched by the
+    # employment key (student_id, survey_date): a date is one survey of a student. Cheaper than
+    # carrying the fields through the aggregate (struct-valued arg_min/arg_max: 0.29 s of a
+    # 1M-survey store's 0.37 s for this step), and plain SQL on both engines.
+    dates = (f"min(e.survey_date) {after} AS first_date, max(e.survey_date) {after} AS last_date"
+             + (", arg_min(e.status, e.survey_date) FILTER (WHERE e.survey_date >= "
+                "make_date(e.graduation_year, $graduation_month, 1) AND e.status IS NOT NULL) AS known_status"
+                if spread else ""))  # the first known status (destinations), only when asked for
+    fields = ", ".join(
+        [f"fs.{q(c)} AS first_{c}" for c in _FIRST_COLUMNS] + [f"ls.{q(c)} AS last_{c}" for c in _LAST_COLUMNS]
+        + ["d.known_status"] * spread)
     def key(path: str) -> str:  # a field of a rejected row's key
         return f"json_extract_string(r.row_key, ${path})"
 
@@ -209,11 +209,16 @@ def _table(
           GROUP BY 1, 2, 3, 4
         ),
         graduates AS (
-          SELECT e.student_id, e.graduation_year,
-                 count(*) FILTER (WHERE e.survey_date >= make_date(e.graduation_year, $graduation_month, 1)) AS surveys,
-                 {first_last}
-          FROM emp e WHERE {e_where}
-          GROUP BY 1, 2
+          SELECT d.student_id, d.graduation_year, d.surveys, {fields}
+          FROM (
+            SELECT e.student_id, e.graduation_year,
+                   count(*) FILTER (WHERE e.survey_date >= make_date(e.graduation_year, $graduation_month, 1)) AS surveys,
+                   {dates}
+            FROM emp e WHERE {e_where}
+            GROUP BY 1, 2
+          ) d
+          LEFT JOIN {q('employment')} fs ON fs.{q('student_id')} = d.student_id AND fs.{q('survey_date')} = d.first_date
+          LEFT JOIN {q('employment')} ls ON ls.{q('student_id')} = d.student_id AND ls.{q('survey_date')} = d.last_date
         ),
         flagged AS (
           SELECT gr.*, {g_grad} AS g, {g2_grad} AS g2, sx.{q('graduation_year')} AS roster_year,
