@@ -25,11 +25,6 @@ from analytics.errors import StoreError
          "SELECT (ARRAY_AGG(a ORDER BY b DESC) FILTER(WHERE a IS NOT NULL AND b IS NOT NULL AND (c)))[1] FROM t"),
         ("SELECT arg_min_null(a, b) FROM t",
          "SELECT (ARRAY_AGG(a ORDER BY b) FILTER(WHERE b IS NOT NULL))[1] FROM t"),
-        # a field of a struct-valued arg_min/arg_max: that field's own first value, NULL kept
-        ("SELECT struct_extract(arg_min(struct_pack(a := x, b := y), k) FILTER (WHERE c), 'b') FROM t",
-         "SELECT (ARRAY_AGG(y ORDER BY k) FILTER(WHERE k IS NOT NULL AND (c)))[1] FROM t"),
-        ("SELECT struct_extract(arg_max(struct_pack(a := x, b := y), k), 'a') FROM t",
-         "SELECT (ARRAY_AGG(x ORDER BY k DESC) FILTER(WHERE k IS NOT NULL))[1] FROM t"),
         ("SELECT round(x, 2) FROM t", "SELECT ROUND(CAST(x AS DECIMAL), 2) FROM t"),
         ("SELECT make_date(y, ?, 1) FROM t",
          "SELECT MAKE_DATE(CAST(y AS INT), CAST($1 AS INT), CAST(1 AS INT)) FROM t"),

@@ -217,32 +217,10 @@ def union_by_name(tree: exp.Expression) -> exp.Expression:
     return tree
 
 
-def _struct_field(node: exp.Expression) -> exp.Expression:
-    """``struct_extract(arg_min(struct_pack(f := x, …), k) [FILTER …], 'f')`` → ``arg_min_null(x, k)
-    [FILTER …]`` (likewise ``arg_max``): the field of the row with the least key, NULL fields kept
-    (the struct itself is never NULL). DuckDB computes one aggregate for every field it extracts."""
-    if not isinstance(node, exp.StructExtract):
-        return node
-    agg, flt = node.this, None
-    if isinstance(agg, exp.Filter):
-        agg, flt = agg.this, agg.expression
-    if not (isinstance(agg, (exp.ArgMin, exp.ArgMax)) and isinstance(agg.this, exp.Struct)):
-        return node
-    name = node.expression.name
-    fields = {p.this.name: p.expression for p in agg.this.expressions if isinstance(p, exp.PropertyEQ)}
-    if name not in fields:
-        return node
-    kind = "arg_max_null" if isinstance(agg, exp.ArgMax) else "arg_min_null"
-    out: exp.Expression = exp.Anonymous(this=kind, expressions=[fields[name].copy(), agg.expression.copy()])
-    return out if flt is None else exp.Filter(this=out, expression=flt.copy())
-
-
 def first_value_aggregates(tree: exp.Expression) -> exp.Expression:
     """``arg_min``/``arg_max`` (skip NULL value or key), ``arg_min_null``/``arg_max_null``
     (keep a NULL value), ``any_value`` and ``first`` as ``array_agg(…)[1]``; an aggregate's
-    own ``FILTER (WHERE …)`` moves inside. A field of a struct-valued ``arg_min``/``arg_max``
-    (:func:`_struct_field`) becomes the field's own ``arg_min_null``/``arg_max_null`` first."""
-    tree = tree.transform(_struct_field)
+    own ``FILTER (WHERE …)`` moves inside."""
 
     def convert(node: exp.Expression, condition: exp.Expression | None) -> exp.Expression | None:
         if isinstance(node, (exp.ArgMin, exp.ArgMax)):

@@ -89,9 +89,9 @@ def _table(
     not depend on which other years are selected, so one pass serves a series over every
     year, breakdowns of the filter's years (add the cells up) and the filter's pooled figures.
 
-    One pass: surveys are reduced to one row per graduate (fields of the first and the
-    latest survey after graduation, by hash aggregation with one struct-valued ``arg_min`` and
-    one ``arg_max`` per graduate, which keep a NULL field with its survey), the roster is joined
+    One pass: surveys are reduced to one row per graduate (the dates of the first and the
+    latest survey after graduation, by hash aggregation; those surveys' fields, NULLs kept, by
+    the employment key (student_id, survey_date)), the roster is joined
     to those rows once, and they are counted per group and in total with grouping sets, so the
     pooled figures cost no second query. The roster is joined to survey rows only where a row
     lacks its graduation year. Graduates whose surveys all predate graduation still count as
