@@ -171,7 +171,7 @@ def start() -> None:
     reader's start-up (about a second of importing the readers in a new process)."""
     if serving():
         warmer().start()
-        from analytics.ingest import sandbox  # the readers are imported there, not in this process
+        from analytics.ingest import sandbox  # imported here: a page under AppTest never needs the readers
 
         sandbox.start()
 
