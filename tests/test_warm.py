@@ -158,15 +158,16 @@ def test_the_server_starts_the_file_reader_before_the_first_upload(demo_copy, mo
             return sandbox._server
 
     started = asyncio.run(server())
+    warm.warmer()._thread.join()  # the server's shutdown stopped the warm thread
+    store.close_all()
+    assert started is not None
     try:
-        assert started is not None and started.alive()
+        assert started.alive()
         [sheet] = sandbox.read_isolated("学号,证书名称\n1,电工\n".encode(), "a.csv")
         assert sandbox._server is started and sheet.frame.shape == (1, 2)  # the read used it
     finally:
         started.process.kill()
         started.process.wait()
-        warm.warmer()._thread.join()
-        store.close_all()
 
 
 def test_no_file_reader_is_started_outside_a_real_server(monkeypatch) -> None:
