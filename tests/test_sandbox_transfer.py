@@ -1,13 +1,16 @@
-"""The reader child's reply travels as data only (JSON + Arrow IPC), never pickled, and the
-parent checks it before use: an honest reply gives back exactly the sheets the child read,
-and a forged or truncated one is refused (``_Malformed`` / ``EOFError``, then
-``file-too-complex``) without crashing the parent or making it allocate what the reply claims.
+"""The reader child's reply travels as data only (JSON + Arrow IPC in a sealed memory file),
+never pickled, and the parent checks it before use: an honest reply gives back exactly the
+sheets the child read, and a forged, unsealed, oversized or truncated one is refused
+(``_Malformed``, then ``file-too-complex``) without crashing the parent or making it map or
+allocate what the reply claims.
 """
 
 from __future__ import annotations
 
+import fcntl
 import io
 import json
+import os
 import socket
 import struct
 import threading
@@ -47,8 +50,20 @@ def _reply(outcome: dict, sheets: list[RawSheet] = ()) -> bytes:
     return out.getvalue()
 
 
+def _memory_file(raw: bytes, seals: int = fcntl.F_SEAL_WRITE | fcntl.F_SEAL_GROW | fcntl.F_SEAL_SHRINK) -> int:
+    fd = os.memfd_create("test-reply", os.MFD_CLOEXEC | os.MFD_ALLOW_SEALING)
+    os.write(fd, raw)
+    fcntl.fcntl(fd, fcntl.F_ADD_SEALS, seals)
+    return fd
+
+
 def _receive(raw: bytes, budget: int = BUDGET, limits: Limits = Limits()):
-    return sandbox._receive_reply(sandbox._Budget(io.BytesIO(raw), budget), limits)
+    """``raw`` received as the parent receives a reply: from a sealed memory file, mapped."""
+    fd = _memory_file(raw)
+    try:
+        return sandbox._receive_reply(sandbox._mapped(fd, budget), limits)
+    finally:
+        os.close(fd)
 
 
 @pytest.mark.parametrize("sections", [False, True])
@@ -185,31 +200,67 @@ def test_a_forged_reply_is_refused(raw):
         _receive(raw)
 
 
-def test_a_frame_larger_than_the_budget_is_refused_before_it_is_read():
+def test_a_reply_larger_than_the_budget_is_refused_before_it_is_mapped():
     raw = _ok(_meta(["a"]), pa.table({"a": pa.array(["x" * 1000] * 100)}))  # a body of about 100 KB
     with pytest.raises(sandbox._Malformed, match="budget"):
         _receive(raw, budget=50_000)
+    assert _receive(raw, budget=len(raw))[1][0].frame["a"].iloc[0] == "x" * 1000
+
+
+@pytest.mark.parametrize("seals", [0, fcntl.F_SEAL_WRITE | fcntl.F_SEAL_GROW, fcntl.F_SEAL_WRITE | fcntl.F_SEAL_SHRINK,
+                                   fcntl.F_SEAL_GROW | fcntl.F_SEAL_SHRINK])
+def test_a_reply_the_child_could_still_change_is_refused(seals):
+    # unsealed against writing, the frame could change after its validation; against
+    # shrinking, the parent's reads of the mapping would fault (SIGBUS: the server gone)
+    fd = _memory_file(_reply({"kind": "ok", "peak_mib": 1.0}, [_sheet(False)]), seals)
+    try:
+        with pytest.raises(sandbox._Malformed, match="not sealed"):
+            sandbox._mapped(fd, BUDGET)
+    finally:
+        os.close(fd)
+
+
+def test_a_reply_that_is_not_a_memory_file_is_refused(tmp_path):
+    path = tmp_path / "reply"
+    path.write_bytes(_reply({"kind": "ok", "peak_mib": 1.0}, [_sheet(False)]))
+    with open(path, "rb") as f, pytest.raises(sandbox._Malformed, match="not a sealable memory file"):
+        sandbox._mapped(f.fileno(), BUDGET)
 
 
 @pytest.mark.parametrize("cut", [0, 5, 8, 40, -200, -9, -1])
-def test_a_reply_cut_short_is_the_child_closing(cut):
-    # the child died while writing: at every point the reader sees the end of the stream
+def test_a_reply_cut_short_is_refused(cut):
+    # an honest child seals its reply only once it is whole; one cut anywhere is forged
     raw = _reply({"kind": "ok", "peak_mib": 1.0}, [_sheet(True)])
-    with pytest.raises(EOFError):
+    with pytest.raises(sandbox._Malformed):
         _receive(raw[:cut] if cut >= 0 else raw[:len(raw) + cut])
+
+
+def test_the_frame_is_read_where_the_reply_lies():
+    # no copy of the payload in the parent: the frame's text is a slice of the mapped reply
+    raw = _reply({"kind": "ok", "peak_mib": 1.0}, [_sheet(False)])
+    fd = _memory_file(raw)
+    try:
+        reply = sandbox._mapped(fd, BUDGET)
+        [sheet] = sandbox._receive_reply(reply, Limits())[1]
+    finally:
+        os.close(fd)
+    text = pa.array(sheet.frame["学号"].array).buffers()[2]
+    assert reply.address <= text.address and text.address + text.size <= reply.address + reply.size
+    assert text.address % 8 == 0  # the outcome document is padded: the buffers lie aligned
 
 
 def test_a_forged_reply_from_the_child_is_refused_and_the_parent_reads_on(tmp_path, monkeypatch):
     # a child taken over by a crafted file answers with a forged frame: the upload is refused
     # as too complex, and the next upload goes to a real child as before
-    mine, theirs = socket.socketpair()
+    mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
 
     def child() -> None:
-        with theirs, theirs.makefile("rb") as request:
-            for _ in range(2):  # the request header, then the file
-                (size,) = struct.unpack("!Q", request.read(8))
-                request.read(size)
-            theirs.sendall(FORGED["offsets that go back"])
+        with theirs:
+            sandbox._receive(theirs)  # the request
+            os.close(sandbox._receive_fd(theirs))  # the file
+            fd = _memory_file(FORGED["offsets that go back"])
+            socket.send_fds(theirs, [sandbox._FD_TAG], [fd])
+            os.close(fd)
 
     thread = threading.Thread(target=child)
     thread.start()
@@ -246,35 +297,49 @@ def test_a_file_name_that_is_not_utf8_comes_back_as_it_went():
     assert sheet.file_name == name and sheet.frame.to_dict("list") == {"a": ["1"], "b": ["2"]}
 
 
-class _ChildDoneAfterTheHeader:
-    """A connection whose child, once the length header arrives, has the whole (empty) file,
-    answers and closes: what a fast child does to a zero-byte upload."""
-
-    def __init__(self) -> None:
-        self.mine, self.theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.calls: list[int] = []
-
-    def sendall(self, data: bytes) -> None:
-        self.mine.sendall(data)
-        self.calls.append(len(data))
-        if len(self.calls) == 1:
-            assert self.theirs.recv(64) == struct.pack("!Q", 0)
-            self.theirs.close()
-
-
-def test_an_empty_payload_is_not_sent_after_its_header():
-    # A zero-byte upload was refused as 'file-too-complex' about once in 200 reads under
-    # load: the child read the header, had everything, answered and closed before the
-    # parent's sendall(b"") of the empty payload, which then failed with a broken pipe.
-    conn = _ChildDoneAfterTheHeader()
-    sandbox._send(conn, b"")
-    assert conn.calls == [8]
-    conn.mine.close()
-
-
 @pytest.mark.parametrize("name", ["empty.xlsx", "empty.csv"])
 def test_a_zero_byte_upload_is_always_empty_never_too_complex(name):
-    # many reads at once, as under load: every one is 'file-empty'
+    # many reads at once, as under load: every one is 'file-empty' (a zero-byte payload sent
+    # after its length header once broke the pipe to a child that had answered already)
     with ThreadPoolExecutor(max_workers=3) as pool:
         readings = list(pool.map(lambda _: sandbox.read_measured(b"", name), range(60)))
     assert {r.refused.code for r in readings} == {"file-empty"}
+
+
+def _passed(msg: bytes, count: int):
+    """What ``_receive_fd`` makes of ``msg`` sent with ``count`` descriptors, and how many more
+    descriptors are open after it (none may leak in the server; each count includes the
+    listing's own)."""
+    mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+    fds = [_memory_file(b"x") for _ in range(count)]
+    with mine, theirs:
+        if msg or fds:
+            socket.send_fds(theirs, [msg], fds)
+        theirs.shutdown(socket.SHUT_WR)
+        before = len(os.listdir("/proc/self/fd"))
+        try:
+            return sandbox._receive_fd(mine), len(os.listdir("/proc/self/fd")) - before
+        except (sandbox._Malformed, EOFError) as e:
+            return type(e), len(os.listdir("/proc/self/fd")) - before
+        finally:
+            for fd in fds:
+                os.close(fd)
+
+
+@pytest.mark.parametrize(("msg", "count", "outcome"), [
+    (b"", 0, EOFError),  # the child closed without a reply: it died
+    (b"m", 0, sandbox._Malformed),  # the tag without a memory file
+    (b"x", 1, sandbox._Malformed),  # a memory file under another tag
+    (b"m", 2, sandbox._Malformed),  # two where one is expected (the second closed by the kernel)
+])
+def test_a_reply_message_other_than_one_memory_file_is_refused(msg, count, outcome):
+    got, opened = _passed(msg, count)
+    assert got is outcome and opened == 0
+
+
+def test_one_memory_file_under_its_tag_is_received():
+    fd, opened = _passed(sandbox._FD_TAG, 1)
+    try:
+        assert opened == 1 and os.pread(fd, 1, 0) == b"x"
+    finally:
+        os.close(fd)

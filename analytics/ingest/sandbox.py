@@ -12,15 +12,17 @@ In the Streamlit server that would end every session. So :func:`read_isolated` r
   ``Limits.max_memory``) and its CPU time (``RLIMIT_CPU``: ``Limits.max_seconds``);
 * there, a workbook is parsed while its safety scan runs (``read_file(early=True)``); a child
   that dies doing so is asked again scan-first, so a file the scan refuses keeps its message;
-* the file goes to the child as raw bytes after a JSON header; the sheets come back as data
-  only, never pickled (a pickle from a child that a crafted file took over would run code
-  in the server): a JSON document (outcome, headers, issues …) and, per sheet, two Arrow IPC
-  streams (the frame's string columns; the row numbers and sections), read straight from the
-  socket into Arrow buffers (no payload copy on either side) that the frame then wraps.
-  What arrives is checked before use (a size budget, the schema, ``validate(full=True)``, the
-  JSON's types); a child that dies (an abort, a segfault, the memory or CPU cap) or sends
-  anything malformed becomes a :class:`FileRejectedError` with a zh/en message
-  (``file-too-complex`` / ``file-too-slow``).
+* the file goes to the child in a memory file (``memfd``) passed over the socket after a JSON
+  header, and the sheets come back in another, which the child seals (no write, grow or
+  shrink) before passing it: neither side copies the payload through the socket, and the
+  parent reads the reply where it lies (mapped read-only; the frame's text buffers are slices
+  of it). The reply is data only, never pickled (a pickle from a child that a crafted file
+  took over would run code in the server): a JSON document (outcome, headers, issues …) and,
+  per sheet, two Arrow IPC streams (the frame's string columns; the row numbers and sections).
+  What arrives is checked before use (the seals, a size budget, the schema,
+  ``validate(full=True)``, the JSON's types); a child that dies (an abort, a segfault, the
+  memory or CPU cap) or sends anything malformed becomes a :class:`FileRejectedError` with a
+  zh/en message (``file-too-complex`` / ``file-too-slow``).
 
 The fork server exits when the process that started it goes away (its control socket
 closes). The cost per file is measured in ``benchmarks/bench_import.py``.
@@ -29,8 +31,10 @@ closes). The cost per file is measured in ``benchmarks/bench_import.py``.
 from __future__ import annotations
 
 import dataclasses
+import fcntl
 import json
 import logging
+import mmap
 import os
 import resource
 import signal
@@ -53,6 +57,7 @@ from analytics.ingest.issues import Issue
 from analytics.ingest.read import Limits, RawSheet, parses_early, read_file
 
 _HEADER = struct.Struct("!Q")
+_FD_TAG = b"m"  # the byte that carries a memory file's descriptor over the socket
 _PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])  # the folder holding ``analytics``
 _log = logging.getLogger(__name__)
 _lock = threading.Lock()
@@ -109,9 +114,8 @@ def _read_in_child(data: bytes, file_name: str, limits: Limits, *, early: bool) 
         try:
             request = json.dumps({"name": file_name, "limits": dataclasses.asdict(limits), "early": early}).encode()
             _send(conn, request)
-            _send(conn, data)  # the bytes as they are: no pickled copy of the upload
-            with conn.makefile("rb") as stream:
-                outcome, sheets = _receive_reply(_Budget(stream, _reply_budget(limits)), limits)
+            _send_upload(conn, data)
+            outcome, sheets = _receive_reply(_reply_buffer(conn, _reply_budget(limits)), limits)
         except TimeoutError as e:
             raise FileRejectedError("file-too-slow", file=file_name, seconds=limits.max_seconds) from e
         except (EOFError, OSError) as e:
@@ -197,9 +201,39 @@ def _connect() -> socket.socket:
 
 
 def _send(conn: socket.socket, payload: bytes) -> None:
-    conn.sendall(_HEADER.pack(len(payload)))
-    if payload:  # a child given a zero length has it all and may have answered and closed already:
-        conn.sendall(payload)  # sendall(b"") would then fail with a broken pipe
+    conn.sendall(_HEADER.pack(len(payload)) + payload)
+
+
+def _send_upload(conn: socket.socket, data: bytes) -> None:
+    """The upload, written once into a memory file whose descriptor goes over ``conn``."""
+    fd = os.memfd_create("upload", os.MFD_CLOEXEC)
+    try:
+        with open(fd, "wb", buffering=0, closefd=False) as out:
+            out.write(data)
+        socket.send_fds(conn, [_FD_TAG], [fd])
+    finally:
+        os.close(fd)
+
+
+def _receive_fd(conn: socket.socket) -> int:
+    """The one descriptor the other side passes next (with its one-byte tag); EOFError when it
+    closed instead, :class:`_Malformed` when the message is not one tag with one descriptor."""
+    msg, fds, flags, _addr = socket.recv_fds(conn, 1, 1)
+    if not msg and not fds:
+        raise EOFError("the other side closed the connection")
+    # more descriptors than the one asked for: the kernel closed the rest and says so (MSG_CTRUNC)
+    if msg != _FD_TAG or len(fds) != 1 or flags & socket.MSG_CTRUNC:
+        for fd in fds:
+            os.close(fd)
+        raise _Malformed(f"a message {msg!r} with {len(fds)} descriptors, not one memory file")
+    return fds[0]
+
+
+def _receive_upload(conn: socket.socket) -> bytes:
+    fd = _receive_fd(conn)
+    with open(fd, "rb", buffering=0) as upload:
+        upload.seek(0)  # the parent's writes left the shared file offset at the end
+        return upload.readall()
 
 
 def _receive(conn: socket.socket) -> bytes:
@@ -228,42 +262,38 @@ class _Malformed(Exception):
 
 def _reply_budget(limits: Limits) -> int:
     """The most bytes a reply may hold: more than the child's memory cap lets it build (its
-    sheets live in that memory), far less than a forged length could ask the parent for."""
+    sheets live in that memory), far less than a forged size could make the parent map."""
     return limits.max_memory + limits.max_bytes + 256 * 1024**2
 
 
-class _Budget:
-    """A read-only stream over ``stream`` that refuses to read past ``left`` bytes in all, so a
-    forged length in the reply cannot make the parent allocate more than the budget."""
+_SEALED = fcntl.F_SEAL_WRITE | fcntl.F_SEAL_GROW | fcntl.F_SEAL_SHRINK
 
-    closed = False
 
-    def __init__(self, stream: BinaryIO, left: int) -> None:
-        self._stream = stream
-        self.left = left
+def _reply_buffer(conn: socket.socket, budget: int) -> pa.Buffer:
+    """The reply the child passes over ``conn``, mapped read-only (see :func:`_mapped`)."""
+    fd = _receive_fd(conn)
+    try:
+        return _mapped(fd, budget)
+    finally:
+        os.close(fd)
 
-    def read(self, size: int = -1) -> bytes:
-        if size is None or size < 0 or size > self.left:
-            raise _Malformed(f"a read of {size} bytes with {self.left} left in the budget")
-        try:
-            data = self._stream.read(size)
-        except TimeoutError:
-            raise
-        except OSError as e:  # the connection reset: the child died
-            raise EOFError("the reader child's connection broke") from e
-        self.left -= len(data)
-        if len(data) < size:
-            raise EOFError("the reader child closed the connection")
-        return data
 
-    def readable(self) -> bool:
-        return True
-
-    def seekable(self) -> bool:
-        return False
-
-    def close(self) -> None:
-        """Leave the underlying stream to its owner."""
+def _mapped(fd: int, budget: int) -> pa.Buffer:
+    """The memory file ``fd`` as one read-only buffer, refused unless it is sealed against
+    writing, growing and shrinking (what the parent reads can then not change under it, nor
+    shrink and fault its reads) and holds at most ``budget`` bytes."""
+    try:
+        seals = fcntl.fcntl(fd, fcntl.F_GET_SEALS)
+    except OSError as e:  # not a memory file
+        raise _Malformed(f"the reply is not a sealable memory file: {e}") from e
+    if seals & _SEALED != _SEALED:
+        raise _Malformed(f"the reply is not sealed (seals {seals:#x})")
+    size = os.fstat(fd).st_size
+    if size > budget:
+        raise _Malformed(f"a reply of {size} bytes, over the budget of {budget}")
+    if size == 0:
+        return pa.py_buffer(b"")
+    return pa.py_buffer(mmap.mmap(fd, size, flags=mmap.MAP_SHARED, prot=mmap.PROT_READ))
 
 
 # The outcome document is small for an honest child (headers, title lines and a few issues per
@@ -275,13 +305,14 @@ _OUTCOME_BYTES = 32 * 1024**2
 _OUTCOME_VALUES = 1_000_000
 
 
-def _receive_reply(stream: _Budget, limits: Limits) -> tuple[dict[str, Any], list[RawSheet]]:
+def _receive_reply(reply: pa.Buffer, limits: Limits) -> tuple[dict[str, Any], list[RawSheet]]:
     """The outcome document and, when it says "ok", the sheets that follow it (each within
     ``limits``' rows and columns, as the reader that made them enforced)."""
-    (size,) = _HEADER.unpack(stream.read(_HEADER.size))
+    stream = pa.BufferReader(reply)
+    (size,) = _HEADER.unpack(_read(stream, _HEADER.size))
     if size > _OUTCOME_BYTES:
         raise _Malformed(f"an outcome of {size} bytes")
-    document = stream.read(size)
+    document = _read(stream, size)
     if document.count(b",") + document.count(b"[") + document.count(b"{") > _OUTCOME_VALUES:
         raise _Malformed("an outcome of more than a million values")
     try:
@@ -299,6 +330,13 @@ def _receive_reply(stream: _Budget, limits: Limits) -> tuple[dict[str, Any], lis
     elif kind not in ("memory", "cpu"):
         raise _Malformed(f"unknown outcome {kind!r}")
     return outcome, []
+
+
+def _read(stream: pa.BufferReader, size: int) -> bytes:
+    data = stream.read(size)
+    if len(data) < size:
+        raise _Malformed(f"the reply ends {size - len(data)} bytes early")
+    return data
 
 
 def _field(doc: object, key: str, kind: type | tuple[type, ...]) -> Any:
@@ -326,12 +364,13 @@ _TEXT_TYPES = (pa.string(), pa.large_string())
 _WIRE_TYPES = (*_TEXT_TYPES, pa.int64())
 
 
-def _receive_table(stream: _Budget) -> pa.Table:
-    """One Arrow IPC stream of flat text and int64 columns, read message by message and fully
-    validated (offsets in bounds, UTF-8 text), so a forged buffer cannot make a later read
-    in the parent run off its memory. Dictionary and compressed batches are refused before
-    they are decoded: the child sends neither, and a compressed body declares its own
-    decompressed size, which the byte budget could not bound."""
+def _receive_table(stream: pa.BufferReader) -> pa.Table:
+    """One Arrow IPC stream of flat text and int64 columns, read message by message (its
+    buffers slices of the reply, not copies) and fully validated (offsets in bounds, UTF-8
+    text), so a forged buffer cannot make a later read in the parent run off its memory.
+    Dictionary and compressed batches are refused before they are decoded: the child sends
+    neither, and a compressed body declares its own decompressed size, which the byte budget
+    could not bound."""
     try:
         reader = pa.ipc.MessageReader.open_stream(stream)
         first = reader.read_next_message()
@@ -348,10 +387,8 @@ def _receive_table(stream: _Budget) -> pa.Table:
         table = pa.Table.from_batches(batches, schema)
         table.validate(full=True)
     except StopIteration as e:
-        raise EOFError("the reader child closed the connection") from e
+        raise _Malformed("the reply ends before its tables") from e
     except (pa.ArrowException, OSError, MemoryError, struct.error) as e:
-        if isinstance(e, TimeoutError):  # raised by the stream (as EOFError is), passed on by Arrow
-            raise
         raise _Malformed(f"not a valid Arrow stream: {e}") from e
     return table.replace_schema_metadata(None)
 
@@ -385,7 +422,7 @@ def _field_offset(buf: memoryview, table: int, index: int) -> int:
     return struct.unpack_from("<H", buf, vtable + slot)[0] if slot + 2 <= size else 0
 
 
-def _receive_sheet(stream: _Budget, meta: object, limits: Limits) -> RawSheet:
+def _receive_sheet(stream: pa.BufferReader, meta: object, limits: Limits) -> RawSheet:
     """A sheet from its JSON ``meta`` and the two tables that follow: the frame's columns
     (named by the headers: distinct, text only, at most ``max_columns``) and the rows (``row``,
     and ``section`` when the sheet has sections; at most ``max_rows``), checked before the
@@ -433,8 +470,10 @@ def _send_reply(stream: BinaryIO, outcome: dict[str, Any], sheets: Sequence[RawS
     if sheets:
         outcome = {**outcome, "sheets": [_sheet_meta(s) for s in sheets]}
     # ASCII escapes: a file name from the command line may hold lone surrogates (bytes that
-    # are not UTF-8), which JSON carries as \udcxx but UTF-8 cannot encode
+    # are not UTF-8), which JSON carries as \udcxx but UTF-8 cannot encode. Padded with spaces
+    # to a multiple of 8 bytes, so the Arrow buffers after it lie 8-byte aligned in the reply.
     document = json.dumps(outcome, default=_plain).encode()
+    document += b" " * (-(_HEADER.size + len(document)) % 8)
     stream.write(_HEADER.pack(len(document)))
     stream.write(document)
     for pair in tables:
@@ -527,7 +566,7 @@ def _child(conn: socket.socket) -> None:
     """Read the one file sent over ``conn`` under the memory and CPU caps; send back the outcome."""
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
     request = json.loads(_receive(conn))
-    data = _receive(conn)
+    data = _receive_upload(conn)
     name, limits, early = request["name"], Limits(**request["limits"]), request["early"]
     size = _status_kib("VmSize") * 1024
     resource.setrlimit(resource.RLIMIT_AS, (size + limits.max_memory, resource.RLIM_INFINITY))
@@ -549,12 +588,25 @@ def _child(conn: socket.socket) -> None:
         outcome = {"kind": "cpu"}
     except Exception:  # a bug in a reader: refused here, its traceback kept for the log
         outcome = {"kind": "error", "traceback": traceback.format_exc()}
-    with conn.makefile("wb") as stream:
-        try:
-            _send_reply(stream, outcome, sheets)
-        except Exception:  # a sheet that cannot be sent (a bug): refused, with the reason
-            _send_reply(stream, {"kind": "error", "traceback": traceback.format_exc()})
+    try:
+        reply = _sealed_reply(outcome, sheets)
+    except Exception:  # a sheet that cannot be sent (a bug): refused, with the reason
+        reply = _sealed_reply({"kind": "error", "traceback": traceback.format_exc()})
+    socket.send_fds(conn, [_FD_TAG], [reply])
     conn.close()
+
+
+def _sealed_reply(outcome: dict[str, Any], sheets: Sequence[RawSheet] = ()) -> int:
+    """A memory file holding the reply (:func:`_send_reply`), sealed as the parent requires."""
+    fd = os.memfd_create("reply", os.MFD_CLOEXEC | os.MFD_ALLOW_SEALING)
+    try:
+        with open(fd, "wb", closefd=False) as stream:
+            _send_reply(stream, outcome, sheets)
+        fcntl.fcntl(fd, fcntl.F_ADD_SEALS, _SEALED | fcntl.F_SEAL_SEAL)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
 
 
 class _OutOfTime(BaseException):
