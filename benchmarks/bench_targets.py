@@ -9,6 +9,7 @@ demo database (copied before the clock starts). ``python -m benchmarks`` runs it
 
 from __future__ import annotations
 
+import os
 import shutil
 import statistics
 import tempfile
@@ -63,7 +64,11 @@ def csv_import(csv_path: str, db_path: str, base: str = "", measure_reader: bool
     if r.status not in ("loaded", "unchanged"):
         raise SystemExit(f"benchmark import not loaded: {r.status} {r.refused}")
     out = {"_seconds": seconds, "inserted": r.inserted, "updated": r.updated, "rejected": r.rejected}
-    if measure_reader:  # after the clock: the reader child's own growth, which this process's peak misses
+    if measure_reader:
+        # This process's peak is taken here: the reader check below maps a second reply of the
+        # same size, which would lie on top of the heap the import freed but kept.
+        out["import_peak_mib"] = _vm_hwm_mib(os.getpid())
+        # After the clock: the reader child's own growth, which this process's peak misses.
         out["reader_peak_mib"] = reader_peak(csv_path)
     return out
 
@@ -336,7 +341,7 @@ def table(m: dict[str, dict], rows: int, xlsx_rows: int, small: int, large: int,
         r = _ratio(m, "metrics_large", "metrics_small")
         row(f"`metrics --json` in one process, {large:,} ÷ {small:,}", f"{fig('metrics_large')} ÷ {fig('metrics_small')}",
             r, "≤ 4×", r <= 4)
-    peak = m["limit_import"]["peak_mib"]
+    peak = max(r["import_peak_mib"] for r in m["limit_import"]["results"])
     reader = max(r["reader_peak_mib"] for r in m["limit_import"]["results"])
     row(f"peak memory, {limit_rows:,}-row CSV import", f"{peak:.0f} MiB importing process, reader child "
         f"+{reader:.0f} MiB ({fig('limit_import')})", None, "≤ 1 GB", peak <= 1024 and reader <= 1024)
