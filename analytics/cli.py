@@ -95,7 +95,10 @@ def command(name: str, help: str, *groups: str, options: Options | None = None) 
 class Choices(Sequence[str]):
     """The values of a constant of a module imported only when an option is checked or its
     help is shown, so that ``--help`` and the light commands do not load the report renderer
-    or the demo generator just to list the formats."""
+    or the demo generator just to list the formats. argparse lists an option's choices in its
+    usage as soon as the option is added, unless it has a ``metavar``: so each option given
+    ``Choices`` has one, and its help names the values with ``%(choices)s`` (expanded only
+    when help is shown)."""
 
     def __init__(self, module: str, name: str) -> None:
         self._module, self._name = module, name
@@ -447,8 +450,8 @@ def _report_options(p: argparse.ArgumentParser) -> None:
                      "students and mentors, while enterprise satisfaction and funding, which carry no school, "
                      "stay the whole program's (the pack says so under its title). A pack of one school alone "
                      "is made by a user scoped to that school.")
-    p.add_argument("--format", choices=Choices("analytics.report", "FORMATS"), required=True,
-                   help="html (opens in a browser, prints) or xlsx (Excel)")
+    p.add_argument("--format", choices=Choices("analytics.report", "FORMATS"), required=True, metavar="FORMAT",
+                   help="%(choices)s: html opens in a browser and prints, xlsx is Excel")
     p.add_argument("--out", required=True, metavar="FILE", help="file to write the pack to")
 
 
@@ -465,8 +468,8 @@ def _cards_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", required=True, metavar="DIR", help="folder for the cards (<school id>_<name>.html/.xlsx)")
     p.add_argument("--county", action="append", metavar="NAME", help="schools of this county (repeat for more)")
     p.add_argument("--region", action="append", metavar="NAME", help="schools of this region (repeat for more)")
-    p.add_argument("--format", action="append", choices=Choices("analytics.report", "FORMATS"),
-                   help="html, xlsx or both (default both)")
+    p.add_argument("--format", action="append", choices=Choices("analytics.report", "FORMATS"), metavar="FORMAT",
+                   help="%(choices)s, or both (repeat; default both)")
     p.add_argument("--settings", help="settings.toml (default: beside the database)")
 
 
@@ -495,8 +498,8 @@ def cmd_cards(args: argparse.Namespace, lang: str) -> int:
 def _signoff_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("school", metavar="SCHOOL_ID", help="the school whose returns are signed off")
     p.add_argument("year", type=int, metavar="YEAR", help="the year of the returns")
-    p.add_argument("--status", choices=Choices("analytics.signoff", "STATES"), required=True,
-                   help="the new state of the returns")
+    p.add_argument("--status", choices=Choices("analytics.signoff", "STATES"), required=True, metavar="STATUS",
+                   help="the new state of the returns: %(choices)s")
     p.add_argument("--by", required=True, metavar="NAME", help="who signs off (written to the audit log)")
 
 
@@ -511,10 +514,10 @@ def cmd_signoff(args: argparse.Namespace, lang: str) -> int:
 
 
 def _export_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--kind", choices=Choices("analytics.privacy", "KINDS"), required=True,
-                   help="research (pseudonymised rows) or aggregate (counts, small cells suppressed)")
-    p.add_argument("--format", choices=Choices("analytics.privacy", "FORMATS"), default="csv",
-                   help="format of the files in the zip")
+    p.add_argument("--kind", choices=Choices("analytics.privacy", "KINDS"), required=True, metavar="KIND",
+                   help="%(choices)s: research is pseudonymised rows, aggregate counts with small cells suppressed")
+    p.add_argument("--format", choices=Choices("analytics.privacy", "FORMATS"), default="csv", metavar="FORMAT",
+                   help="format of the files in the zip: %(choices)s (default %(default)s)")
     p.add_argument("--out", required=True, metavar="FILE", help="zip file to write")
     p.add_argument("--key", help="pseudonym key file (default: secrets/pseudonym.key beside the database)")
 

@@ -193,3 +193,40 @@ def test_cli_signoff_checks_the_permission_and_audits_a_refusal(demo_copy, capsy
     assert code == 1
     assert "李四 (viewer) may not do this (submit_returns)." in capsys.readouterr().err
     assert _signoffs_logged(demo_copy) == [("李四", "denied", False, "submit_returns")]
+
+
+# Modules an option's values come from (cli.Choices): imported only when that option is
+# checked or its help shown, never to build the parser of every command.
+CHOICE_MODULES = ("analytics.report", "analytics.privacy", "analytics.signoff")
+
+
+@pytest.mark.parametrize("argv", [[], ["import", "x.csv", "--dry-run"], ["metrics", "--json"]])
+def test_building_the_parser_imports_no_module_of_option_values(argv):
+    # argparse formatted each option's choices into its usage as the option was added, which
+    # imported the report renderer (about 0.5 s) for every command, import and metrics too
+    code = ("import sys; from analytics import cli; p = cli.build_parser(); "
+            f"p.parse_args({argv!r}) if {argv!r} else None; "
+            f"print(' '.join(m for m in {CHOICE_MODULES!r} if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    assert out.strip() == ""
+
+
+@pytest.mark.parametrize(("argv", "values"), [
+    (["report", "--format", "pdf", "--out", "x"], "'html', 'xlsx'"),
+    (["signoff", "S1", "2024", "--status", "done", "--by", "me"], "'submitted', 'approved', 'returned'"),
+    (["export", "--kind", "all", "--out", "x.zip"], "'research', 'aggregate'"),
+])
+def test_a_value_not_among_an_options_choices_is_refused_naming_them(capsys, argv, values):
+    with pytest.raises(SystemExit) as info:
+        main(argv)
+    assert info.value.code == 2 and f"(choose from {values})" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("command", "shown"), [
+    ("report", "html, xlsx: html opens"), ("cards", "html, xlsx, or both"),
+    ("signoff", "submitted, approved, returned"), ("export", "research, aggregate:"),
+])
+def test_the_help_names_an_options_values(capsys, command, shown):
+    with pytest.raises(SystemExit):
+        main([command, "--help"])
+    assert shown in " ".join(capsys.readouterr().out.split())
