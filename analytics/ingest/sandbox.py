@@ -9,7 +9,8 @@ In the Streamlit server that would end every session. So :func:`read_isolated` r
   with the readers imported) forks one child per file, so one file's crash never touches
   another session's read and no state leaks from one file to the next;
 * the child caps its address space (``RLIMIT_AS``: its size at the fork plus
-  ``Limits.max_memory``) and its CPU time (``RLIMIT_CPU``: ``Limits.max_seconds``);
+  ``Limits.max_memory``), its CPU time (``RLIMIT_CPU``: ``Limits.max_seconds``) and each file
+  it writes (``RLIMIT_FSIZE``: the reply budget, for the memory files the first cap misses);
 * there, a workbook is parsed while its safety scan runs (``read_file(early=True)``); a child
   that dies doing so is asked again scan-first, so a file the scan refuses keeps its message;
 * the file goes to the child in a memory file (``memfd``) passed over the socket after a JSON
@@ -568,10 +569,7 @@ def _child(conn: socket.socket) -> None:
     request = json.loads(_receive(conn))
     data = _receive_upload(conn)
     name, limits, early = request["name"], Limits(**request["limits"]), request["early"]
-    size = _status_kib("VmSize") * 1024
-    resource.setrlimit(resource.RLIMIT_AS, (size + limits.max_memory, resource.RLIM_INFINITY))
-    resource.setrlimit(resource.RLIMIT_CPU, (limits.max_seconds, limits.max_seconds + 5))
-    signal.signal(signal.SIGXCPU, _out_of_time)
+    _cap(limits)
     Path("/proc/self/clear_refs").write_text("5")  # the peak (VmHWM) starts from the current RSS
     before = _status_kib("VmRSS")
     sheets: list[RawSheet] = []
@@ -594,6 +592,21 @@ def _child(conn: socket.socket) -> None:
         reply = _sealed_reply({"kind": "error", "traceback": traceback.format_exc()})
     socket.send_fds(conn, [_FD_TAG], [reply])
     conn.close()
+
+
+def _cap(limits: Limits) -> None:
+    """The child's caps: its address space (its size now plus ``max_memory``), its CPU time, and
+    each file it writes (the CSV handed to DuckDB, the reply) at the reply budget, which the
+    address-space cap does not cover (a memory file's pages are not mapped in its writer). A
+    write past it fails (SIGXFSZ ignored: EFBIG) and the read ends as an error, refused as too
+    complex, instead of filling the machine's memory."""
+    size = _status_kib("VmSize") * 1024
+    resource.setrlimit(resource.RLIMIT_AS, (size + limits.max_memory, resource.RLIM_INFINITY))
+    resource.setrlimit(resource.RLIMIT_CPU, (limits.max_seconds, limits.max_seconds + 5))
+    signal.signal(signal.SIGXCPU, _out_of_time)
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    budget = _reply_budget(limits)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (budget, budget))
 
 
 def _sealed_reply(outcome: dict[str, Any], sheets: Sequence[RawSheet] = ()) -> int:

@@ -8,6 +8,9 @@ in the server process that allocation failing aborts everyone's sessions.
 
 from __future__ import annotations
 
+import errno
+import os
+import resource
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -105,3 +108,42 @@ def test_start_runs_one_fork_server_ahead_of_the_first_read(tmp_path):
     [sheet] = sandbox.read_isolated(path.read_bytes(), path.name)
     assert sheet.frame.shape == (2, 6)
     assert sandbox._server is server  # the read used the server started ahead
+
+
+def _in_a_fork(check) -> int:
+    """Exit status of ``check()`` run in a forked copy of this process (0: it returned)."""
+    pid = os.fork()
+    if pid == 0:
+        code = 1
+        try:
+            check()
+            code = 0
+        finally:
+            os._exit(code)
+    return os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+
+
+def test_the_child_caps_each_file_it_writes_at_the_reply_budget():
+    # The address-space cap does not count a memory file's pages (its writer does not map
+    # them), so a child's reply or temp file could otherwise grow past every limit.
+    limits = Limits(max_memory=512 * 1024**2, max_bytes=10 * 1024**2, max_seconds=60)
+
+    def capped() -> None:
+        sandbox._cap(limits)
+        budget = sandbox._reply_budget(limits)  # 512 + 10 + 256 MiB
+        assert resource.getrlimit(resource.RLIMIT_FSIZE) == (budget, budget) == (778 * 1024**2,) * 2
+        # past the cap a write fails (EFBIG), it does not kill the child (SIGXFSZ ignored)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (4096, 4096))
+        fd = os.memfd_create("over")
+        try:
+            os.write(fd, b"x" * 4096)
+            try:
+                os.write(fd, b"x")
+            except OSError as e:
+                assert e.errno == errno.EFBIG
+            else:
+                raise AssertionError("a write past the cap went through")
+        finally:
+            os.close(fd)
+
+    assert _in_a_fork(capped) == 0
