@@ -604,7 +604,7 @@ def _cap(limits: Limits) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (size + limits.max_memory, resource.RLIM_INFINITY))
     resource.setrlimit(resource.RLIMIT_CPU, (limits.max_seconds, limits.max_seconds + 5))
     signal.signal(signal.SIGXCPU, _out_of_time)
-    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # as Python starts: said here, since the cap relies on it
     budget = _reply_budget(limits)
     resource.setrlimit(resource.RLIMIT_FSIZE, (budget, budget))
 

@@ -8,10 +8,10 @@ in the server process that allocation failing aborts everyone's sessions.
 
 from __future__ import annotations
 
-import errno
-import os
-import resource
+import subprocess
+import sys
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 
@@ -20,6 +20,8 @@ from analytics.ingest import sandbox
 from analytics.ingest.read import Limits, read_file
 from tests.badfiles.corpus import CORPUS, build, cert_rows
 from tests.filebuilders import write_csv, write_xlsx
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _case(name: str):
@@ -110,40 +112,30 @@ def test_start_runs_one_fork_server_ahead_of_the_first_read(tmp_path):
     assert sandbox._server is server  # the read used the server started ahead
 
 
-def _in_a_fork(check) -> int:
-    """Exit status of ``check()`` run in a forked copy of this process (0: it returned)."""
-    pid = os.fork()
-    if pid == 0:
-        code = 1
-        try:
-            check()
-            code = 0
-        finally:
-            os._exit(code)
-    return os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+# Run in a fresh interpreter: the caps are for good (a hard limit cannot be raised again), and a
+# fork of this multi-threaded test process could inherit a lock another thread held.
+_CAPPED = """
+import errno, os, resource
+from analytics.ingest import sandbox
+from analytics.ingest.read import Limits
+limits = Limits(max_memory=512 * 1024**2, max_bytes=10 * 1024**2, max_seconds=60)
+sandbox._cap(limits)
+budget = sandbox._reply_budget(limits)  # 512 + 10 + 256 MiB
+assert resource.getrlimit(resource.RLIMIT_FSIZE) == (budget, budget) == (778 * 1024**2,) * 2
+# past the cap a write fails (EFBIG); it does not kill the child (SIGXFSZ ignored)
+resource.setrlimit(resource.RLIMIT_FSIZE, (4096, 4096))
+fd = os.memfd_create("over")
+os.write(fd, b"x" * 4096)
+try:
+    os.write(fd, b"x")
+except OSError as e:
+    assert e.errno == errno.EFBIG, e
+    print("refused")
+"""
 
 
 def test_the_child_caps_each_file_it_writes_at_the_reply_budget():
     # The address-space cap does not count a memory file's pages (its writer does not map
     # them), so a child's reply or temp file could otherwise grow past every limit.
-    limits = Limits(max_memory=512 * 1024**2, max_bytes=10 * 1024**2, max_seconds=60)
-
-    def capped() -> None:
-        sandbox._cap(limits)
-        budget = sandbox._reply_budget(limits)  # 512 + 10 + 256 MiB
-        assert resource.getrlimit(resource.RLIMIT_FSIZE) == (budget, budget) == (778 * 1024**2,) * 2
-        # past the cap a write fails (EFBIG), it does not kill the child (SIGXFSZ ignored)
-        resource.setrlimit(resource.RLIMIT_FSIZE, (4096, 4096))
-        fd = os.memfd_create("over")
-        try:
-            os.write(fd, b"x" * 4096)
-            try:
-                os.write(fd, b"x")
-            except OSError as e:
-                assert e.errno == errno.EFBIG
-            else:
-                raise AssertionError("a write past the cap went through")
-        finally:
-            os.close(fd)
-
-    assert _in_a_fork(capped) == 0
+    done = subprocess.run([sys.executable, "-c", _CAPPED], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert (done.returncode, done.stdout.strip()) == (0, "refused"), done.stderr
