@@ -134,6 +134,40 @@ def test_update_keeps_old_version_and_undo_restores_it(con, tmp_path):
     assert list_batches(con)["status"].tolist() == ["undone", "loaded"]
 
 
+def staged_left(con) -> list[str]:
+    """Tables a load staged that are still on the connection: on PostgreSQL its temporary tables
+    live as long as the session (DuckDB's live on the load's own cursor and end with it)."""
+    return [name for (name,) in con.execute(
+        "SELECT table_name FROM information_schema.tables WHERE table_name IN ('_stage', '_met', '_changed')"
+    ).fetchall()]
+
+
+def test_loads_one_after_another_on_one_connection_leave_nothing_staged(con, tmp_path):
+    # Each load stages the file (and, on DuckDB, the keys it met and the rows it changes) and drops
+    # what it staged: a later load on the same connection would otherwise fail to stage its own.
+    # The steps go through every path of the load: new rows only, a dry run, new + changed +
+    # unchanged, nothing to do, and an update beside an insert.
+    def cert(student: str, score: str) -> list[str]:
+        return [student, "电工", "2024-06-20", "初级", "通过", score]
+
+    steps = [
+        # (rows of the file, dry run, expected (inserted, updated, unchanged))
+        ([cert("1", "80"), cert("2", "70")], False, (2, 0, 0)),                  # an empty table: both new
+        ([cert("1", "80"), cert("2", "75"), cert("3", "60")], True, (1, 1, 1)),  # a dry run writes nothing
+        ([cert("1", "80"), cert("2", "75"), cert("3", "60")], False, (1, 1, 1)),  # 3 new, 2 changed, 1 same
+        ([cert("1", "80"), cert("2", "75"), cert("3", "60")], False, (0, 0, 3)),  # the same rows again
+        ([cert("1", "81"), cert("4", "90")], False, (1, 1, 0)),                  # 4 new, 1 changed
+    ]
+    for i, (cells, dry_run, counts) in enumerate(steps):
+        (r,) = import_file(con, write_csv(tmp_path / f"{i}.csv", [CERT_HEADER, *cells]), dry_run=dry_run)
+        assert (r.inserted, r.updated, r.unchanged) == counts, i
+        assert staged_left(con) == [], i
+    assert rows(con, "SELECT student_id, score FROM certificate_exams ORDER BY 1") == [
+        ("1", 81.0), ("2", 75.0), ("3", 60.0), ("4", 90.0)]
+    # the versions replaced: 2 at 70 (by the third file), 1 at 80 (by the fifth)
+    assert rows(con, "SELECT student_id, score FROM _prev_certificate_exams ORDER BY 1") == [("1", 80.0), ("2", 70.0)]
+
+
 @pytest.mark.parametrize(
     "batch, code", [(99, "undo-unknown-batch"), (1, "undo-later-batch")]
 )

@@ -111,7 +111,9 @@ def _load(
     differs = " OR ".join(f"t.{quote_ident(c)} IS DISTINCT FROM s.{quote_ident(c)}" for c in values)
     differs = f"({differs})" if differs else "FALSE"
     pg = engines.engine_of(con) == "postgres"
-    unstage = "DROP TABLE _stage" if pg else "DROP VIEW _stage"  # the registered Arrow table
+    # what the load stages, dropped before it commits (DuckDB: the registered Arrow table, and
+    # the temporary tables below)
+    unstage = ["DROP TABLE _stage"] if pg else ["DROP VIEW _stage", "DROP TABLE _met"]
     stored = [*table.column_names, BATCH_COLUMN]
     try:
         with transaction(con, keyed=True) as cur:
@@ -122,10 +124,21 @@ def _load(
                 locks.lock_import(cur, table, record.sha256, record.sheet, present, whole=whole)
             # One join counts both: a staged row meets at most one stored row (keys are unique on
             # both sides), so the rows it does not meet are the new ones.
-            matched, updated = cur.execute(
-                f"SELECT count(*), coalesce(sum(CASE WHEN {differs} THEN 1 ELSE 0 END), 0) "
-                f"FROM _stage s JOIN {t} t ON {on}"
-            ).fetchall()[0]
+            if pg:
+                matched, updated = cur.execute(
+                    f"SELECT count(*), coalesce(sum(CASE WHEN {differs} THEN 1 ELSE 0 END), 0) "
+                    f"FROM _stage s JOIN {t} t ON {on}"
+                ).fetchall()[0]
+            else:
+                # DuckDB: that join's result kept (the keys that met a stored row, and whether the
+                # row changes it), so the writes below need not join the whole staged file to the
+                # whole stored table again (a mostly new 1M-row file into a 1M-row table: load
+                # 0.77 s -> 0.57 s; the same file again: 0.19 s -> 0.23 s)
+                met = ", ".join(f"s.{quote_ident(k)}" for k in keys)
+                cur.execute(f"CREATE TEMP TABLE _met AS SELECT {met}, {differs} AS changed "
+                            f"FROM _stage s JOIN {t} t ON {on}")
+                matched, updated = cur.execute(
+                    "SELECT count(*), count(*) FILTER (WHERE changed) FROM _met").fetchall()[0]
             matched, updated = int(matched), int(updated)
             inserted = len(rows) - matched
             unchanged = matched - updated
@@ -134,15 +147,23 @@ def _load(
             nothing = inserted == 0 and updated == 0 and (
                 len(rejects) == 0 or _loaded_before(cur, record.sha256, record.sheet))
             if dry_run or nothing:
-                cur.execute(unstage)
+                for statement in unstage:
+                    cur.execute(statement)
                 return LoadCounts(None, inserted, updated, unchanged)
             batch = _next_batch_id(cur)
+            met_on = " AND ".join(f"m.{quote_ident(k)} = s.{quote_ident(k)}" for k in keys)
+            changing = "_stage s"  # the staged rows that change a stored row (and others, on PostgreSQL)
+            if updated and not pg:
+                cur.execute(f"CREATE TEMP TABLE _changed AS SELECT s.* FROM _stage s "
+                            f"SEMI JOIN _met m ON {met_on} AND m.changed")
+                changing = "_changed s"
+                unstage.append("DROP TABLE _changed")
             if updated:
                 keep = ", ".join(quote_ident(c) for c in stored)
                 cur.execute(
                     f"INSERT INTO {quote_ident(prev_table(table.name))} ({keep}, {REPLACED_BY}) "
                     f"SELECT {', '.join(f't.{quote_ident(c)}' for c in stored)}, ? "
-                    f"FROM {t} t JOIN _stage s ON {on} WHERE {differs}",
+                    f"FROM {t} t JOIN {changing} ON {on} WHERE {differs}",
                     [batch],
                 )
             defaults = [c for c in table.columns if c.default is not None and c.name not in present]
@@ -168,15 +189,16 @@ def _load(
             else:
                 if updated:
                     cur.execute(
-                        f"UPDATE {t} AS t SET {sets}, {BATCH_COLUMN} = ? FROM _stage s "
+                        f"UPDATE {t} AS t SET {sets}, {BATCH_COLUMN} = ? FROM {changing} "
                         f"WHERE {on} AND {differs}",
                         [batch],
                     )
                 if inserted:
                     # Into a table that holds none of these keys, every staged row is new.
-                    anti = f" ANTI JOIN {t} t ON {on}" if matched else ""
+                    anti = f" ANTI JOIN _met m ON {met_on}" if matched else ""
                     cur.execute(f"INSERT INTO {t} ({new_cols}) SELECT {new_vals} FROM _stage s{anti}", new_params)
-            cur.execute(unstage)
+            for statement in unstage:
+                cur.execute(statement)
             cur.execute(
                 """
                 INSERT INTO import_batches (batch_id, imported_at, file_name, sha256, sheet,
