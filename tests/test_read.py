@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import os
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -81,6 +84,39 @@ def test_wider_row_later_in_csv_is_not_cut(tmp_path):
     assert sheet.headers == ["a", "b", "column_3"]
     assert _cells(sheet)[-1] == ["3", "4", "5"]
     assert len(sheet.frame) == 301
+
+
+@pytest.mark.parametrize("memory_file", [True, False], ids=["memfd", "temporary-file"])
+def test_duckdb_reads_a_scratch_copy_and_none_is_left(tmp_path, monkeypatch, memory_file):
+    """DuckDB reads files, so the text goes to a scratch copy: a memory file where Linux has
+    one (never written back to disk), else a temporary file. Either way the rows are the
+    same, they were read by DuckDB (not the csv module's fallback), and neither the memory
+    file's descriptor nor the temporary file outlives the read."""
+    from analytics.ingest import read
+
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    if not memory_file:
+        monkeypatch.delattr(os, "memfd_create")
+    paths = []
+    real = read._scratch_file
+
+    @contextlib.contextmanager
+    def recorded(data):
+        with real(data) as path:
+            paths.append(path)
+            yield path
+
+    monkeypatch.setattr(read, "_scratch_file", recorded)
+    rows = [["学号", "姓名"]] + [[f"2024{i:04d}", f"学生{i}"] for i in range(300)]
+    [sheet] = read_file(write_csv(tmp_path / "s.csv", rows))
+    assert _cells(sheet) == rows[1:]
+    [path] = paths
+    assert path.startswith("/proc/self/fd/") is memory_file
+    if memory_file:  # the descriptor is closed (its number may since name another file)
+        assert not os.path.exists(path) or "memfd:csv" not in os.readlink(path)
+    assert list(scratch.iterdir()) == []
 
 
 def _school_rows():
