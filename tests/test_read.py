@@ -109,6 +109,11 @@ def test_duckdb_reads_a_scratch_copy_and_none_is_left(tmp_path, monkeypatch, mem
             yield path
 
     monkeypatch.setattr(read, "_scratch_file", recorded)
+
+    def no_fallback(text, delim):
+        raise AssertionError("DuckDB failed on the scratch copy; the csv module was asked instead")
+
+    monkeypatch.setattr(read, "_python_csv", no_fallback)
     rows = [["学号", "姓名"]] + [[f"2024{i:04d}", f"学生{i}"] for i in range(300)]
     [sheet] = read_file(write_csv(tmp_path / "s.csv", rows))
     assert _cells(sheet) == rows[1:]
