@@ -300,6 +300,20 @@ def test_destinations_and_salary_bands_from_the_base_query_equal_their_own_queri
         want[["lower", "upper", "graduates"]].values.tolist()
 
 
+@pytest.mark.parametrize("f", [Filters(), Filters(year_from=2024, year_to=2024), Filters(major="CNC")],
+                         ids=["all", "2024", "cnc"])
+def test_the_base_query_without_its_spread_has_the_same_figures(con, f: Filters) -> None:
+    # metrics --json draws no chart: the view without destinations and salary bands
+    full, bare = m.years_and(con, f, S), m.years_and(con, f, S, spread=False)
+    assert bare.spread is None and full.spread is not None
+    for part in ("cells", "years", "total"):
+        pd.testing.assert_frame_equal(getattr(bare, part), getattr(full, part))
+    with pytest.raises(ValueError, match="spread=True"):
+        m.destinations_of(bare)
+    with pytest.raises(ValueError, match="spread=True"):
+        m.salary_distribution_of(bare)
+
+
 def test_destinations_of_the_base_query(con) -> None:
     # as test_destinations: 2023 x employed, y unemployed; 2024 a, c employed, b further study,
     # e enlisted (its first survey after graduation); shares of each year's known statuses

@@ -132,7 +132,8 @@ def test_one_headline_equals_its_item_in_all(con) -> None:
 @pytest.mark.parametrize("f", [Filters(), Filters(year_from=2024), Filters(year_to=2023)],
                          ids=["all", "from-2024", "to-2023"])
 def test_the_headlines_without_the_attention_list_are_the_same(con, f: Filters, monkeypatch) -> None:
-    # metrics --json asks for no attention list: no per-mentor counts, the same headlines
+    # metrics --json asks for no attention list and no charts: no per-mentor counts, no spread of
+    # destinations and salaries, the same headlines
     full = hl.overview(con, f, ONE)
     asked = []
     parts = hl.mentors.compliance_parts
@@ -142,9 +143,11 @@ def test_the_headlines_without_the_attention_list_are_the_same(con, f: Filters, 
         return parts(*a, per_mentor=per_mentor, **k)
 
     monkeypatch.setattr(hl.mentors, "compliance_parts", record)
-    bare = hl.overview(con, f, ONE, attention=False)
+    bare = hl.overview(con, f, ONE, attention=False, charts=False)
     assert bare.headlines == full.headlines and bare.compliance == {} and set(full.compliance) == {"school", "enterprise"}
     assert asked == [False, False]  # one calendar pass per mentor type, without each mentor's counts
+    # and no destinations or salary bands, which only the dashboard's charts draw
+    assert bare.employment.spread is None and full.employment.spread is not None
 
 
 # -- Compliance: value, label and arrow describe the same period ------------------------------

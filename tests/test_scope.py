@@ -234,7 +234,7 @@ def _choices(fn: Any) -> list[dict[str, Any]]:
             values = ["certificate_pass_rate"]
         elif p.name == "width":
             values = [500]
-        elif p.name in ("with_calendar", "attention"):
+        elif p.name in ("with_calendar", "attention", "charts", "spread"):
             values = [True, False]
         elif p.name == "limit":
             values = [40]

@@ -407,12 +407,16 @@ class Overview:
     compliance: dict[str, mentors.ComplianceResult] = field(hash=False, compare=False)
 
 
-def overview(con: duckdb.DuckDBPyConnection, f: Filters, s: Settings, *, attention: bool = True) -> Overview:
+def overview(
+    con: duckdb.DuckDBPyConnection, f: Filters, s: Settings, *, attention: bool = True, charts: bool = True
+) -> Overview:
     """The headlines and their shared inputs (see :class:`Overview`), computed once. Without
     ``attention`` (``metrics --json``, which lists no mentors) the calendar pass leaves out each
     mentor's counts and ``compliance`` is empty: the same headlines, at a million students about
-    0.15 s less (two per-mentor groupings of 25,000 mentors, sorted and fetched)."""
-    years = employment.years_and(con, f, s, "major")
+    0.15 s less (two per-mentor groupings of 25,000 mentors, sorted and fetched). Without
+    ``charts`` (``metrics --json`` again, which draws none) the employment view has no spread of
+    destinations and salaries (:func:`employment.years_and`)."""
+    years = employment.years_and(con, f, s, "major", spread=charts)
     parts = {kind: mentors.compliance_parts(con, f, s, kind, per_mentor=attention)
              for kind in mentors.MENTOR_TYPES}
     items = (

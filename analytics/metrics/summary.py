@@ -50,7 +50,8 @@ def collect(
     con: duckdb.DuckDBPyConnection, f: Filters, s: Settings
 ) -> tuple[dict, tuple[headlines.Headline, ...]]:
     """:func:`headline`'s dict and the headline objects it was read from (for the terminal text)."""
-    view = headlines.overview(con, f, s, attention=False)  # the employment and compliance queries once, shared
+    # the employment and compliance queries once, shared; nothing that only the dashboard draws
+    view = headlines.overview(con, f, s, attention=False, charts=False)
     items = view.headlines
     by_key = {h.key: h for h in items}
     employment_keys, _ = employment.headline_keys(view.employment, s)
