@@ -57,3 +57,17 @@ def test_a_rejected_row_of_a_rostered_graduate_is_not_counted_twice(con, tmp_pat
     import_file(con, write_csv(tmp_path / "去向.csv", rows))
     # the roster says 2 graduates; G2 is one of them, with unknown status
     assert rates(con) == ((1, 1), (1, 2))
+
+
+def test_a_rejected_row_fixed_with_a_later_survey_counts_the_fixed_survey_only(con, tmp_path):
+    # G2's row of a 1 September survey is rejected; the fix comes as a survey of 15 December.
+    # The rejected row must not stay pending beside it: as G2's first survey after graduation,
+    # with no status, it would make G2's status unknown again.
+    header = [*HEADER, "调查日期"]
+    rows = [header, ["G1", "甲", "2024", "已就业", "4000", "2024-09-01"],
+            ["G2", "乙", "2024", "见附件", "", "2024-09-01"]]
+    import_file(con, write_csv(tmp_path / "去向.csv", rows))
+    assert rates(con) == ((1, 1), (1, 2))
+    import_file(con, write_csv(tmp_path / "补报.csv", [header, ["G2", "乙", "2024", "已就业", "3000", "2024-12-15"]]))
+    # placed 2 of 2 known; coverage 2 known of 2 graduates
+    assert rates(con) == ((2, 2), (2, 2))
