@@ -52,6 +52,76 @@ def test_a_cold_page_runs_each_base_query_once(app, demo_copy, counted, page, ex
     assert counted == expected
 
 
+@pytest.fixture
+def reads(monkeypatch):
+    """How often the store's data version and the settings file are read."""
+    calls = {"version": 0, "settings": 0}
+    version, settings = db.data_version, store.load_settings
+
+    def count_version(*a, **k):
+        calls["version"] += 1
+        return version(*a, **k)
+
+    def count_settings(*a, **k):
+        calls["settings"] += 1
+        return settings(*a, **k)
+
+    monkeypatch.setattr(db, "data_version", count_version)
+    monkeypatch.setattr(store, "load_settings", count_settings)
+    return calls
+
+
+@pytest.mark.parametrize("page", ["dashboard.py", "pages/5_mentors.py", "pages/2_employment.py"])
+def test_a_page_run_reads_the_data_version_and_the_settings_once(app, demo_db, reads, page) -> None:
+    at = app(page, demo_db)
+    assert not at.exception, [e.value for e in at.exception]
+    reads.update(version=0, settings=0)
+    at.run()  # a warm rerun: before, the mentors page read the version 12 times, the settings 9
+    assert not at.exception, [e.value for e in at.exception]
+    assert reads == {"version": 1, "settings": 1}
+
+
+def _version_around_a_write() -> None:
+    """A page script: the data version before and after an undo it makes, and again after that."""
+    import streamlit as st
+
+    from analytics.ingest import load
+    from ui import store
+
+    before = store.data_version()
+    if st.session_state.setdefault("undo", True):
+        st.session_state["undo"] = False
+        batches = store.query_store(load.list_batches)
+        store.write(load.undo_batch, int(batches[batches["status"] == "loaded"]["batch_id"].max()))
+    st.text(f"{before} {store.data_version()} {store.data_version()}")
+
+
+def test_a_write_of_the_run_voids_the_version_it_read_and_the_next_run_reads_anew(demo_copy, monkeypatch) -> None:
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("DUAL_MENTOR_DB", str(demo_copy))
+    at = AppTest.from_function(_version_around_a_write).run()
+    assert not at.exception, [e.value for e in at.exception]
+    before, after, again = at.text[0].value.split()
+    assert before != after == again  # the undo is seen at once, then read once more only
+    con = db.connect(demo_copy)  # another program (the command line) undoes a batch between runs
+    (batch,) = con.execute("SELECT max(batch_id) FROM import_batches WHERE status = 'loaded'").fetchone()
+    load.undo_batch(con, batch)
+    con.close()
+    at.run()
+    first, *_ = at.text[0].value.split()
+    assert first not in (before, after)  # a new run: its own reading, not the last run's
+    store.close_all()
+
+
+def test_outside_a_page_run_every_call_reads(demo_copy, monkeypatch, reads) -> None:
+    # the warm thread and background jobs run outside any page run
+    monkeypatch.setenv("DUAL_MENTOR_DB", str(demo_copy))
+    store.data_version(), store.data_version(), store.settings(), store.settings()
+    assert reads == {"version": 2, "settings": 2}
+    store.close_all()
+
+
 def test_two_sessions_asking_at_once_cause_one_computation(demo_copy, counted, monkeypatch) -> None:
     monkeypatch.setenv("DUAL_MENTOR_DB", str(demo_copy))
     start, got = threading.Barrier(2), []
