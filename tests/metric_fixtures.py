@@ -7,6 +7,7 @@ Columns left out keep their NULL (or SQL default).
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 
 import duckdb
@@ -51,3 +52,18 @@ def by_group(df: pd.DataFrame, *columns: str) -> dict:
         g = None if pd.isna(row[0]) else row[0]
         out[g] = tuple(row[1:])
     return out
+
+
+def count_calls(monkeypatch, calls: dict[str, int], key: str, owner: object, name: str,
+                delay: float = 0.0) -> None:
+    """Replace ``owner.name`` for the test by a wrapper that adds each call to ``calls[key]``
+    (and first sleeps ``delay`` seconds, so that two callers really overlap)."""
+    real = getattr(owner, name)
+
+    def counting(*a, **k):
+        calls[key] += 1
+        if delay:
+            time.sleep(delay)
+        return real(*a, **k)
+
+    monkeypatch.setattr(owner, name, counting)

@@ -8,7 +8,7 @@ from dataclasses import replace
 
 import pandas as pd
 import pytest
-from metric_fixtures import insert, make_db
+from metric_fixtures import count_calls, insert, make_db
 
 # The same expected numbers on DuckDB and on PostgreSQL (conftest.engine).
 BOTH_ENGINES = True
@@ -50,18 +50,8 @@ def con():
 def counted(monkeypatch):
     """How often the employment base query and the mentor calendar are built."""
     calls = {"employment": 0, "calendar": 0}
-    table, calendar = employment._table, mentors._calendar_cte
-
-    def count_table(*a, **k):
-        calls["employment"] += 1
-        return table(*a, **k)
-
-    def count_calendar(*a, **k):
-        calls["calendar"] += 1
-        return calendar(*a, **k)
-
-    monkeypatch.setattr(employment, "_table", count_table)
-    monkeypatch.setattr(mentors, "_calendar_cte", count_calendar)
+    count_calls(monkeypatch, calls, "employment", employment, "_table")
+    count_calls(monkeypatch, calls, "calendar", mentors, "_calendar_cte")
     return calls
 
 

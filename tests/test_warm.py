@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 import streamlit as st
+from metric_fixtures import count_calls
 
 from analytics import db
 from analytics.filters import Filters
@@ -24,19 +25,8 @@ def counted(monkeypatch):
     """How often the employment base query and the mentor calendar are built (the base query
     made slow enough for two callers to overlap)."""
     calls = {"employment": 0, "calendar": 0}
-    table, calendar = employment._table, mentors._calendar_cte
-
-    def count_table(*a, **k):
-        calls["employment"] += 1
-        time.sleep(0.3)  # two sessions asking "at once" really overlap
-        return table(*a, **k)
-
-    def count_calendar(*a, **k):
-        calls["calendar"] += 1
-        return calendar(*a, **k)
-
-    monkeypatch.setattr(employment, "_table", count_table)
-    monkeypatch.setattr(mentors, "_calendar_cte", count_calendar)
+    count_calls(monkeypatch, calls, "employment", employment, "_table", delay=0.3)  # two sessions really overlap
+    count_calls(monkeypatch, calls, "calendar", mentors, "_calendar_cte")
     return calls
 
 
@@ -56,18 +46,8 @@ def test_a_cold_page_runs_each_base_query_once(app, demo_copy, counted, page, ex
 def reads(monkeypatch):
     """How often the store's data version and the settings file are read."""
     calls = {"version": 0, "settings": 0}
-    version, settings = db.data_version, store.load_settings
-
-    def count_version(*a, **k):
-        calls["version"] += 1
-        return version(*a, **k)
-
-    def count_settings(*a, **k):
-        calls["settings"] += 1
-        return settings(*a, **k)
-
-    monkeypatch.setattr(db, "data_version", count_version)
-    monkeypatch.setattr(store, "load_settings", count_settings)
+    count_calls(monkeypatch, calls, "version", db, "data_version")
+    count_calls(monkeypatch, calls, "settings", store, "load_settings")
     return calls
 
 
