@@ -83,7 +83,7 @@ def test_a_write_of_the_run_voids_the_version_it_read_and_the_next_run_reads_ane
     at = AppTest.from_function(_version_around_a_write).run()
     assert not at.exception, [e.value for e in at.exception]
     before, after, again = at.text[0].value.split()
-    assert before != after == again  # the undo is seen at once, then read once more only
+    assert before != after == again  # the undo is seen at once, and the run keeps that reading
     con = db.connect(demo_copy)  # another program (the command line) undoes a batch between runs
     (batch,) = con.execute("SELECT max(batch_id) FROM import_batches WHERE status = 'loaded'").fetchone()
     load.undo_batch(con, batch)
