@@ -7,6 +7,7 @@ import asyncio
 import runpy
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ import streamlit as st
 from metric_fixtures import count_calls
 
 from analytics import db
+from analytics.config import Settings, Targets
 from analytics.filters import Filters
 from analytics.ingest import load, sandbox
 from analytics.metrics import employment, headlines, mentors
@@ -91,6 +93,46 @@ def test_a_write_of_the_run_voids_the_version_it_read_and_the_next_run_reads_ane
     at.run()
     first, *_ = at.text[0].value.split()
     assert first not in (before, after)  # a new run: its own reading, not the last run's
+    store.close_all()
+
+
+@pytest.mark.parametrize("changed", [
+    {"small_n": 11},
+    {"targets": Targets(compliance=0.9)},  # a nested dataclass
+    {"evaluator_weights": {**Settings().evaluator_weights, "school": 2.0}},  # fields left out of the hash
+    {"grade_scores": {**Settings().grade_scores, "fail": 40.0}},
+], ids=["small_n", "targets", "evaluator_weights", "grade_scores"])
+def test_the_cache_key_of_the_settings_tells_every_field_apart(changed) -> None:
+    # cached queries key on this digest, not on the object: settings that differ must not share results
+    assert store._settings_key(Settings()) == store._settings_key(Settings())
+    assert store._settings_key(replace(Settings(), **changed)) != store._settings_key(Settings())
+
+
+def _pass_rate_script() -> None:
+    """A page script: the certificate pass rate through the cache, with its small-group flag."""
+    import streamlit as st
+
+    from analytics.filters import Filters
+    from analytics.metrics import certificates
+    from ui import store
+
+    rate = store.query(certificates.pass_rate, Filters())
+    st.text(f"{rate.denominator} {rate.small_n}")
+
+
+def test_a_changed_settings_file_changes_the_next_runs_figures(demo_copy, monkeypatch) -> None:
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("DUAL_MENTOR_DB", str(demo_copy))
+    settings_file = demo_copy.parent / "settings.toml"
+    settings_file.write_text("small_n = 10\n", encoding="utf-8")
+    at = AppTest.from_function(_pass_rate_script).run()
+    assert not at.exception, [e.value for e in at.exception]
+    exams, small = at.text[0].value.split()
+    assert 10 <= int(exams) < 10_000 and small == "False"
+    settings_file.write_text("small_n = 10000\n", encoding="utf-8")  # the same data: only the settings changed
+    at.run()
+    assert at.text[0].value == f"{exams} True"  # computed anew under the new settings, not the cached result
     store.close_all()
 
 
