@@ -365,3 +365,49 @@ def test_catalogs_have_the_same_keys():
     assert set(catalog("zh")) == set(catalog("en")) == {
         "unknown-table", "mapping-unknown-column", "mapping-unknown-header",
         "mapping-duplicate-header"}
+
+
+# _share_of with a threshold: the same decision as the exact share, with fewer lookups.
+_WORDS = ["合同就业", "升学", "参军", "待业"]  # four status words (employed, further_study, enlisted, unemployed)
+
+
+@pytest.mark.parametrize(("values", "at_least", "exact"), [
+    # 200 distinct IDs: no word at all
+    ([f"02021{i:05d}" for i in range(200)], 0.8, 0.0),
+    # 160 words then 40 IDs: exactly 0.8, which still counts (the caller asks share >= 0.8)
+    (_WORDS * 40 + [f"x{i}" for i in range(40)], 0.8, 0.8),
+    # 40 IDs first, then 160 words: the misses come first and still leave 0.8 in reach
+    ([f"x{i}" for i in range(40)] + _WORDS * 40, 0.8, 0.8),
+    # 41 IDs and 159 words: 159 / 200 = 0.795, short of 0.8
+    ([f"x{i}" for i in range(41)] + (_WORDS * 40)[:159], 0.8, 0.795),
+    # blanks and non-text do not count: 3 words of 4 answers = 0.75
+    (["合同就业", " ", None, 3, "升学", "参军", "x"], 0.75, 0.75),
+    (["合同就业", "升学", "参军", "x"], 0.76, 0.75),
+    ([], 0.8, None),
+    ([" ", None], 0.8, None),
+])
+def test_a_share_asked_against_a_threshold_gives_the_exact_shares_verdict(values, at_least, exact):
+    whole = mapping._share_of("status", values)
+    assert whole == exact
+    bounded = mapping._share_of("status", values, at_least)
+    if exact is None:
+        assert bounded is None
+    else:
+        assert (bounded >= at_least) == (exact >= at_least)
+        if exact >= at_least:
+            assert bounded == exact
+
+
+def test_the_lookups_stop_once_the_threshold_is_out_of_reach(monkeypatch):
+    # Table detection asks, for each coded column of each table, whether a header's 200 first
+    # answers read as its words. For 200 distinct IDs and a threshold of 0.8, the 41st miss
+    # settles it: (200 - 40) / 200 = 0.8 is still in reach, (200 - 41) / 200 = 0.795 is not.
+    looked_up = []
+    real = mapping.normalize.vocabulary_code
+    monkeypatch.setattr(mapping.normalize, "vocabulary_code", lambda kind, v: looked_up.append(v) or real(kind, v))
+    ids = [f"02021{i:05d}" for i in range(200)]
+    assert mapping._share_of("status", ids, 0.8) < 0.8
+    assert len(looked_up) == 41
+    looked_up.clear()
+    assert mapping._share_of("status", ids) == 0.0
+    assert len(looked_up) == 200

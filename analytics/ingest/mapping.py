@@ -221,18 +221,31 @@ def _fits(column: schema.Column, values: Sequence[object]) -> bool:
     kind = column.vocabulary.kind if column.vocabulary is not None else None
     if kind is None:
         return True
-    share = _share_of(kind, values)
+    share = _share_of(kind, values, WIDE_SCORE_SHARE)
     return share is None or share >= WIDE_SCORE_SHARE
 
 
-def _share_of(kind: str, values: Sequence[object]) -> float | None:
+def _share_of(kind: str, values: Sequence[object], at_least: float = 0.0) -> float | None:
     """Share of the non-blank answers that read as words of vocabulary ``kind`` (each distinct
-    answer looked up once); None without answers."""
+    answer looked up once); None without answers.
+
+    With ``at_least``, the lookups stop as soon as the misses leave the share short of it, and
+    the share returned is then a bound below ``at_least``: whether the share reaches it is
+    decided as by the exact share. Table detection asks this of every header for each coded
+    column of each table; an ID column of 200 distinct answers is settled after 41 lookups
+    instead of 200 (with the answers taken once per header, detecting a 2,000-row certificate
+    sheet's table: 21 -> 9 ms)."""
     words = Counter(v.strip() for v in values if isinstance(v, str) and v.strip())
     total = sum(words.values())
     if not total:
         return None
-    return sum(n for v, n in words.items() if normalize.vocabulary_code(kind, v) is not None) / total
+    reachable = total  # answers that read as words, or are not looked up yet
+    for v, n in words.items():
+        if normalize.vocabulary_code(kind, v) is None:
+            reachable -= n
+            if reachable / total < at_least:
+                break
+    return reachable / total
 
 
 def _by_word(
@@ -283,7 +296,7 @@ def _by_values(
             values = sample(header)
             if sum(isinstance(v, str) and bool(v.strip()) for v in values) < 2:
                 continue
-            share = _share_of(column.name, values) or 0.0
+            share = _share_of(column.name, values, best_share) or 0.0
             if share >= best_share:
                 best, best_share = header, share
         if best is not None:

@@ -328,8 +328,17 @@ _NOT_A_TABLE = ("table-unknown", "table-ambiguous", "table-uncertain", "table-ke
 
 
 def _sample(raw: RawSheet) -> shape.Sample:
-    """The first answers of a header (to check that a question was answered with scores)."""
-    return lambda header: raw.frame[header].head(SAMPLE_ROWS).tolist()
+    """The first answers of a header (to check that a question was answered with scores, or
+    with a coded column's words), taken from the frame once per header: detection asks for
+    one header's answers once per table that might read them."""
+    taken: dict[str, list[object]] = {}
+
+    def sample(header: str) -> list[object]:
+        if header not in taken:
+            taken[header] = raw.frame[header].head(SAMPLE_ROWS).tolist()
+        return taken[header]
+
+    return sample
 
 
 def _deciding(candidate: Candidate) -> str:
