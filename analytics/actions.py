@@ -16,7 +16,7 @@ import os
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 
@@ -24,6 +24,9 @@ from analytics import audit, auth
 from analytics.config import Settings
 from analytics.errors import AnalyticsError
 from analytics.filters import Filters
+
+if TYPE_CHECKING:
+    from analytics.ingest.pipeline import Reads
 
 Source = str | os.PathLike[str] | bytes
 
@@ -63,16 +66,17 @@ def import_file(
     table: str | None = None, sheet: str | None = None, overrides: dict[str, str] | None = None,
     constants: dict[str, Any] | None = None, values: dict[str, dict[str, str]] | None = None,
     settings: Settings | None = None, dry_run: bool = False, address: str | None = None,
+    reads: Reads | None = None,
 ) -> list:
     """Import one file as ``user`` (rows limited to their schools); audited unless ``dry_run``.
-    Returns the importer's ``SheetResult`` list."""
+    Returns the importer's ``SheetResult`` list. ``reads``: see ``pipeline.Reads``."""
     from analytics.ingest.pipeline import import_file as run
 
     guard(con, user, "import", address=address)
     results = run(con, source, file_name=file_name, table=table, sheet=sheet, overrides=overrides or None,
                   constants=constants or None, dry_run=dry_run,
                   remember=not dry_run and remember_mapping(table, overrides, values),
-                  scope=user.scope, values=values or None, settings=settings)
+                  scope=user.scope, values=values or None, settings=settings, reads=reads)
     if not dry_run:
         audit.record_import(con, user.name, results, address=address)
     return results
@@ -84,12 +88,13 @@ def import_files(
     """Import several files, rosters before the sheets that refer to them whatever the order
     given (``pipeline.import_order``); ``options`` as for ``import_file``. Per file: its path
     and results."""
-    from analytics.ingest.pipeline import import_order, settings_limits
+    from analytics.ingest.pipeline import Reads, import_order, settings_limits
 
     files = [Path(p) for p in paths]
     if len(files) > 1:
+        options = {"reads": Reads(), **options}  # each file read once, for the order and its import
         limits = settings_limits(options.get("settings"))
-        files = [files[i] for i in import_order([(p.name, p) for p in files], limits)]
+        files = [files[i] for i in import_order([(p.name, p) for p in files], limits, options["reads"])]
     return [(path, import_file(con, user, path, **options)) for path in files]
 
 

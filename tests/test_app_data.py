@@ -139,3 +139,27 @@ def test_unknown_values_are_asked_once_mapped_saved_and_reused(app, empty_db) ->
     assert any(m.value == "读取 4 行：新增 4，更新 0，不变 0，拒绝 0。" for m in at.markdown)
     at.button(key="confirm_data").click().run()
     assert any("新增 4 行" in s.value for s in at.success)
+
+
+def test_the_upload_is_read_once_for_its_checks_and_its_import(app, demo_copy, monkeypatch) -> None:
+    # The check, a second check after the user picks another table, and the import on confirm:
+    # one read of the file in the reader child (before pipeline.Reads: three).
+    import collections
+
+    from analytics.ingest import pipeline
+    from tests.metric_fixtures import count_calls
+
+    calls: collections.Counter = collections.Counter()
+    count_calls(monkeypatch, calls, "read", pipeline, "read_isolated")
+    at = app("pages/7_data.py", demo_copy)
+    _upload(at)
+    assert at.selectbox(key="table_data_0_0").value == "funding"
+    at.selectbox(key="table_data_0_0").set_value("enterprises").run()  # checked again, as enterprises
+    assert not at.exception, [e.value for e in at.exception]
+    assert not any(m.value == "读取 3 行：新增 2，更新 0，不变 0，拒绝 1。" for m in at.markdown)
+    at.selectbox(key="table_data_0_0").set_value("funding").run()  # back: the first check's result
+    assert any(m.value == "读取 3 行：新增 2，更新 0，不变 0，拒绝 1。" for m in at.markdown)
+    at.button(key="confirm_data").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("已导入（批次" in s.value and "新增 2 行" in s.value for s in at.success)
+    assert calls["read"] == 1

@@ -16,7 +16,7 @@ from analytics.ingest.issues import ERROR
 from analytics.filters import Filters
 from analytics.i18n import md
 from analytics.ingest.load import batch_rejects, list_batches, rows_to_correct
-from analytics.ingest.pipeline import SheetResult
+from analytics.ingest.pipeline import Reads, SheetResult
 from analytics.metrics.employment import initial_employment_rate
 from analytics.quality import table_quality
 from analytics.safe_export import to_xlsx_bytes
@@ -118,8 +118,14 @@ def _checked(f: Frame, key: str, data: bytes, file_name: str, sheet: str | None 
     if ident not in cache:
         cache[ident] = store.write(actions.import_file, f.user, data, file_name=file_name, sheet=sheet, table=table,
                                    overrides=overrides, constants=constants, dry_run=True, values=values,
-                                   settings=f.settings)
+                                   settings=f.settings, reads=_reads(key))
     return cache[ident]
+
+
+def _reads(key: str) -> Reads:
+    """The sheets this upload box has read (``pipeline.Reads``): each check after a choice of
+    the user's, and the import on confirm, reuse them instead of reading the file again."""
+    return st.session_state.setdefault(f"_reads_{key}", Reads())
 
 
 def upload_flow(f: Frame, key: str, detailed: bool = True) -> None:
@@ -337,14 +343,14 @@ def _confirm(f: Frame, key: str, plan: list[tuple[bytes, str, SheetResult]]) -> 
     Rosters and directories go first (``schema`` order), so that the sheets referring to them
     resolve names and ID-card numbers whatever order the files were dropped in."""
     plan = sorted(plan, key=lambda p: schema.TABLE_NAMES.index(p[2].table) if p[2].table else len(schema.TABLES))
-    write, user, address = store.writer(), f.user, access.address()
+    write, user, address, reads = store.writer(), f.user, access.address(), _reads(key)
 
     def step(data: bytes, name: str, checked: SheetResult) -> list[dict]:
         # actions.import_file checks the role, imports and audits (a refusal stops the job)
         results = write(actions.import_file, user, data, file_name=name, sheet=checked.sheet, table=checked.table,
                         overrides=dict(checked.mapping.columns) if checked.mapping else None,
                         constants={k: str(v) for k, v in checked.constants.items()} or None,
-                        values=checked.value_map or None, settings=f.settings, address=address)
+                        values=checked.value_map or None, settings=f.settings, address=address, reads=reads)
         return [{"file": name, "sheet": r.sheet, "status": r.status, "batch": r.batch_id, "inserted": r.inserted,
                  "updated": r.updated, "unchanged": r.unchanged, "rejected": r.rejected, "refused": r.refused}
                 for r in results]
@@ -357,6 +363,7 @@ def _confirm(f: Frame, key: str, plan: list[tuple[bytes, str, SheetResult]]) -> 
     for widget in ("undo_batch", "rejects_batch"):  # offer the new batch first
         st.session_state.pop(widget, None)
     st.session_state.pop(f"_dry_{key}", None)
+    st.session_state.pop(f"_reads_{key}", None)  # the job holds them while it runs
     st.rerun()
 
 

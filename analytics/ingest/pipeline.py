@@ -134,6 +134,7 @@ def import_file(
     scope: tuple[str, ...] | None = None,
     values: ValueMap | None = None,
     settings: Settings | None = None,
+    reads: Reads | None = None,
 ) -> list[SheetResult]:
     """Import every sheet of ``source`` (or just ``sheet``), one batch per sheet.
 
@@ -145,7 +146,8 @@ def import_file(
     the header signature and reused automatically for files with the same headers.
     ``scope`` (a school-scoped user's schools) restricts what may be written to rows of
     those schools. ``settings`` give the grade scores, the blank yes/no rule and, unless
-    ``limits`` are given, the file-size limit (``import.max_file_mb``).
+    ``limits`` are given, the file-size limit (``import.max_file_mb``). With ``reads``, a file
+    whose sheets it holds is not read again (see :class:`Reads`).
     """
     _check_value_columns(values or {})
     limits = limits or settings_limits(settings)
@@ -156,8 +158,12 @@ def import_file(
         # process (``sandbox``): a reader's crash or runaway allocation refuses the file
         # instead of ending the server.
         data = source if isinstance(source, bytes) else read_bytes(Path(source), name, limits)
-        checksum = _Checksum(data)
-        sheets = read_isolated(data, name, limits)
+        if reads is None:
+            checksum = _Checksum(data)
+            sheets = read_isolated(data, name, limits)
+        else:  # the checksum first: it says whether the sheets are at hand
+            checksum = _Checksum(data, wait=True)
+            sheets = reads.sheets(data, name, limits, checksum.hexdigest())
     except FileRejectedError as e:
         return [SheetResult(name, None, "refused", refused=e)]
     except OSError as e:
@@ -188,16 +194,65 @@ def import_file(
 
 class _Checksum:
     """The SHA-256 of ``data``, computed on a thread while the reader child parses the file
-    (``hashlib`` lets go of the GIL on large inputs): 0.06 s of a 65 MB file off the wait."""
+    (``hashlib`` lets go of the GIL on large inputs): 0.06 s of a 65 MB file off the wait.
+    With ``wait``, computed here and now."""
 
-    def __init__(self, data: bytes) -> None:
+    def __init__(self, data: bytes, *, wait: bool = False) -> None:
         self._digest = hashlib.sha256()
+        self._thread: threading.Thread | None = None
+        if wait:
+            self._digest.update(data)
+            return
         self._thread = threading.Thread(target=self._digest.update, args=(data,), name="checksum", daemon=True)
         self._thread.start()
 
     def hexdigest(self) -> str:
-        self._thread.join()
+        if self._thread is not None:
+            self._thread.join()
         return self._digest.hexdigest()
+
+
+class Reads:
+    """The sheets of files already read, so that the same file is read once.
+
+    The dashboard checks an upload with a dry run, again after each choice the user makes (the
+    table, the columns, constants, values), then imports it on confirm one sheet at a time: each
+    a full read of the same bytes in the reader child (a 100,000-row workbook: about 1 s) before
+    this. With one ``Reads`` for the upload, the first read serves them all. It is held by the
+    caller (the dashboard: one per upload box and browser session, dropped once the upload is
+    imported), so that no other user's or test's reads are in it.
+
+    A file is known by its SHA-256, size and name (the name picks the reader) and the limits it
+    was read under. Only sheets are kept: a refused file is read again, and refused again. The
+    sheets are not changed by an import (each copies what it changes), so one serves many. At
+    most ``budget`` bytes of files are kept (the most recent first; the latest one always).
+    """
+
+    def __init__(self, budget: int = 128 * 1024**2) -> None:
+        self._budget = budget
+        self._kept: dict[tuple[str, int, str, Limits], list[RawSheet]] = {}
+        self._lock = threading.Lock()
+
+    def sheets(self, data: bytes, name: str, limits: Limits | None = None,
+               sha256: str | None = None) -> list[RawSheet]:
+        """``read_isolated(data, name, limits)``, or what it gave before for the same file (then
+        kept); ``sha256``: the bytes' digest when the caller has it already."""
+        limits = limits or Limits()
+        key = (sha256 or hashlib.sha256(data).hexdigest(), len(data), name, limits)
+        with self._lock:
+            if (kept := self._kept.pop(key, None)) is not None:
+                self._kept[key] = kept  # the most recent now
+                return kept
+        sheets = read_isolated(data, name, limits)  # unlocked: another file's read need not wait
+        with self._lock:
+            self._kept[key] = sheets
+            while sum(k[1] for k in self._kept) > self._budget and len(self._kept) > 1:
+                del self._kept[next(iter(self._kept))]
+        return sheets
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._kept)
 
 
 def settings_limits(settings: Settings | None) -> Limits:
@@ -205,16 +260,18 @@ def settings_limits(settings: Settings | None) -> Limits:
     return Limits(max_bytes=(settings or Settings()).max_file_bytes)
 
 
-def import_order(files: Sequence[tuple[str, bytes | Path]], limits: Limits | None = None) -> list[int]:
+def import_order(files: Sequence[tuple[str, bytes | Path]], limits: Limits | None = None,
+                 reads: Reads | None = None) -> list[int]:
     """Positions of ``files`` (name, bytes or path) in the order to import them: the tables others
     refer to first (schools, enterprises, mentors, students, as ``schema`` lists them), so that
     names and ID-card numbers resolve whatever order the user dropped the files in. Ties keep
-    the user's order; a file that cannot be read or detected goes last (it is refused there)."""
+    the user's order; a file that cannot be read or detected goes last (it is refused there).
+    With ``reads``, the imports that follow need not read the files again."""
     ranks = []
     for name, data in files:
         try:
-            sheets = read_isolated(data if isinstance(data, bytes) else read_bytes(data, name, limits),
-                                   name, limits)
+            content = data if isinstance(data, bytes) else read_bytes(data, name, limits)
+            sheets = read_isolated(content, name, limits) if reads is None else reads.sheets(content, name, limits)
         except (FileRejectedError, OSError):
             ranks.append(len(schema.TABLES))
             continue
