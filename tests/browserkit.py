@@ -45,16 +45,19 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def serve(db_file: Path, script: str = "app.py") -> Iterator[str]:
+def serve(db_file: Path, script: str = "app.py", log: Path | None = None) -> Iterator[str]:
     """Run ``streamlit run app.py`` (the README's command: the dashboard behind its guard; or
-    ``script``) on ``db_file`` on a free port until the caller is done."""
+    ``script``) on ``db_file`` on a free port until the caller is done; the server's log goes to
+    ``log`` when given (a file, never a pipe nobody reads: a full pipe stalls the server)."""
     port = free_port()
     env = {**os.environ, "DUAL_MENTOR_DB": str(db_file)}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", script, "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
+    with open(log or os.devnull, "wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", script, "--server.port", str(port),
+             "--server.address", "127.0.0.1", "--server.headless", "true", "--server.fileWatcherType", "none",
+             "--browser.gatherUsageStats", "false"],
+            cwd=ROOT, env=env, stdout=out, stderr=out,
+        )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + TIMEOUT_MS / 1000

@@ -26,18 +26,15 @@ exactly its own language and filter — nothing leaks from the others.
 from __future__ import annotations
 
 import asyncio
-import os
-import socket
-import subprocess
-import sys
 import threading
 import time
 import urllib.parse
-import urllib.request
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from browserkit import serve
 
 from tests.test_app_pages import PAGES
 
@@ -45,6 +42,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SESSIONS = 20
 PAGES_EACH = 4
 RUN_LOCK = threading.Lock()
+RECV_SECONDS = 300  # the longest a session waits for the server's next message (a shared, slow machine)
 MAJORS = ("数控技术应用", "汽车运用与维修", "电子商务", "电子技术应用", "计算机网络技术", "会计事务")
 
 
@@ -121,30 +119,12 @@ LANG_LABEL = {"zh": "中文", "en": "English"}
 
 
 @pytest.fixture
-def server(demo_copy: Path):
-    """``streamlit run dashboard.py`` on a free port over a copy of the demo database."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    env = {**os.environ, "DUAL_MENTOR_DB": str(demo_copy)}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.headless", "true",
-         "--server.port", str(port), "--server.address", "127.0.0.1", "--server.fileWatcherType", "none",
-         "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )
-    deadline = time.monotonic() + 120
-    while True:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as r:
-                if r.status == 200:
-                    break
-        except OSError:
-            assert proc.poll() is None and time.monotonic() < deadline, "server did not start"
-            time.sleep(0.3)
-    yield port
-    proc.terminate()
-    proc.wait(30)
+def server(demo_copy: Path, tmp_path: Path) -> Iterator[tuple[int, Path]]:
+    """``streamlit run dashboard.py`` on a free port over a copy of the demo database; its port and
+    the file its log goes to (a failure shows the log's end)."""
+    log = tmp_path / "server.log"
+    for base in serve(demo_copy, script="dashboard.py", log=log):
+        yield urllib.parse.urlsplit(base).port, log
 
 
 @dataclass
@@ -203,7 +183,7 @@ async def _rerun(ws, query: str, page_hash: str = "", widgets: list | None = Non
     msgs = []
     while True:
         fm = ForwardMsg()
-        fm.ParseFromString(await asyncio.wait_for(ws.recv(), 300))
+        fm.ParseFromString(await asyncio.wait_for(ws.recv(), RECV_SECONDS))
         msgs.append(fm)
         if fm.WhichOneof("type") == "script_finished":
             return _parse(msgs)
@@ -227,14 +207,18 @@ def _problems(r: Render, page: str, lang: str, major: str | None) -> list[str]:
     return found
 
 
-async def _ws_session(i: int, port: int, visited: set) -> list[str]:
+async def _ws_session(i: int, port: int, visited: set, steps: dict[int, str]) -> list[str]:
     import websockets
     from streamlit.proto.WidgetStates_pb2 import WidgetState
 
     lang, major, pages = _plan(i)
     url = f"ws://127.0.0.1:{port}/_stcore/stream"
-    async with websockets.connect(url, subprotocols=["streamlit"], max_size=None) as ws:
+    # As a browser tab: it waits for the handshake as long as the server takes (websockets' own
+    # default gives up after 10 s) and sends no keepalive pings of its own.
+    async with websockets.connect(url, subprotocols=["streamlit"], max_size=None, open_timeout=RECV_SECONDS,
+                                  ping_interval=None) as ws:
         query = f"lang={lang}"
+        steps[i] = "the overview"
         r = await _rerun(ws, query)
         problems = _problems(r, "dashboard.py", lang, None)
         hashes = r.pages
@@ -242,12 +226,14 @@ async def _ws_session(i: int, port: int, visited: set) -> list[str]:
         if "f_major" not in r.widgets:  # say what came instead of the sidebar
             return problems + [f"no major filter: status {r.status}, titles {r.titles}, widgets {sorted(r.widgets)}, messages {r.kinds}"]
         widget_id = r.widgets["f_major"][0]
+        steps[i] = f"picking {major}"
         r = await _rerun(ws, query, hashes[""], [WidgetState(id=widget_id, string_value=major)])
         problems += _problems(r, "dashboard.py", lang, major)
         query = r.query or query
         if f"major={major}" not in urllib.parse.unquote_plus(query) or f"lang={lang}" not in query:
             problems.append(f"URL {query!r}")
         for page in pages:
+            steps[i] = page
             r = await _rerun(ws, query, hashes[_url_path(page)])
             found = _problems(r, page, lang, major)
             problems += [f"{page}: {p}" for p in found]
@@ -256,14 +242,27 @@ async def _ws_session(i: int, port: int, visited: set) -> list[str]:
     return problems
 
 
+async def _timed_session(i: int, port: int, visited: set, steps: dict[int, str]) -> list[str]:
+    """``_ws_session`` saying, when it fails, at which step and after how many seconds."""
+    start = time.monotonic()
+    try:
+        return await _ws_session(i, port, visited, steps)
+    except Exception as e:  # noqa: BLE001 - every failure is the test's, with where it happened
+        what = f"{type(e).__name__}: {e}" if str(e) else type(e).__name__
+        return [f"{what} at {steps.get(i, 'connect')!r} after {time.monotonic() - start:.0f} s"]
+
+
 @pytest.mark.slow
 def test_twenty_websocket_sessions_on_the_running_app(server):
+    port, log = server
+    steps: dict[int, str] = {}
+
     async def all_sessions() -> tuple[list, set]:
         visited: set[tuple[str, str]] = set()
-        results = await asyncio.gather(*(_ws_session(i, server, visited) for i in range(SESSIONS)), return_exceptions=True)
+        results = await asyncio.gather(*(_timed_session(i, port, visited, steps) for i in range(SESSIONS)))
         return results, visited
 
     results, visited = asyncio.run(all_sessions())
-    failures = {i: r for i, r in enumerate(results) if isinstance(r, BaseException) or r}
-    assert not failures, failures
+    failures = {i: r for i, r in enumerate(results) if r}
+    assert not failures, (failures, log.read_text(errors="replace")[-4000:])
     assert visited == {(page, lang) for page in PAGES for lang in ("zh", "en")}
