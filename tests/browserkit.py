@@ -76,6 +76,18 @@ def serve(db_file: Path, script: str = "app.py", log: Path | None = None) -> Ite
         proc.wait(timeout=30)
 
 
+def stream(port: int, subprotocols: list[str] | None = None, headers: dict[str, str] | None = None):
+    """A websocket to the app's message stream (``websockets.connect``, to use with ``async with``)
+    opened as a browser tab opens it: it waits for the handshake as long as the server takes
+    (``websockets``' own default gives up after 10 s, which a shared, busy machine can exceed) and
+    sends no keepalive pings of its own (a browser sends none)."""
+    import websockets
+
+    return websockets.connect(f"ws://127.0.0.1:{port}/_stcore/stream", subprotocols=subprotocols or ["streamlit"],
+                              additional_headers=headers, max_size=None, open_timeout=TIMEOUT_MS / 1000,
+                              ping_interval=None)
+
+
 def serve_copy(demo_db: Path, tmp_path_factory: pytest.TempPathFactory, name: str = "browser") -> Iterator[str]:
     """``serve`` on a private copy of the demo database."""
     db_file = tmp_path_factory.mktemp(name) / "dashboard.duckdb"

@@ -18,7 +18,7 @@ import pytest
 
 from analytics import auth
 from analytics.i18n import t
-from browserkit import serve
+from browserkit import serve, stream
 
 PASSWORD = "correct horse battery"
 SIGN_IN_TITLE = "登录"
@@ -106,12 +106,8 @@ def _cookie_header(cookies: dict[str, str]) -> str:
 
 
 def _connect(port: int, cookies: dict[str, str], session: str | None = None):
-    import websockets
-
     protocols = ["streamlit", cookies[auth.BROWSER_COOKIE]] + ([session] if session else [])
-    return websockets.connect(f"ws://127.0.0.1:{port}/_stcore/stream", subprotocols=protocols, max_size=None,
-                              additional_headers={"Cookie": _cookie_header(cookies),
-                                                  "Origin": f"http://127.0.0.1:{port}"})
+    return stream(port, protocols, {"Cookie": _cookie_header(cookies), "Origin": f"http://127.0.0.1:{port}"})
 
 
 async def _attack(port: int) -> dict[str, list[str]]:

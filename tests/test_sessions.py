@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from browserkit import serve
+from browserkit import serve, stream
 
 from tests.test_app_pages import PAGES
 
@@ -208,15 +208,10 @@ def _problems(r: Render, page: str, lang: str, major: str | None) -> list[str]:
 
 
 async def _ws_session(i: int, port: int, visited: set, steps: dict[int, str]) -> list[str]:
-    import websockets
     from streamlit.proto.WidgetStates_pb2 import WidgetState
 
     lang, major, pages = _plan(i)
-    url = f"ws://127.0.0.1:{port}/_stcore/stream"
-    # As a browser tab: it waits for the handshake as long as the server takes (websockets' own
-    # default gives up after 10 s) and sends no keepalive pings of its own.
-    async with websockets.connect(url, subprotocols=["streamlit"], max_size=None, open_timeout=RECV_SECONDS,
-                                  ping_interval=None) as ws:
+    async with stream(port) as ws:
         query = f"lang={lang}"
         steps[i] = "the overview"
         r = await _rerun(ws, query)
