@@ -163,3 +163,14 @@ def test_the_upload_is_read_once_for_its_checks_and_its_import(app, demo_copy, m
     assert not at.exception, [e.value for e in at.exception]
     assert any("已导入（批次" in s.value and "新增 2 行" in s.value for s in at.success)
     assert calls["read"] == 1
+
+
+def test_a_removed_upload_lets_go_of_its_reads(app, demo_copy) -> None:
+    # The sheets an upload's checks read are kept for its import; the user removes the file
+    # instead: they are no use any more, and a large workbook's frames must not stay in memory.
+    at = app("pages/7_data.py", demo_copy)
+    _upload(at)
+    assert len(at.session_state["_reads_data"]) == 1
+    at.file_uploader(key="upload_data_0").clear().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert "_reads_data" not in at.session_state

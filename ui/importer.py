@@ -141,6 +141,7 @@ def upload_flow(f: Frame, key: str, detailed: bool = True) -> None:
                              max_upload_size=f.settings.max_file_mb)
     _import_job(f)
     if not files:
+        st.session_state.pop(f"_reads_{key}", None)  # the files were removed: let go of their sheets
         return
     plan: list[tuple[bytes, str, SheetResult]] = []
     for file_index, uploaded in enumerate(files):
