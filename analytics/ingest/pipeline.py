@@ -220,7 +220,7 @@ class Reads:
     a full read of the same bytes in the reader child (a 100,000-row workbook: about 1 s) before
     this. With one ``Reads`` for the upload, the first read serves them all. It is held by the
     caller (the dashboard: one per upload box and browser session, dropped once the upload is
-    imported), so that no other user's or test's reads are in it.
+    imported or removed), so that no other user's or test's reads are in it.
 
     A file is known by its SHA-256, size and name (the name picks the reader) and the limits it
     was read under. Only sheets are kept: a refused file is read again, and refused again. The
