@@ -93,8 +93,10 @@ def test_the_budget_keeps_the_most_recent_files(tmp_path, reads_counted):
     # three files of about the same size, a budget for two: the oldest goes
     files = [write_csv(tmp_path / f"f{i}.csv", [*CERTS, [f"02021000{i + 5}", "电工", "2024-06-21", "初级", "通过",
                                                          "60"]]).read_bytes() for i in range(3)]
-    assert len({len(f) for f in files}) == 1
-    reads = Reads(budget=2 * len(files[0]))
+    held = [pipeline.held_bytes(pipeline.read_isolated(f, f"f{i}.csv", Limits())) for i, f in enumerate(files)]
+    assert len(set(held)) == 1
+    reads_counted.clear()
+    reads = Reads(budget=2 * held[0])
     for i, data in enumerate(files):
         reads.sheets(data, f"f{i}.csv")
     assert (reads_counted["read"], len(reads)) == (3, 2)
@@ -105,6 +107,25 @@ def test_the_budget_keeps_the_most_recent_files(tmp_path, reads_counted):
     assert (reads_counted["read"], len(reads)) == (4, 2)  # read again, and f2 (least recent) gone
     reads.sheets(files[1], "f1.csv")
     assert reads_counted["read"] == 4
+
+
+def test_the_budget_counts_what_the_sheets_hold_not_the_file_size(tmp_path, reads_counted):
+    # A workbook is zipped: a sheet's frame holds several times the file's bytes (2,000 rows here:
+    # 49 kB of file, 186 kB of frame). A budget with room for both files' bytes, but not for
+    # both frames, keeps the latest workbook only.
+    rows = [CERT_HEADER, *([f"0202{i:05d}", "数控车工", "2024-06-20", "中级", "通过", "85"] for i in range(2000))]
+    books = [write_xlsx(tmp_path / f"b{i}.xlsx", {"考证": [*rows, ["0202x", "电工", "2024-06-21", "初级", "通过",
+                                                                  str(i)]]}).read_bytes() for i in range(2)]
+    held = pipeline.held_bytes(pipeline.read_isolated(books[0], "b0.xlsx", Limits()))
+    assert held > 3 * len(books[0])
+    reads = Reads(budget=held + held // 2)
+    assert reads.budget > 2 * sum(len(b) for b in books)
+    reads.sheets(books[0], "b0.xlsx")
+    reads.sheets(books[1], "b1.xlsx")
+    assert len(reads) == 1
+    reads_counted.clear()
+    reads.sheets(books[1], "b1.xlsx")
+    assert reads_counted["read"] == 0  # the latest is the one kept
 
 
 def test_one_file_over_the_budget_is_still_kept(tmp_path, reads_counted):
