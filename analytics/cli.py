@@ -250,10 +250,19 @@ def _print_unknown_values(unknown: Sequence[Any], lang: str) -> None:
     """Each distinct value not understood, once, with its count, the nearest codes and the option."""
     if not unknown:
         return
+    from analytics.ingest.validate import UNKNOWN_ASKED
+
     print("  " + t("cli.unknown-values", lang, count=len(unknown)))
+    by_column: dict[tuple[str, str], list[Any]] = {}
     for u in unknown:
-        nearest = ", ".join(u.nearest) or "-"
-        print("    " + t("cli.unknown-value", lang, header=u.header, value=u.value, count=u.count, nearest=nearest))
+        by_column.setdefault((u.column, u.header), []).append(u)
+    for (_, header), values in by_column.items():
+        for u in values[:UNKNOWN_ASKED]:
+            nearest = ", ".join(u.nearest) or "-"
+            print("    " + t("cli.unknown-value", lang, header=header, value=u.value, count=u.count, nearest=nearest))
+        if rest := values[UNKNOWN_ASKED:]:
+            print("    " + t("cli.unknown-values-more", lang, header=header, more=len(rest),
+                            rows=sum(u.count for u in rest)))
     first = unknown[0]
     example = f"{first.column}:{first.value}={first.nearest[0] if first.nearest else 'CODE'}"
     print("  " + t("cli.unknown-values-hint", lang, example=example))

@@ -150,6 +150,35 @@ def test_unknown_values_are_listed_once_then_mapped_with_value_and_reused(tmp_pa
     assert report["value_map"]["status"]["打零工"] == "employed"
 
 
+def test_many_unknown_values_ask_about_the_most_frequent_ones(tmp_path, capsys, monkeypatch):
+    # Bug: a column of 100,000 distinct unknown values (a free-text column taken for the
+    # status) spent 97 s on their nearest codes and printed a line for each. Now: the most
+    # frequent UNKNOWN_ASKED values of a column are asked about, the rest counted.
+    import collections
+
+    from analytics.ingest import validate
+    from tests.metric_fixtures import count_calls
+
+    calls: collections.Counter = collections.Counter()
+    count_calls(monkeypatch, calls, "nearest", validate, "nearest_codes")
+    others = [[f"C{i}", "甲", "2024", f"情况说明{i}"] for i in range(100)]  # 100 values, one row each
+    path = write_csv(tmp_path / "2024届.csv", [*DESTINATIONS, *others])  # and 打零工 (2 rows), 回乡务农… (1)
+    code, out, _ = run(capsys, "import", str(path), "--db", str(tmp_path / "d.duckdb"), "--dry-run", "--lang", "en")
+    assert code == 0
+    assert validate.UNKNOWN_ASKED == 40 and calls["nearest"] == 40
+    assert "102 value(s) not understood" in out
+    listed = [line for line in out.splitlines() if line.startswith("    毕业去向: “")]
+    assert len(listed) == 40 and listed[0].startswith("    毕业去向: “打零工” (2 rows), nearest: ")
+    # 102 distinct values - 40 listed = 62 more, each in one row
+    assert "    … and 62 more value(s) in 毕业去向 (62 rows)" in out
+    code, out, _ = run(capsys, "import", str(path), "--db", str(tmp_path / "d.duckdb"), "--dry-run", "--json")
+    (report,) = json.loads(out)
+    unknown = report["unknown_values"]
+    assert len(unknown) == 102 and sum(u["count"] for u in unknown) == 103  # every value, with its count
+    assert all(u["nearest"] == [] for u in unknown[40:])  # nearest codes for the asked ones only
+    assert unknown[0]["value"] == "打零工" and unknown[0]["nearest"]
+
+
 @pytest.mark.parametrize(("value", "code_in_message"), [
     ("status=employed", "COLUMN:TEXT=CODE"),  # no column
     ("status:打零工", "COLUMN:TEXT=CODE"),  # no code

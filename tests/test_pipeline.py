@@ -93,6 +93,31 @@ def test_bad_cells_reject_their_rows_and_keep_the_original_row(con, tmp_path):
     assert all(rejects["message_zh"].str.len() > 0) and all(rejects["message_en"].str.len() > 0)
 
 
+def _strict(text: str) -> dict:
+    """``json.loads`` refusing what is no JSON but Python reads all the same (NaN, Infinity)."""
+    def refuse(token: str) -> None:
+        raise ValueError(f"not JSON: {token}")
+    return json.loads(text, parse_constant=refuse)
+
+
+def test_the_original_row_is_json_with_blank_cells_as_null(con, tmp_path):
+    # Bug: a blank cell was written NaN, which no JSON reader but Python's accepts (PostgreSQL's
+    # ::json, a browser's JSON.parse); and a quote or a slash in a cell must survive as typed.
+    path = write_csv(tmp_path / "certs.csv", [
+        CERT_HEADER,
+        ["1", "电工", "2024-06-20", "", "通过", "abc"],  # row 2: no level, the score no number
+        ["2", "电工", "2024-06-20", "初级", "通过", 'x/y"q'],  # row 3: the same, with a quote
+    ])
+    (r,) = import_file(con, path)
+    got = dict(rows(con, "SELECT row_number, original_row FROM import_rejects ORDER BY 1"))
+    assert got == {
+        2: '{"学号": "1", "证书名称": "电工", "考试日期": "2024-06-20", "证书等级": null, "是否通过": "通过", "成绩": "abc"}',
+        3: '{"学号": "2", "证书名称": "电工", "考试日期": "2024-06-20", "证书等级": "初级", "是否通过": "通过", '
+           '"成绩": "x/y\\"q"}',
+    }
+    assert _strict(got[2])["证书等级"] is None and _strict(got[3])["成绩"] == 'x/y"q'
+
+
 def test_reimport_changes_nothing_and_says_so(con, tmp_path):
     path = write_csv(tmp_path / "c.csv", [CERT_HEADER, ["1", "电工", "2024-06-20", "初级", "通过", "88"]])
     import_file(con, path)

@@ -17,6 +17,7 @@ from analytics.filters import Filters
 from analytics.i18n import md
 from analytics.ingest.load import batch_rejects, list_batches, rows_to_correct
 from analytics.ingest.pipeline import Reads, SheetResult
+from analytics.ingest.validate import UNKNOWN_ASKED
 from analytics.metrics.employment import initial_employment_rate
 from analytics.quality import table_quality
 from analytics.safe_export import to_xlsx_bytes
@@ -26,7 +27,6 @@ from ui.frame import Frame
 
 UPLOAD_TYPES = ["csv", "tsv", "txt", "xlsx", "xlsm", "xls", "ods"]
 ROWS_LISTED = 12  # row numbers listed per issue code before "…"
-VALUES_LISTED = 40  # unknown values offered for mapping per column (the most frequent)
 
 
 def start_screen(f: Frame) -> None:
@@ -268,7 +268,7 @@ def _value_map_editor(f: Frame, wkey: str, result: SheetResult) -> dict[str, dic
         current = result.value_map.get(column_name, {})
         with st.container(border=True):
             st.markdown(f.t("data.values_column", column=column.label(f.lang), n=len(items)))
-            for i, (value, count, nearest) in enumerate(items[:VALUES_LISTED]):
+            for i, (value, count, nearest) in enumerate(items[:UNKNOWN_ASKED]):
                 left, right = st.columns([3, 2])
                 rows = f.t("data.values_rows", n=count) if count else f.t("data.values_applied")
                 hint = f.t("data.values_nearest", codes="、".join(schema.label(column.vocabulary.kind, c, f.lang)
@@ -291,8 +291,8 @@ def _value_map_editor(f: Frame, wkey: str, result: SheetResult) -> dict[str, dic
                 )
                 if code:
                     chosen.setdefault(column_name, {})[value] = code
-            if len(items) > VALUES_LISTED:
-                st.caption(f.t("data.values_more", n=len(items) - VALUES_LISTED))
+            if len(items) > UNKNOWN_ASKED:
+                st.caption(f.t("data.values_more", n=len(items) - UNKNOWN_ASKED))
     return chosen if chosen != result.value_map else None
 
 

@@ -545,10 +545,12 @@ def _rejects_frame(
     if not errors:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
     position = dict(zip(numbers.tolist(), origins.tolist()))
-    original: dict[int, str] = {}
-    for row in {e.row for e in errors if e.row is not None}:
-        record = raw.frame.iloc[position[row]].to_dict()
-        original[row] = json.dumps(record, ensure_ascii=False, default=str)
+    rejected = sorted({e.row for e in errors if e.row is not None})
+    # the rejected rows taken at once (row by row: 0.3 ms each, 5 minutes for a million), a
+    # blank cell as null: NaN is no JSON (PostgreSQL's ::json and JSON.parse refuse it)
+    taken = raw.frame.iloc[[position[row] for row in rejected]].astype(object)
+    records = taken.where(taken.notna(), None).to_dict(orient="records")
+    original = {row: json.dumps(record, ensure_ascii=False, default=str) for row, record in zip(rejected, records)}
     row_key = {row: json.dumps(key, ensure_ascii=False, default=str) for row, key in keys.items() if key}
     return pd.DataFrame(
         {
