@@ -174,3 +174,30 @@ def test_a_removed_upload_lets_go_of_its_reads(app, demo_copy) -> None:
     at.file_uploader(key="upload_data_0").clear().run()
     assert not at.exception, [e.value for e in at.exception]
     assert "_reads_data" not in at.session_state
+
+
+def test_the_issue_report_words_one_example_per_code(monkeypatch):
+    # Bug: every rerun of the Data page worded every issue of a checked sheet (a million rejected
+    # cells: a million messages a rerun) to show one example of each code.
+    import types
+
+    from analytics import i18n
+    from analytics.ingest.issues import ERROR, WARNING, Issue
+    from analytics.ingest.pipeline import SheetResult
+    from ui.importer import issue_report
+
+    worded = []
+    real = Issue.message
+    monkeypatch.setattr(Issue, "message", lambda self, lang="zh": worded.append(self.row) or real(self, lang))
+    issues = [Issue("type-error", ERROR, row, "成绩", "abc") for row in (9, 4, 4, *range(20, 35))]
+    issues += [Issue("blank-rows-dropped", WARNING, 2, params={"rows": "2", "count": 1})]
+    f = types.SimpleNamespace(lang="en", t=lambda key, **p: i18n.t(key, "en", **p))
+    report = issue_report(f, SheetResult("x.csv", None, "checked", issues=issues))
+    assert worded == [9, 2]  # the first issue of each code, once
+    # 18 type errors in 17 rows (4 twice): the 12 lowest row numbers listed, then "…"
+    assert report.to_dict("records") == [
+        {"Severity": "Error (row rejected)", "Example": real(issues[0], "en"), "Count": 18,
+         "Rows": "4, 9, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29 …", "Code": "type-error"},
+        {"Severity": "Warning", "Example": real(issues[-1], "en"), "Count": 1, "Rows": "2",
+         "Code": "blank-rows-dropped"},
+    ]

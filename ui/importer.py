@@ -12,7 +12,7 @@ import streamlit as st
 
 from analytics import actions, auth, db, schema
 from analytics.errors import AnalyticsError
-from analytics.ingest.issues import ERROR
+from analytics.ingest.issues import ERROR, Issue
 from analytics.filters import Filters
 from analytics.i18n import md
 from analytics.ingest.load import batch_rejects, list_batches, rows_to_correct
@@ -319,17 +319,19 @@ def _sheet_report(f: Frame, r: SheetResult, wkey: str, detailed: bool) -> None:
 
 
 def issue_report(f: Frame, r: SheetResult) -> pd.DataFrame:
-    """Issues grouped by code: severity, count, columns, the row numbers and one example."""
-    records = [{"code": i.code, "severity": i.severity, "row": i.row, "column": i.column,
-                "message": i.message(f.lang)} for i in r.issues]
-    df = pd.DataFrame(records)
+    """Issues grouped by code (in order of first appearance): severity, count, the row numbers
+    and one example. Only each group's example is worded: every rerun of the page draws this,
+    and a sheet of a million rejected cells would word a million messages each time."""
+    groups: dict[tuple[str, str], list[Issue]] = {}
+    for issue in r.issues:
+        groups.setdefault((issue.code, issue.severity), []).append(issue)
     out = []
-    for (code, severity), part in df.groupby(["code", "severity"], sort=False):
-        rows = sorted({int(x) for x in part["row"].dropna()})
+    for (code, severity), part in groups.items():
+        rows = sorted({int(i.row) for i in part if i.row is not None})
         listed = ", ".join(map(str, rows[:ROWS_LISTED])) + (" …" if len(rows) > ROWS_LISTED else "")
         out.append({  # the message in the user's language first; the stable code last, for support
             f.t("data.col.severity"): f.t(f"data.severity.{severity}"),
-            f.t("data.col.example"): part["message"].iloc[0],
+            f.t("data.col.example"): part[0].message(f.lang),
             f.t("data.col.count"): len(part),
             f.t("data.col.rows_at"): listed,
             f.t("data.col.code"): code,
