@@ -88,6 +88,38 @@ def test_rejected_rows_download(app, demo_copy) -> None:
     assert batch == at.selectbox(key="undo_batch").value  # the new batch is offered first
 
 
+def test_the_rows_to_correct_are_made_when_the_download_is_pressed(app, demo_copy, monkeypatch) -> None:
+    # Bug: the rows to correct were made on every rerun of the Data page, pressed or not (a batch
+    # of a million rejected cells: seconds per click anywhere on the page).
+    import io
+
+    import openpyxl
+    import streamlit as st
+
+    from tests.metric_fixtures import count_calls
+    from ui import importer
+
+    calls: dict[str, int] = {"rows": 0}
+    count_calls(monkeypatch, calls, "rows", importer, "rows_to_correct")
+    makers = {}
+    real = st.download_button
+    monkeypatch.setattr(st, "download_button", lambda label, data, **k: makers.setdefault(k["key"], data)
+                        and real(label, data, **k))
+    at = app("pages/7_data.py", demo_copy)
+    _upload(at)
+    at.button(key="confirm_data").click().run()
+    at.run()
+    assert not at.exception
+    assert calls["rows"] == 0  # two runs of the page with the batch's rejects on it
+    (key,) = [k for k in makers if k.startswith("dl_rejects_rows_batch_")]
+    book = openpyxl.load_workbook(io.BytesIO(makers[key]()))  # pressed
+    assert calls["rows"] == 1
+    sheet = [[c.value for c in row] for row in book.active.iter_rows()]
+    # the header as uploaded plus the column saying what to correct; row 4 of the file, as typed
+    assert sheet[0][:5] == ["年度", "经费来源", "支出类别", "预算金额", "实际支出"] and sheet[1][:5] == [
+        "2026", "政府", "设备购置", "很多", "0"]
+
+
 def test_missing_column_set_for_the_whole_file(app, demo_copy) -> None:
     # certificate results without the exam date: refused until a date is set for the whole file
     sheet = "学号,证书名称,是否通过\n20210100001,钳工四级,通过\n20210100002,钳工四级,未通过\n".encode("utf-8")

@@ -435,11 +435,12 @@ def history(f: Frame) -> None:
                                                              "code", "original_row")}
         labels[message] = f.t("data.col.reject_message")
         ui.table(f, shown, name=f"rejects_batch_{batch}", labels=labels, xlsx=True, height=260)
-        # the rows as uploaded, to correct and import again (made when pressed; audited)
-        rows = auth.mask_id_cards(rows_to_correct(rejects, f.lang), f.user.role)
-        name = f"rejects_rows_batch_{batch}"
+        # the rows as uploaded, to correct and import again (made when pressed, not on every rerun:
+        # a batch of a million rejected cells takes seconds; audited)
+        role, name = f.user.role, f"rejects_rows_batch_{batch}"
         ui.download(
-            f.t("rejects.download"), lambda: to_xlsx_bytes(rows), file_name=f"{name}.xlsx", key=f"dl_{name}",
+            f.t("rejects.download"), lambda: to_xlsx_bytes(auth.mask_id_cards(rows_to_correct(rejects, f.lang), role)),
+            file_name=f"{name}.xlsx", key=f"dl_{name}",
             icon=":material/edit_document:", mime=ui.XLSX_MIME,
             record=access.download_record(f.user, f.filters, name, "xlsx"),
         )
