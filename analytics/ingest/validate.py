@@ -193,10 +193,11 @@ def validate(
             values = values.astype(object).where(values.notna(), column.default)
         if name in NOT_IN_FUTURE:
             future = _future(coded, values, today, column) & ~failed
-            for i in np.flatnonzero(future):
-                errors.append(
-                    Issue("future-date", ERROR, int(row_numbers[i]), header, raw[name].iat[i])
-                )
+            if future.any():
+                later = np.flatnonzero(future)
+                cells = raw[name].to_numpy(dtype=object)[later].tolist()
+                errors += [Issue("future-date", ERROR, int(row), header, cell)
+                           for row, cell in zip(row_numbers[later].tolist(), cells)]
             bad |= future
         out[name] = values
     frame = pd.DataFrame(out, index=index)
