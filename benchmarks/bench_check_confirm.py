@@ -14,17 +14,14 @@ writes ``benchmarks/results/check-confirm.md`` and ``.json`` (every run's times)
 from __future__ import annotations
 
 import argparse
-import datetime as dt
-import json
 import statistics
 import tempfile
 from pathlib import Path
 from typing import Any
 
 from benchmarks.bench_import import write_csv, write_xlsx
-from benchmarks.harness import interleaved, machine
+from benchmarks.harness import interleaved, write_results
 
-RESULTS = Path(__file__).with_name("results")
 BIG = 500 * 1024**2  # the size limit lifted, as for the other import benchmarks (a 1M-row CSV is 65 MB)
 
 
@@ -94,13 +91,8 @@ def main() -> None:
     measured = run(rows, xlsx_rows, args.reps)
     command = "python -m benchmarks.bench_check_confirm" + (" --quick" if args.quick else "") + \
         (f" --reps {args.reps}" if args.reps != 3 else "")
-    text = (f"# Check, then import on confirm\n\n`{command}` · {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC · "
-            f"{machine()} · ×{args.reps} interleaved, a fresh process per run\n\n{table(measured, rows, xlsx_rows)}\n")
-    print(text)
-    stem = "check-confirm" + ("-quick" if args.quick else "")
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / f"{stem}.md").write_text(text, encoding="utf-8")
-    (RESULTS / f"{stem}.json").write_text(json.dumps(measured, indent=1), encoding="utf-8")
+    print(write_results("check-confirm" + ("-quick" if args.quick else ""), "Check, then import on confirm", command,
+                        args.reps, table(measured, rows, xlsx_rows), measured))
 
 
 if __name__ == "__main__":

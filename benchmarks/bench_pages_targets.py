@@ -20,13 +20,11 @@ import datetime as dt
 import json
 import os
 import statistics
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 from benchmarks.bench_metrics import demo_db
-from benchmarks.harness import ROOT, machine
+from benchmarks.harness import ROOT, machine, measure
 
 RESULTS = Path(__file__).with_name("results")
 SMALL, LARGE = 10_000, 1_000_000
@@ -47,13 +45,6 @@ def cases(small_db: str, large_db: str) -> dict[str, tuple[str, tuple]]:
     }
 
 
-def _measure(root: Path, target: str, args: tuple) -> dict[str, Any]:
-    """One run of ``target`` in a fresh process with ``root`` as the project (``harness._child``)."""
-    out = subprocess.run([sys.executable, "-m", "benchmarks.harness", target, json.dumps(args)], cwd=root,
-                         check=True, capture_output=True, text=True)
-    return json.loads(out.stdout.strip().splitlines()[-1])
-
-
 def run(reps: int, before: Path | None, only: list[str] | None = None) -> dict[str, dict[str, dict]]:
     """``{tree: {case: {seconds, min, median, peak_mib, results}}}``, every case (or those of
     ``only``) of every tree interleaved: (after A, before A, after B, before B, …) × ``reps``."""
@@ -66,7 +57,7 @@ def run(reps: int, before: Path | None, only: list[str] | None = None) -> dict[s
     for _ in range(reps):
         for name, (target, args) in todo.items():
             for tree, root in trees.items():
-                runs[tree][name].append(_measure(root, target, args))
+                runs[tree][name].append(measure(target, *args, root=root))
     out: dict[str, dict[str, dict]] = {}
     for tree, by_case in runs.items():
         out[tree] = {}

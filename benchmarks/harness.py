@@ -19,13 +19,14 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def measure(target: str, *args: Any, repeat: int = 1) -> dict[str, float]:
-    """Run ``target`` (``module:function``) with ``args`` in a child; best time, peak MiB."""
+def measure(target: str, *args: Any, repeat: int = 1, root: Path = ROOT) -> dict[str, float]:
+    """Run ``target`` (``module:function``) with ``args`` in a child; best time, peak MiB.
+    ``root``: the project tree the child runs in (another checkout, for before/after figures)."""
     best, peak, result = float("inf"), 0.0, None
     for _ in range(repeat):
         out = subprocess.run(
             [sys.executable, "-m", "benchmarks.harness", target, json.dumps(args)],
-            cwd=ROOT,
+            cwd=root,
             check=True,
             capture_output=True,
             text=True,
@@ -55,6 +56,20 @@ def interleaved(cases: dict[str, tuple[str, tuple]], reps: int = 3) -> dict[str,
                      "peak_mib": max(m["peak_mib"] for m in measured), "result": measured[-1]["result"],
                      "results": [m["result"] for m in measured]}
     return out
+
+
+def write_results(stem: str, title: str, command: str, reps: int, table: str, measured: Any) -> str:
+    """``benchmarks/results/STEM.md`` (the title, the command, when, the machine, then ``table``)
+    and ``STEM.json`` (``measured``: every run's figures); returns the markdown."""
+    import datetime as dt
+
+    text = (f"# {title}\n\n`{command}` · {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC · {machine()} · "
+            f"×{reps} interleaved, a fresh process per run\n\n{table}\n")
+    results = ROOT / "benchmarks" / "results"
+    results.mkdir(exist_ok=True)
+    (results / f"{stem}.md").write_text(text, encoding="utf-8")
+    (results / f"{stem}.json").write_text(json.dumps(measured, indent=1), encoding="utf-8")
+    return text
 
 
 def machine() -> str:

@@ -1,0 +1,36 @@
+"""benchmarks.bench_rejects: its table from hand-made times, its files, and one real run of the
+case (the outcome checked, not the time)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from benchmarks.bench_rejects import KINDS, check, table, write_file
+
+
+def _case(median: float, low: float, rejected: int) -> dict:
+    return {"seconds": [low, median, median + 1], "min": low, "median": median, "rejected": rejected}
+
+
+def test_the_table_gives_each_tree_its_medians_and_the_ratio_to_the_clean_file() -> None:
+    after = {"clean": _case(1.0, 0.9, 0), "one_word": _case(1.5, 1.4, 100), "distinct": _case(2.0, 1.8, 100)}
+    before = {"clean": _case(1.0, 0.8, 0), "one_word": _case(4.0, 3.0, 100), "distinct": _case(97.0, 90.0, 100)}
+    lines = table({"after": after, "before": before}, 100).splitlines()
+    assert lines[0] == ("| file | rows rejected | after: check (median) | after: ÷ clean | before: check (median) "
+                        "| before: ÷ clean |")
+    # distinct: after 2.0 ÷ 1.0 = 2.0×, before 97.0 ÷ 1.0 = 97.0×
+    assert lines[4] == ("| 100 rows, every score a different word | 100 | 2.00 s (min 1.80) | 2.0× | "
+                        "97.00 s (min 90.00) | 97.0× |")
+    assert lines[2].endswith("| 1.00 s (min 0.90) | 1.0× | 1.00 s (min 0.80) | 1.0× |")
+    assert len(table({"after": after}, 100).splitlines()[0].split("|")) == 6  # one tree: two columns fewer
+
+
+@pytest.mark.parametrize(("kind", "rejected", "unknown"), [("clean", 0, 0), ("one_word", 30, 1), ("distinct", 30, 30)])
+def test_each_file_is_checked_with_the_rows_and_values_it_was_made_with(tmp_path: Path, kind, rejected, unknown):
+    assert kind in KINDS
+    path = write_file(str(tmp_path / f"{kind}.csv"), 30, kind)
+    out = check(path)
+    assert (out["rejected"], out["unknown"]) == (rejected, unknown)
+    assert out["_seconds"] > 0
