@@ -507,7 +507,11 @@ def _prepare_and_load(
     result.unknown_values = checked.unknown
     rejected_rows = sorted({int(numbers[p]) for p in checked.rejected_positions})
     result.rejected = len(rejected_rows)
-    rejects = _rejects_frame(raw, checked.errors, origins, numbers, checked.rejected_keys)
+    # Only an import stores the rejected cells: a check (dry run) does not make their original
+    # rows and messages, most of its time and memory when a column fails in every row (100,000
+    # rows: about 5 of 6.4 s, and 2 KB a row).
+    stored = [] if request.dry_run else checked.errors
+    rejects = _rejects_frame(raw, stored, origins, numbers, checked.rejected_keys)
     record = loader.BatchRecord(
         file_name=result.file_name,
         sha256=request.sha,
