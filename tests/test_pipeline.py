@@ -118,6 +118,37 @@ def test_the_original_row_is_json_with_blank_cells_as_null(con, tmp_path):
     assert _strict(got[2])["证书等级"] is None and _strict(got[3])["成绩"] == 'x/y"q'
 
 
+@pytest.mark.parametrize("chunk", [1, 2, 3, 4, 1000])
+def test_the_rejects_are_the_same_in_any_chunk_size(tmp_path, monkeypatch, chunk):
+    # The rejected cells are made into records a chunk at a time (pipeline._REJECTS_CHUNK); two
+    # cells of one row may fall into two chunks. Row 3 holds two bad cells, rows 2, 4, 5 one each:
+    # five cells in four rows.
+    from analytics.ingest import pipeline
+
+    path = write_csv(tmp_path / "certs.csv", [
+        CERT_HEADER,
+        ["1", "电工", "2024-13-45", "初级", "通过", "88"],  # row 2: the date
+        ["2", "电工", "2024-13-46", "初级", "也许", "88"],  # row 3: the date and the result
+        ["3", "电工", "2024-06-20", "", "通过", "188"],  # row 4: the score above 100 (no level)
+        ["4", "电工", "2024-06-20", "初级", "通过", "abc"],  # row 5: no number
+        ["5", "电工", "2024-06-20", "初级", "通过", "70"],  # row 6: good
+    ])
+
+    def stored(size: int) -> list[tuple]:
+        monkeypatch.setattr(pipeline, "_REJECTS_CHUNK", size)
+        con = db.connect(":memory:")
+        (r,) = import_file(con, path)
+        assert (r.inserted, r.rejected) == (1, 4)
+        return rows(con, "SELECT row_number, column_name, original_value, code, message_zh, message_en, "
+                         "original_row, sheet, row_key FROM import_rejects ORDER BY row_number, column_name")
+
+    got = stored(chunk)
+    assert got == stored(20_000) and len(got) == 5
+    assert [(r[0], r[1]) for r in got] == [(2, "考试日期"), (3, "是否通过"), (3, "考试日期"), (4, "成绩"), (5, "成绩")]
+    assert got[1][6] == got[2][6] and _strict(got[1][6])["是否通过"] == "也许"  # one row, both cells
+    assert _strict(got[3][6])["证书等级"] is None
+
+
 def test_a_check_words_no_rejected_cell(con, tmp_path, monkeypatch):
     # Bug: a check (dry run) made every rejected cell's original row and messages, which only an
     # import stores: most of a check's time and memory when a column fails in every row (100,000

@@ -17,7 +17,7 @@ ERROR = "error"  # the row (or, without a row, the file) is rejected
 WARNING = "warning"  # reported, nothing is dropped
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: a sheet rejected in every row holds an issue a cell
 class Issue:
     code: str
     severity: str = WARNING
