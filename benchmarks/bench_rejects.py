@@ -61,7 +61,7 @@ def check(path: str) -> dict[str, Any]:
 
 
 def run(rows: int, reps: int, before: Path | None = None) -> dict[str, dict[str, dict[str, Any]]]:
-    """``{tree: {kind: {seconds, min, median, rejected}}}``: every kind in every tree, interleaved
+    """``{tree: {kind: {seconds, min, median, peak_mib, rejected}}}``: every kind in every tree, interleaved
     (after clean, before clean, after one word, …) × ``reps``."""
     trees = {"after": ROOT} | ({"before": before} if before else {})
     runs: dict[str, dict[str, list[dict]]] = {tree: {kind: [] for kind in KINDS} for tree in trees}
@@ -74,21 +74,25 @@ def run(rows: int, reps: int, before: Path | None = None) -> dict[str, dict[str,
     return {tree: {kind: {"seconds": [m["seconds"] for m in measured],
                           "min": min(m["seconds"] for m in measured),
                           "median": statistics.median(m["seconds"] for m in measured),
+                          "peak_mib": max(m["peak_mib"] for m in measured),
                           "rejected": measured[-1]["result"]["rejected"]}
                    for kind, measured in by_kind.items()}
             for tree, by_kind in runs.items()}
 
 
 def table(m: dict[str, dict[str, dict[str, Any]]], rows: int) -> str:
-    """One row per file: each tree's median (min) and its ratio to the clean file of the same tree."""
+    """One row per file: each tree's median (min), its ratio to the clean file of the same tree and
+    the largest peak memory of its runs (the whole process, as a dashboard server would grow)."""
     trees = list(m)
-    head = "| file | rows rejected | " + " | ".join(f"{t}: check (median) | {t}: ÷ clean" for t in trees) + " |"
-    lines = [head, "| --- | ---: | " + " | ".join("--- | ---:" for _ in trees) + " |"]
+    head = "| file | rows rejected | " + " | ".join(
+        f"{t}: check (median) | {t}: ÷ clean | {t}: peak" for t in trees) + " |"
+    lines = [head, "| --- | ---: | " + " | ".join("--- | ---: | ---:" for _ in trees) + " |"]
     for kind, what in KINDS.items():
         cells = []
         for tree in trees:
             case, clean = m[tree][kind], m[tree]["clean"]
-            cells.append(f"{case['median']:.2f} s (min {case['min']:.2f}) | {case['median'] / clean['median']:.1f}×")
+            cells.append(f"{case['median']:.2f} s (min {case['min']:.2f}) | {case['median'] / clean['median']:.1f}× | "
+                         f"{case['peak_mib']:.0f} MiB")
         lines.append(f"| {rows:,} rows, {what} | {m[trees[0]][kind]['rejected']:,} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
