@@ -42,12 +42,20 @@ def to_csv_bytes(frame: pd.DataFrame) -> bytes:
     return escape_frame(frame).to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
 
 
+XLSX_SHEET_ROWS = 1_048_575
+"""Rows an Excel sheet holds under its header (1,048,576 in all)."""
+
+
 def to_xlsx_bytes(frame: pd.DataFrame, sheet_name: str = "data") -> bytes:
-    """One-sheet xlsx workbook with a frozen header row."""
+    """An xlsx workbook with a frozen header row: one sheet, or as many as its rows need (each with
+    the header: ``data``, ``data (2)`` …), since a sheet holds :data:`XLSX_SHEET_ROWS` rows."""
     buf = io.BytesIO()
+    escaped = escape_frame(frame)
     with pd.ExcelWriter(buf, engine="openpyxl") as writer:
-        escape_frame(frame).to_excel(writer, sheet_name=sheet_name[:31], index=False)
-        writer.sheets[sheet_name[:31]].freeze_panes = "A2"
+        for i, start in enumerate(range(0, max(len(escaped), 1), XLSX_SHEET_ROWS)):
+            name = sheet_name[:31] if i == 0 else f"{sheet_name[:25]} ({i + 1})"
+            escaped.iloc[start:start + XLSX_SHEET_ROWS].to_excel(writer, sheet_name=name, index=False)
+            writer.sheets[name].freeze_panes = "A2"
     return buf.getvalue()
 
 

@@ -86,3 +86,27 @@ def test_cli_writes_the_rows_to_correct(rejected, capsys):
     values = list(sheet.values)
     assert list(values[0]) == [*HEADER, t("rejects.correct-column", "en")]
     assert values[1][:3] == ("2", "电工", "2024-13-45")
+
+
+def test_a_table_longer_than_a_sheet_goes_on_several_sheets(monkeypatch):
+    # Bug: an xlsx download of more rows than an Excel sheet holds (1,048,576 with the header:
+    # a batch of a million rejected cells) raised "This sheet is too large!" when pressed.
+    # With sheets of 3 rows under the header, 7 rows go on sheets of 3, 3 and 1, each with it.
+    import io
+
+    from analytics import safe_export
+
+    assert safe_export.XLSX_SHEET_ROWS == 1_048_575
+    monkeypatch.setattr(safe_export, "XLSX_SHEET_ROWS", 3)
+    frame = pd.DataFrame({"学号": [str(i) for i in range(1, 8)], "成绩": ["=1+1", *map(str, range(2, 8))]})
+    book = openpyxl.load_workbook(io.BytesIO(safe_export.to_xlsx_bytes(frame, "rejects")))
+    assert book.sheetnames == ["rejects", "rejects (2)", "rejects (3)"]
+    sheets = [[[c.value for c in row] for row in ws.iter_rows()] for ws in book.worksheets]
+    assert sheets == [
+        [["学号", "成绩"], ["1", "'=1+1"], ["2", "2"], ["3", "3"]],  # a formula stays text
+        [["学号", "成绩"], ["4", "4"], ["5", "5"], ["6", "6"]],
+        [["学号", "成绩"], ["7", "7"]],
+    ]
+    assert all(ws.freeze_panes == "A2" for ws in book.worksheets)
+    empty = openpyxl.load_workbook(io.BytesIO(safe_export.to_xlsx_bytes(frame.iloc[:0])))
+    assert empty.sheetnames == ["data"] and [[c.value for c in r] for r in empty.active.iter_rows()] == [["学号", "成绩"]]
