@@ -120,6 +120,37 @@ def test_the_rows_to_correct_are_made_when_the_download_is_pressed(app, demo_cop
         "2026", "政府", "设备购置", "很多", "0"]
 
 
+def test_a_large_batch_of_rejects_masks_the_rows_shown_and_the_download_when_pressed(app, demo_copy, monkeypatch):
+    # Bug: the rejects of the history's batch had their ID-card numbers masked in full on every
+    # run of the Data page, shown or not (1.3 s a run per 100,000 rejected cells): now the rows
+    # shown (ui.components.MAX_ROWS) on each run, the whole batch when its download is pressed.
+    import streamlit as st
+
+    from analytics import auth
+    from ui import components
+
+    masked: list[int] = []
+    real_mask = auth.mask_id_cards
+    monkeypatch.setattr(auth, "mask_id_cards", lambda frame, role: masked.append(len(frame)) or real_mask(frame, role))
+    makers = {}
+    real = st.download_button
+    monkeypatch.setattr(st, "download_button", lambda label, data, **k: makers.setdefault(k["key"], data)
+                        and real(label, data, **k))
+    rows = components.MAX_ROWS + 100  # every budget "很多" (no number): one rejected cell a row
+    sheet = ("年度,经费来源,支出类别,预算金额,实际支出\n" + "".join(
+        f"2026,政府,设备购置{i},很多,0\n" for i in range(rows))).encode("utf-8")
+    at = app("pages/7_data.py", demo_copy)
+    at.file_uploader(key="upload_data_0").upload("经费.csv", sheet, "text/csv").run()
+    at.button(key="confirm_data").click().run()
+    at.run()
+    assert not at.exception
+    assert masked and max(masked) == components.MAX_ROWS  # the rows shown, on each run
+    (key,) = [k for k in makers if k.startswith("dl_rejects_batch_")]
+    masked.clear()
+    assert makers[key]()[:2] == b"PK"  # pressed: the xlsx of the whole batch
+    assert masked == [rows]
+
+
 def test_missing_column_set_for_the_whole_file(app, demo_copy) -> None:
     # certificate results without the exam date: refused until a date is set for the whole file
     sheet = "学号,证书名称,是否通过\n20210100001,钳工四级,通过\n20210100002,钳工四级,未通过\n".encode("utf-8")

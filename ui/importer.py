@@ -429,15 +429,16 @@ def history(f: Frame) -> None:
                              format_func=lambda b: _batch_label(with_rejects, b))
         rejects = store.query_store(batch_rejects, int(batch))
         message = "message_zh" if f.lang == "zh" else "message_en"
-        shown = auth.mask_id_cards(
-            rejects[["row_number", "column_name", "original_value", "code", message, "original_row"]], f.user.role)
+        role = f.user.role
         labels = {c: f.t(f"data.col.reject_{c}") for c in ("row_number", "column_name", "original_value",
                                                              "code", "original_row")}
         labels[message] = f.t("data.col.reject_message")
-        ui.table(f, shown, name=f"rejects_batch_{batch}", labels=labels, xlsx=True, height=260)
+        ui.table(f, rejects[["row_number", "column_name", "original_value", "code", message, "original_row"]],
+                 name=f"rejects_batch_{batch}", labels=labels, xlsx=True, height=260,
+                 masks=lambda frame: auth.mask_id_cards(frame, role))
         # the rows as uploaded, to correct and import again (made when pressed, not on every rerun:
         # a batch of a million rejected cells takes seconds; audited)
-        role, name = f.user.role, f"rejects_rows_batch_{batch}"
+        name = f"rejects_rows_batch_{batch}"
         ui.download(
             f.t("rejects.download"), lambda: to_xlsx_bytes(auth.mask_id_cards(rows_to_correct(rejects, f.lang), role)),
             file_name=f"{name}.xlsx", key=f"dl_{name}",
