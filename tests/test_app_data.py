@@ -151,6 +151,25 @@ def test_a_large_batch_of_rejects_masks_the_rows_shown_and_the_download_when_pre
     assert masked == [rows]
 
 
+def test_the_checks_kept_are_the_latest_of_each_sheet_and_go_with_the_files(app, empty_db) -> None:
+    # Bug: every choice in the value map added a check to the session, kept until the import (a
+    # sheet rejected in every row holds an issue a cell in each), and removing the files kept them.
+    from ui.importer import CHECKS_KEPT
+
+    at = app("pages/7_data.py", empty_db)
+    at.file_uploader(key="upload_data_0").upload("2024届去向.csv", DESTINATIONS, "text/csv").run()
+    codes = [c for c in _value_box(at, "status", 0).options if c and not c.startswith("（")]
+    for code in codes[:CHECKS_KEPT + 3]:  # 7 choices, each a check of the sheet
+        _value_box(at, "status", 0).select(code).run()
+    assert not at.exception, [e.value for e in at.exception]
+    kept = list(at.session_state["_dry_data"])
+    sheets = {(sha, sheet) for sha, sheet, *_ in kept}
+    assert len(sheets) == 2  # the file's first check (every sheet) and the sheet's own checks
+    assert len([k for k in kept if k[1] is not None]) == CHECKS_KEPT
+    at.file_uploader(key="upload_data_0").clear().run()
+    assert "_dry_data" not in at.session_state and "_reads_data" not in at.session_state
+
+
 def test_missing_column_set_for_the_whole_file(app, demo_copy) -> None:
     # certificate results without the exam date: refused until a date is set for the whole file
     sheet = "学号,证书名称,是否通过\n20210100001,钳工四级,通过\n20210100002,钳工四级,未通过\n".encode("utf-8")

@@ -27,6 +27,7 @@ from ui.frame import Frame
 
 UPLOAD_TYPES = ["csv", "tsv", "txt", "xlsx", "xlsm", "xls", "ods"]
 ROWS_LISTED = 12  # row numbers listed per issue code before "…"
+CHECKS_KEPT = 4  # checks of one sheet kept in the session (its latest choices)
 
 
 def start_screen(f: Frame) -> None:
@@ -110,15 +111,21 @@ def history_table(f: Frame, batches: pd.DataFrame, name: str) -> None:
 def _checked(f: Frame, key: str, data: bytes, file_name: str, sheet: str | None = None, table: str | None = None,
              overrides: dict[str, str] | None = None, constants: dict[str, str] | None = None,
              values: dict[str, dict[str, str]] | None = None) -> list[SheetResult]:
-    """Dry-run results, kept in the session so widgets can rerun without re-reading the file."""
+    """Dry-run results, kept in the session so widgets can rerun without re-reading the file: the
+    latest :data:`CHECKS_KEPT` of each sheet (each choice of table, columns, constants or values
+    is a check of its own, and one of a sheet rejected in every row holds an issue a cell)."""
     cache = st.session_state.setdefault(f"_dry_{key}", {})
     ident = (hashlib.sha256(data).hexdigest(), sheet, table, tuple(sorted((overrides or {}).items())),
              tuple(sorted((constants or {}).items())),
              tuple(sorted((c, tuple(sorted(m.items()))) for c, m in (values or {}).items())))
-    if ident not in cache:
-        cache[ident] = store.write(actions.import_file, f.user, data, file_name=file_name, sheet=sheet, table=table,
-                                   overrides=overrides, constants=constants, dry_run=True, values=values,
-                                   settings=f.settings, reads=_reads(key))
+    if ident in cache:
+        cache[ident] = cache.pop(ident)  # the most recent now
+        return cache[ident]
+    cache[ident] = store.write(actions.import_file, f.user, data, file_name=file_name, sheet=sheet, table=table,
+                               overrides=overrides, constants=constants, dry_run=True, values=values,
+                               settings=f.settings, reads=_reads(key))
+    for older in [k for k in cache if k[:2] == ident[:2]][:-CHECKS_KEPT]:
+        del cache[older]
     return cache[ident]
 
 
@@ -141,7 +148,8 @@ def upload_flow(f: Frame, key: str, detailed: bool = True) -> None:
                              max_upload_size=f.settings.max_file_mb)
     _import_job(f)
     if not files:
-        st.session_state.pop(f"_reads_{key}", None)  # the files were removed: let go of their sheets
+        for kept in ("_reads_", "_dry_"):  # the files were removed: let go of their sheets and checks
+            st.session_state.pop(f"{kept}{key}", None)
         return
     plan: list[tuple[bytes, str, SheetResult]] = []
     for file_index, uploaded in enumerate(files):
