@@ -42,7 +42,7 @@ from analytics.ingest.mapping import (
 from analytics.ingest.normalize import CellRules, normalize_cells, value_key
 from analytics.ingest.read import Limits, RawSheet, read_bytes
 from analytics.ingest.sandbox import read_isolated
-from analytics.ingest.validate import UnknownValue, scoped_import_allowed, validate
+from analytics.ingest.validate import UnknownValue, null_records, scoped_import_allowed, validate
 
 # A value map: canonical column -> {cell text as the user wrote it -> code or accepted word}.
 ValueMap = dict[str, dict[str, str]]
@@ -559,10 +559,8 @@ def _rejects_frame(
     for start in range(0, len(errors), _REJECTS_CHUNK):
         chunk = errors[start:start + _REJECTS_CHUNK]
         rejected = sorted({e.row for e in chunk if e.row is not None})
-        # the rejected rows taken at once (row by row: 0.3 ms each, 5 minutes for a million), a
-        # blank cell as null: NaN is no JSON (PostgreSQL's ::json and JSON.parse refuse it)
-        taken = raw.frame.iloc[[position[row] for row in rejected]].astype(object)
-        records = taken.where(taken.notna(), None).to_dict(orient="records")
+        # the rejected rows taken at once (row by row: 0.3 ms each, 5 minutes for a million)
+        records = null_records(raw.frame.iloc[[position[row] for row in rejected]])
         original = {row: json.dumps(record, ensure_ascii=False, default=str) for row, record in zip(rejected, records)}
         row_key = {row: json.dumps(keys[row], ensure_ascii=False, default=str) for row in rejected if keys.get(row)}
         parts.append(pd.DataFrame(

@@ -285,6 +285,13 @@ def _blank_is_no(values: pd.Series, failed: np.ndarray) -> tuple[pd.Series, int]
     return values.mask(blank, False), int(blank.sum())
 
 
+def null_records(frame: pd.DataFrame) -> list[dict[str, object]]:
+    """The rows of ``frame`` as dicts, taken at once, a missing cell as None (NaN is no JSON:
+    PostgreSQL's ::json and JSON.parse refuse it)."""
+    cells = frame.astype(object)
+    return cells.where(cells.notna(), None).to_dict(orient="records")
+
+
 def _rejected_keys(
     table: schema.Table, frame: pd.DataFrame, row_numbers: np.ndarray, positions: np.ndarray
 ) -> dict[int, dict[str, object]]:
@@ -293,9 +300,7 @@ def _rejected_keys(
     if not len(positions):
         return {}
     wanted = [c for c in dict.fromkeys((*table.key, table.year_column)) if c and c in frame.columns]
-    part = frame.iloc[positions][wanted].astype(object)
-    part = part.where(part.notna(), None)
-    records = part.to_dict("records")
+    records = null_records(frame.iloc[positions][wanted])
     return {
         int(row_numbers[p]): {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in r.items() if v is not None}
         for p, r in zip(positions, records, strict=True)
