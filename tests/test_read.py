@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import datetime as dt
 import os
@@ -122,6 +123,37 @@ def test_duckdb_reads_a_scratch_copy_and_none_is_left(tmp_path, monkeypatch, mem
     if memory_file:  # the descriptor is closed (its number may since name another file)
         assert not os.path.exists(path) or "memfd:csv" not in os.readlink(path)
     assert list(scratch.iterdir()) == []
+
+
+@pytest.mark.parametrize(("encode", "parsed_there"), [
+    (lambda text: text.encode("utf-8"), True),                       # the bytes DuckDB parses are the file's
+    (lambda text: codecs.BOM_UTF8 + text.encode("utf-8"), False),    # parsed after the BOM: not the file's bytes
+    (lambda text: text.encode("gbk"), False),                        # parsed as the UTF-8 of the decoded text
+], ids=["utf-8", "utf-8-bom", "gbk"])
+def test_copy_at_is_parsed_in_place_of_a_scratch_copy_only_when_it_holds_the_parsed_bytes(
+        tmp_path, monkeypatch, encode, parsed_there):
+    """``copy_at`` (the sandbox child's memory file of the upload) spares the scratch copy when
+    DuckDB would parse exactly the bytes it holds; otherwise the copy is written as before. The
+    rows are the same either way."""
+    from analytics.ingest import read
+
+    copies = []
+    real = read._scratch_file
+
+    @contextlib.contextmanager
+    def recorded(data):
+        with real(data) as path:
+            copies.append(path)
+            yield path
+
+    monkeypatch.setattr(read, "_scratch_file", recorded)
+    rows = [["学号", "姓名"]] + [[f"2024{i:04d}", f"学生{i}"] for i in range(300)]
+    data = encode("\n".join(",".join(r) for r in rows) + "\n")
+    upload = tmp_path / "upload.csv"
+    upload.write_bytes(data)
+    [sheet] = read_file(data, file_name="s.csv", copy_at=str(upload))
+    assert _cells(sheet) == rows[1:]
+    assert len(copies) == (0 if parsed_there else 1)
 
 
 def _school_rows():

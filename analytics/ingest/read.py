@@ -148,9 +148,13 @@ def read_bytes(path: Path, name: str, limits: Limits | None = None) -> bytes:
 
 def read_file(
     source: str | os.PathLike | bytes, *, file_name: str | None = None, limits: Limits | None = None,
-    early: bool = False,
+    early: bool = False, copy_at: str | None = None,
 ) -> list[RawSheet]:
     """Read every non-empty sheet of ``source`` (a path, or the bytes of an upload named ``file_name``).
+
+    ``copy_at``: a file that holds exactly the bytes of ``source`` and cannot change while it is
+    read (the sandbox child's memory file of the upload). DuckDB then parses a UTF-8 text file
+    there instead of a copy written for it (a 65 MB CSV: 0.14 s and 65 MB of the child's peak).
 
     With ``early``, calamine parses a workbook on a thread while the safety scan streams its
     XML (calamine releases the GIL, so the two overlap: about 0.3 s of a 100,000-row xlsx). The
@@ -202,14 +206,17 @@ def read_file(
         utf8 = _valid_utf8(data) if ext in TEXT_EXTENSIONS else None
         if utf8 is not None:  # the common case: the text is decoded only where it is looked at
             head = _decoded_head(utf8)
-            sheets = _read_text(head, utf8, lambda: codecs.decode(utf8, "utf-8"), Path(name).stem, name, limits)
+            at = copy_at if len(utf8) == len(data) else None  # no BOM: the view is the whole file
+            sheets = _read_text(head, utf8, lambda: codecs.decode(utf8, "utf-8"), Path(name).stem, name, limits,
+                                at)
         else:
             text, encoding = _decode(data, name)
             if ext in BOOK_EXTENSIONS and (looks_like_html(text) or text.lstrip()[:1] == "<"):
                 sheets = _read_html(text, Path(name).stem, name, limits)
             else:
                 encoded = data if encoding == "utf-8" else text.encode("utf-8")
-                sheets = _read_text(text, encoded, lambda: text, Path(name).stem, name, limits)
+                sheets = _read_text(text, encoded, lambda: text, Path(name).stem, name, limits,
+                                    copy_at if encoded is data else None)
     return _finish(sheets, name)
 
 
@@ -742,10 +749,11 @@ def _count_outside_quotes(line: str, delim: str) -> int:
 
 
 def _read_text(head: str, utf8: bytes | memoryview, text: Callable[[], str], stem: str, name: str,
-               limits: Limits) -> list[RawSheet]:
+               limits: Limits, utf8_at: str | None = None) -> list[RawSheet]:
     """A delimited text file as one sheet. ``head`` is the start of the decoded text (at least
     :data:`_HEAD_CHARS` characters, or all of it), which the sniffing reads; ``utf8`` the whole
-    text in UTF-8, which DuckDB parses; ``text()`` the whole text, decoded only for the csv module."""
+    text in UTF-8, which DuckDB parses (from ``utf8_at`` when a file holds exactly those bytes);
+    ``text()`` the whole text, decoded only for the csv module."""
     delim = "\t" if name.lower().endswith(".tsv") else _sniff_delimiter(head)
     width = max(
         (len(r) for r in csv.reader(io.StringIO("\n".join(_logical_lines(head, 200))), delimiter=delim)),
@@ -753,7 +761,7 @@ def _read_text(head: str, utf8: bytes | memoryview, text: Callable[[], str], ste
     )
     if width > limits.max_columns:  # refused before the whole file is parsed
         raise FileRejectedError("too-many-columns", file=name, count=width, limit=limits.max_columns)
-    table = _parse_csv(utf8, text, delim, width)
+    table = _parse_csv(utf8, text, delim, width, utf8_at)
     if table.num_columns > limits.max_columns:
         raise FileRejectedError("too-many-columns", file=name, count=table.num_columns, limit=limits.max_columns)
     sheet = _build_sheet(stem, table, merges=[], hidden=False, limits=limits, file=name)
@@ -781,7 +789,8 @@ def _read_html(text: str, stem: str, name: str, limits: Limits) -> list[RawSheet
     return sheets
 
 
-def _parse_csv(utf8: bytes | memoryview, text: Callable[[], str], delim: str, width: int) -> pa.Table:
+def _parse_csv(utf8: bytes | memoryview, text: Callable[[], str], delim: str, width: int,
+               utf8_at: str | None = None) -> pa.Table:
     """Parse with DuckDB when safe and fast; the csv module otherwise (on ``text()``).
 
     DuckDB skips blank lines (which would shift row numbers), so files with a blank line
@@ -795,7 +804,7 @@ def _parse_csv(utf8: bytes | memoryview, text: Callable[[], str], delim: str, wi
         end -= 1
     if not _BLANK_LINE.search(utf8, 0, end):
         try:
-            return _duckdb_csv(utf8, delim, width)
+            return _duckdb_csv(utf8, delim, width, utf8_at)
         except duckdb.Error:
             pass
     whole = text()
@@ -808,14 +817,14 @@ def _parse_csv(utf8: bytes | memoryview, text: Callable[[], str], delim: str, wi
 _BLANK_LINE = re.compile(rb"\n\r?\n")
 
 
-def _duckdb_csv(utf8: bytes | memoryview, delim: str, width: int) -> pa.Table:
+def _duckdb_csv(utf8: bytes | memoryview, delim: str, width: int, utf8_at: str | None = None) -> pa.Table:
     columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(width)) + "}"
     query = (
         "SELECT * FROM read_csv($path, header = false, auto_detect = false, delim = $delim, quote = '\"', "
         "escape = '\"', null_padding = true, strict_mode = true, skip = 0, parallel = true, "
         f"max_line_size = 100000000, columns = {columns})"
     )
-    with _scratch_file(utf8) as path:
+    with contextlib.nullcontext(utf8_at) if utf8_at else _scratch_file(utf8) as path:
         con = duckdb.connect()
         try:
             params = {"path": path, "delim": delim}

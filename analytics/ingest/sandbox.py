@@ -230,11 +230,13 @@ def _receive_fd(conn: socket.socket) -> int:
     return fds[0]
 
 
-def _receive_upload(conn: socket.socket) -> bytes:
+def _receive_upload(conn: socket.socket) -> tuple[bytes, int]:
+    """The upload's bytes and its memory file, left open: the parent closed its own descriptor
+    once it sent it, so nothing can change the file while the child reads it from there."""
     fd = _receive_fd(conn)
-    with open(fd, "rb", buffering=0) as upload:
+    with open(fd, "rb", buffering=0, closefd=False) as upload:
         upload.seek(0)  # the parent's writes left the shared file offset at the end
-        return upload.readall()
+        return upload.readall(), fd
 
 
 def _receive(conn: socket.socket) -> bytes:
@@ -567,14 +569,14 @@ def _child(conn: socket.socket) -> None:
     """Read the one file sent over ``conn`` under the memory and CPU caps; send back the outcome."""
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
     request = json.loads(_receive(conn))
-    data = _receive_upload(conn)
+    data, upload = _receive_upload(conn)
     name, limits, early = request["name"], Limits(**request["limits"]), request["early"]
     _cap(limits)
     Path("/proc/self/clear_refs").write_text("5")  # the peak (VmHWM) starts from the current RSS
     before = _status_kib("VmRSS")
     sheets: list[RawSheet] = []
     try:
-        sheets = read_file(data, file_name=name, limits=limits, early=early)
+        sheets = read_file(data, file_name=name, limits=limits, early=early, copy_at=f"/proc/self/fd/{upload}")
         del data
         outcome: dict[str, Any] = {"kind": "ok", "peak_mib": (_status_kib("VmHWM") - before) / 1024}
     except FileRejectedError as e:
@@ -586,6 +588,7 @@ def _child(conn: socket.socket) -> None:
         outcome = {"kind": "cpu"}
     except Exception:  # a bug in a reader: refused here, its traceback kept for the log
         outcome = {"kind": "error", "traceback": traceback.format_exc()}
+    os.close(upload)
     try:
         reply = _sealed_reply(outcome, sheets)
     except Exception:  # a sheet that cannot be sent (a bug): refused, with the reason
