@@ -39,8 +39,9 @@ def write_file(path: str, rows: int, kind: str) -> str:
     return path
 
 
-def check(path: str) -> dict[str, Any]:
-    """The dry run of ``path`` (the reader's fork server started before the clock)."""
+def check(path: str, store: str = "") -> dict[str, Any]:
+    """The dry run of ``path`` (the reader's fork server started before the clock); with ``store``
+    (a database file, made anew), the import of it there instead."""
     import time
 
     from analytics import db
@@ -49,20 +50,22 @@ def check(path: str) -> dict[str, Any]:
     from analytics.ingest.read import Limits
 
     sandbox.read_isolated("学号\n1\n".encode(), "warm.csv")
-    data, con = Path(path).read_bytes(), db.connect(":memory:")
+    for leftover in (Path(store), Path(store + ".wal")) if store else ():
+        leftover.unlink(missing_ok=True)
+    data, con = Path(path).read_bytes(), db.connect(store or ":memory:")
     start = time.perf_counter()
-    (r,) = import_file(con, data, file_name=Path(path).name, table="certificate_exams", dry_run=True,
+    (r,) = import_file(con, data, file_name=Path(path).name, table="certificate_exams", dry_run=not store,
                        limits=Limits(max_bytes=BIG))
     seconds = time.perf_counter() - start
     con.close()
-    if r.status != "checked":
-        raise SystemExit(f"benchmark check failed: {r.status} {r.refused}")
+    if r.status not in (("loaded", "unchanged") if store else ("checked",)):
+        raise SystemExit(f"benchmark {'import' if store else 'check'} failed: {r.status} {r.refused}")
     return {"_seconds": seconds, "rejected": r.rejected, "unknown": len(r.unknown_values)}
 
 
-def run(rows: int, reps: int, before: Path | None = None) -> dict[str, dict[str, dict[str, Any]]]:
+def run(rows: int, reps: int, before: Path | None = None, imports: bool = False) -> dict[str, dict[str, dict[str, Any]]]:
     """``{tree: {kind: {seconds, min, median, peak_mib, rejected}}}``: every kind in every tree, interleaved
-    (after clean, before clean, after one word, …) × ``reps``."""
+    (after clean, before clean, after one word, …) × ``reps``; checks, or with ``imports`` imports."""
     trees = {"after": ROOT} | ({"before": before} if before else {})
     runs: dict[str, dict[str, list[dict]]] = {tree: {kind: [] for kind in KINDS} for tree in trees}
     with tempfile.TemporaryDirectory() as tmp:
@@ -70,7 +73,8 @@ def run(rows: int, reps: int, before: Path | None = None) -> dict[str, dict[str,
         for _ in range(reps):
             for kind, path in files.items():
                 for tree, root in trees.items():
-                    runs[tree][kind].append(measure("benchmarks.bench_rejects:check", path, root=root))
+                    store = (f"{tmp}/{tree}.duckdb",) if imports else ()
+                    runs[tree][kind].append(measure("benchmarks.bench_rejects:check", path, *store, root=root))
     return {tree: {kind: {"seconds": [m["seconds"] for m in measured],
                           "min": min(m["seconds"] for m in measured),
                           "median": statistics.median(m["seconds"] for m in measured),
@@ -80,12 +84,12 @@ def run(rows: int, reps: int, before: Path | None = None) -> dict[str, dict[str,
             for tree, by_kind in runs.items()}
 
 
-def table(m: dict[str, dict[str, dict[str, Any]]], rows: int) -> str:
+def table(m: dict[str, dict[str, dict[str, Any]]], rows: int, what_ran: str = "check") -> str:
     """One row per file: each tree's median (min), its ratio to the clean file of the same tree and
     the largest peak memory of its runs (the whole process, as a dashboard server would grow)."""
     trees = list(m)
     head = "| file | rows rejected | " + " | ".join(
-        f"{t}: check (median) | {t}: ÷ clean | {t}: peak" for t in trees) + " |"
+        f"{t}: {what_ran} (median) | {t}: ÷ clean | {t}: peak" for t in trees) + " |"
     lines = [head, "| --- | ---: | " + " | ".join("--- | ---: | ---:" for _ in trees) + " |"]
     for kind, what in KINDS.items():
         cells = []
@@ -102,14 +106,18 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--reps", type=int, default=3)
     parser.add_argument("--before", type=Path, help="an older tree of the project, measured interleaved")
+    parser.add_argument("--import", dest="imports", action="store_true",
+                        help="import each file (into a new database) instead of checking it")
     parser.add_argument("--quick", action="store_true", help="a small file: check that it runs")
     args = parser.parse_args()
     rows = 2_000 if args.quick else args.rows
-    measured = run(rows, args.reps, args.before)
+    measured = run(rows, args.reps, args.before, args.imports)
     command = "python -m benchmarks.bench_rejects" + (" --quick" if args.quick else f" --rows {rows}") + \
-        f" --reps {args.reps}" + (" --before DIR" if args.before else "")
-    print(write_results("rejects" + ("-quick" if args.quick else ""), "Checking a file full of unreadable cells",
-                        command, args.reps, table(measured, rows), measured))
+        f" --reps {args.reps}" + (" --before DIR" if args.before else "") + (" --import" if args.imports else "")
+    name = "rejects" + ("-import" if args.imports else "") + ("-quick" if args.quick else "")
+    title = ("Importing" if args.imports else "Checking") + " a file full of unreadable cells"
+    print(write_results(name, title, command, args.reps,
+                        table(measured, rows, "import" if args.imports else "check"), measured))
 
 
 if __name__ == "__main__":

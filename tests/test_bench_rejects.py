@@ -35,3 +35,27 @@ def test_each_file_is_checked_with_the_rows_and_values_it_was_made_with(tmp_path
     out = check(path)
     assert (out["rejected"], out["unknown"]) == (rejected, unknown)
     assert out["_seconds"] > 0
+
+
+@pytest.mark.parametrize(("kind", "rejected"), [("clean", 0), ("one_word", 30), ("distinct", 30)])
+def test_with_a_store_each_file_is_imported_there_anew(tmp_path: Path, kind, rejected):
+    """``--import``: the import itself, into a database file made anew for each run (a second run
+    into the same path finds nothing of the first)."""
+    from analytics import db
+
+    path = write_file(str(tmp_path / f"{kind}.csv"), 30, kind)
+    store = str(tmp_path / "store.duckdb")
+    for _ in range(2):
+        assert check(path, store)["rejected"] == rejected
+    con = db.connect(store)
+    try:
+        stored = con.execute("SELECT (SELECT count(*) FROM certificate_exams), (SELECT count(*) FROM import_rejects)")
+        assert stored.fetchone() == (30 - rejected, rejected)
+    finally:
+        con.close()
+
+
+def test_the_table_names_what_ran() -> None:
+    case = _case(1.0, 0.9, 0)
+    header = table({"after": {kind: case for kind in KINDS}}, 10, "import").splitlines()[0]
+    assert header == "| file | rows rejected | after: import (median) | after: ÷ clean | after: peak |"

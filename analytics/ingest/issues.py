@@ -8,6 +8,7 @@ original value.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -46,3 +47,49 @@ class Issue:
             "value": self.value,
             "message": self.message(lang),
         }
+
+
+_ROW, _VALUE = "\x00row\x00", "\x00value\x00"  # stand-ins no message holds
+_SMALL_GROUP = 8  # fewer issues of a kind than this are worded one by one
+
+
+def messages(issues: Sequence[Issue], lang: str = "zh") -> list[str]:
+    """``[issue.message(lang) for issue in issues]``, with each kind of issue (code, column and
+    parameters) worded once and its rows and values put into that wording: a sheet rejected in
+    every row has an issue a row, and the catalog lookup and ``format`` of each took 3 µs a
+    language. A kind whose wording does not come back the same for its first issue as
+    :meth:`Issue.message` gives (a row or value under a format of its own) is worded one by one."""
+    out: list[str | None] = [None] * len(issues)
+    kinds: dict[tuple[object, ...], list[int]] = {}
+    for i, issue in enumerate(issues):
+        if issue.params:
+            try:
+                key: tuple[object, ...] = (issue.code, issue.column, *sorted(issue.params.items()))
+                hash(key)
+            except TypeError:  # a parameter that is a list or a dict
+                out[i] = issue.message(lang)
+                continue
+        else:
+            key = (issue.code, issue.column)
+        kinds.setdefault(key, []).append(i)
+    for where in kinds.values():
+        first = issues[where[0]]
+        pattern = None
+        if len(where) >= _SMALL_GROUP:
+            probe = t(f"issue.{first.code}", lang, row=_ROW, column=first.column or "", value=_VALUE, **first.params)
+            pattern = (probe.replace("{", "{{").replace("}", "}}")
+                       .replace(_ROW, "{0}").replace(_VALUE, "{1}")).format
+            if _filled(pattern, first) != first.message(lang):
+                pattern = None
+        if pattern is None:
+            for i in where:
+                out[i] = issues[i].message(lang)
+            continue
+        for i in where:
+            issue = issues[i]
+            out[i] = pattern("" if issue.row is None else issue.row, "" if issue.value is None else issue.value)
+    return out  # type: ignore[return-value]
+
+
+def _filled(pattern: Callable[..., str], issue: Issue) -> str:
+    return pattern("" if issue.row is None else issue.row, "" if issue.value is None else issue.value)

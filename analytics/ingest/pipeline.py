@@ -30,7 +30,7 @@ from analytics.db import transaction
 from analytics.errors import AnalyticsError, ConfigError, FileRejectedError
 from analytics.ingest import load as loader
 from analytics.ingest import shape
-from analytics.ingest.issues import ERROR, WARNING, Issue
+from analytics.ingest.issues import ERROR, WARNING, Issue, messages
 from analytics.ingest.mapping import (
     Candidate,
     Mapping,
@@ -42,7 +42,7 @@ from analytics.ingest.mapping import (
 from analytics.ingest.normalize import CellRules, normalize_cells, value_key
 from analytics.ingest.read import Limits, RawSheet, read_bytes
 from analytics.ingest.sandbox import read_isolated
-from analytics.ingest.validate import UnknownValue, null_records, scoped_import_allowed, validate
+from analytics.ingest.validate import UnknownValue, json_rows, scoped_import_allowed, validate
 
 # A value map: canonical column -> {cell text as the user wrote it -> code or accepted word}.
 ValueMap = dict[str, dict[str, str]]
@@ -539,14 +539,14 @@ def _prepare_and_load(
 
 
 _REJECTS_CHUNK = 20_000
-"""Rejected cells made into records at a time: their rows as dicts, JSON and messages are
-Python objects of about 2 KB a cell until they are a frame's text columns (Arrow, about a third
-of that), so a sheet rejected in every row holds one chunk of them at a time, not all."""
+"""Rejected cells made into records at a time: their rows' JSON and messages are Python strings
+until they are a frame's text columns (Arrow, about a third of that), so a sheet rejected in
+every row holds one chunk of them at a time, not all."""
 
 
 def _rejects_frame(
     raw: RawSheet, errors: list[Issue], origins: np.ndarray, numbers: np.ndarray,
-    keys: dict[int, dict[str, object]],
+    keys: dict[int, str],
 ) -> pd.DataFrame:
     """One record per rejected cell, each with the whole original row as JSON, its sheet and
     the key values of the row that could be read (``row_key``, for coverage)."""
@@ -560,20 +560,18 @@ def _rejects_frame(
         chunk = errors[start:start + _REJECTS_CHUNK]
         rejected = sorted({e.row for e in chunk if e.row is not None})
         # the rejected rows taken at once (row by row: 0.3 ms each, 5 minutes for a million)
-        records = null_records(raw.frame.iloc[[position[row] for row in rejected]])
-        original = {row: json.dumps(record, ensure_ascii=False, default=str) for row, record in zip(rejected, records)}
-        row_key = {row: json.dumps(keys[row], ensure_ascii=False, default=str) for row in rejected if keys.get(row)}
+        original = dict(zip(rejected, json_rows(raw.frame.iloc[[position[row] for row in rejected]]), strict=True))
         parts.append(pd.DataFrame(
             {
                 "row_number": [e.row for e in chunk],
                 "column_name": [e.column for e in chunk],
                 "original_value": [e.value for e in chunk],
                 "code": [e.code for e in chunk],
-                "message_zh": [e.message("zh") for e in chunk],
-                "message_en": [e.message("en") for e in chunk],
+                "message_zh": messages(chunk, "zh"),
+                "message_en": messages(chunk, "en"),
                 "original_row": [original.get(e.row) for e in chunk],
                 "sheet": [raw.name] * len(chunk),
-                "row_key": [row_key.get(e.row) for e in chunk],
+                "row_key": [keys.get(e.row) for e in chunk],
             }
         ))
     return parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)

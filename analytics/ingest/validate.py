@@ -8,6 +8,7 @@ to IDs here (SPEC §2), and unknown references are counted as warnings.
 
 from __future__ import annotations
 
+import json
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
@@ -16,6 +17,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from analytics import schema
 from analytics.db import quote_ident
@@ -61,8 +63,8 @@ class Validated:
     errors: list[Issue] = field(default_factory=list)
     warnings: list[Issue] = field(default_factory=list)
     unknown: list[UnknownValue] = field(default_factory=list)
-    # Canonical key values of each rejected row that could be read (JSON-ready), by row number.
-    rejected_keys: dict[int, dict[str, object]] = field(default_factory=dict)
+    # Canonical key values of each rejected row that could be read, as JSON, by row number.
+    rejected_keys: dict[int, str] = field(default_factory=dict)
 
 
 def vocabulary_kind(column: schema.Column) -> str | None:
@@ -292,19 +294,96 @@ def null_records(frame: pd.DataFrame) -> list[dict[str, object]]:
     return cells.where(cells.notna(), None).to_dict(orient="records")
 
 
+def _json_record(record: dict[str, object], skip_missing: bool) -> str | None:
+    """One row as :func:`json_rows` writes it, by ``json``."""
+    if skip_missing:
+        record = {k: (v.isoformat() if isinstance(v, date) else v) for k, v in record.items() if v is not None}
+        if not record:
+            return None
+    return json.dumps(record, ensure_ascii=False, default=str)
+
+
+_CONTROL = r"[\x00-\x1f]"  # what json escapes as \uXXXX (or \n …): such rows are left to json
+
+
+def _json_values(column: pd.Series) -> tuple[pa.Array, np.ndarray] | None:
+    """Each cell of ``column`` as JSON text (null for a missing cell), and the cells left to
+    ``json`` (a control character); None for a kind of column not written here (floats, times:
+    their text is ``json``'s own)."""
+    try:
+        cells = pa.array(column, from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return None
+    if isinstance(cells, pa.ChunkedArray):
+        cells = cells.combine_chunks()
+    kind = cells.type
+    if pa.types.is_null(kind):
+        return pa.nulls(len(cells), pa.string()), np.zeros(len(cells), dtype=bool)
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind):
+        cells = cells.cast(pa.string())
+        slow = pc.match_substring_regex(cells, _CONTROL).fill_null(False).to_numpy(zero_copy_only=False)
+        escaped = pc.replace_substring(pc.replace_substring(cells, "\\", "\\\\"), '"', '\\"')
+        return pc.binary_join_element_wise('"', escaped, '"', ""), slow
+    if pa.types.is_integer(kind):
+        return cells.cast(pa.string()), np.zeros(len(cells), dtype=bool)
+    if pa.types.is_boolean(kind):
+        return pc.if_else(cells, "true", "false"), np.zeros(len(cells), dtype=bool)
+    if pa.types.is_date32(kind):
+        return pc.binary_join_element_wise('"', cells.cast(pa.string()), '"', ""), np.zeros(len(cells), dtype=bool)
+    return None
+
+
+def json_rows(frame: pd.DataFrame, *, skip_missing: bool = False) -> list[str | None]:
+    """Each row of ``frame`` as a JSON object: the text ``json.dumps(record, ensure_ascii=False,
+    default=str)`` gives for its record (:func:`null_records`; with ``skip_missing``, missing cells
+    left out, dates and times as ISO text, and a row without any cell None). Built a column at a
+    time in Arrow, not a dict and a ``json.dumps`` call a row: a sheet rejected in every row has a
+    row to write for each. A row with a cell not written here (a control character, a float, a
+    time) is written by ``json``, whole."""
+    if frame.empty:
+        return [] if not len(frame) else [None if skip_missing else "{}"] * len(frame)
+    size = len(frame)
+    slow = np.zeros(size, dtype=bool)
+    pieces: list[pa.Array] = []
+    for name in frame.columns:
+        written = _json_values(frame[name])
+        if written is None:
+            slow[:] = True
+            break
+        values, left = written
+        slow |= left
+        key = json.dumps(str(name), ensure_ascii=False) + ": "
+        if skip_missing:  # each cell with the separator before it, a missing one as nothing
+            pieces.append(pc.binary_join_element_wise(", " + key, values, "").fill_null(""))
+        else:
+            pieces.append(pc.binary_join_element_wise(key, values.fill_null("null"), ""))
+    texts: list[str | None] = [None] * size
+    if not slow.all():
+        # (no null_handling="skip": pyarrow 26.0's join with it drops the rows whose cells are all null)
+        if skip_missing:
+            joined = pieces[0] if len(pieces) == 1 else pc.binary_join_element_wise(*pieces, "")
+            joined = pc.utf8_slice_codeunits(joined, len(", "))  # the first separator
+            joined = pc.if_else(pc.equal(joined, ""), pa.scalar(None, pa.string()), joined)
+        else:
+            joined = pieces[0] if len(pieces) == 1 else pc.binary_join_element_wise(*pieces, ", ")
+        whole = pc.binary_join_element_wise("{", joined, "}", "")
+        texts = whole.to_pylist()
+    for i in np.flatnonzero(slow):
+        texts[i] = _json_record(null_records(frame.iloc[[i]])[0], skip_missing)
+    return texts
+
+
 def _rejected_keys(
     table: schema.Table, frame: pd.DataFrame, row_numbers: np.ndarray, positions: np.ndarray
-) -> dict[int, dict[str, object]]:
-    """The key (and year) values that could be read of each rejected row, so that a rejected
-    graduate still counts as a graduate with unknown status (``metrics.employment``)."""
+) -> dict[int, str]:
+    """The key (and year) values that could be read of each rejected row, as JSON by row number
+    (a row with none left out), so that a rejected graduate still counts as a graduate with
+    unknown status (``metrics.employment``)."""
     if not len(positions):
         return {}
     wanted = [c for c in dict.fromkeys((*table.key, table.year_column)) if c and c in frame.columns]
-    records = null_records(frame.iloc[positions][wanted])
-    return {
-        int(row_numbers[p]): {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in r.items() if v is not None}
-        for p, r in zip(positions, records, strict=True)
-    }
+    texts = json_rows(frame.iloc[positions][wanted], skip_missing=True)
+    return {int(row_numbers[p]): text for p, text in zip(positions, texts, strict=True) if text is not None}
 
 
 # How a row of each table belongs to a school: its own school_id, or its student's or
