@@ -8,9 +8,13 @@ original value.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from analytics.i18n import t
 
@@ -50,46 +54,63 @@ class Issue:
 
 
 _ROW, _VALUE = "\x00row\x00", "\x00value\x00"  # stand-ins no message holds
+_STAND_INS = re.compile("(\x00row\x00|\x00value\x00)")
 _SMALL_GROUP = 8  # fewer issues of a kind than this are worded one by one
+_UNSEEN = object()
 
 
 def messages(issues: Sequence[Issue], lang: str = "zh") -> list[str]:
     """``[issue.message(lang) for issue in issues]``, with each kind of issue (code, column and
-    parameters) worded once and its rows and values put into that wording: a sheet rejected in
-    every row has an issue a row, and the catalog lookup and ``format`` of each took 3 µs a
-    language. A kind whose wording does not come back the same for its first issue as
+    parameters) worded once and its rows and values put into that wording in Arrow: a sheet
+    rejected in every row has an issue a row, and the catalog lookup and ``format`` of each took
+    3 µs a language. A kind whose wording does not come back the same for its first issue as
     :meth:`Issue.message` gives (a row or value under a format of its own) is worded one by one."""
     out: list[str | None] = [None] * len(issues)
     kinds: dict[tuple[object, ...], list[int]] = {}
+    shared: dict[int, object] = {}  # the cells of a column share one parameters dict: sorted once
     for i, issue in enumerate(issues):
-        if issue.params:
-            try:
-                key: tuple[object, ...] = (issue.code, issue.column, *sorted(issue.params.items()))
-                hash(key)
-            except TypeError:  # a parameter that is a list or a dict
+        params = issue.params
+        if params:
+            if (items := shared.get(id(params), _UNSEEN)) is _UNSEEN:
+                try:
+                    items = tuple(sorted(params.items()))
+                    hash(items)
+                except TypeError:  # a parameter that is a list or a dict
+                    items = None
+                shared[id(params)] = items
+            if items is None:
                 out[i] = issue.message(lang)
                 continue
+            key: tuple[object, ...] = (issue.code, issue.column, items)
         else:
             key = (issue.code, issue.column)
         kinds.setdefault(key, []).append(i)
     for where in kinds.values():
         first = issues[where[0]]
-        pattern = None
+        worded = None
         if len(where) >= _SMALL_GROUP:
             probe = t(f"issue.{first.code}", lang, row=_ROW, column=first.column or "", value=_VALUE, **first.params)
-            pattern = (probe.replace("{", "{{").replace("}", "}}")
-                       .replace(_ROW, "{0}").replace(_VALUE, "{1}")).format
-            if _filled(pattern, first) != first.message(lang):
-                pattern = None
-        if pattern is None:
-            for i in where:
-                out[i] = issues[i].message(lang)
-            continue
-        for i in where:
-            issue = issues[i]
-            out[i] = pattern("" if issue.row is None else issue.row, "" if issue.value is None else issue.value)
+            worded = _worded(probe, [issues[i] for i in where])
+            if worded is not None and worded[0] != first.message(lang):
+                worded = None
+        if worded is None:
+            worded = [issues[i].message(lang) for i in where]
+        for i, text in zip(where, worded, strict=True):
+            out[i] = text
     return out  # type: ignore[return-value]
 
 
-def _filled(pattern: Callable[..., str], issue: Issue) -> str:
-    return pattern("" if issue.row is None else issue.row, "" if issue.value is None else issue.value)
+def _worded(probe: str, issues: list[Issue]) -> list[str] | None:
+    """``probe`` (a message worded with the stand-ins for row and value) for each of ``issues``."""
+    parts: list[object] = []
+    for piece in _STAND_INS.split(probe):
+        if piece == _ROW:
+            rows = pa.array([issue.row for issue in issues], type=pa.int64())
+            parts.append(rows.cast(pa.string()).fill_null(""))
+        elif piece == _VALUE:
+            parts.append(pa.array([issue.value for issue in issues], type=pa.string()).fill_null(""))
+        elif piece:
+            parts.append(piece)
+    if not any(isinstance(part, pa.Array) for part in parts):
+        return [probe] * len(issues)
+    return pc.binary_join_element_wise(*parts, "").to_pylist()
