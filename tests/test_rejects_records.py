@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import random
 
 import pandas as pd
 import pytest
 
 from analytics.i18n import catalog
 from analytics.ingest import issues as issues_module
-from analytics.ingest.issues import ERROR, Issue, messages
+from analytics.ingest.issues import ERROR, Issue, message_columns
 from analytics.ingest.validate import json_rows, null_records
 
 TEXTS = ['a"b', "c\\d", None, "x\ny", "普通", "", "tab\there", "\x01ctl", "{brace}", "é ✓ 𠀀", "end\\"]
@@ -66,6 +67,10 @@ def test_json_rows_of_no_rows_and_no_columns():
     assert json_rows(pd.DataFrame(index=range(2)), skip_missing=True) == [None, None]
 
 
+def messages(found: list[Issue], lang: str = "zh") -> list[str]:
+    return message_columns(found, (lang,))[lang].to_pylist()
+
+
 def _issues_of_every_code(per_kind: int) -> list[Issue]:
     """``per_kind`` issues of every issue code of the catalog, every parameter given, rows and
     values of every sort (none, braces, quotes), two columns each."""
@@ -89,7 +94,17 @@ def test_messages_are_each_issues_own_message(lang, per_kind):
     """Worded a kind at a time, the same text as one at a time, for every code of the catalog,
     kinds smaller than the group size (worded one by one) and larger."""
     found = _issues_of_every_code(per_kind)
+    found += [Issue("unknown-value", ERROR, r, "成绩", "x", {"examples": ["a", "b"]}) for r in range(per_kind)]
+    random.Random(per_kind).shuffle(found)  # kinds interleaved: each message back in its issue's place
     assert messages(found, lang) == [issue.message(lang) for issue in found]
+
+
+def test_message_columns_of_several_languages_and_of_no_issue():
+    found = _issues_of_every_code(10)
+    columns = message_columns(found, ("zh", "en"))
+    assert {lang: c.to_pylist() for lang, c in columns.items()} == {
+        lang: [i.message(lang) for i in found] for lang in ("zh", "en")}
+    assert {lang: c.to_pylist() for lang, c in message_columns([], ("zh", "en")).items()} == {"zh": [], "en": []}
 
 
 def test_messages_with_a_parameter_that_is_no_key_and_a_format_of_its_own(monkeypatch):

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -59,14 +60,15 @@ _SMALL_GROUP = 8  # fewer issues of a kind than this are worded one by one
 _UNSEEN = object()
 
 
-def messages(issues: Sequence[Issue], lang: str = "zh") -> list[str]:
-    """``[issue.message(lang) for issue in issues]``, with each kind of issue (code, column and
-    parameters) worded once and its rows and values put into that wording in Arrow: a sheet
-    rejected in every row has an issue a row, and the catalog lookup and ``format`` of each took
-    3 µs a language. A kind whose wording does not come back the same for its first issue as
-    :meth:`Issue.message` gives (a row or value under a format of its own) is worded one by one."""
-    out: list[str | None] = [None] * len(issues)
+def message_columns(issues: Sequence[Issue], langs: Sequence[str]) -> dict[str, pa.Array]:
+    """Each issue's message in each of ``langs``, as a text column per language, with each kind of
+    issue (code, column and parameters) worded once and its rows and values joined into that
+    wording in Arrow: a sheet rejected in every row has an issue a row, and the catalog lookup and
+    ``format`` of each took 3 µs a language. A kind whose wording does not come back the same for
+    its first issue as :meth:`Issue.message` gives (a row or value under a format of its own), or
+    whose parameters are no key (a list), is worded one by one."""
     kinds: dict[tuple[object, ...], list[int]] = {}
+    one_by_one: list[int] = []
     shared: dict[int, object] = {}  # the cells of a column share one parameters dict: sorted once
     for i, issue in enumerate(issues):
         params = issue.params
@@ -79,28 +81,37 @@ def messages(issues: Sequence[Issue], lang: str = "zh") -> list[str]:
                     items = None
                 shared[id(params)] = items
             if items is None:
-                out[i] = issue.message(lang)
+                one_by_one.append(i)
                 continue
             key: tuple[object, ...] = (issue.code, issue.column, items)
         else:
             key = (issue.code, issue.column)
         kinds.setdefault(key, []).append(i)
-    for where in kinds.values():
-        first = issues[where[0]]
-        worded = None
-        if len(where) >= _SMALL_GROUP:
-            probe = t(f"issue.{first.code}", lang, row=_ROW, column=first.column or "", value=_VALUE, **first.params)
-            worded = _worded(probe, [issues[i] for i in where])
-            if worded is not None and worded[0] != first.message(lang):
-                worded = None
-        if worded is None:
-            worded = [issues[i].message(lang) for i in where]
-        for i, text in zip(where, worded, strict=True):
-            out[i] = text
-    return out  # type: ignore[return-value]
+    groups = [*kinds.values(), *([one_by_one] if one_by_one else [])]
+    order = np.fromiter((i for where in groups for i in where), dtype=np.int64, count=len(issues))
+    back = np.empty_like(order)
+    back[order] = np.arange(len(order))
+    columns = {}
+    for lang in langs:
+        parts = []
+        for where in groups:
+            chosen = [issues[i] for i in where]
+            worded = None
+            if len(where) >= _SMALL_GROUP and where is not one_by_one:
+                first = chosen[0]
+                probe = t(f"issue.{first.code}", lang, row=_ROW, column=first.column or "", value=_VALUE,
+                          **first.params)
+                worded = _worded(probe, chosen)
+                if worded[0].as_py() != first.message(lang):
+                    worded = None
+            parts.append(worded if worded is not None
+                         else pa.array([issue.message(lang) for issue in chosen], type=pa.string()))
+        joined = pa.concat_arrays(parts) if parts else pa.array([], type=pa.string())
+        columns[lang] = joined.take(pa.array(back))
+    return columns
 
 
-def _worded(probe: str, issues: list[Issue]) -> list[str] | None:
+def _worded(probe: str, issues: list[Issue]) -> pa.Array:
     """``probe`` (a message worded with the stand-ins for row and value) for each of ``issues``."""
     parts: list[object] = []
     for piece in _STAND_INS.split(probe):
@@ -112,5 +123,5 @@ def _worded(probe: str, issues: list[Issue]) -> list[str] | None:
         elif piece:
             parts.append(piece)
     if not any(isinstance(part, pa.Array) for part in parts):
-        return [probe] * len(issues)
-    return pc.binary_join_element_wise(*parts, "").to_pylist()
+        return pa.array([probe] * len(issues), type=pa.string())
+    return pc.binary_join_element_wise(*parts, "")

@@ -34,6 +34,14 @@ _ARROW_TYPES = {
 }
 
 
+# The rejected cells of a sheet as ``load_rows`` stores them (``import_rejects`` less its batch).
+REJECTS_SCHEMA = pa.schema([
+    ("row_number", pa.int64()), ("column_name", pa.string()), ("original_value", pa.string()),
+    ("code", pa.string()), ("message_zh", pa.string()), ("message_en", pa.string()),
+    ("original_row", pa.string()), ("sheet", pa.string()), ("row_key", pa.string()),
+])
+
+
 @dataclass(frozen=True)
 class LoadCounts:
     batch_id: int | None
@@ -79,15 +87,14 @@ def load_rows(
     table: schema.Table,
     rows: pd.DataFrame,
     record: BatchRecord,
-    rejects: pd.DataFrame,
+    rejects: pa.Table,
     *,
     dry_run: bool = False,
 ) -> LoadCounts:
     """Upsert ``rows`` (canonical, typed, keys unique) and record the batch, all or nothing.
 
-    ``rejects`` has columns row_number, column_name, original_value, code, message_zh,
-    message_en, original_row. When nothing would change and nothing was rejected, no batch
-    is recorded and the database is left untouched. ``dry_run`` counts and writes nothing.
+    ``rejects`` holds the rejected cells (:data:`REJECTS_SCHEMA`). When nothing would change and
+    nothing was rejected, no batch is recorded and the database is left untouched. ``dry_run`` counts and writes nothing.
     On PostgreSQL an import that met another one's rows is run again holding the whole table
     (``engines.locks``).
     """
@@ -99,7 +106,7 @@ def load_rows(
 
 def _load(
     con: duckdb.DuckDBPyConnection, table: schema.Table, rows: pd.DataFrame, record: BatchRecord,
-    rejects: pd.DataFrame, *, dry_run: bool, whole: bool,
+    rejects: pa.Table, *, dry_run: bool, whole: bool,
 ) -> LoadCounts:
     """``load_rows`` once; on PostgreSQL under the locks of ``engines.locks.lock_import``."""
     data = to_arrow(rows, table)
@@ -225,9 +232,9 @@ def _load(
                 ],
             )
             if len(rejects):
-                # as Arrow: DuckDB's scan of the frame's text columns held a copy of each (100,000
-                # rejected cells: 270 MB at the peak)
-                frame = pa.Table.from_pandas(rejects.assign(batch_id=batch), preserve_index=False)
+                # Arrow, not a pandas frame: DuckDB's scan of a frame's text columns held a copy of
+                # each (100,000 rejected cells: 270 MB at the peak)
+                frame = rejects.append_column("batch_id", pa.repeat(pa.scalar(batch, pa.int64()), len(rejects)))
                 cur.register("_rejects", frame)
                 names = ", ".join(quote_ident(str(c)) for c in frame.column_names)
                 cur.execute(f"INSERT INTO import_rejects ({names}) SELECT {names} FROM _rejects")

@@ -23,6 +23,7 @@ from typing import Any
 import duckdb
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from analytics import db, schema
 from analytics.config import Settings
@@ -30,7 +31,7 @@ from analytics.db import transaction
 from analytics.errors import AnalyticsError, ConfigError, FileRejectedError
 from analytics.ingest import load as loader
 from analytics.ingest import shape
-from analytics.ingest.issues import ERROR, WARNING, Issue, messages
+from analytics.ingest.issues import ERROR, WARNING, Issue, message_columns
 from analytics.ingest.mapping import (
     Candidate,
     Mapping,
@@ -511,7 +512,7 @@ def _prepare_and_load(
     # rows and messages, most of its time and memory when a column fails in every row (100,000
     # rows: about 5 of 6.4 s, and 2 KB a row).
     stored = [] if request.dry_run else checked.errors
-    rejects = _rejects_frame(raw, stored, origins, numbers, checked.rejected_keys)
+    rejects = _rejects_table(raw, stored, origins, numbers, checked.rejected_keys)
     record = loader.BatchRecord(
         file_name=result.file_name,
         sha256=request.sha,
@@ -539,21 +540,19 @@ def _prepare_and_load(
 
 
 _REJECTS_CHUNK = 20_000
-"""Rejected cells made into records at a time: their rows' JSON and messages are Python strings
-until they are a frame's text columns (Arrow, about a third of that), so a sheet rejected in
-every row holds one chunk of them at a time, not all."""
+"""Rejected cells made into records at a time: their rows' JSON is Python strings until it is a
+column of the table (Arrow, about a third of that), so a sheet rejected in every row holds one
+chunk of them at a time, not all."""
 
 
-def _rejects_frame(
+def _rejects_table(
     raw: RawSheet, errors: list[Issue], origins: np.ndarray, numbers: np.ndarray,
     keys: dict[int, str],
-) -> pd.DataFrame:
-    """One record per rejected cell, each with the whole original row as JSON, its sheet and
-    the key values of the row that could be read (``row_key``, for coverage)."""
-    columns = ["row_number", "column_name", "original_value", "code", "message_zh", "message_en", "original_row",
-               "sheet", "row_key"]
+) -> pa.Table:
+    """One record per rejected cell (``loader.REJECTS_SCHEMA``), each with the whole original row
+    as JSON, its sheet and the key values of the row that could be read (``row_key``, for coverage)."""
     if not errors:
-        return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
+        return loader.REJECTS_SCHEMA.empty_table()
     position = dict(zip(numbers.tolist(), origins.tolist()))
     parts = []
     for start in range(0, len(errors), _REJECTS_CHUNK):
@@ -561,20 +560,18 @@ def _rejects_frame(
         rejected = sorted({e.row for e in chunk if e.row is not None})
         # the rejected rows taken at once (row by row: 0.3 ms each, 5 minutes for a million)
         original = dict(zip(rejected, json_rows(raw.frame.iloc[[position[row] for row in rejected]]), strict=True))
-        parts.append(pd.DataFrame(
-            {
-                "row_number": [e.row for e in chunk],
-                "column_name": [e.column for e in chunk],
-                "original_value": [e.value for e in chunk],
-                "code": [e.code for e in chunk],
-                "message_zh": messages(chunk, "zh"),
-                "message_en": messages(chunk, "en"),
-                "original_row": [original.get(e.row) for e in chunk],
-                "sheet": [raw.name] * len(chunk),
-                "row_key": [keys.get(e.row) for e in chunk],
-            }
-        ))
-    return parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
+        columns = {
+            "row_number": [e.row for e in chunk],
+            "column_name": [e.column for e in chunk],
+            "original_value": [None if e.value is None else str(e.value) for e in chunk],  # as the store keeps it
+            "code": [e.code for e in chunk],
+            **{f"message_{lang}": text for lang, text in message_columns(chunk, ("zh", "en")).items()},
+            "original_row": [original.get(e.row) for e in chunk],
+            "sheet": [raw.name] * len(chunk),
+            "row_key": [keys.get(e.row) for e in chunk],
+        }
+        parts.append(pa.table(columns, schema=loader.REJECTS_SCHEMA))
+    return pa.concat_tables(parts)
 
 
 def saved_mapping(con: duckdb.DuckDBPyConnection, signature: str) -> dict[str, Any] | None:
