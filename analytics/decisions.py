@@ -50,7 +50,7 @@ from analytics.db import quote_ident as q
 from analytics.errors import DecisionError
 from analytics.filters import Filters
 from analytics.i18n import t
-from analytics.ingest.load import REJECTS_SCHEMA, BatchRecord, list_batches, load_rows, undo_batch
+from analytics.ingest.load import BatchRecord, list_batches, load_rows, undo_batch
 from analytics.ingest.normalize import normalize_column
 from analytics.metrics import agreements, certificates, employment, headlines, query, training
 from analytics.narrative import period_text
@@ -275,7 +275,7 @@ def _write(con: duckdb.DuckDBPyConnection, row: dict, label: str) -> int:
     text = json.dumps(row, ensure_ascii=False, sort_keys=True, default=str)
     record = BatchRecord(file_name=label, sha256=hashlib.sha256(text.encode()).hexdigest(), sheet=None,
                          table=TABLE.name, rows_read=1, rows_rejected=0, mapping={}, constants={}, warnings=[])
-    counts = load_rows(con, TABLE, frame, record, REJECTS_SCHEMA.empty_table())
+    counts = load_rows(con, TABLE, frame, record)
     if counts.batch_id is None:
         raise DecisionError("action-unchanged", title=row["title"])
     return int(counts.batch_id)

@@ -171,6 +171,25 @@ def test_a_check_words_no_rejected_cell(con, tmp_path, monkeypatch):
     assert stored == [(e.row, real(e, "zh"), real(e, "en")) for e in sorted(loaded.errors, key=lambda e: e.row)]
 
 
+def test_the_rejects_records_are_made_only_when_the_store_takes_them(con, tmp_path, monkeypatch):
+    # The records of the rejected cells are made while the store reads them, a chunk at a time:
+    # importing the same file again (its rejects already recorded, nothing stored) makes none,
+    # where it made every one of them (a sheet rejected in every row: seconds, for nothing).
+    from analytics.ingest import pipeline
+
+    made = []
+    real = pipeline.message_columns
+    monkeypatch.setattr(pipeline, "message_columns", lambda chunk, langs: made.append(len(chunk)) or real(chunk, langs))
+    monkeypatch.setattr(pipeline, "_REJECTS_CHUNK", 4)
+    path = write_csv(tmp_path / "certs.csv", [CERT_HEADER, *([str(i), "电工", "2024-06-20", "初级", "通过", "很好"]
+                                                            for i in range(1, 11))])  # rows 2-11: no score
+    (first,) = import_file(con, path)
+    assert (first.status, first.rejected, made) == ("loaded", 10, [4, 4, 2])
+    (again,) = import_file(con, path)
+    assert (again.status, again.rejected, made) == ("unchanged", 10, [4, 4, 2])
+    assert rows(con, "SELECT count(*) FROM import_rejects") == [(10,)]
+
+
 def test_reimport_changes_nothing_and_says_so(con, tmp_path):
     path = write_csv(tmp_path / "c.csv", [CERT_HEADER, ["1", "电工", "2024-06-20", "初级", "通过", "88"]])
     import_file(con, path)

@@ -10,6 +10,7 @@ provides are compared and written: a file without a salary column never erases s
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -40,6 +41,28 @@ REJECTS_SCHEMA = pa.schema([
     ("code", pa.string()), ("message_zh", pa.string()), ("message_en", pa.string()),
     ("original_row", pa.string()), ("sheet", pa.string()), ("row_key", pa.string()),
 ])
+
+
+@dataclass(frozen=True)
+class Rejects:
+    """The rejected cells of a sheet: how many, and their records (:data:`REJECTS_SCHEMA`) made a
+    chunk at a time while the store reads them (``batches()`` starts again from the first), so a
+    sheet rejected in every row is never held whole in memory as records (300,000 cells: the
+    insert's peak 531 -> 346 MB, a probe)."""
+
+    count: int
+    batches: Callable[[], Iterator[pa.RecordBatch]]
+
+    def reader(self, batch_id: int) -> pa.RecordBatchReader:
+        """The records with their batch, as the store reads them."""
+        schema = REJECTS_SCHEMA.append(pa.field("batch_id", pa.int64()))
+        return pa.RecordBatchReader.from_batches(schema, (
+            pa.RecordBatch.from_arrays([*b.columns, pa.repeat(pa.scalar(batch_id, pa.int64()), b.num_rows)],
+                                       schema=schema)
+            for b in self.batches()))
+
+
+NO_REJECTS = Rejects(0, lambda: iter(()))
 
 
 @dataclass(frozen=True)
@@ -87,13 +110,13 @@ def load_rows(
     table: schema.Table,
     rows: pd.DataFrame,
     record: BatchRecord,
-    rejects: pa.Table,
+    rejects: Rejects = NO_REJECTS,
     *,
     dry_run: bool = False,
 ) -> LoadCounts:
     """Upsert ``rows`` (canonical, typed, keys unique) and record the batch, all or nothing.
 
-    ``rejects`` holds the rejected cells (:data:`REJECTS_SCHEMA`). When nothing would change and
+    ``rejects``: the sheet's rejected cells, stored with the batch. When nothing would change and
     nothing was rejected, no batch is recorded and the database is left untouched. ``dry_run`` counts and writes nothing.
     On PostgreSQL an import that met another one's rows is run again holding the whole table
     (``engines.locks``).
@@ -106,7 +129,7 @@ def load_rows(
 
 def _load(
     con: duckdb.DuckDBPyConnection, table: schema.Table, rows: pd.DataFrame, record: BatchRecord,
-    rejects: pa.Table, *, dry_run: bool, whole: bool,
+    rejects: Rejects, *, dry_run: bool, whole: bool,
 ) -> LoadCounts:
     """``load_rows`` once; on PostgreSQL under the locks of ``engines.locks.lock_import``."""
     data = to_arrow(rows, table)
@@ -152,7 +175,7 @@ def _load(
             # Nothing new: no batch. Rejected rows alone make one, unless a live batch already
             # recorded this very content (the same file imported again changes nothing).
             nothing = inserted == 0 and updated == 0 and (
-                len(rejects) == 0 or _loaded_before(cur, record.sha256, record.sheet))
+                rejects.count == 0 or _loaded_before(cur, record.sha256, record.sheet))
             if dry_run or nothing:
                 for statement in unstage:
                     cur.execute(statement)
@@ -231,12 +254,12 @@ def _load(
                     json.dumps(record.warnings, ensure_ascii=False, default=str),
                 ],
             )
-            if len(rejects):
-                # Arrow, not a pandas frame: DuckDB's scan of a frame's text columns held a copy of
-                # each (100,000 rejected cells: 270 MB at the peak)
-                frame = rejects.append_column("batch_id", pa.repeat(pa.scalar(batch, pa.int64()), len(rejects)))
-                cur.register("_rejects", frame)
-                names = ", ".join(quote_ident(str(c)) for c in frame.column_names)
+            if rejects.count:
+                # Arrow made as it is read (PostgreSQL: copied whole), not a pandas frame: DuckDB's
+                # scan of a frame's text columns held a copy of each (100,000 rejected cells: 270 MB)
+                records = rejects.reader(batch)
+                cur.register("_rejects", records.read_all() if pg else records)
+                names = ", ".join(quote_ident(str(c)) for c in records.schema.names)
                 cur.execute(f"INSERT INTO import_rejects ({names}) SELECT {names} FROM _rejects")
                 cur.unregister("_rejects")
     except duckdb.Error as e:

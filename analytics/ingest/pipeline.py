@@ -14,7 +14,7 @@ import os
 import re
 import threading
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -512,7 +512,7 @@ def _prepare_and_load(
     # rows and messages, most of its time and memory when a column fails in every row (100,000
     # rows: about 5 of 6.4 s, and 2 KB a row).
     stored = [] if request.dry_run else checked.errors
-    rejects = _rejects_table(raw, stored, origins, numbers, checked.rejected_keys)
+    rejects = _rejects(raw, stored, origins, numbers, checked.rejected_keys)
     record = loader.BatchRecord(
         file_name=result.file_name,
         sha256=request.sha,
@@ -545,33 +545,35 @@ column of the table (Arrow, about a third of that), so a sheet rejected in every
 chunk of them at a time, not all."""
 
 
-def _rejects_table(
+def _rejects(
     raw: RawSheet, errors: list[Issue], origins: np.ndarray, numbers: np.ndarray,
     keys: dict[int, str],
-) -> pa.Table:
+) -> loader.Rejects:
     """One record per rejected cell (``loader.REJECTS_SCHEMA``), each with the whole original row
-    as JSON, its sheet and the key values of the row that could be read (``row_key``, for coverage)."""
-    if not errors:
-        return loader.REJECTS_SCHEMA.empty_table()
+    as JSON, its sheet and the key values of the row that could be read (``row_key``, for
+    coverage): made :data:`_REJECTS_CHUNK` cells at a time as the store reads them."""
     position = dict(zip(numbers.tolist(), origins.tolist()))
-    parts = []
-    for start in range(0, len(errors), _REJECTS_CHUNK):
-        chunk = errors[start:start + _REJECTS_CHUNK]
-        rejected = sorted({e.row for e in chunk if e.row is not None})
-        # the rejected rows taken at once (row by row: 0.3 ms each, 5 minutes for a million)
-        original = dict(zip(rejected, json_rows(raw.frame.iloc[[position[row] for row in rejected]]), strict=True))
-        columns = {
-            "row_number": [e.row for e in chunk],
-            "column_name": [e.column for e in chunk],
-            "original_value": [None if e.value is None else str(e.value) for e in chunk],  # as the store keeps it
-            "code": [e.code for e in chunk],
-            **{f"message_{lang}": text for lang, text in message_columns(chunk, ("zh", "en")).items()},
-            "original_row": [original.get(e.row) for e in chunk],
-            "sheet": [raw.name] * len(chunk),
-            "row_key": [keys.get(e.row) for e in chunk],
-        }
-        parts.append(pa.table(columns, schema=loader.REJECTS_SCHEMA))
-    return pa.concat_tables(parts)
+
+    def batches() -> Iterator[pa.RecordBatch]:
+        for start in range(0, len(errors), _REJECTS_CHUNK):
+            chunk = errors[start:start + _REJECTS_CHUNK]
+            rejected = sorted({e.row for e in chunk if e.row is not None})
+            # the rejected rows taken at once (row by row: 0.3 ms each, 5 minutes for a million)
+            rows = json_rows(raw.frame.iloc[[position[row] for row in rejected]])
+            original = dict(zip(rejected, rows, strict=True))
+            columns = {
+                "row_number": [e.row for e in chunk],
+                "column_name": [e.column for e in chunk],
+                "original_value": [None if e.value is None else str(e.value) for e in chunk],  # as the store keeps it
+                "code": [e.code for e in chunk],
+                **{f"message_{lang}": text for lang, text in message_columns(chunk, ("zh", "en")).items()},
+                "original_row": [original.get(e.row) for e in chunk],
+                "sheet": [raw.name] * len(chunk),
+                "row_key": [keys.get(e.row) for e in chunk],
+            }
+            yield pa.RecordBatch.from_pydict(columns, schema=loader.REJECTS_SCHEMA)
+
+    return loader.Rejects(len(errors), batches)
 
 
 def saved_mapping(con: duckdb.DuckDBPyConnection, signature: str) -> dict[str, Any] | None:
