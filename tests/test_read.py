@@ -87,6 +87,23 @@ def test_wider_row_later_in_csv_is_not_cut(tmp_path):
     assert len(sheet.frame) == 301
 
 
+def _recorded_scratch_copies(monkeypatch) -> list[str]:
+    """The path of each scratch copy the reader writes for DuckDB from now on, in order."""
+    from analytics.ingest import read
+
+    paths: list[str] = []
+    real = read._scratch_file
+
+    @contextlib.contextmanager
+    def recorded(data):
+        with real(data) as path:
+            paths.append(path)
+            yield path
+
+    monkeypatch.setattr(read, "_scratch_file", recorded)
+    return paths
+
+
 @pytest.mark.parametrize("memory_file", [True, False], ids=["memfd", "temporary-file"])
 def test_duckdb_reads_a_scratch_copy_and_none_is_left(tmp_path, monkeypatch, memory_file):
     """DuckDB reads files, so the text goes to a scratch copy: a memory file where Linux has
@@ -100,16 +117,7 @@ def test_duckdb_reads_a_scratch_copy_and_none_is_left(tmp_path, monkeypatch, mem
     monkeypatch.setattr(tempfile, "tempdir", str(scratch))
     if not memory_file:
         monkeypatch.delattr(os, "memfd_create")
-    paths = []
-    real = read._scratch_file
-
-    @contextlib.contextmanager
-    def recorded(data):
-        with real(data) as path:
-            paths.append(path)
-            yield path
-
-    monkeypatch.setattr(read, "_scratch_file", recorded)
+    paths = _recorded_scratch_copies(monkeypatch)
 
     def no_fallback(text, delim):
         raise AssertionError("DuckDB failed on the scratch copy; the csv module was asked instead")
@@ -135,18 +143,7 @@ def test_copy_at_is_parsed_in_place_of_a_scratch_copy_only_when_it_holds_the_par
     """``copy_at`` (the sandbox child's memory file of the upload) spares the scratch copy when
     DuckDB would parse exactly the bytes it holds; otherwise the copy is written as before. The
     rows are the same either way."""
-    from analytics.ingest import read
-
-    copies = []
-    real = read._scratch_file
-
-    @contextlib.contextmanager
-    def recorded(data):
-        with real(data) as path:
-            copies.append(path)
-            yield path
-
-    monkeypatch.setattr(read, "_scratch_file", recorded)
+    copies = _recorded_scratch_copies(monkeypatch)
     rows = [["学号", "姓名"]] + [[f"2024{i:04d}", f"学生{i}"] for i in range(300)]
     data = encode("\n".join(",".join(r) for r in rows) + "\n")
     upload = tmp_path / "upload.csv"
