@@ -117,9 +117,9 @@ def load_rows(
     """Upsert ``rows`` (canonical, typed, keys unique) and record the batch, all or nothing.
 
     ``rejects``: the sheet's rejected cells, stored with the batch. When nothing would change and
-    nothing was rejected, no batch is recorded and the database is left untouched. ``dry_run`` counts and writes nothing.
-    On PostgreSQL an import that met another one's rows is run again holding the whole table
-    (``engines.locks``).
+    nothing was rejected, no batch is recorded and the database is left untouched. ``dry_run``
+    counts and writes nothing. On PostgreSQL an import that met another one's rows is run again
+    holding the whole table (``engines.locks``).
     """
     try:
         return _load(con, table, rows, record, rejects, dry_run=dry_run, whole=False)
