@@ -112,9 +112,7 @@ def test_messages_with_a_parameter_that_is_no_key_and_a_format_of_its_own(monkey
     one by one: still each issue's own message."""
     listed = [Issue("unknown-value", ERROR, r, "成绩", "x", {"examples": ["a", "b"]}) for r in range(2, 20)]
     assert messages(listed) == [i.message() for i in listed]
-    real = dict(catalog("en"))
     monkeypatch.setitem(catalog("en"), "issue.unknown-value", "row {row:>6}: {value!r} in {column}")
     padded = [Issue("unknown-value", ERROR, r, "成绩", f"v{r}") for r in range(2, 30)]
     assert messages(padded, "en") == [i.message("en") for i in padded]
-    assert messages(padded, "en")[0] == "row      2: 'v2' in 成绩"
-    assert dict(catalog("en")) != real  # (the template above was the one in use)
+    assert messages(padded, "en")[0] == "row      2: 'v2' in 成绩"  # (the template above was the one in use)

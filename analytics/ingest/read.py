@@ -154,7 +154,7 @@ def read_file(
 
     ``copy_at``: a file that holds exactly the bytes of ``source`` and cannot change while it is
     read (the sandbox child's memory file of the upload). DuckDB then parses a UTF-8 text file
-    there instead of a copy written for it (a 65 MB CSV: 0.14 s and 65 MB of the child's peak).
+    there instead of a copy written for it (a 65 MB CSV: 0.14 s, and 65 MB of memory-file pages).
 
     With ``early``, calamine parses a workbook on a thread while the safety scan streams its
     XML (calamine releases the GIL, so the two overlap: about 0.3 s of a 100,000-row xlsx). The
